@@ -1,0 +1,6 @@
+//! rollsim: a deterministic discrete-event simulator of how Kubernetes rolls a Deployment
+//! from one version to the next.
+#![forbid(unsafe_code)]
+
+pub mod model;
+pub mod sim;

@@ -1,0 +1,572 @@
+//! Kubernetes manifests: multi-document YAML parsed into typed objects (unknown fields are
+//! errors, with line and column), then defaulted and validated as the API server does.
+
+use super::intstr::IntOrPercent;
+use super::objects::{DeploymentSpec, Strategy};
+use super::quantity::{parse_cpu_millis, parse_memory_bytes};
+use super::selector::LabelSelector;
+use super::template::{PodTemplateSpec, quantity_text};
+use serde::Deserialize;
+use serde_yaml::Value;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A manifest that could not be parsed: where and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManifestError {
+    /// 1-based line in the whole file, when known.
+    pub line: Option<usize>,
+    /// 1-based column, when known.
+    pub column: Option<usize>,
+    /// What is wrong, naming the field.
+    pub message: String,
+}
+
+impl fmt::Display for ManifestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.line, self.column) {
+            (Some(l), Some(c)) => write!(f, "line {l} column {c}: {}", self.message),
+            (Some(l), None) => write!(f, "line {l}: {}", self.message),
+            _ => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for ManifestError {}
+
+/// One object of a manifest file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Manifest {
+    #[allow(missing_docs)]
+    Deployment(DeploymentManifest),
+    #[allow(missing_docs)]
+    Service(ServiceManifest),
+    #[allow(missing_docs)]
+    ConfigMap(ConfigMapManifest),
+}
+
+impl Manifest {
+    /// `deployment.apps`, `service` or `configmap`: the prefix kubectl prints.
+    pub fn kind_prefix(&self) -> &'static str {
+        match self {
+            Manifest::Deployment(_) => "deployment.apps",
+            Manifest::Service(_) => "service",
+            Manifest::ConfigMap(_) => "configmap",
+        }
+    }
+
+    /// The object's name.
+    pub fn name(&self) -> &str {
+        match self {
+            Manifest::Deployment(d) => &d.metadata.name,
+            Manifest::Service(s) => &s.metadata.name,
+            Manifest::ConfigMap(c) => &c.metadata.name,
+        }
+    }
+}
+
+/// `metadata` as a manifest may write it.
+#[derive(Debug, Clone, PartialEq, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ManifestMeta {
+    #[allow(missing_docs)]
+    #[serde(default)]
+    pub name: String,
+    #[allow(missing_docs)]
+    #[serde(default)]
+    pub namespace: Option<String>,
+    #[allow(missing_docs)]
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    #[allow(missing_docs)]
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
+}
+
+/// An `apps/v1` Deployment as written.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DeploymentManifest {
+    #[allow(missing_docs)]
+    pub api_version: String,
+    #[allow(missing_docs)]
+    pub kind: String,
+    #[allow(missing_docs)]
+    #[serde(default)]
+    pub metadata: ManifestMeta,
+    #[allow(missing_docs)]
+    #[serde(default)]
+    pub spec: RawDeploymentSpec,
+    /// Ignored, as the API server ignores status on create.
+    #[serde(default)]
+    pub status: Option<Value>,
+}
+
+/// `spec` of a Deployment as written (before defaulting).
+#[derive(Debug, Clone, PartialEq, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RawDeploymentSpec {
+    #[allow(missing_docs)]
+    pub replicas: Option<i32>,
+    #[allow(missing_docs)]
+    pub selector: Option<LabelSelector>,
+    #[allow(missing_docs)]
+    #[serde(default)]
+    pub template: PodTemplateSpec,
+    #[allow(missing_docs)]
+    pub strategy: Option<RawStrategy>,
+    #[allow(missing_docs)]
+    pub min_ready_seconds: Option<i32>,
+    #[allow(missing_docs)]
+    pub revision_history_limit: Option<i32>,
+    #[allow(missing_docs)]
+    pub progress_deadline_seconds: Option<i32>,
+    #[allow(missing_docs)]
+    pub paused: Option<bool>,
+}
+
+/// `spec.strategy` as written.
+#[derive(Debug, Clone, PartialEq, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RawStrategy {
+    #[allow(missing_docs)]
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    #[allow(missing_docs)]
+    pub rolling_update: Option<RawRollingUpdate>,
+}
+
+/// `spec.strategy.rollingUpdate` as written.
+#[derive(Debug, Clone, PartialEq, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RawRollingUpdate {
+    #[allow(missing_docs)]
+    pub max_surge: Option<IntOrString>,
+    #[allow(missing_docs)]
+    pub max_unavailable: Option<IntOrString>,
+}
+
+/// A YAML int or string, as `intstr.IntOrString` accepts.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum IntOrString {
+    #[allow(missing_docs)]
+    Int(i64),
+    #[allow(missing_docs)]
+    Str(String),
+}
+
+/// A v1 Service as written.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ServiceManifest {
+    #[allow(missing_docs)]
+    pub api_version: String,
+    #[allow(missing_docs)]
+    pub kind: String,
+    #[allow(missing_docs)]
+    #[serde(default)]
+    pub metadata: ManifestMeta,
+    #[allow(missing_docs)]
+    #[serde(default)]
+    pub spec: ServiceSpecManifest,
+}
+
+/// `spec` of a Service.
+#[derive(Debug, Clone, PartialEq, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ServiceSpecManifest {
+    #[allow(missing_docs)]
+    #[serde(default)]
+    pub selector: BTreeMap<String, String>,
+    #[allow(missing_docs)]
+    #[serde(default)]
+    pub ports: Vec<ServicePortManifest>,
+    #[allow(missing_docs)]
+    #[serde(rename = "type")]
+    pub service_type: Option<String>,
+    #[allow(missing_docs)]
+    #[serde(rename = "clusterIP")]
+    pub cluster_ip: Option<String>,
+    #[allow(missing_docs)]
+    pub session_affinity: Option<String>,
+}
+
+/// One Service port.
+#[derive(Debug, Clone, PartialEq, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ServicePortManifest {
+    #[allow(missing_docs)]
+    pub name: Option<String>,
+    #[allow(missing_docs)]
+    pub port: i32,
+    #[allow(missing_docs)]
+    pub target_port: Option<IntOrString>,
+    #[allow(missing_docs)]
+    pub protocol: Option<String>,
+    #[allow(missing_docs)]
+    pub node_port: Option<i32>,
+}
+
+/// A v1 ConfigMap as written.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConfigMapManifest {
+    #[allow(missing_docs)]
+    pub api_version: String,
+    #[allow(missing_docs)]
+    pub kind: String,
+    #[allow(missing_docs)]
+    #[serde(default)]
+    pub metadata: ManifestMeta,
+    #[allow(missing_docs)]
+    #[serde(default)]
+    pub data: BTreeMap<String, String>,
+    #[allow(missing_docs)]
+    #[serde(default)]
+    pub binary_data: BTreeMap<String, String>,
+    #[allow(missing_docs)]
+    #[serde(default)]
+    pub immutable: Option<bool>,
+}
+
+/// Splits a multi-document file on `---` lines, keeping each document's first line number.
+fn split_documents(text: &str) -> Vec<(usize, String)> {
+    let mut docs = Vec::new();
+    let mut start = 1;
+    let mut cur = String::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim_end() == "---" || line.starts_with("--- ") {
+            docs.push((start, std::mem::take(&mut cur)));
+            start = i + 2;
+        } else {
+            cur.push_str(line);
+            cur.push('\n');
+        }
+    }
+    docs.push((start, cur));
+    docs.into_iter().filter(|(_, d)| d.lines().any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))).collect()
+}
+
+fn yaml_error(err: &serde_yaml::Error, first_line: usize) -> ManifestError {
+    let loc = err.location();
+    let msg = err.to_string();
+    // serde_yaml appends " at line N column M", relative to the document; we report file lines.
+    let msg = match msg.find(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg,
+    };
+    ManifestError { line: loc.as_ref().map(|l| l.line() + first_line - 1), column: loc.map(|l| l.column()), message: msg }
+}
+
+/// Parses every document of a manifest file. Kinds other than Deployment, Service and
+/// ConfigMap are refused, as are unknown fields.
+pub fn parse_manifests(text: &str) -> Result<Vec<Manifest>, ManifestError> {
+    if text.contains('\0') {
+        return Err(ManifestError { line: None, column: None, message: "file is binary, not YAML".into() });
+    }
+    let docs = split_documents(text);
+    if docs.is_empty() {
+        return Err(ManifestError { line: None, column: None, message: "no objects passed to apply (the file is empty)".into() });
+    }
+    docs.iter().map(|(first, doc)| parse_document(doc, *first)).collect()
+}
+
+fn parse_document(doc: &str, first_line: usize) -> Result<Manifest, ManifestError> {
+    let value: Value = serde_yaml::from_str(doc).map_err(|e| yaml_error(&e, first_line))?;
+    let field = |k: &str| value.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let (api_version, kind) = (field("apiVersion"), field("kind"));
+    let at = |message: String| ManifestError { line: Some(first_line), column: None, message };
+    if kind.is_empty() {
+        return Err(at("Object 'Kind' is missing".into()));
+    }
+    let manifest = match (api_version.as_str(), kind.as_str()) {
+        ("apps/v1", "Deployment") => Manifest::Deployment(serde_yaml::from_str(doc).map_err(|e| yaml_error(&e, first_line))?),
+        ("v1", "Service") => Manifest::Service(serde_yaml::from_str(doc).map_err(|e| yaml_error(&e, first_line))?),
+        ("v1", "ConfigMap") => Manifest::ConfigMap(serde_yaml::from_str(doc).map_err(|e| yaml_error(&e, first_line))?),
+        (_, "Deployment" | "Service" | "ConfigMap") => {
+            return Err(at(format!("no matches for kind \"{kind}\" in version \"{api_version}\"")));
+        }
+        _ => {
+            return Err(at(format!(
+                "kind \"{kind}\" ({api_version}) is not simulated: rollsim supports apps/v1 Deployment, v1 Service and v1 ConfigMap"
+            )));
+        }
+    };
+    if manifest.name().is_empty() {
+        return Err(at("metadata.name: Required value: name or generateName is required".into()));
+    }
+    if let Manifest::Deployment(d) = &manifest {
+        check_quantities(&d.spec.template).map_err(at)?;
+    }
+    Ok(manifest)
+}
+
+fn check_quantities(t: &PodTemplateSpec) -> Result<(), String> {
+    for (i, c) in t.spec.containers.iter().enumerate() {
+        let Some(res) = &c.resources else { continue };
+        for (section, map) in [("requests", &res.requests), ("limits", &res.limits)] {
+            for (name, v) in map {
+                let text = quantity_text(v).unwrap_or_default();
+                let ok = match name.as_str() {
+                    "cpu" => parse_cpu_millis(&text).is_ok(),
+                    "memory" | "ephemeral-storage" => parse_memory_bytes(&text).is_ok(),
+                    _ => true,
+                };
+                if !ok {
+                    return Err(format!(
+                        "spec.template.spec.containers[{i}].resources.{section}.{name}: Invalid value: {text:?}: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// An API server rejection, printed by kubectl as-is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError(pub String);
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// Builds `The Deployment "x" is invalid: ...` as the API server aggregates field errors.
+fn invalid(kind: &str, name: &str, errors: &[String]) -> ApiError {
+    let body = if errors.len() == 1 { errors[0].clone() } else { format!("[{}]", errors.join(", ")) };
+    ApiError(format!("The {kind} \"{name}\" is invalid: {body}"))
+}
+
+fn int_or_percent(v: &IntOrString, path: &str, errors: &mut Vec<String>) -> Option<IntOrPercent> {
+    match v {
+        IntOrString::Int(i) if *i < 0 => {
+            errors.push(format!("{path}: Invalid value: {i}: must be greater than or equal to 0"));
+            None
+        }
+        IntOrString::Int(i) => Some(IntOrPercent::Int((*i).min(i64::from(i32::MAX)) as i32)),
+        IntOrString::Str(s) => match IntOrPercent::parse_percent(s) {
+            Some(p) => Some(p),
+            None => {
+                errors.push(format!(
+                    "{path}: Invalid value: \"{s}\": a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')"
+                ));
+                None
+            }
+        },
+    }
+}
+
+/// Defaults (`SetDefaults_Deployment`) and validates (`ValidateDeployment`) a Deployment,
+/// returning its spec or the API server's error text.
+pub fn deployment_spec(m: &DeploymentManifest) -> Result<DeploymentSpec, ApiError> {
+    let name = &m.metadata.name;
+    let s = &m.spec;
+    let mut errors = Vec::new();
+    let strategy = default_strategy(s.strategy.as_ref(), &mut errors);
+    let mut template = s.template.clone();
+    template.apply_defaults();
+    let selector = s.selector.clone().unwrap_or_default();
+    validate_deployment_fields(m, &selector, &template, strategy, &mut errors);
+    if !errors.is_empty() {
+        return Err(invalid("Deployment", name, &errors));
+    }
+    Ok(DeploymentSpec {
+        replicas: s.replicas.unwrap_or(1),
+        selector,
+        template,
+        strategy: strategy.unwrap_or(Strategy::Recreate),
+        min_ready_seconds: s.min_ready_seconds.unwrap_or(0),
+        revision_history_limit: Some(s.revision_history_limit.unwrap_or(10)),
+        progress_deadline_seconds: Some(s.progress_deadline_seconds.unwrap_or(600)),
+        paused: s.paused.unwrap_or(false),
+    })
+}
+
+fn default_strategy(raw: Option<&RawStrategy>, errors: &mut Vec<String>) -> Option<Strategy> {
+    let kind = raw.and_then(|r| r.kind.clone()).unwrap_or_else(|| "RollingUpdate".into());
+    let ru = raw.and_then(|r| r.rolling_update.clone());
+    match kind.as_str() {
+        "Recreate" => {
+            if ru.is_some() {
+                errors.push("spec.strategy.rollingUpdate: Forbidden: may not be specified when strategy `type` is 'Recreate'".into());
+            }
+            Some(Strategy::Recreate)
+        }
+        "RollingUpdate" => {
+            let ru = ru.unwrap_or_default();
+            let path = "spec.strategy.rollingUpdate";
+            let surge = ru.max_surge.as_ref().map_or(Some(IntOrPercent::Percent(25)), |v| int_or_percent(v, &format!("{path}.maxSurge"), errors));
+            let unavail = ru
+                .max_unavailable
+                .as_ref()
+                .map_or(Some(IntOrPercent::Percent(25)), |v| int_or_percent(v, &format!("{path}.maxUnavailable"), errors));
+            let (Some(max_surge), Some(max_unavailable)) = (surge, unavail) else { return None };
+            if let IntOrPercent::Percent(p) = max_unavailable {
+                if p > 100 {
+                    errors.push(format!("{path}.maxUnavailable: Invalid value: \"{p}%\": must not be greater than 100%"));
+                }
+            }
+            if max_surge.is_literal_zero() && max_unavailable.is_literal_zero() {
+                errors.push(format!("{path}.maxUnavailable: Invalid value: {}: may not be 0 when `maxSurge` is 0", max_unavailable.go_repr()));
+            }
+            Some(Strategy::RollingUpdate { max_surge, max_unavailable })
+        }
+        other => {
+            errors.push(format!("spec.strategy.type: Unsupported value: \"{other}\": supported values: \"Recreate\", \"RollingUpdate\""));
+            None
+        }
+    }
+}
+
+fn validate_deployment_fields(
+    m: &DeploymentManifest,
+    selector: &LabelSelector,
+    template: &PodTemplateSpec,
+    strategy: Option<Strategy>,
+    errors: &mut Vec<String>,
+) {
+    let s = &m.spec;
+    let _ = strategy;
+    if let Some(r) = s.replicas.filter(|r| *r < 0) {
+        errors.push(format!("spec.replicas: Invalid value: {r}: must be greater than or equal to 0"));
+    }
+    if let Some(v) = s.min_ready_seconds.filter(|v| *v < 0) {
+        errors.push(format!("spec.minReadySeconds: Invalid value: {v}: must be greater than or equal to 0"));
+    }
+    if let Some(v) = s.revision_history_limit.filter(|v| *v < 0) {
+        errors.push(format!("spec.revisionHistoryLimit: Invalid value: {v}: must be greater than or equal to 0"));
+    }
+    if let Some(p) = s.progress_deadline_seconds {
+        if p < 0 {
+            errors.push(format!("spec.progressDeadlineSeconds: Invalid value: {p}: must be greater than or equal to 0"));
+        } else if p <= s.min_ready_seconds.unwrap_or(0) {
+            errors.push(format!("spec.progressDeadlineSeconds: Invalid value: {p}: must be greater than minReadySeconds"));
+        }
+    }
+    if s.selector.is_none() {
+        errors.push("spec.selector: Required value".into());
+    } else if selector.is_empty() {
+        errors.push("spec.selector: Invalid value: \"null\": empty selector is invalid for deployment".into());
+    } else if let Err(e) = selector.validate() {
+        errors.push(format!("spec.selector.matchExpressions: {e}"));
+    } else if !selector.matches(&template.metadata.labels) {
+        errors.push(format!(
+            "spec.template.metadata.labels: Invalid value: {}: `selector` does not match template `labels`",
+            go_map_repr(&template.metadata.labels)
+        ));
+    }
+    validate_pod_template(template, errors);
+}
+
+fn validate_pod_template(t: &PodTemplateSpec, errors: &mut Vec<String>) {
+    let p = "spec.template.spec";
+    if t.spec.containers.is_empty() {
+        errors.push(format!("{p}.containers: Required value"));
+    }
+    let mut seen = Vec::new();
+    for (i, c) in t.spec.containers.iter().enumerate() {
+        if c.name.is_empty() {
+            errors.push(format!("{p}.containers[{i}].name: Required value"));
+        } else if seen.contains(&c.name) {
+            errors.push(format!("{p}.containers[{i}].name: Duplicate value: \"{}\"", c.name));
+        }
+        seen.push(c.name.clone());
+        if c.image.trim().is_empty() {
+            errors.push(format!("{p}.containers[{i}].image: Required value"));
+        }
+    }
+    if let Some(rp) = t.spec.restart_policy.as_deref().filter(|rp| *rp != "Always") {
+        errors.push(format!("{p}.restartPolicy: Unsupported value: \"{rp}\": supported values: \"Always\""));
+    }
+    if t.spec.active_deadline_seconds.is_some() {
+        errors.push(format!("{p}.activeDeadlineSeconds: Forbidden: activeDeadlineSeconds in ReplicaSet is not Supported"));
+    }
+}
+
+/// Go's `%#v`-like map text the API server prints for label maps.
+fn go_map_repr(m: &BTreeMap<String, String>) -> String {
+    let inner: Vec<String> = m.iter().map(|(k, v)| format!("{k:?}:{v:?}")).collect();
+    format!("map[string]string{{{}}}", inner.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const V1: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.21\n";
+
+    fn deployment(text: &str) -> DeploymentManifest {
+        match parse_manifests(text).unwrap().remove(0) {
+            Manifest::Deployment(d) => d,
+            other => panic!("not a deployment: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn defaults_match_the_api_server() {
+        let spec = deployment_spec(&deployment(V1)).unwrap();
+        assert_eq!(spec.strategy, Strategy::RollingUpdate { max_surge: IntOrPercent::Percent(25), max_unavailable: IntOrPercent::Percent(25) });
+        assert_eq!((spec.revision_history_limit, spec.progress_deadline_seconds, spec.min_ready_seconds), (Some(10), Some(600), 0));
+        assert_eq!(spec.template.spec.termination_grace_period_seconds, Some(30));
+    }
+
+    #[test]
+    fn both_zero_is_rejected_with_the_api_servers_text() {
+        let text = V1.replace("  replicas: 3\n", "  replicas: 3\n  strategy:\n    rollingUpdate: {maxSurge: 0, maxUnavailable: 0}\n");
+        let err = deployment_spec(&deployment(&text)).unwrap_err();
+        assert_eq!(
+            err.0,
+            "The Deployment \"web\" is invalid: spec.strategy.rollingUpdate.maxUnavailable: Invalid value: intstr.IntOrString{Type:0, IntVal:0, StrVal:\"\"}: may not be 0 when `maxSurge` is 0"
+        );
+    }
+
+    #[test]
+    fn one_percent_passes_validation_though_it_resolves_to_zero() {
+        let text = V1.replace("  replicas: 3\n", "  replicas: 3\n  strategy:\n    rollingUpdate: {maxSurge: 0, maxUnavailable: \"1%\"}\n");
+        assert!(deployment_spec(&deployment(&text)).is_ok());
+    }
+
+    #[test]
+    fn over_100_percent_unavailable_and_deadline_not_above_min_ready_are_rejected() {
+        let text = V1.replace("  replicas: 3\n", "  replicas: 3\n  minReadySeconds: 30\n  progressDeadlineSeconds: 30\n  strategy:\n    rollingUpdate: {maxUnavailable: \"150%\"}\n");
+        let err = deployment_spec(&deployment(&text)).unwrap_err().0;
+        assert!(err.contains("maxUnavailable: Invalid value: \"150%\": must not be greater than 100%"), "{err}");
+        assert!(err.contains("spec.progressDeadlineSeconds: Invalid value: 30: must be greater than minReadySeconds"), "{err}");
+        assert!(err.starts_with("The Deployment \"web\" is invalid: ["), "{err}");
+    }
+
+    #[test]
+    fn selector_must_match_template_labels() {
+        let text = V1.replace("matchLabels: {app: web}", "matchLabels: {app: api}");
+        let err = deployment_spec(&deployment(&text)).unwrap_err().0;
+        assert!(err.ends_with("`selector` does not match template `labels`"), "{err}");
+    }
+
+    #[test]
+    fn unknown_fields_name_the_line() {
+        let text = V1.replace("  replicas: 3\n", "  replicas: 3\n  strategy:\n    rollingUpdate: {maxUnavailabel: 1}\n");
+        let err = parse_manifests(&text).unwrap_err();
+        assert_eq!(err.line, Some(8));
+        assert!(err.message.contains("unknown field `maxUnavailabel`"), "{err}");
+    }
+
+    #[test]
+    fn multi_document_files_keep_line_numbers() {
+        let text = format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c}}\n---\n{}", V1.replace("image: nginx:1.21", "image: nginx:1.21\n        bogus: 1"));
+        let err = parse_manifests(&text).unwrap_err();
+        assert_eq!(err.line, Some(20));
+    }
+
+    #[test]
+    fn other_kinds_are_refused_clearly() {
+        let err = parse_manifests("apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: s}\n").unwrap_err();
+        assert!(err.message.contains("not simulated"));
+        assert!(parse_manifests("").is_err());
+        assert!(parse_manifests("a\0b").is_err());
+    }
+}

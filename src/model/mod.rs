@@ -1,0 +1,14 @@
+//! Plain data: Nodes, Pods, ReplicaSets, Deployments, Services; quantities, int-or-percent,
+//! selectors; manifests with the API server's defaulting and validation.
+
+pub mod intstr;
+pub mod manifest;
+pub mod objects;
+pub mod quantity;
+pub mod selector;
+pub mod template;
+
+pub use intstr::IntOrPercent;
+pub use objects::*;
+pub use selector::LabelSelector;
+pub use template::{PodTemplateSpec, compute_hash, safe_encode_string};

@@ -1,0 +1,429 @@
+//! The API objects rollsim simulates, as plain data.
+
+use super::intstr::IntOrPercent;
+use super::selector::LabelSelector;
+use super::template::{PodRequests, PodTemplateSpec};
+use crate::sim::SimTime;
+use std::collections::BTreeMap;
+
+/// `deployment.kubernetes.io/revision`
+pub const REVISION_ANNOTATION: &str = "deployment.kubernetes.io/revision";
+/// `deployment.kubernetes.io/revision-history`
+pub const REVISION_HISTORY_ANNOTATION: &str = "deployment.kubernetes.io/revision-history";
+/// `deployment.kubernetes.io/desired-replicas`
+pub const DESIRED_REPLICAS_ANNOTATION: &str = "deployment.kubernetes.io/desired-replicas";
+/// `deployment.kubernetes.io/max-replicas`
+pub const MAX_REPLICAS_ANNOTATION: &str = "deployment.kubernetes.io/max-replicas";
+/// `kubernetes.io/change-cause`
+pub const CHANGE_CAUSE_ANNOTATION: &str = "kubernetes.io/change-cause";
+/// `kubectl.kubernetes.io/last-applied-configuration`
+pub const LAST_APPLIED_ANNOTATION: &str = "kubectl.kubernetes.io/last-applied-configuration";
+/// `kubectl.kubernetes.io/restartedAt`, set on the template by `kubectl rollout restart`.
+pub const RESTARTED_AT_ANNOTATION: &str = "kubectl.kubernetes.io/restartedAt";
+/// Legacy server-side rollback request.
+pub const ROLLBACK_TO_ANNOTATION: &str = "deprecated.deployment.rollback.to";
+
+/// Deployment annotations never copied to a ReplicaSet (`annotationsToSkip`).
+pub const ANNOTATIONS_TO_SKIP: [&str; 6] = [
+    LAST_APPLIED_ANNOTATION,
+    REVISION_ANNOTATION,
+    REVISION_HISTORY_ANNOTATION,
+    DESIRED_REPLICAS_ANNOTATION,
+    MAX_REPLICAS_ANNOTATION,
+    ROLLBACK_TO_ANNOTATION,
+];
+
+/// Index of a Deployment in the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DeploymentId(pub u32);
+/// Index of a ReplicaSet in the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RsId(pub u32);
+/// Index of a Pod in the store (never reused within a run).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PodId(pub u32);
+/// Index of a Node in the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct NodeId(pub u32);
+
+/// The metadata every object shares.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ObjectMeta {
+    /// Name, unique per kind in the namespace.
+    pub name: String,
+    /// Unique id (128 bits, printed as a UUID).
+    pub uid: u128,
+    /// Labels.
+    pub labels: BTreeMap<String, String>,
+    /// Annotations.
+    pub annotations: BTreeMap<String, String>,
+    /// Creation time, whole seconds as the API server stores it.
+    pub creation: SimTime,
+    /// Spec generation (bumped by the API server on spec or annotation changes).
+    pub generation: i64,
+    /// Bumped on every write; watchers see one event per bump.
+    pub resource_version: u64,
+    /// Set when deletion has been requested.
+    pub deletion: Option<SimTime>,
+}
+
+impl ObjectMeta {
+    /// Formats the UID like Kubernetes does (8-4-4-4-12 lowercase hex).
+    pub fn uid_string(&self) -> String {
+        let h = format!("{:032x}", self.uid);
+        format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    }
+}
+
+/// The rollout strategy, after defaulting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strategy {
+    /// Kill every old pod before creating new ones.
+    Recreate,
+    /// Replace pods gradually within the surge and unavailability bounds.
+    RollingUpdate {
+        /// Pods above `replicas` allowed during the update.
+        max_surge: IntOrPercent,
+        /// Pods below `replicas` allowed to be unavailable.
+        max_unavailable: IntOrPercent,
+    },
+}
+
+impl Strategy {
+    /// `Recreate` or `RollingUpdate`.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Strategy::Recreate => "Recreate",
+            Strategy::RollingUpdate { .. } => "RollingUpdate",
+        }
+    }
+}
+
+/// `DeploymentSpec` after defaulting.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeploymentSpec {
+    /// Desired pods.
+    pub replicas: i32,
+    /// Which pods belong to it.
+    pub selector: LabelSelector,
+    /// The version.
+    pub template: PodTemplateSpec,
+    /// How to roll.
+    pub strategy: Strategy,
+    /// Seconds a pod must be Ready before it counts as available.
+    pub min_ready_seconds: i32,
+    /// Old ReplicaSets kept; `None` keeps all.
+    pub revision_history_limit: Option<i32>,
+    /// Seconds without progress before `ProgressDeadlineExceeded`; `None` disables.
+    pub progress_deadline_seconds: Option<i32>,
+    /// Paused rollouts scale but do not roll.
+    pub paused: bool,
+}
+
+/// `True`, `False` or `Unknown`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConditionStatus {
+    #[allow(missing_docs)]
+    True,
+    #[allow(missing_docs)]
+    False,
+    #[allow(missing_docs)]
+    Unknown,
+}
+
+impl ConditionStatus {
+    /// As printed by kubectl.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConditionStatus::True => "True",
+            ConditionStatus::False => "False",
+            ConditionStatus::Unknown => "Unknown",
+        }
+    }
+}
+
+/// A Deployment or ReplicaSet condition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Condition {
+    /// `Available`, `Progressing` or `ReplicaFailure`.
+    pub kind: &'static str,
+    #[allow(missing_docs)]
+    pub status: ConditionStatus,
+    /// Machine-readable reason.
+    pub reason: &'static str,
+    /// Human-readable message.
+    pub message: String,
+    /// Whole seconds.
+    pub last_update: SimTime,
+    /// Whole seconds.
+    pub last_transition: SimTime,
+}
+
+/// `DeploymentStatus`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DeploymentStatus {
+    #[allow(missing_docs)]
+    pub observed_generation: i64,
+    #[allow(missing_docs)]
+    pub replicas: i32,
+    #[allow(missing_docs)]
+    pub updated_replicas: i32,
+    #[allow(missing_docs)]
+    pub ready_replicas: i32,
+    #[allow(missing_docs)]
+    pub available_replicas: i32,
+    #[allow(missing_docs)]
+    pub unavailable_replicas: i32,
+    #[allow(missing_docs)]
+    pub terminating_replicas: i32,
+    #[allow(missing_docs)]
+    pub collision_count: Option<i32>,
+    /// Available first, then Progressing, in the order they were added.
+    pub conditions: Vec<Condition>,
+}
+
+impl DeploymentStatus {
+    /// The condition of that kind, if present.
+    pub fn condition(&self, kind: &str) -> Option<&Condition> {
+        self.conditions.iter().find(|c| c.kind == kind)
+    }
+}
+
+/// A Deployment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Deployment {
+    #[allow(missing_docs)]
+    pub meta: ObjectMeta,
+    #[allow(missing_docs)]
+    pub spec: DeploymentSpec,
+    #[allow(missing_docs)]
+    pub status: DeploymentStatus,
+    /// ReplicaSets it controls, in creation order.
+    pub replica_sets: Vec<RsId>,
+    /// Annotation keys the last `kubectl apply` set, so the next apply can remove dropped ones.
+    pub last_applied_annotations: Vec<String>,
+    /// Whether the last apply set `spec.replicas`.
+    pub last_applied_replicas: bool,
+}
+
+/// `ReplicaSetStatus` as last written by the ReplicaSet controller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ReplicaSetStatus {
+    #[allow(missing_docs)]
+    pub replicas: i32,
+    #[allow(missing_docs)]
+    pub fully_labeled_replicas: i32,
+    #[allow(missing_docs)]
+    pub ready_replicas: i32,
+    #[allow(missing_docs)]
+    pub available_replicas: i32,
+    #[allow(missing_docs)]
+    pub terminating_replicas: i32,
+    #[allow(missing_docs)]
+    pub observed_generation: i64,
+}
+
+/// A ReplicaSet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplicaSet {
+    #[allow(missing_docs)]
+    pub meta: ObjectMeta,
+    /// Controlling Deployment.
+    pub owner: DeploymentId,
+    /// Desired pods.
+    pub replicas: i32,
+    /// Copied from the Deployment when this is the new ReplicaSet.
+    pub min_ready_seconds: i32,
+    /// Selector including `pod-template-hash`.
+    pub selector: LabelSelector,
+    /// Template including `pod-template-hash`.
+    pub template: PodTemplateSpec,
+    /// Requests of one pod, precomputed from the template.
+    pub requests: PodRequests,
+    /// Images of the template's containers, interned.
+    pub images: Vec<u32>,
+    /// Status as last written by its controller (lags the pods).
+    pub status: ReplicaSetStatus,
+}
+
+impl ReplicaSet {
+    /// The revision annotation as a number (0 when missing or unparsable).
+    pub fn revision(&self) -> i64 {
+        self.meta.annotations.get(REVISION_ANNOTATION).and_then(|v| v.parse().ok()).unwrap_or(0)
+    }
+}
+
+/// Pod phase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PodPhase {
+    /// Accepted, containers not all running (ranked first for deletion).
+    Pending,
+    /// State unknown (node lost).
+    Unknown,
+    /// Bound and at least one container running.
+    Running,
+    /// All containers exited successfully.
+    Succeeded,
+    /// All containers exited, one or more in failure.
+    Failed,
+}
+
+impl PodPhase {
+    /// As printed by kubectl.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PodPhase::Pending => "Pending",
+            PodPhase::Unknown => "Unknown",
+            PodPhase::Running => "Running",
+            PodPhase::Succeeded => "Succeeded",
+            PodPhase::Failed => "Failed",
+        }
+    }
+}
+
+/// What the (single summarised) container of a pod is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContainerState {
+    /// Waiting, with a reason such as `ContainerCreating`.
+    Waiting(&'static str),
+    /// Running since the given time.
+    Running(SimTime),
+    /// Exited, with a reason such as `Completed` or `Error`.
+    Terminated(&'static str),
+}
+
+/// Moments in a pod's life, kept for reports (`pods.csv`, the timeline chart).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PodTimes {
+    #[allow(missing_docs)]
+    pub scheduled: Option<SimTime>,
+    #[allow(missing_docs)]
+    pub pulling: Option<SimTime>,
+    #[allow(missing_docs)]
+    pub started: Option<SimTime>,
+    #[allow(missing_docs)]
+    pub ready: Option<SimTime>,
+    #[allow(missing_docs)]
+    pub available: Option<SimTime>,
+    #[allow(missing_docs)]
+    pub terminating: Option<SimTime>,
+    #[allow(missing_docs)]
+    pub gone: Option<SimTime>,
+}
+
+/// A Pod. Its template is its ReplicaSet's (pods of a ReplicaSet never differ).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pod {
+    /// Name `<replicaset>-<5 chars>`, uid, creation (whole seconds), deletion timestamp.
+    pub name: String,
+    /// Unique id, compared as upstream compares UID strings.
+    pub uid: u128,
+    /// Creation, whole seconds.
+    pub creation: SimTime,
+    /// Creation at full virtual precision (for reports).
+    pub created_at: SimTime,
+    /// Deletion requested (graceful termination under way).
+    pub deletion: Option<SimTime>,
+    /// Owning ReplicaSet.
+    pub owner: RsId,
+    /// Bound node.
+    pub node: Option<NodeId>,
+    #[allow(missing_docs)]
+    pub phase: PodPhase,
+    /// Ready condition status.
+    pub ready: bool,
+    /// Ready condition's last transition to True, whole seconds.
+    pub ready_since: Option<SimTime>,
+    #[allow(missing_docs)]
+    pub container: ContainerState,
+    /// Highest restart count of its containers.
+    pub restarts: u32,
+    /// Bumped whenever scheduled kubelet work for this pod must be forgotten.
+    pub kubelet_epoch: u32,
+    /// Gone from the API server.
+    pub gone: bool,
+    /// For reports.
+    pub times: PodTimes,
+    /// Index in its ReplicaSet's active-pod list, while active.
+    pub(crate) active_slot: Option<u32>,
+    /// Counted available by its ReplicaSet.
+    pub(crate) counted_available: bool,
+}
+
+impl Pod {
+    /// Mirrors `controller.IsPodActive`: not terminal and not being deleted.
+    pub fn is_active(&self) -> bool {
+        !self.gone && self.deletion.is_none() && !matches!(self.phase, PodPhase::Succeeded | PodPhase::Failed)
+    }
+
+    /// Mirrors `podutil.IsPodAvailable`: Ready for more than `min_ready_seconds`.
+    pub fn is_available(&self, min_ready_seconds: i32, now: SimTime) -> bool {
+        match (self.ready, self.ready_since) {
+            (true, _) if min_ready_seconds <= 0 => true,
+            (true, Some(since)) => since.plus_secs(min_ready_seconds as u64) < now,
+            _ => false,
+        }
+    }
+}
+
+/// A Node.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    #[allow(missing_docs)]
+    pub name: String,
+    #[allow(missing_docs)]
+    pub uid: u128,
+    #[allow(missing_docs)]
+    pub labels: BTreeMap<String, String>,
+    #[allow(missing_docs)]
+    pub creation: SimTime,
+    /// Allocatable CPU in millicores.
+    pub cpu_millis: u64,
+    /// Allocatable memory in bytes.
+    pub memory_bytes: u64,
+    /// Most pods it may run.
+    pub max_pods: u32,
+    /// Ready condition.
+    pub ready: bool,
+    /// Cordoned.
+    pub unschedulable: bool,
+    /// Sum of bound pods' requests (pods not yet gone).
+    pub allocated: PodRequests,
+    /// Bound pods not yet gone.
+    pub pods: u32,
+    /// Images present (interned ids), with the time they finished pulling.
+    pub images: Vec<(u32, SimTime)>,
+    /// Active pods per Deployment on this node (for the deletion ranking).
+    pub(crate) pods_by_deployment: Vec<(DeploymentId, u32)>,
+}
+
+impl Node {
+    /// Active pods of Deployment `d` on this node.
+    pub fn active_pods_of(&self, d: DeploymentId) -> u32 {
+        self.pods_by_deployment.iter().find(|(id, _)| *id == d).map_or(0, |(_, n)| *n)
+    }
+}
+
+/// A Service (stored and printed; endpoints are derived from ready pods).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Service {
+    #[allow(missing_docs)]
+    pub meta: ObjectMeta,
+    /// `ClusterIP`, `NodePort`, `LoadBalancer`.
+    pub service_type: String,
+    #[allow(missing_docs)]
+    pub cluster_ip: String,
+    #[allow(missing_docs)]
+    pub selector: BTreeMap<String, String>,
+    /// `(port, protocol, nodePort)`.
+    pub ports: Vec<(i32, String, Option<i32>)>,
+}
+
+/// A ConfigMap (stored, not used by the simulation).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigMap {
+    #[allow(missing_docs)]
+    pub meta: ObjectMeta,
+    #[allow(missing_docs)]
+    pub data: BTreeMap<String, String>,
+}

@@ -1,0 +1,485 @@
+//! The Pod template: the "version" of an application. Plain data mirroring the Kubernetes
+//! YAML (so it parses and re-serialises canonically), plus upstream's defaulting, equality
+//! ignoring `pod-template-hash`, and `ComputeHash`.
+
+use super::quantity::{parse_cpu_millis, parse_memory_bytes};
+use serde::{Deserialize, Serialize};
+use serde_yaml::Value;
+use std::collections::BTreeMap;
+
+/// Label the Deployment controller adds to tell ReplicaSets' pods apart.
+pub const POD_TEMPLATE_HASH_LABEL: &str = "pod-template-hash";
+
+/// `spec.template`: metadata and pod spec.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PodTemplateSpec {
+    /// Labels and annotations of the pods.
+    #[serde(default)]
+    pub metadata: TemplateMeta,
+    /// The pod spec.
+    #[serde(default)]
+    pub spec: PodSpec,
+}
+
+/// `spec.template.metadata`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TemplateMeta {
+    /// Rarely set; kept so templates that set it parse.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Pod labels.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+    /// Pod annotations.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, String>,
+}
+
+/// `spec.template.spec`: the fields rollsim models, plus common ones kept opaque.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PodSpec {
+    /// Application containers.
+    #[serde(default)]
+    pub containers: Vec<Container>,
+    /// Init containers (kept, not simulated).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub init_containers: Vec<Value>,
+    /// Nodes must carry all these labels.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub node_selector: BTreeMap<String, String>,
+    /// Pod restart policy; a Deployment only allows `Always`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restart_policy: Option<String>,
+    /// Grace between SIGTERM and SIGKILL; default 30.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub termination_grace_period_seconds: Option<i64>,
+    /// Forbidden in a Deployment's template.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active_deadline_seconds: Option<i64>,
+    /// Volumes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub volumes: Vec<Volume>,
+    /// Tolerations (kept, printed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tolerations: Vec<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[allow(missing_docs)]
+    pub affinity: Option<Value>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[allow(missing_docs)]
+    pub topology_spread_constraints: Vec<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[allow(missing_docs)]
+    pub service_account_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[allow(missing_docs)]
+    pub security_context: Option<Value>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[allow(missing_docs)]
+    pub image_pull_secrets: Vec<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[allow(missing_docs)]
+    pub priority_class_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[allow(missing_docs)]
+    pub dns_policy: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[allow(missing_docs)]
+    pub hostname: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[allow(missing_docs)]
+    pub scheduler_name: Option<String>,
+}
+
+/// One container.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Container {
+    /// Container name (part of the version: renaming it makes a new revision).
+    #[serde(default)]
+    pub name: String,
+    /// Image reference.
+    #[serde(default)]
+    pub image: String,
+    /// `Always` for `:latest` or untagged images, else `IfNotPresent`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_pull_policy: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[allow(missing_docs)]
+    pub command: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[allow(missing_docs)]
+    pub args: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[allow(missing_docs)]
+    pub working_dir: Option<String>,
+    /// Declared ports.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ports: Vec<ContainerPort>,
+    /// Environment variables.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub env: Vec<EnvVar>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[allow(missing_docs)]
+    pub env_from: Vec<Value>,
+    /// Requests and limits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<Resources>,
+    /// Volume mounts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub volume_mounts: Vec<VolumeMount>,
+    /// Readiness probe: decides when the pod is Ready.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub readiness_probe: Option<Probe>,
+    /// Liveness probe.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub liveness_probe: Option<Probe>,
+    /// Startup probe.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub startup_probe: Option<Probe>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[allow(missing_docs)]
+    pub lifecycle: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[allow(missing_docs)]
+    pub security_context: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[allow(missing_docs)]
+    pub termination_message_path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[allow(missing_docs)]
+    pub termination_message_policy: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[allow(missing_docs)]
+    pub stdin: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[allow(missing_docs)]
+    pub tty: Option<bool>,
+}
+
+/// A container port.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ContainerPort {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[allow(missing_docs)]
+    pub name: Option<String>,
+    /// Port number.
+    pub container_port: i32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[allow(missing_docs)]
+    pub host_port: Option<i32>,
+    /// `TCP` by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+}
+
+/// An environment variable.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EnvVar {
+    #[allow(missing_docs)]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[allow(missing_docs)]
+    pub value: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[allow(missing_docs)]
+    pub value_from: Option<Value>,
+}
+
+/// Requests and limits; values are quantities (strings or numbers).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Resources {
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[allow(missing_docs)]
+    pub requests: BTreeMap<String, Value>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[allow(missing_docs)]
+    pub limits: BTreeMap<String, Value>,
+}
+
+/// A volume mount.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VolumeMount {
+    #[allow(missing_docs)]
+    pub name: String,
+    #[allow(missing_docs)]
+    pub mount_path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[allow(missing_docs)]
+    pub read_only: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[allow(missing_docs)]
+    pub sub_path: Option<String>,
+}
+
+/// A volume: the common sources are typed for `describe`, others kept opaque.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Volume {
+    #[allow(missing_docs)]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[allow(missing_docs)]
+    pub config_map: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[allow(missing_docs)]
+    pub secret: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[allow(missing_docs)]
+    pub empty_dir: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[allow(missing_docs)]
+    pub host_path: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[allow(missing_docs)]
+    pub persistent_volume_claim: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[allow(missing_docs)]
+    pub projected: Option<Value>,
+}
+
+/// A probe. Only timing fields are simulated; the handler is kept for `describe`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Probe {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[allow(missing_docs)]
+    pub http_get: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[allow(missing_docs)]
+    pub tcp_socket: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[allow(missing_docs)]
+    pub exec: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[allow(missing_docs)]
+    pub grpc: Option<Value>,
+    /// Default 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initial_delay_seconds: Option<i32>,
+    /// Default 10.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period_seconds: Option<i32>,
+    /// Default 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_seconds: Option<i32>,
+    /// Default 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success_threshold: Option<i32>,
+    /// Default 3.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_threshold: Option<i32>,
+}
+
+impl Probe {
+    fn apply_defaults(&mut self) {
+        self.initial_delay_seconds.get_or_insert(0);
+        self.period_seconds.get_or_insert(10);
+        self.timeout_seconds.get_or_insert(1);
+        self.success_threshold.get_or_insert(1);
+        self.failure_threshold.get_or_insert(3);
+    }
+
+    /// Seconds from container start until a probe that always succeeds marks the pod Ready.
+    pub fn seconds_until_ready(&self) -> u64 {
+        let delay = self.initial_delay_seconds.unwrap_or(0).max(0) as u64;
+        let period = self.period_seconds.unwrap_or(10).max(1) as u64;
+        let successes = self.success_threshold.unwrap_or(1).max(1) as u64;
+        delay + (successes - 1) * period
+    }
+}
+
+/// CPU (millicores) and memory (bytes) one pod asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PodRequests {
+    /// Sum of containers' CPU requests.
+    pub cpu_millis: u64,
+    /// Sum of containers' memory requests.
+    pub memory_bytes: u64,
+    /// As above but with the scheduler's non-zero defaults (100m, 200Mi) for containers
+    /// that request nothing; used for scoring only.
+    pub cpu_millis_nonzero: u64,
+    /// See `cpu_millis_nonzero`.
+    pub memory_bytes_nonzero: u64,
+}
+
+/// Scheduler defaults for containers without requests (`schedutil.DefaultMilliCPURequest`, `DefaultMemoryRequest`).
+const DEFAULT_CPU_MILLIS: u64 = 100;
+const DEFAULT_MEMORY_BYTES: u64 = 200 * 1024 * 1024;
+
+impl PodTemplateSpec {
+    /// Applies the API server's defaults to the fields rollsim keeps (`SetDefaults_PodSpec`,
+    /// `SetDefaults_Container`, probes, ports).
+    pub fn apply_defaults(&mut self) {
+        let spec = &mut self.spec;
+        spec.restart_policy.get_or_insert_with(|| "Always".to_string());
+        spec.termination_grace_period_seconds.get_or_insert(30);
+        spec.dns_policy.get_or_insert_with(|| "ClusterFirst".to_string());
+        spec.scheduler_name.get_or_insert_with(|| "default-scheduler".to_string());
+        for c in &mut spec.containers {
+            if c.image_pull_policy.is_none() {
+                c.image_pull_policy = Some(default_pull_policy(&c.image).to_string());
+            }
+            c.termination_message_path.get_or_insert_with(|| "/dev/termination-log".to_string());
+            c.termination_message_policy.get_or_insert_with(|| "File".to_string());
+            for p in &mut c.ports {
+                p.protocol.get_or_insert_with(|| "TCP".to_string());
+            }
+            for probe in [&mut c.readiness_probe, &mut c.liveness_probe, &mut c.startup_probe].into_iter().flatten() {
+                probe.apply_defaults();
+            }
+        }
+    }
+
+    /// Canonical text of the template with `pod-template-hash` removed: two templates are the
+    /// same version exactly when these agree (upstream's `EqualIgnoreHash`).
+    pub fn canonical_without_hash(&self) -> String {
+        let mut t = self.clone();
+        t.metadata.labels.remove(POD_TEMPLATE_HASH_LABEL);
+        serde_yaml::to_string(&t).unwrap_or_default()
+    }
+
+    /// Mirrors `EqualIgnoreHash`: equal after removing `pod-template-hash` from both.
+    pub fn equal_ignore_hash(&self, other: &PodTemplateSpec) -> bool {
+        let mut a = self.clone();
+        let mut b = other.clone();
+        a.metadata.labels.remove(POD_TEMPLATE_HASH_LABEL);
+        b.metadata.labels.remove(POD_TEMPLATE_HASH_LABEL);
+        a == b
+    }
+
+    /// Summed requests of all containers (quantities were validated on parse).
+    pub fn requests(&self) -> PodRequests {
+        let mut r = PodRequests::default();
+        for c in &self.spec.containers {
+            let req = c.resources.as_ref().map(|res| &res.requests);
+            let cpu = req.and_then(|m| m.get("cpu")).and_then(|v| quantity_text(v)).and_then(|s| parse_cpu_millis(&s).ok());
+            let mem = req.and_then(|m| m.get("memory")).and_then(|v| quantity_text(v)).and_then(|s| parse_memory_bytes(&s).ok());
+            r.cpu_millis += cpu.unwrap_or(0);
+            r.memory_bytes += mem.unwrap_or(0);
+            r.cpu_millis_nonzero += cpu.filter(|v| *v > 0).unwrap_or(DEFAULT_CPU_MILLIS);
+            r.memory_bytes_nonzero += mem.filter(|v| *v > 0).unwrap_or(DEFAULT_MEMORY_BYTES);
+        }
+        r
+    }
+
+    /// Seconds from start to Ready: the slowest container's readiness probe, 0 without probes.
+    pub fn seconds_until_ready(&self) -> u64 {
+        self.spec.containers.iter().filter_map(|c| c.readiness_probe.as_ref()).map(Probe::seconds_until_ready).max().unwrap_or(0)
+    }
+}
+
+/// A quantity written as a YAML string or number, as text.
+pub fn quantity_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// `Always` for `:latest` or untagged images, otherwise `IfNotPresent` (`SetDefaults_Container`).
+fn default_pull_policy(image: &str) -> &'static str {
+    let without_digest = image.split('@').next().unwrap_or(image);
+    let last = without_digest.rsplit('/').next().unwrap_or(without_digest);
+    match last.split_once(':') {
+        Some((_, tag)) if tag != "latest" => "IfNotPresent",
+        _ if image.contains('@') => "IfNotPresent",
+        _ => "Always",
+    }
+}
+
+/// Mirrors `controller.ComputeHash`: FNV-1a 32 over the template's canonical encoding, then the
+/// collision count (uint32 little-endian plus four zero bytes) if set, printed in decimal and
+/// passed through `SafeEncodeString`.
+pub fn compute_hash(template: &PodTemplateSpec, collision_count: Option<i32>) -> String {
+    let mut h = Fnv1a32::new();
+    h.write(template.canonical_without_hash().as_bytes());
+    if let Some(c) = collision_count {
+        h.write(&(c as u32).to_le_bytes());
+        h.write(&[0, 0, 0, 0]);
+    }
+    safe_encode_string(&h.finish().to_string())
+}
+
+/// The alphabet of `k8s.io/apimachinery/pkg/util/rand`: no vowels, no confusable characters.
+pub const SAFE_ALPHABET: &[u8; 27] = b"bcdfghjklmnpqrstvwxz2456789";
+
+/// Mirrors `rand.SafeEncodeString`: each byte `c` becomes `alphabet[c % 27]`.
+pub fn safe_encode_string(s: &str) -> String {
+    s.bytes().map(|b| SAFE_ALPHABET[usize::from(b) % SAFE_ALPHABET.len()] as char).collect()
+}
+
+struct Fnv1a32(u32);
+
+impl Fnv1a32 {
+    fn new() -> Self {
+        Fnv1a32(0x811c_9dc5)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= u32::from(*b);
+            self.0 = self.0.wrapping_mul(0x0100_0193);
+        }
+    }
+    fn finish(&self) -> u32 {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn safe_encode_maps_digits_as_upstream() {
+        // Upstream's table: 0→4 1→5 2→6 3→7 4→8 5→9 6→b 7→c 8→d 9→f.
+        assert_eq!(safe_encode_string("0123456789"), "456789bcdf");
+        // The docs' examples: 3123191453 → 75675f5897, 703038527 → c4747d96c.
+        assert_eq!(safe_encode_string("3123191453"), "75675f5897");
+        assert_eq!(safe_encode_string("703038527"), "c4747d96c");
+    }
+
+    fn template(image: &str) -> PodTemplateSpec {
+        let mut t = PodTemplateSpec::default();
+        t.metadata.labels.insert("app".into(), "web".into());
+        t.spec.containers.push(Container { name: "web".into(), image: image.into(), ..Default::default() });
+        t.apply_defaults();
+        t
+    }
+
+    #[test]
+    fn hash_ignores_the_hash_label_and_changes_with_the_template_and_collisions() {
+        let a = template("nginx:1.21");
+        let mut labelled = a.clone();
+        labelled.metadata.labels.insert(POD_TEMPLATE_HASH_LABEL.into(), "abc".into());
+        assert_eq!(compute_hash(&a, None), compute_hash(&labelled, None));
+        assert!(a.equal_ignore_hash(&labelled));
+        assert_ne!(compute_hash(&a, None), compute_hash(&template("nginx:1.22"), None));
+        assert_ne!(compute_hash(&a, None), compute_hash(&a, Some(1)));
+        let h = compute_hash(&a, None);
+        assert!(!h.is_empty() && h.len() <= 10 && h.bytes().all(|b| b"456789bcdf".contains(&b)));
+    }
+
+    #[test]
+    fn pull_policy_defaults_follow_the_tag() {
+        assert_eq!(default_pull_policy("nginx"), "Always");
+        assert_eq!(default_pull_policy("nginx:latest"), "Always");
+        assert_eq!(default_pull_policy("nginx:1.21-alpine"), "IfNotPresent");
+        assert_eq!(default_pull_policy("registry:5000/app"), "Always");
+    }
+
+    #[test]
+    fn requests_fall_back_to_scheduler_defaults_for_scoring() {
+        let r = template("x:1").requests();
+        assert_eq!((r.cpu_millis, r.memory_bytes), (0, 0));
+        assert_eq!((r.cpu_millis_nonzero, r.memory_bytes_nonzero), (100, 200 << 20));
+    }
+}
