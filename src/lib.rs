@@ -2,5 +2,6 @@
 //! from one version to the next.
 #![forbid(unsafe_code)]
 
+pub mod controllers;
 pub mod model;
 pub mod sim;

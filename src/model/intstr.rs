@@ -33,7 +33,11 @@ impl IntOrPercent {
             IntOrPercent::Int(v) => v,
             IntOrPercent::Percent(p) => {
                 let num = i64::from(p) * i64::from(total);
-                let v = if round_up { num.div_euclid(100) + i64::from(num.rem_euclid(100) != 0) } else { num.div_euclid(100) };
+                let v = if round_up {
+                    num.div_euclid(100) + i64::from(num.rem_euclid(100) != 0)
+                } else {
+                    num.div_euclid(100)
+                };
                 v.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
             }
         }
@@ -42,8 +46,12 @@ impl IntOrPercent {
     /// How the API server prints the value in a validation error (Go's `%#v` of the struct).
     pub fn go_repr(self) -> String {
         match self {
-            IntOrPercent::Int(v) => format!("intstr.IntOrString{{Type:0, IntVal:{v}, StrVal:\"\"}}"),
-            IntOrPercent::Percent(p) => format!("intstr.IntOrString{{Type:1, IntVal:0, StrVal:\"{p}%\"}}"),
+            IntOrPercent::Int(v) => {
+                format!("intstr.IntOrString{{Type:0, IntVal:{v}, StrVal:\"\"}}")
+            }
+            IntOrPercent::Percent(p) => {
+                format!("intstr.IntOrString{{Type:1, IntVal:0, StrVal:\"{p}%\"}}")
+            }
         }
     }
 }
@@ -72,7 +80,10 @@ mod tests {
 
     #[test]
     fn only_digits_then_percent_parse() {
-        assert_eq!(IntOrPercent::parse_percent("25%"), Some(IntOrPercent::Percent(25)));
+        assert_eq!(
+            IntOrPercent::parse_percent("25%"),
+            Some(IntOrPercent::Percent(25))
+        );
         assert_eq!(IntOrPercent::parse_percent("%"), None);
         assert_eq!(IntOrPercent::parse_percent("2.5%"), None);
         assert_eq!(IntOrPercent::parse_percent("25"), None);

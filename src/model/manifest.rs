@@ -245,7 +245,12 @@ fn split_documents(text: &str) -> Vec<(usize, String)> {
         }
     }
     docs.push((start, cur));
-    docs.into_iter().filter(|(_, d)| d.lines().any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))).collect()
+    docs.into_iter()
+        .filter(|(_, d)| {
+            d.lines()
+                .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        })
+        .collect()
 }
 
 fn yaml_error(err: &serde_yaml::Error, first_line: usize) -> ManifestError {
@@ -256,36 +261,68 @@ fn yaml_error(err: &serde_yaml::Error, first_line: usize) -> ManifestError {
         Some(i) => msg[..i].to_string(),
         None => msg,
     };
-    ManifestError { line: loc.as_ref().map(|l| l.line() + first_line - 1), column: loc.map(|l| l.column()), message: msg }
+    ManifestError {
+        line: loc.as_ref().map(|l| l.line() + first_line - 1),
+        column: loc.map(|l| l.column()),
+        message: msg,
+    }
 }
 
 /// Parses every document of a manifest file. Kinds other than Deployment, Service and
 /// ConfigMap are refused, as are unknown fields.
 pub fn parse_manifests(text: &str) -> Result<Vec<Manifest>, ManifestError> {
     if text.contains('\0') {
-        return Err(ManifestError { line: None, column: None, message: "file is binary, not YAML".into() });
+        return Err(ManifestError {
+            line: None,
+            column: None,
+            message: "file is binary, not YAML".into(),
+        });
     }
     let docs = split_documents(text);
     if docs.is_empty() {
-        return Err(ManifestError { line: None, column: None, message: "no objects passed to apply (the file is empty)".into() });
+        return Err(ManifestError {
+            line: None,
+            column: None,
+            message: "no objects passed to apply (the file is empty)".into(),
+        });
     }
-    docs.iter().map(|(first, doc)| parse_document(doc, *first)).collect()
+    docs.iter()
+        .map(|(first, doc)| parse_document(doc, *first))
+        .collect()
 }
 
 fn parse_document(doc: &str, first_line: usize) -> Result<Manifest, ManifestError> {
     let value: Value = serde_yaml::from_str(doc).map_err(|e| yaml_error(&e, first_line))?;
-    let field = |k: &str| value.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let field = |k: &str| {
+        value
+            .get(k)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
     let (api_version, kind) = (field("apiVersion"), field("kind"));
-    let at = |message: String| ManifestError { line: Some(first_line), column: None, message };
+    let at = |message: String| ManifestError {
+        line: Some(first_line),
+        column: None,
+        message,
+    };
     if kind.is_empty() {
         return Err(at("Object 'Kind' is missing".into()));
     }
     let manifest = match (api_version.as_str(), kind.as_str()) {
-        ("apps/v1", "Deployment") => Manifest::Deployment(serde_yaml::from_str(doc).map_err(|e| yaml_error(&e, first_line))?),
-        ("v1", "Service") => Manifest::Service(serde_yaml::from_str(doc).map_err(|e| yaml_error(&e, first_line))?),
-        ("v1", "ConfigMap") => Manifest::ConfigMap(serde_yaml::from_str(doc).map_err(|e| yaml_error(&e, first_line))?),
+        ("apps/v1", "Deployment") => {
+            Manifest::Deployment(serde_yaml::from_str(doc).map_err(|e| yaml_error(&e, first_line))?)
+        }
+        ("v1", "Service") => {
+            Manifest::Service(serde_yaml::from_str(doc).map_err(|e| yaml_error(&e, first_line))?)
+        }
+        ("v1", "ConfigMap") => {
+            Manifest::ConfigMap(serde_yaml::from_str(doc).map_err(|e| yaml_error(&e, first_line))?)
+        }
         (_, "Deployment" | "Service" | "ConfigMap") => {
-            return Err(at(format!("no matches for kind \"{kind}\" in version \"{api_version}\"")));
+            return Err(at(format!(
+                "no matches for kind \"{kind}\" in version \"{api_version}\""
+            )));
         }
         _ => {
             return Err(at(format!(
@@ -294,7 +331,9 @@ fn parse_document(doc: &str, first_line: usize) -> Result<Manifest, ManifestErro
         }
     };
     if manifest.name().is_empty() {
-        return Err(at("metadata.name: Required value: name or generateName is required".into()));
+        return Err(at(
+            "metadata.name: Required value: name or generateName is required".into(),
+        ));
     }
     if let Manifest::Deployment(d) = &manifest {
         check_quantities(&d.spec.template).map_err(at)?;
@@ -338,14 +377,20 @@ impl std::error::Error for ApiError {}
 
 /// Builds `The Deployment "x" is invalid: ...` as the API server aggregates field errors.
 fn invalid(kind: &str, name: &str, errors: &[String]) -> ApiError {
-    let body = if errors.len() == 1 { errors[0].clone() } else { format!("[{}]", errors.join(", ")) };
+    let body = if errors.len() == 1 {
+        errors[0].clone()
+    } else {
+        format!("[{}]", errors.join(", "))
+    };
     ApiError(format!("The {kind} \"{name}\" is invalid: {body}"))
 }
 
 fn int_or_percent(v: &IntOrString, path: &str, errors: &mut Vec<String>) -> Option<IntOrPercent> {
     match v {
         IntOrString::Int(i) if *i < 0 => {
-            errors.push(format!("{path}: Invalid value: {i}: must be greater than or equal to 0"));
+            errors.push(format!(
+                "{path}: Invalid value: {i}: must be greater than or equal to 0"
+            ));
             None
         }
         IntOrString::Int(i) => Some(IntOrPercent::Int((*i).min(i64::from(i32::MAX)) as i32)),
@@ -388,7 +433,9 @@ pub fn deployment_spec(m: &DeploymentManifest) -> Result<DeploymentSpec, ApiErro
 }
 
 fn default_strategy(raw: Option<&RawStrategy>, errors: &mut Vec<String>) -> Option<Strategy> {
-    let kind = raw.and_then(|r| r.kind.clone()).unwrap_or_else(|| "RollingUpdate".into());
+    let kind = raw
+        .and_then(|r| r.kind.clone())
+        .unwrap_or_else(|| "RollingUpdate".into());
     let ru = raw.and_then(|r| r.rolling_update.clone());
     match kind.as_str() {
         "Recreate" => {
@@ -400,21 +447,36 @@ fn default_strategy(raw: Option<&RawStrategy>, errors: &mut Vec<String>) -> Opti
         "RollingUpdate" => {
             let ru = ru.unwrap_or_default();
             let path = "spec.strategy.rollingUpdate";
-            let surge = ru.max_surge.as_ref().map_or(Some(IntOrPercent::Percent(25)), |v| int_or_percent(v, &format!("{path}.maxSurge"), errors));
+            let surge = ru
+                .max_surge
+                .as_ref()
+                .map_or(Some(IntOrPercent::Percent(25)), |v| {
+                    int_or_percent(v, &format!("{path}.maxSurge"), errors)
+                });
             let unavail = ru
                 .max_unavailable
                 .as_ref()
-                .map_or(Some(IntOrPercent::Percent(25)), |v| int_or_percent(v, &format!("{path}.maxUnavailable"), errors));
-            let (Some(max_surge), Some(max_unavailable)) = (surge, unavail) else { return None };
+                .map_or(Some(IntOrPercent::Percent(25)), |v| {
+                    int_or_percent(v, &format!("{path}.maxUnavailable"), errors)
+                });
+            let (Some(max_surge), Some(max_unavailable)) = (surge, unavail) else {
+                return None;
+            };
             if let IntOrPercent::Percent(p) = max_unavailable {
                 if p > 100 {
                     errors.push(format!("{path}.maxUnavailable: Invalid value: \"{p}%\": must not be greater than 100%"));
                 }
             }
             if max_surge.is_literal_zero() && max_unavailable.is_literal_zero() {
-                errors.push(format!("{path}.maxUnavailable: Invalid value: {}: may not be 0 when `maxSurge` is 0", max_unavailable.go_repr()));
+                errors.push(format!(
+                    "{path}.maxUnavailable: Invalid value: {}: may not be 0 when `maxSurge` is 0",
+                    max_unavailable.go_repr()
+                ));
             }
-            Some(Strategy::RollingUpdate { max_surge, max_unavailable })
+            Some(Strategy::RollingUpdate {
+                max_surge,
+                max_unavailable,
+            })
         }
         other => {
             errors.push(format!("spec.strategy.type: Unsupported value: \"{other}\": supported values: \"Recreate\", \"RollingUpdate\""));
@@ -433,13 +495,19 @@ fn validate_deployment_fields(
     let s = &m.spec;
     let _ = strategy;
     if let Some(r) = s.replicas.filter(|r| *r < 0) {
-        errors.push(format!("spec.replicas: Invalid value: {r}: must be greater than or equal to 0"));
+        errors.push(format!(
+            "spec.replicas: Invalid value: {r}: must be greater than or equal to 0"
+        ));
     }
     if let Some(v) = s.min_ready_seconds.filter(|v| *v < 0) {
-        errors.push(format!("spec.minReadySeconds: Invalid value: {v}: must be greater than or equal to 0"));
+        errors.push(format!(
+            "spec.minReadySeconds: Invalid value: {v}: must be greater than or equal to 0"
+        ));
     }
     if let Some(v) = s.revision_history_limit.filter(|v| *v < 0) {
-        errors.push(format!("spec.revisionHistoryLimit: Invalid value: {v}: must be greater than or equal to 0"));
+        errors.push(format!(
+            "spec.revisionHistoryLimit: Invalid value: {v}: must be greater than or equal to 0"
+        ));
     }
     if let Some(p) = s.progress_deadline_seconds {
         if p < 0 {
@@ -451,7 +519,10 @@ fn validate_deployment_fields(
     if s.selector.is_none() {
         errors.push("spec.selector: Required value".into());
     } else if selector.is_empty() {
-        errors.push("spec.selector: Invalid value: \"null\": empty selector is invalid for deployment".into());
+        errors.push(
+            "spec.selector: Invalid value: \"null\": empty selector is invalid for deployment"
+                .into(),
+        );
     } else if let Err(e) = selector.validate() {
         errors.push(format!("spec.selector.matchExpressions: {e}"));
     } else if !selector.matches(&template.metadata.labels) {
@@ -473,15 +544,25 @@ fn validate_pod_template(t: &PodTemplateSpec, errors: &mut Vec<String>) {
         if c.name.is_empty() {
             errors.push(format!("{p}.containers[{i}].name: Required value"));
         } else if seen.contains(&c.name) {
-            errors.push(format!("{p}.containers[{i}].name: Duplicate value: \"{}\"", c.name));
+            errors.push(format!(
+                "{p}.containers[{i}].name: Duplicate value: \"{}\"",
+                c.name
+            ));
         }
         seen.push(c.name.clone());
         if c.image.trim().is_empty() {
             errors.push(format!("{p}.containers[{i}].image: Required value"));
         }
     }
-    if let Some(rp) = t.spec.restart_policy.as_deref().filter(|rp| *rp != "Always") {
-        errors.push(format!("{p}.restartPolicy: Unsupported value: \"{rp}\": supported values: \"Always\""));
+    if let Some(rp) = t
+        .spec
+        .restart_policy
+        .as_deref()
+        .filter(|rp| *rp != "Always")
+    {
+        errors.push(format!(
+            "{p}.restartPolicy: Unsupported value: \"{rp}\": supported values: \"Always\""
+        ));
     }
     if t.spec.active_deadline_seconds.is_some() {
         errors.push(format!("{p}.activeDeadlineSeconds: Forbidden: activeDeadlineSeconds in ReplicaSet is not Supported"));
@@ -510,14 +591,33 @@ mod tests {
     #[test]
     fn defaults_match_the_api_server() {
         let spec = deployment_spec(&deployment(V1)).unwrap();
-        assert_eq!(spec.strategy, Strategy::RollingUpdate { max_surge: IntOrPercent::Percent(25), max_unavailable: IntOrPercent::Percent(25) });
-        assert_eq!((spec.revision_history_limit, spec.progress_deadline_seconds, spec.min_ready_seconds), (Some(10), Some(600), 0));
-        assert_eq!(spec.template.spec.termination_grace_period_seconds, Some(30));
+        assert_eq!(
+            spec.strategy,
+            Strategy::RollingUpdate {
+                max_surge: IntOrPercent::Percent(25),
+                max_unavailable: IntOrPercent::Percent(25)
+            }
+        );
+        assert_eq!(
+            (
+                spec.revision_history_limit,
+                spec.progress_deadline_seconds,
+                spec.min_ready_seconds
+            ),
+            (Some(10), Some(600), 0)
+        );
+        assert_eq!(
+            spec.template.spec.termination_grace_period_seconds,
+            Some(30)
+        );
     }
 
     #[test]
     fn both_zero_is_rejected_with_the_api_servers_text() {
-        let text = V1.replace("  replicas: 3\n", "  replicas: 3\n  strategy:\n    rollingUpdate: {maxSurge: 0, maxUnavailable: 0}\n");
+        let text = V1.replace(
+            "  replicas: 3\n",
+            "  replicas: 3\n  strategy:\n    rollingUpdate: {maxSurge: 0, maxUnavailable: 0}\n",
+        );
         let err = deployment_spec(&deployment(&text)).unwrap_err();
         assert_eq!(
             err.0,
@@ -535,36 +635,55 @@ mod tests {
     fn over_100_percent_unavailable_and_deadline_not_above_min_ready_are_rejected() {
         let text = V1.replace("  replicas: 3\n", "  replicas: 3\n  minReadySeconds: 30\n  progressDeadlineSeconds: 30\n  strategy:\n    rollingUpdate: {maxUnavailable: \"150%\"}\n");
         let err = deployment_spec(&deployment(&text)).unwrap_err().0;
-        assert!(err.contains("maxUnavailable: Invalid value: \"150%\": must not be greater than 100%"), "{err}");
+        assert!(
+            err.contains("maxUnavailable: Invalid value: \"150%\": must not be greater than 100%"),
+            "{err}"
+        );
         assert!(err.contains("spec.progressDeadlineSeconds: Invalid value: 30: must be greater than minReadySeconds"), "{err}");
-        assert!(err.starts_with("The Deployment \"web\" is invalid: ["), "{err}");
+        assert!(
+            err.starts_with("The Deployment \"web\" is invalid: ["),
+            "{err}"
+        );
     }
 
     #[test]
     fn selector_must_match_template_labels() {
         let text = V1.replace("matchLabels: {app: web}", "matchLabels: {app: api}");
         let err = deployment_spec(&deployment(&text)).unwrap_err().0;
-        assert!(err.ends_with("`selector` does not match template `labels`"), "{err}");
+        assert!(
+            err.ends_with("`selector` does not match template `labels`"),
+            "{err}"
+        );
     }
 
     #[test]
     fn unknown_fields_name_the_line() {
-        let text = V1.replace("  replicas: 3\n", "  replicas: 3\n  strategy:\n    rollingUpdate: {maxUnavailabel: 1}\n");
+        let text = V1.replace(
+            "  replicas: 3\n",
+            "  replicas: 3\n  strategy:\n    rollingUpdate: {maxUnavailabel: 1}\n",
+        );
         let err = parse_manifests(&text).unwrap_err();
         assert_eq!(err.line, Some(8));
-        assert!(err.message.contains("unknown field `maxUnavailabel`"), "{err}");
+        assert!(
+            err.message.contains("unknown field `maxUnavailabel`"),
+            "{err}"
+        );
     }
 
     #[test]
     fn multi_document_files_keep_line_numbers() {
-        let text = format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c}}\n---\n{}", V1.replace("image: nginx:1.21", "image: nginx:1.21\n        bogus: 1"));
+        let text = format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c}}\n---\n{}",
+            V1.replace("image: nginx:1.21", "image: nginx:1.21\n        bogus: 1")
+        );
         let err = parse_manifests(&text).unwrap_err();
         assert_eq!(err.line, Some(20));
     }
 
     #[test]
     fn other_kinds_are_refused_clearly() {
-        let err = parse_manifests("apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: s}\n").unwrap_err();
+        let err = parse_manifests("apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: s}\n")
+            .unwrap_err();
         assert!(err.message.contains("not simulated"));
         assert!(parse_manifests("").is_err());
         assert!(parse_manifests("a\0b").is_err());

@@ -71,7 +71,14 @@ impl ObjectMeta {
     /// Formats the UID like Kubernetes does (8-4-4-4-12 lowercase hex).
     pub fn uid_string(&self) -> String {
         let h = format!("{:032x}", self.uid);
-        format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+        format!(
+            "{}-{}-{}-{}-{}",
+            &h[0..8],
+            &h[8..12],
+            &h[12..16],
+            &h[16..20],
+            &h[20..32]
+        )
     }
 }
 
@@ -249,7 +256,11 @@ pub struct ReplicaSet {
 impl ReplicaSet {
     /// The revision annotation as a number (0 when missing or unparsable).
     pub fn revision(&self) -> i64 {
-        self.meta.annotations.get(REVISION_ANNOTATION).and_then(|v| v.parse().ok()).unwrap_or(0)
+        self.meta
+            .annotations
+            .get(REVISION_ANNOTATION)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
     }
 }
 
@@ -353,7 +364,9 @@ pub struct Pod {
 impl Pod {
     /// Mirrors `controller.IsPodActive`: not terminal and not being deleted.
     pub fn is_active(&self) -> bool {
-        !self.gone && self.deletion.is_none() && !matches!(self.phase, PodPhase::Succeeded | PodPhase::Failed)
+        !self.gone
+            && self.deletion.is_none()
+            && !matches!(self.phase, PodPhase::Succeeded | PodPhase::Failed)
     }
 
     /// Mirrors `podutil.IsPodAvailable`: Ready for more than `min_ready_seconds`.
@@ -400,7 +413,10 @@ pub struct Node {
 impl Node {
     /// Active pods of Deployment `d` on this node.
     pub fn active_pods_of(&self, d: DeploymentId) -> u32 {
-        self.pods_by_deployment.iter().find(|(id, _)| *id == d).map_or(0, |(_, n)| *n)
+        self.pods_by_deployment
+            .iter()
+            .find(|(id, _)| *id == d)
+            .map_or(0, |(_, n)| *n)
     }
 }
 

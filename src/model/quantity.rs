@@ -4,9 +4,13 @@
 pub fn parse_cpu_millis(s: &str) -> Result<u64, String> {
     let s = s.trim();
     if let Some(m) = s.strip_suffix('m') {
-        return m.parse::<u64>().map_err(|_| format!("invalid CPU quantity {s:?}"));
+        return m
+            .parse::<u64>()
+            .map_err(|_| format!("invalid CPU quantity {s:?}"));
     }
-    let v: f64 = s.parse().map_err(|_| format!("invalid CPU quantity {s:?}"))?;
+    let v: f64 = s
+        .parse()
+        .map_err(|_| format!("invalid CPU quantity {s:?}"))?;
     if !(v.is_finite() && v >= 0.0) {
         return Err(format!("invalid CPU quantity {s:?}"));
     }
@@ -32,7 +36,9 @@ pub fn parse_memory_bytes(s: &str) -> Result<u64, String> {
         .iter()
         .find_map(|(suf, m)| s.strip_suffix(suf).map(|n| (n, *m)))
         .unwrap_or((s, 1));
-    let v: f64 = num.parse().map_err(|_| format!("invalid memory quantity {s:?}"))?;
+    let v: f64 = num
+        .parse()
+        .map_err(|_| format!("invalid memory quantity {s:?}"))?;
     if !(v.is_finite() && v >= 0.0) {
         return Err(format!("invalid memory quantity {s:?}"));
     }

@@ -36,7 +36,9 @@ impl LabelSelector {
 
     /// Whether `labels` satisfy every requirement.
     pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
-        self.match_labels.iter().all(|(k, v)| labels.get(k) == Some(v))
+        self.match_labels
+            .iter()
+            .all(|(k, v)| labels.get(k) == Some(v))
             && self.match_expressions.iter().all(|r| r.matches(labels))
     }
 
@@ -45,13 +47,23 @@ impl LabelSelector {
         for r in &self.match_expressions {
             match r.operator.as_str() {
                 "In" | "NotIn" if r.values.is_empty() => {
-                    return Err(format!("values: Required value: must be specified when `operator` is 'In' or 'NotIn' (key {})", r.key));
+                    return Err(format!(
+                        "values: Required value: must be specified when `operator` is 'In' or 'NotIn' (key {})",
+                        r.key
+                    ));
                 }
                 "Exists" | "DoesNotExist" if !r.values.is_empty() => {
-                    return Err(format!("values: Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist' (key {})", r.key));
+                    return Err(format!(
+                        "values: Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist' (key {})",
+                        r.key
+                    ));
                 }
                 "In" | "NotIn" | "Exists" | "DoesNotExist" => {}
-                op => return Err(format!("operator: Invalid value: \"{op}\": not a valid selector operator")),
+                op => {
+                    return Err(format!(
+                        "operator: Invalid value: \"{op}\": not a valid selector operator"
+                    ));
+                }
             }
         }
         Ok(())
@@ -74,7 +86,11 @@ impl Requirement {
 impl std::fmt::Display for LabelSelector {
     /// `metav1.FormatLabelSelector`: `a=b,c in (x,y)`, or `<none>` when empty.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut parts: Vec<String> = self.match_labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let mut parts: Vec<String> = self
+            .match_labels
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
         for r in &self.match_expressions {
             let mut values = r.values.clone();
             values.sort();
@@ -85,7 +101,11 @@ impl std::fmt::Display for LabelSelector {
                 _ => format!("!{}", r.key),
             });
         }
-        if parts.is_empty() { f.write_str("<none>") } else { f.write_str(&parts.join(",")) }
+        if parts.is_empty() {
+            f.write_str("<none>")
+        } else {
+            f.write_str(&parts.join(","))
+        }
     }
 }
 
@@ -124,7 +144,10 @@ pub enum SelectorOp {
 }
 
 /// Whether `labels` satisfy every parsed `-l` term.
-pub fn matches_selector_arg(terms: &[(String, SelectorOp)], labels: &BTreeMap<String, String>) -> bool {
+pub fn matches_selector_arg(
+    terms: &[(String, SelectorOp)],
+    labels: &BTreeMap<String, String>,
+) -> bool {
     terms.iter().all(|(k, op)| match op {
         SelectorOp::Eq(v) => labels.get(k) == Some(v),
         SelectorOp::NotEq(v) => labels.get(k) != Some(v),
@@ -138,14 +161,21 @@ mod tests {
     use super::*;
 
     fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn match_labels_and_expressions() {
         let mut s = LabelSelector::default();
         s.match_labels.insert("app".into(), "web".into());
-        s.match_expressions.push(Requirement { key: "tier".into(), operator: "In".into(), values: vec!["a".into(), "b".into()] });
+        s.match_expressions.push(Requirement {
+            key: "tier".into(),
+            operator: "In".into(),
+            values: vec!["a".into(), "b".into()],
+        });
         assert!(s.matches(&labels(&[("app", "web"), ("tier", "b")])));
         assert!(!s.matches(&labels(&[("app", "web"), ("tier", "c")])));
         assert_eq!(s.to_string(), "app=web,tier in (a,b)");
@@ -155,6 +185,9 @@ mod tests {
     fn kubectl_selector_terms() {
         let t = parse_selector_arg("app=web,tier!=db,!canary").unwrap();
         assert!(matches_selector_arg(&t, &labels(&[("app", "web")])));
-        assert!(!matches_selector_arg(&t, &labels(&[("app", "web"), ("canary", "1")])));
+        assert!(!matches_selector_arg(
+            &t,
+            &labels(&[("app", "web"), ("canary", "1")])
+        ));
     }
 }

@@ -319,20 +319,32 @@ impl PodTemplateSpec {
     /// `SetDefaults_Container`, probes, ports).
     pub fn apply_defaults(&mut self) {
         let spec = &mut self.spec;
-        spec.restart_policy.get_or_insert_with(|| "Always".to_string());
+        spec.restart_policy
+            .get_or_insert_with(|| "Always".to_string());
         spec.termination_grace_period_seconds.get_or_insert(30);
-        spec.dns_policy.get_or_insert_with(|| "ClusterFirst".to_string());
-        spec.scheduler_name.get_or_insert_with(|| "default-scheduler".to_string());
+        spec.dns_policy
+            .get_or_insert_with(|| "ClusterFirst".to_string());
+        spec.scheduler_name
+            .get_or_insert_with(|| "default-scheduler".to_string());
         for c in &mut spec.containers {
             if c.image_pull_policy.is_none() {
                 c.image_pull_policy = Some(default_pull_policy(&c.image).to_string());
             }
-            c.termination_message_path.get_or_insert_with(|| "/dev/termination-log".to_string());
-            c.termination_message_policy.get_or_insert_with(|| "File".to_string());
+            c.termination_message_path
+                .get_or_insert_with(|| "/dev/termination-log".to_string());
+            c.termination_message_policy
+                .get_or_insert_with(|| "File".to_string());
             for p in &mut c.ports {
                 p.protocol.get_or_insert_with(|| "TCP".to_string());
             }
-            for probe in [&mut c.readiness_probe, &mut c.liveness_probe, &mut c.startup_probe].into_iter().flatten() {
+            for probe in [
+                &mut c.readiness_probe,
+                &mut c.liveness_probe,
+                &mut c.startup_probe,
+            ]
+            .into_iter()
+            .flatten()
+            {
                 probe.apply_defaults();
             }
         }
@@ -360,8 +372,14 @@ impl PodTemplateSpec {
         let mut r = PodRequests::default();
         for c in &self.spec.containers {
             let req = c.resources.as_ref().map(|res| &res.requests);
-            let cpu = req.and_then(|m| m.get("cpu")).and_then(|v| quantity_text(v)).and_then(|s| parse_cpu_millis(&s).ok());
-            let mem = req.and_then(|m| m.get("memory")).and_then(|v| quantity_text(v)).and_then(|s| parse_memory_bytes(&s).ok());
+            let cpu = req
+                .and_then(|m| m.get("cpu"))
+                .and_then(|v| quantity_text(v))
+                .and_then(|s| parse_cpu_millis(&s).ok());
+            let mem = req
+                .and_then(|m| m.get("memory"))
+                .and_then(|v| quantity_text(v))
+                .and_then(|s| parse_memory_bytes(&s).ok());
             r.cpu_millis += cpu.unwrap_or(0);
             r.memory_bytes += mem.unwrap_or(0);
             r.cpu_millis_nonzero += cpu.filter(|v| *v > 0).unwrap_or(DEFAULT_CPU_MILLIS);
@@ -372,7 +390,13 @@ impl PodTemplateSpec {
 
     /// Seconds from start to Ready: the slowest container's readiness probe, 0 without probes.
     pub fn seconds_until_ready(&self) -> u64 {
-        self.spec.containers.iter().filter_map(|c| c.readiness_probe.as_ref()).map(Probe::seconds_until_ready).max().unwrap_or(0)
+        self.spec
+            .containers
+            .iter()
+            .filter_map(|c| c.readiness_probe.as_ref())
+            .map(Probe::seconds_until_ready)
+            .max()
+            .unwrap_or(0)
     }
 }
 
@@ -414,7 +438,9 @@ pub const SAFE_ALPHABET: &[u8; 27] = b"bcdfghjklmnpqrstvwxz2456789";
 
 /// Mirrors `rand.SafeEncodeString`: each byte `c` becomes `alphabet[c % 27]`.
 pub fn safe_encode_string(s: &str) -> String {
-    s.bytes().map(|b| SAFE_ALPHABET[usize::from(b) % SAFE_ALPHABET.len()] as char).collect()
+    s.bytes()
+        .map(|b| SAFE_ALPHABET[usize::from(b) % SAFE_ALPHABET.len()] as char)
+        .collect()
 }
 
 struct Fnv1a32(u32);
@@ -450,7 +476,11 @@ mod tests {
     fn template(image: &str) -> PodTemplateSpec {
         let mut t = PodTemplateSpec::default();
         t.metadata.labels.insert("app".into(), "web".into());
-        t.spec.containers.push(Container { name: "web".into(), image: image.into(), ..Default::default() });
+        t.spec.containers.push(Container {
+            name: "web".into(),
+            image: image.into(),
+            ..Default::default()
+        });
         t.apply_defaults();
         t
     }
@@ -459,10 +489,16 @@ mod tests {
     fn hash_ignores_the_hash_label_and_changes_with_the_template_and_collisions() {
         let a = template("nginx:1.21");
         let mut labelled = a.clone();
-        labelled.metadata.labels.insert(POD_TEMPLATE_HASH_LABEL.into(), "abc".into());
+        labelled
+            .metadata
+            .labels
+            .insert(POD_TEMPLATE_HASH_LABEL.into(), "abc".into());
         assert_eq!(compute_hash(&a, None), compute_hash(&labelled, None));
         assert!(a.equal_ignore_hash(&labelled));
-        assert_ne!(compute_hash(&a, None), compute_hash(&template("nginx:1.22"), None));
+        assert_ne!(
+            compute_hash(&a, None),
+            compute_hash(&template("nginx:1.22"), None)
+        );
         assert_ne!(compute_hash(&a, None), compute_hash(&a, Some(1)));
         let h = compute_hash(&a, None);
         assert!(!h.is_empty() && h.len() <= 10 && h.bytes().all(|b| b"456789bcdf".contains(&b)));
@@ -480,6 +516,9 @@ mod tests {
     fn requests_fall_back_to_scheduler_defaults_for_scoring() {
         let r = template("x:1").requests();
         assert_eq!((r.cpu_millis, r.memory_bytes), (0, 0));
-        assert_eq!((r.cpu_millis_nonzero, r.memory_bytes_nonzero), (100, 200 << 20));
+        assert_eq!(
+            (r.cpu_millis_nonzero, r.memory_bytes_nonzero),
+            (100, 200 << 20)
+        );
     }
 }

@@ -48,7 +48,9 @@ impl Latency {
             Latency::LogNormal { median_ms, sigma } if !(median_ms > 0.0 && sigma >= 0.0) => {
                 bad("lognormal needs median > 0 and sigma >= 0")
             }
-            Latency::Exponential { mean_ms } if !(mean_ms > 0.0) => bad("exponential needs mean > 0"),
+            Latency::Exponential { mean_ms } if !(mean_ms > 0.0) => {
+                bad("exponential needs mean > 0")
+            }
             _ => Ok(()),
         }
     }
@@ -67,10 +69,12 @@ impl Latency {
                 Ok(d) => d.sample(rng),
                 Err(_) => mean_ms,
             },
-            Latency::LogNormal { median_ms, sigma } => match LogNormal::new(median_ms.ln(), sigma) {
-                Ok(d) => d.sample(rng),
-                Err(_) => median_ms,
-            },
+            Latency::LogNormal { median_ms, sigma } => {
+                match LogNormal::new(median_ms.ln(), sigma) {
+                    Ok(d) => d.sample(rng),
+                    Err(_) => median_ms,
+                }
+            }
             Latency::Exponential { mean_ms } => match Exp::new(1.0 / mean_ms) {
                 Ok(d) => d.sample(rng),
                 Err(_) => mean_ms,
@@ -92,19 +96,32 @@ mod tests {
         let mut a = s.stream("x");
         let mut b = s.stream("x");
         assert_eq!(Latency::Constant(5).sample(&mut a), 5);
-        let u = Latency::Uniform { low_ms: 0, high_ms: 1000 };
+        let u = Latency::Uniform {
+            low_ms: 0,
+            high_ms: 1000,
+        };
         assert_eq!(u.sample(&mut a), u.sample(&mut b));
     }
 
     #[test]
     fn reversed_uniform_is_rejected() {
-        assert!(Latency::Uniform { low_ms: 5, high_ms: 1 }.validate().is_err());
+        assert!(
+            Latency::Uniform {
+                low_ms: 5,
+                high_ms: 1
+            }
+            .validate()
+            .is_err()
+        );
     }
 
     #[test]
     fn normal_never_goes_negative() {
         let mut r = RngStreams::new(1).stream("n");
-        let d = Latency::Normal { mean_ms: 1.0, stddev_ms: 100.0 };
+        let d = Latency::Normal {
+            mean_ms: 1.0,
+            stddev_ms: 100.0,
+        };
         assert!((0..1000).all(|_| d.sample(&mut r) < 1_000_000));
     }
 }

@@ -32,7 +32,10 @@ pub struct Budget {
 
 impl Default for Budget {
     fn default() -> Self {
-        Budget { max_events: 200_000_000, until: SimTime::from_secs(24 * 3600) }
+        Budget {
+            max_events: 200_000_000,
+            until: SimTime::from_secs(24 * 3600),
+        }
     }
 }
 
@@ -47,7 +50,10 @@ impl std::fmt::Display for BudgetExceeded {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             BudgetExceeded::Events(n) => {
-                write!(f, "event budget of {n} events exhausted (a livelock in the simulation?)")
+                write!(
+                    f,
+                    "event budget of {n} events exhausted (a livelock in the simulation?)"
+                )
             }
         }
     }
@@ -133,7 +139,9 @@ impl<E: Traced> Engine<E> {
         if self.processed >= self.budget.max_events {
             return Err(BudgetExceeded::Events(self.budget.max_events));
         }
-        let Some((t, seq, event)) = self.queue.pop() else { return Ok(None) };
+        let Some((t, seq, event)) = self.queue.pop() else {
+            return Ok(None);
+        };
         self.now = t;
         self.processed += 1;
         self.trace.record(t, seq, &event);

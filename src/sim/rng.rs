@@ -53,9 +53,18 @@ mod tests {
     #[test]
     fn same_name_same_sequence_different_names_differ() {
         let s = RngStreams::new(42);
-        let a: Vec<u32> = (0..4).map(|_| 0).scan(s.stream("kubelet/node-1"), |r, _: u32| Some(r.random())).collect();
-        let b: Vec<u32> = (0..4).map(|_| 0).scan(s.stream("kubelet/node-1"), |r, _: u32| Some(r.random())).collect();
-        let c: Vec<u32> = (0..4).map(|_| 0).scan(s.stream("kubelet/node-2"), |r, _: u32| Some(r.random())).collect();
+        let a: Vec<u32> = (0..4)
+            .map(|_| 0)
+            .scan(s.stream("kubelet/node-1"), |r, _: u32| Some(r.random()))
+            .collect();
+        let b: Vec<u32> = (0..4)
+            .map(|_| 0)
+            .scan(s.stream("kubelet/node-1"), |r, _: u32| Some(r.random()))
+            .collect();
+        let c: Vec<u32> = (0..4)
+            .map(|_| 0)
+            .scan(s.stream("kubelet/node-2"), |r, _: u32| Some(r.random()))
+            .collect();
         assert_eq!(a, b);
         assert_ne!(a, c);
     }

@@ -63,7 +63,14 @@ impl fmt::Display for SimTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let ms = self.0 % 1000;
         let s = self.0 / 1000;
-        write!(f, "{:02}:{:02}:{:02}.{:03}", s / 3600, (s / 60) % 60, s % 60, ms)
+        write!(
+            f,
+            "{:02}:{:02}:{:02}.{:03}",
+            s / 3600,
+            (s / 60) % 60,
+            s % 60,
+            ms
+        )
     }
 }
 
@@ -79,6 +86,9 @@ mod tests {
 
     #[test]
     fn whole_seconds_truncates() {
-        assert_eq!(SimTime::from_ms(1999).whole_seconds(), SimTime::from_secs(1));
+        assert_eq!(
+            SimTime::from_ms(1999).whole_seconds(),
+            SimTime::from_secs(1)
+        );
     }
 }

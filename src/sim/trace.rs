@@ -22,7 +22,11 @@ pub struct Trace {
 impl Trace {
     /// An empty trace; `keep_records` also keeps every description (costly for large runs).
     pub fn new(keep_records: bool) -> Self {
-        Trace { digest: 0xcbf2_9ce4_8422_2325, count: 0, records: keep_records.then(Vec::new) }
+        Trace {
+            digest: 0xcbf2_9ce4_8422_2325,
+            count: 0,
+            records: keep_records.then(Vec::new),
+        }
     }
 
     /// Folds one processed event (its time, sequence number and key) into the digest.

@@ -1,0 +1,3 @@
+//! The Deployment controller: `syncDeployment` and its ladder of steps.
+
+pub mod util;

@@ -1,0 +1,425 @@
+//! Rolling-update arithmetic as pure functions over plain numbers and ReplicaSet snapshots,
+//! each mirroring a function of upstream `pkg/controller/deployment/util/deployment_util.go`,
+//! `rolling.go` or `sync.go`, so upstream's own table tests port directly.
+
+use crate::model::{DeploymentStatus, IntOrPercent, Strategy};
+use crate::sim::SimTime;
+
+/// What the Deployment controller reads of one ReplicaSet from its cache.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RsSnapshot {
+    /// Caller's handle, returned in scale actions.
+    pub key: u32,
+    /// Name (tie-break of the creation-time order).
+    pub name: String,
+    /// Creation, whole seconds.
+    pub created: SimTime,
+    /// `spec.replicas`.
+    pub replicas: i32,
+    /// `status.availableReplicas` as last written by the ReplicaSet controller.
+    pub available: i32,
+    /// `deployment.kubernetes.io/desired-replicas`, if valid.
+    pub desired_annotation: Option<i32>,
+    /// `deployment.kubernetes.io/max-replicas`, if valid.
+    pub max_annotation: Option<i32>,
+}
+
+/// One planned write: set ReplicaSet `key` to `to` replicas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScaleAction {
+    /// The snapshot's key.
+    pub key: u32,
+    /// New `spec.replicas`.
+    pub to: i32,
+}
+
+/// Mirrors `ResolveFenceposts`: surge rounds up, unavailable rounds down, and both zero
+/// becomes unavailable 1 so a rollout can always progress.
+pub fn resolve_fenceposts(
+    max_surge: IntOrPercent,
+    max_unavailable: IntOrPercent,
+    desired: i32,
+) -> (i32, i32) {
+    let surge = max_surge.scaled(desired, true);
+    let mut unavailable = max_unavailable.scaled(desired, false);
+    if surge == 0 && unavailable == 0 {
+        unavailable = 1;
+    }
+    (surge, unavailable)
+}
+
+/// Mirrors `MaxUnavailable`: 0 unless RollingUpdate with replicas > 0; capped at replicas.
+pub fn max_unavailable(strategy: Strategy, replicas: i32) -> i32 {
+    match strategy {
+        Strategy::RollingUpdate {
+            max_surge,
+            max_unavailable,
+        } if replicas > 0 => resolve_fenceposts(max_surge, max_unavailable, replicas)
+            .1
+            .min(replicas),
+        _ => 0,
+    }
+}
+
+/// Mirrors `MaxSurge`: 0 unless RollingUpdate.
+pub fn max_surge(strategy: Strategy, replicas: i32) -> i32 {
+    match strategy {
+        Strategy::RollingUpdate {
+            max_surge,
+            max_unavailable,
+        } => resolve_fenceposts(max_surge, max_unavailable, replicas).0,
+        Strategy::Recreate => 0,
+    }
+}
+
+/// Mirrors `MinAvailable`: replicas − MaxUnavailable for RollingUpdate, else 0.
+pub fn min_available(strategy: Strategy, replicas: i32) -> i32 {
+    match strategy {
+        Strategy::RollingUpdate { .. } => replicas - max_unavailable(strategy, replicas),
+        Strategy::Recreate => 0,
+    }
+}
+
+/// Mirrors `GetReplicaCountForReplicaSets`: Σ spec.replicas.
+pub fn replica_count(rss: &[RsSnapshot]) -> i32 {
+    rss.iter().map(|r| r.replicas).sum()
+}
+
+/// Mirrors `GetAvailableReplicaCountForReplicaSets`: Σ status.availableReplicas.
+pub fn available_count(rss: &[RsSnapshot]) -> i32 {
+    rss.iter().map(|r| r.available).sum()
+}
+
+/// Mirrors `NewRSNewReplicas`: the new ReplicaSet's next size. RollingUpdate grows it by the
+/// surge headroom left under `replicas + maxSurge` (spec sums), never past `replicas`;
+/// Recreate jumps straight to `replicas`.
+pub fn new_rs_new_replicas(
+    strategy: Strategy,
+    replicas: i32,
+    all_spec_sum: i32,
+    new_rs_replicas: i32,
+) -> i32 {
+    match strategy {
+        Strategy::RollingUpdate { max_surge, .. } => {
+            // Upstream resolves maxSurge directly here (rounded up), not via ResolveFenceposts.
+            let max_total = replicas + max_surge.scaled(replicas, true);
+            if all_spec_sum >= max_total {
+                return new_rs_replicas;
+            }
+            let scale_up = (max_total - all_spec_sum).min(replicas - new_rs_replicas);
+            new_rs_replicas + scale_up
+        }
+        Strategy::Recreate => replicas,
+    }
+}
+
+/// Mirrors `reconcileNewReplicaSet`: the new ReplicaSet's target size, or `None` if unchanged.
+pub fn reconcile_new_replica_set(
+    strategy: Strategy,
+    replicas: i32,
+    all: &[RsSnapshot],
+    new_rs: &RsSnapshot,
+) -> Option<i32> {
+    if new_rs.replicas == replicas {
+        return None;
+    }
+    if new_rs.replicas > replicas {
+        return Some(replicas);
+    }
+    let target = new_rs_new_replicas(strategy, replicas, replica_count(all), new_rs.replicas);
+    (target != new_rs.replicas).then_some(target)
+}
+
+/// Sorts like `ReplicaSetsByCreationTimestamp`: oldest first, ties by name.
+pub fn sort_by_creation(rss: &mut [RsSnapshot]) {
+    rss.sort_by(|a, b| a.created.cmp(&b.created).then_with(|| a.name.cmp(&b.name)));
+}
+
+/// Mirrors `reconcileOldReplicaSets` for the active old ReplicaSets: how far the old side may
+/// shrink (`allPods − minAvailable − newRSUnavailable`), spent first on unhealthy replicas and
+/// then on available ones. `all_old` are all old ReplicaSets (active or not); the returned
+/// actions, in order, are the writes upstream makes.
+pub fn reconcile_old_replica_sets(
+    strategy: Strategy,
+    replicas: i32,
+    all_old: &[RsSnapshot],
+    new_rs: &RsSnapshot,
+) -> Vec<ScaleAction> {
+    let mut old: Vec<RsSnapshot> = all_old.iter().filter(|r| r.replicas > 0).cloned().collect();
+    if replica_count(&old) == 0 {
+        return Vec::new();
+    }
+    let all_pods = replica_count(all_old) + new_rs.replicas;
+    let min_avail = replicas - max_unavailable(strategy, replicas);
+    let new_rs_unavailable = new_rs.replicas - new_rs.available;
+    let max_scaled_down = all_pods - min_avail - new_rs_unavailable;
+    if max_scaled_down <= 0 {
+        return Vec::new();
+    }
+    let mut actions = cleanup_unhealthy_replicas(&mut old, max_scaled_down);
+    let mut all: Vec<RsSnapshot> = old.clone();
+    all.push(new_rs.clone());
+    actions.extend(scale_down_old_replica_sets_for_rolling_update(
+        strategy, replicas, &all, &mut old,
+    ));
+    actions
+}
+
+/// Mirrors `cleanupUnhealthyReplicas`: oldest first, removes replicas that are not available,
+/// up to `max_cleanup` in total. Updates the snapshots' spec in place.
+pub fn cleanup_unhealthy_replicas(old: &mut [RsSnapshot], max_cleanup: i32) -> Vec<ScaleAction> {
+    sort_by_creation(old);
+    let mut total = 0;
+    let mut actions = Vec::new();
+    for rs in old.iter_mut() {
+        if total >= max_cleanup {
+            break;
+        }
+        if rs.replicas == 0 || rs.replicas == rs.available {
+            continue;
+        }
+        let count = (max_cleanup - total).min(rs.replicas - rs.available);
+        rs.replicas -= count;
+        total += count;
+        actions.push(ScaleAction {
+            key: rs.key,
+            to: rs.replicas,
+        });
+    }
+    actions
+}
+
+/// Mirrors `scaleDownOldReplicaSetsForRollingUpdate`: with `available` counted over `all`
+/// (old + new, status values), scales old ReplicaSets down oldest first by
+/// `available − minAvailable`. Updates `old` in place.
+pub fn scale_down_old_replica_sets_for_rolling_update(
+    strategy: Strategy,
+    replicas: i32,
+    all: &[RsSnapshot],
+    old: &mut [RsSnapshot],
+) -> Vec<ScaleAction> {
+    let min_avail = replicas - max_unavailable(strategy, replicas);
+    let available = available_count(all);
+    if available <= min_avail {
+        return Vec::new();
+    }
+    sort_by_creation(old);
+    let budget = available - min_avail;
+    let mut total = 0;
+    let mut actions = Vec::new();
+    for rs in old.iter_mut() {
+        if total >= budget {
+            break;
+        }
+        if rs.replicas == 0 {
+            continue;
+        }
+        let count = rs.replicas.min(budget - total);
+        rs.replicas -= count;
+        total += count;
+        actions.push(ScaleAction {
+            key: rs.key,
+            to: rs.replicas,
+        });
+    }
+    actions
+}
+
+/// Mirrors `FindActiveOrLatest`: the only active ReplicaSet; with none active, the new one or
+/// else the newest old one; `None` when several are active.
+pub fn find_active_or_latest<'a>(
+    new_rs: Option<&'a RsSnapshot>,
+    old: &'a [RsSnapshot],
+) -> Option<&'a RsSnapshot> {
+    if new_rs.is_none() && old.is_empty() {
+        return None;
+    }
+    let mut old_sorted: Vec<&RsSnapshot> = old.iter().collect();
+    old_sorted.sort_by(|a, b| b.created.cmp(&a.created).then_with(|| b.name.cmp(&a.name)));
+    let active: Vec<&RsSnapshot> = old_sorted
+        .iter()
+        .copied()
+        .chain(new_rs)
+        .filter(|r| r.replicas > 0)
+        .collect();
+    match active.len() {
+        0 => new_rs.or(old_sorted.first().copied()),
+        1 => Some(active[0]),
+        _ => None,
+    }
+}
+
+/// Mirrors `IsSaturated`: the new ReplicaSet has, wants and makes available all replicas.
+pub fn is_saturated(replicas: i32, new_rs: Option<&RsSnapshot>) -> bool {
+    new_rs.is_some_and(|rs| {
+        rs.replicas == replicas
+            && rs.desired_annotation == Some(replicas)
+            && rs.available == replicas
+    })
+}
+
+/// Mirrors `getReplicaSetFraction`: this ReplicaSet's share of a resize, proportional to its
+/// size over the `max-replicas` it was last scaled for.
+pub fn get_replica_set_fraction(
+    rs: &RsSnapshot,
+    replicas: i32,
+    deployment_max_surge: i32,
+    status_replicas: i32,
+) -> i32 {
+    if replicas == 0 {
+        return -rs.replicas;
+    }
+    let deployment_max = replicas + deployment_max_surge;
+    let annotated = match rs.max_annotation {
+        Some(v) if v > 0 => v,
+        _ => status_replicas,
+    };
+    if annotated == 0 {
+        return 0;
+    }
+    let new_size = f64::from(rs.replicas) * f64::from(deployment_max) / f64::from(annotated);
+    // Go's math.Round: half away from zero, as Rust's f64::round.
+    new_size.round() as i32 - rs.replicas
+}
+
+/// Mirrors `GetProportion`: the fraction, bounded by what is still to add (or remove).
+pub fn get_proportion(
+    rs: &RsSnapshot,
+    replicas: i32,
+    max_surge: i32,
+    status_replicas: i32,
+    to_add: i32,
+    added: i32,
+) -> i32 {
+    if rs.replicas == 0 || to_add == 0 || to_add == added {
+        return 0;
+    }
+    let fraction = get_replica_set_fraction(rs, replicas, max_surge, status_replicas);
+    let allowed = to_add - added;
+    if to_add > 0 {
+        fraction.min(allowed)
+    } else {
+        fraction.max(allowed)
+    }
+}
+
+/// Mirrors the Deployment controller's `scale`: proportional scaling when `spec.replicas`
+/// changes while several ReplicaSets are active. Returns every write in order (sizes may be
+/// unchanged: upstream rewrites annotations too).
+pub fn scale(
+    strategy: Strategy,
+    replicas: i32,
+    status_replicas: i32,
+    new_rs: Option<&RsSnapshot>,
+    old: &[RsSnapshot],
+) -> Vec<ScaleAction> {
+    if let Some(rs) = find_active_or_latest(new_rs, old) {
+        if rs.replicas == replicas {
+            return Vec::new();
+        }
+        return vec![ScaleAction {
+            key: rs.key,
+            to: replicas,
+        }];
+    }
+    if is_saturated(replicas, new_rs) {
+        return old
+            .iter()
+            .filter(|r| r.replicas > 0)
+            .map(|r| ScaleAction { key: r.key, to: 0 })
+            .collect();
+    }
+    if !matches!(strategy, Strategy::RollingUpdate { .. }) {
+        return Vec::new();
+    }
+    let mut active: Vec<&RsSnapshot> = old
+        .iter()
+        .chain(new_rs)
+        .filter(|r| r.replicas > 0)
+        .collect();
+    let surge = max_surge(strategy, replicas);
+    let allowed = if replicas > 0 { replicas + surge } else { 0 };
+    let to_add = allowed - active.iter().map(|r| r.replicas).sum::<i32>();
+    if to_add > 0 {
+        // ReplicaSetsBySizeNewer: larger first, ties newer first.
+        active.sort_by(|a, b| {
+            b.replicas
+                .cmp(&a.replicas)
+                .then(b.created.cmp(&a.created))
+                .then_with(|| a.name.cmp(&b.name))
+        });
+    } else if to_add < 0 {
+        // ReplicaSetsBySizeOlder: larger first, ties older first.
+        active.sort_by(|a, b| {
+            b.replicas
+                .cmp(&a.replicas)
+                .then(a.created.cmp(&b.created))
+                .then_with(|| a.name.cmp(&b.name))
+        });
+    }
+    let mut added = 0;
+    let mut sizes: Vec<i32> = Vec::with_capacity(active.len());
+    for rs in &active {
+        let p = if to_add != 0 {
+            get_proportion(rs, replicas, surge, status_replicas, to_add, added)
+        } else {
+            0
+        };
+        sizes.push(rs.replicas + p);
+        added += p;
+    }
+    if let Some(first) = sizes.first_mut() {
+        if to_add != 0 {
+            *first = (*first + to_add - added).max(0);
+        }
+    }
+    active
+        .iter()
+        .zip(sizes)
+        .map(|(rs, to)| ScaleAction { key: rs.key, to })
+        .collect()
+}
+
+/// Mirrors `DeploymentComplete`: every replica updated and available, none extra, and the
+/// latest spec observed.
+pub fn deployment_complete(replicas: i32, generation: i64, status: &DeploymentStatus) -> bool {
+    status.updated_replicas == replicas
+        && status.replicas == replicas
+        && status.available_replicas == replicas
+        && status.observed_generation >= generation
+}
+
+/// Mirrors `DeploymentProgressing`: more pods updated, fewer old ones, or more ready or
+/// available than before.
+pub fn deployment_progressing(old: &DeploymentStatus, new: &DeploymentStatus) -> bool {
+    let old_old = old.replicas - old.updated_replicas;
+    let new_old = new.replicas - new.updated_replicas;
+    new.updated_replicas > old.updated_replicas
+        || new_old < old_old
+        || new.ready_replicas > old.ready_replicas
+        || new.available_replicas > old.available_replicas
+}
+
+/// Mirrors `DeploymentTimedOut`: the Progressing condition was last updated more than the
+/// deadline ago (strictly), unless the rollout is complete.
+pub fn deployment_timed_out(
+    progress_deadline_seconds: Option<i32>,
+    status: &DeploymentStatus,
+    now: SimTime,
+) -> bool {
+    let Some(deadline) = progress_deadline_seconds.filter(|d| *d != i32::MAX) else {
+        return false;
+    };
+    let Some(cond) = status.condition("Progressing") else {
+        return false;
+    };
+    match cond.reason {
+        "NewReplicaSetAvailable" => false,
+        "ProgressDeadlineExceeded" => true,
+        _ => cond.last_update.plus_secs(deadline.max(0) as u64) < now,
+    }
+}
+
+#[cfg(test)]
+#[path = "util/tests.rs"]
+mod tests;
