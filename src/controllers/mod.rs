@@ -1,3 +1,7 @@
-//! The controllers: each owns one concern and reacts to watch events through the cluster.
+//! The controllers: each owns one concern, reads the store, writes through the cluster's
+//! API methods and is woken by the watches those writes trigger.
 
 pub mod deployment;
+pub mod kubelet;
+pub mod replica_set;
+pub mod scheduler;

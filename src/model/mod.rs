@@ -11,4 +11,4 @@ pub mod template;
 pub use intstr::IntOrPercent;
 pub use objects::*;
 pub use selector::LabelSelector;
-pub use template::{PodTemplateSpec, compute_hash, safe_encode_string};
+pub use template::{Container, PodRequests, PodTemplateSpec, compute_hash, safe_encode_string};

@@ -17,7 +17,7 @@ mod trace;
 
 pub use dist::{Latency, LatencyError};
 pub use queue::EventQueue;
-pub use rng::{RngStreams, SimRng};
+pub use rng::{RngStreams, SimRng, fnv1a64};
 pub use time::SimTime;
 pub use trace::{Trace, Traced};
 

@@ -1,3 +1,12 @@
-//! The Deployment controller: `syncDeployment` and its ladder of steps.
+//! The Deployment controller (`pkg/controller/deployment/`): `syncDeployment` and its ladder
+//! of steps — revision sync, RollingUpdate, Recreate, proportional scaling, status and the
+//! progress deadline. Arithmetic lives in [`util`] as pure functions.
 
+mod progress;
+mod recreate;
+mod rolling;
+mod sync;
 pub mod util;
+
+pub use sync::set_condition;
+pub(crate) use sync::sync_deployment;

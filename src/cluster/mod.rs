@@ -1,0 +1,471 @@
+//! The simulated world: the object store (the API server), the watches that wake
+//! controllers after a reaction latency, and the event loop that drives them.
+//!
+//! Controllers never call each other. They read the store, write objects through the
+//! methods here (as API calls), and every write notifies the watchers of that kind, which
+//! schedule the interested controller's sync — exactly as informers and work queues do.
+
+mod api;
+mod pods;
+mod recorder;
+mod store;
+
+pub use api::{ApplyOutcome, UndoOutcome};
+pub use recorder::{EventType, KubeEvent, ObjectRef, Recorder, RsSample};
+pub use store::{RsPods, Store};
+
+use crate::controllers::{deployment, kubelet, replica_set, scheduler};
+use crate::model::*;
+use crate::sim::{Budget, BudgetExceeded, Engine, Latency, RngStreams, SimRng, SimTime, Traced};
+
+/// Latencies of the simulated components.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Timing {
+    /// Pod created → bound to a node.
+    pub schedule: Latency,
+    /// Image pull, per image and node (none once the node has it).
+    pub image_pull: Latency,
+    /// Container created → started.
+    pub container_start: Latency,
+    /// SIGTERM → exit (capped by terminationGracePeriodSeconds).
+    pub stop: Latency,
+    /// Watch event → controller (or kubelet) reaction.
+    pub controller_sync: Latency,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Timing {
+            schedule: Latency::Constant(20),
+            image_pull: Latency::Uniform {
+                low_ms: 1000,
+                high_ms: 4000,
+            },
+            container_start: Latency::Normal {
+                mean_ms: 1000.0,
+                stddev_ms: 200.0,
+            },
+            stop: Latency::Uniform {
+                low_ms: 200,
+                high_ms: 2000,
+            },
+            controller_sync: Latency::Constant(5),
+        }
+    }
+}
+
+/// How a cluster is built.
+#[derive(Debug, Clone)]
+pub struct ClusterConfig {
+    /// Seed of every random stream.
+    pub seed: u64,
+    #[allow(missing_docs)]
+    pub timing: Timing,
+    /// Run limits.
+    pub budget: Budget,
+    /// Most pods that may exist at once; creations beyond fail like a quota.
+    pub max_pods: usize,
+    /// Record pod, ReplicaSet, scheduler and kubelet events (Deployment events always).
+    pub record_events: bool,
+    /// Keep a description of every processed event in the trace.
+    pub keep_trace: bool,
+}
+
+impl Default for ClusterConfig {
+    fn default() -> Self {
+        ClusterConfig {
+            seed: 1,
+            timing: Timing::default(),
+            budget: Budget::default(),
+            max_pods: 1_000_000,
+            record_events: true,
+            keep_trace: false,
+        }
+    }
+}
+
+/// A node to add.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeSpec {
+    #[allow(missing_docs)]
+    pub name: String,
+    #[allow(missing_docs)]
+    pub cpu_millis: u64,
+    #[allow(missing_docs)]
+    pub memory_bytes: u64,
+    #[allow(missing_docs)]
+    pub max_pods: u32,
+    #[allow(missing_docs)]
+    pub labels: std::collections::BTreeMap<String, String>,
+}
+
+/// Everything that happens in a cluster, as queued events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// The Deployment controller works on a Deployment.
+    SyncDeployment(DeploymentId),
+    /// The ReplicaSet controller works on a ReplicaSet.
+    SyncReplicaSet(RsId),
+    /// The scheduler tries to bind a pod.
+    SchedulePod(PodId),
+    /// The kubelet notices a pod bound to its node.
+    KubeletStartPod(PodId, u32),
+    /// The pod's images are on the node.
+    KubeletImagesReady(PodId, u32),
+    /// The pod's containers are running.
+    KubeletContainerStarted(PodId, u32),
+    /// The readiness probe succeeded.
+    KubeletPodReady(PodId, u32),
+    /// The kubelet notices a pod's deletion.
+    KubeletKillPod(PodId),
+    /// The containers exited; the pod disappears.
+    KubeletPodStopped(PodId, u32),
+}
+
+impl Traced for Event {
+    fn trace_key(&self) -> u64 {
+        let (tag, a, b) = match *self {
+            Event::SyncDeployment(d) => (1, d.0, 0),
+            Event::SyncReplicaSet(r) => (2, r.0, 0),
+            Event::SchedulePod(p) => (3, p.0, 0),
+            Event::KubeletStartPod(p, e) => (4, p.0, e),
+            Event::KubeletImagesReady(p, e) => (5, p.0, e),
+            Event::KubeletContainerStarted(p, e) => (6, p.0, e),
+            Event::KubeletPodReady(p, e) => (7, p.0, e),
+            Event::KubeletKillPod(p) => (8, p.0, 0),
+            Event::KubeletPodStopped(p, e) => (9, p.0, e),
+        };
+        (tag << 56) ^ (u64::from(a) << 24) ^ u64::from(b)
+    }
+
+    fn describe(&self) -> String {
+        format!("{self:?}")
+    }
+}
+
+/// Named random streams, one per component (and one per node's kubelet).
+#[derive(Debug)]
+pub(crate) struct Rngs {
+    pub(crate) controllers: SimRng,
+    pub(crate) scheduler: SimRng,
+    pub(crate) names: SimRng,
+    pub(crate) uids: SimRng,
+    pub(crate) kubelets: Vec<SimRng>,
+    streams: RngStreams,
+}
+
+/// Per-key work-queue state: when the key's sync is due (`NEVER` if not queued).
+#[derive(Debug, Default)]
+pub(crate) struct WorkQueue {
+    due: Vec<SimTime>,
+}
+
+impl WorkQueue {
+    /// Returns `Some(at)` when a new event must be queued (not queued yet, or earlier).
+    fn request(&mut self, key: usize, at: SimTime) -> Option<SimTime> {
+        if self.due.len() <= key {
+            self.due.resize(key + 1, SimTime::NEVER);
+        }
+        (at < self.due[key]).then(|| {
+            self.due[key] = at;
+            at
+        })
+    }
+
+    /// Whether the popped event is the live request for `key` (and clears it).
+    fn take(&mut self, key: usize, now: SimTime) -> bool {
+        match self.due.get_mut(key) {
+            Some(due) if *due == now => {
+                *due = SimTime::NEVER;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The simulated cluster.
+#[derive(Debug)]
+pub struct Cluster {
+    pub(crate) engine: Engine<Event>,
+    /// The objects.
+    pub store: Store,
+    /// The configuration it was built with.
+    pub config: ClusterConfig,
+    pub(crate) rngs: Rngs,
+    pub(crate) deployment_queue: WorkQueue,
+    pub(crate) replica_set_queue: WorkQueue,
+    pub(crate) rs_expectations: Vec<replica_set::Expectations>,
+    pub(crate) scheduler: scheduler::SchedulerState,
+    /// Events and samples for reports.
+    pub recorder: Recorder,
+    deployment_writes: Vec<DeploymentId>,
+}
+
+impl Cluster {
+    /// An empty cluster (no nodes) at time zero.
+    pub fn new(config: ClusterConfig) -> Self {
+        let streams = RngStreams::new(config.seed);
+        let rngs = Rngs {
+            controllers: streams.stream("controllers"),
+            scheduler: streams.stream("scheduler"),
+            names: streams.stream("names"),
+            uids: streams.stream("uids"),
+            kubelets: Vec::new(),
+            streams,
+        };
+        Cluster {
+            engine: Engine::new(config.budget, config.keep_trace),
+            store: Store::default(),
+            recorder: Recorder {
+                keep_pod_events: config.record_events,
+                ..Default::default()
+            },
+            config,
+            rngs,
+            deployment_queue: WorkQueue::default(),
+            replica_set_queue: WorkQueue::default(),
+            rs_expectations: Vec::new(),
+            scheduler: scheduler::SchedulerState::default(),
+            deployment_writes: Vec::new(),
+        }
+    }
+
+    /// Current virtual time.
+    pub fn now(&self) -> SimTime {
+        self.engine.now()
+    }
+
+    /// Events processed so far.
+    pub fn events_processed(&self) -> u64 {
+        self.engine.processed()
+    }
+
+    /// Digest of every processed event.
+    pub fn trace_digest(&self) -> String {
+        self.engine.trace().digest_hex()
+    }
+
+    /// Kept trace records, if the config asked for them.
+    pub fn trace_records(&self) -> Option<&[(SimTime, String)]> {
+        self.engine.trace().records()
+    }
+
+    /// Time of the next queued event.
+    pub fn next_event_time(&self) -> Option<SimTime> {
+        self.engine.next_time()
+    }
+
+    /// Adds a Ready, schedulable node.
+    pub fn add_node(&mut self, spec: NodeSpec) -> NodeId {
+        let id = NodeId(self.store.nodes.len() as u32);
+        let uid = self.new_uid();
+        self.store.nodes.push(Node {
+            name: spec.name.clone(),
+            uid,
+            labels: spec.labels,
+            creation: self.now().whole_seconds(),
+            cpu_millis: spec.cpu_millis,
+            memory_bytes: spec.memory_bytes,
+            max_pods: spec.max_pods,
+            ready: true,
+            unschedulable: false,
+            allocated: PodRequests::default(),
+            pods: 0,
+            images: Vec::new(),
+            pods_by_deployment: Vec::new(),
+        });
+        self.store.node_names.insert(spec.name.clone(), id);
+        self.rngs
+            .kubelets
+            .push(self.rngs.streams.stream(&format!("kubelet/{}", spec.name)));
+        scheduler::node_changed(self, id);
+        id
+    }
+
+    /// Processes the next event if it is due at or before `deadline`; `Ok(false)` when none is.
+    pub fn step_until(&mut self, deadline: SimTime) -> Result<bool, BudgetExceeded> {
+        let Some(event) = self.engine.pop_until(deadline)? else {
+            return Ok(false);
+        };
+        self.dispatch(event);
+        Ok(true)
+    }
+
+    /// Runs every event due at or before `deadline`, then moves the clock to it.
+    pub fn run_until(&mut self, deadline: SimTime) -> Result<(), BudgetExceeded> {
+        while self.step_until(deadline)? {}
+        self.engine
+            .advance_to(deadline.min(self.engine.budget().until));
+        Ok(())
+    }
+
+    /// Deployments written (spec or status) since the last call, in write order.
+    pub fn take_deployment_writes(&mut self) -> Vec<DeploymentId> {
+        std::mem::take(&mut self.deployment_writes)
+    }
+
+    fn dispatch(&mut self, event: Event) {
+        let now = self.now();
+        match event {
+            Event::SyncDeployment(d) => {
+                if self.deployment_queue.take(d.0 as usize, now) {
+                    deployment::sync_deployment(self, d);
+                }
+            }
+            Event::SyncReplicaSet(r) => {
+                if self.replica_set_queue.take(r.0 as usize, now) {
+                    replica_set::sync_replica_set(self, r);
+                }
+            }
+            Event::SchedulePod(p) => scheduler::schedule_pod(self, p),
+            Event::KubeletStartPod(p, e) => kubelet::start_pod(self, p, e),
+            Event::KubeletImagesReady(p, e) => kubelet::images_ready(self, p, e),
+            Event::KubeletContainerStarted(p, e) => kubelet::container_started(self, p, e),
+            Event::KubeletPodReady(p, e) => kubelet::pod_ready(self, p, e),
+            Event::KubeletKillPod(p) => kubelet::kill_pod(self, p),
+            Event::KubeletPodStopped(p, e) => kubelet::pod_stopped(self, p, e),
+        }
+    }
+
+    // ----- watches: how a write reaches the controllers ---------------------------------
+
+    /// Draws one watch-to-reaction latency.
+    pub(crate) fn reaction_ms(&mut self) -> u64 {
+        self.config
+            .timing
+            .controller_sync
+            .sample(&mut self.rngs.controllers)
+    }
+
+    /// Queues a Deployment sync after the reaction latency (deduplicated, earliest wins).
+    pub(crate) fn enqueue_deployment(&mut self, d: DeploymentId) {
+        let at = self.now().plus_ms(self.reaction_ms());
+        self.enqueue_deployment_at(d, at);
+    }
+
+    /// Queues a Deployment sync at `at` (deduplicated, earliest wins).
+    pub(crate) fn enqueue_deployment_at(&mut self, d: DeploymentId, at: SimTime) {
+        if let Some(at) = self.deployment_queue.request(d.0 as usize, at) {
+            self.engine.schedule(at, Event::SyncDeployment(d));
+        }
+    }
+
+    /// Queues a ReplicaSet sync after the reaction latency.
+    pub(crate) fn enqueue_replica_set(&mut self, r: RsId) {
+        let at = self.now().plus_ms(self.reaction_ms());
+        self.enqueue_replica_set_at(r, at);
+    }
+
+    /// Queues a ReplicaSet sync at `at`.
+    pub(crate) fn enqueue_replica_set_at(&mut self, r: RsId, at: SimTime) {
+        if let Some(at) = self.replica_set_queue.request(r.0 as usize, at) {
+            self.engine.schedule(at, Event::SyncReplicaSet(r));
+        }
+    }
+
+    /// A Deployment was written: its controller and any `rollout status` watcher see it.
+    pub(crate) fn deployment_written(&mut self, d: DeploymentId) {
+        if let Some(Some(dep)) = self.store.deployments.get_mut(d.0 as usize) {
+            dep.meta.resource_version += 1;
+        }
+        self.deployment_writes.push(d);
+        self.enqueue_deployment(d);
+    }
+
+    /// A ReplicaSet was written: its controller and its owner's controller see it.
+    pub(crate) fn replica_set_written(&mut self, r: RsId) {
+        let Some(rs) = self
+            .store
+            .replica_sets
+            .get_mut(r.0 as usize)
+            .and_then(Option::as_mut)
+        else {
+            return;
+        };
+        rs.meta.resource_version += 1;
+        let (owner, sample) = (
+            rs.owner,
+            RsSample {
+                time: self.engine.now(),
+                rs: r.0,
+                desired: rs.replicas,
+                current: rs.status.replicas,
+                ready: rs.status.ready_replicas,
+                available: rs.status.available_replicas,
+            },
+        );
+        if self
+            .recorder
+            .rs_samples
+            .iter()
+            .rev()
+            .find(|s| s.rs == r.0)
+            .is_none_or(|last| {
+                (last.desired, last.current, last.ready, last.available)
+                    != (
+                        sample.desired,
+                        sample.current,
+                        sample.ready,
+                        sample.available,
+                    )
+            })
+        {
+            self.recorder.rs_samples.push(sample);
+        }
+        self.enqueue_replica_set(r);
+        self.enqueue_deployment(owner);
+    }
+
+    /// A pod was added, changed or removed: its ReplicaSet's controller sees it.
+    pub(crate) fn pod_written(&mut self, p: PodId) {
+        let owner = self.store.pod(p).owner;
+        self.enqueue_replica_set(owner);
+    }
+
+    /// Records a Kubernetes Event.
+    pub(crate) fn record(
+        &mut self,
+        event_type: EventType,
+        reason: &'static str,
+        kind: &'static str,
+        name: &str,
+        source: &'static str,
+        message: String,
+    ) {
+        if self.recorder.keep_pod_events || kind == "deployment" {
+            let now = self.now();
+            self.recorder.event(
+                now,
+                event_type,
+                reason,
+                ObjectRef {
+                    kind,
+                    name: name.to_string(),
+                },
+                source,
+                message,
+            );
+        }
+    }
+
+    /// Whether per-pod events are recorded (skip building their messages otherwise).
+    pub(crate) fn records_pod_events(&self) -> bool {
+        self.recorder.keep_pod_events
+    }
+
+    /// A fresh 128-bit UID from the `uids` stream.
+    pub(crate) fn new_uid(&mut self) -> u128 {
+        use rand::RngExt;
+        let mut v: u128 = self.rngs.uids.random();
+        // Version 4, variant 1, as real UIDs are.
+        v = (v & !(0xf << 76)) | (0x4 << 76);
+        v = (v & !(0x3 << 62)) | (0x2 << 62);
+        v
+    }
+
+    /// Schedules a cluster event at an absolute time.
+    pub(crate) fn schedule(&mut self, at: SimTime, event: Event) {
+        self.engine.schedule(at, event);
+    }
+}

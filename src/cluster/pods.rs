@@ -1,0 +1,278 @@
+//! Pod writes as the API server performs them, keeping the store's counts in step.
+
+use super::{Cluster, Event, EventType};
+use crate::model::*;
+use crate::sim::SimTime;
+use rand::RngExt;
+
+/// Characters the API server uses for `generateName` suffixes.
+const NAME_ALPHABET: &[u8; 27] = b"bcdfghjklmnpqrstvwxz2456789";
+
+impl Cluster {
+    /// Creates a pod for ReplicaSet `r` (the ReplicaSet controller's create call).
+    pub(crate) fn create_pod(&mut self, r: RsId) -> Result<PodId, String> {
+        let Some(rs) = self.store.replica_set(r) else {
+            return Err("replica set is gone".into());
+        };
+        let prefix = pod_name_prefix(&rs.meta.name);
+        if self.store.existing_pods >= self.config.max_pods {
+            return Err(format!(
+                "pods \"{prefix}\" is forbidden: exceeded rollsim's pod limit of {} (--max-pods)",
+                self.config.max_pods
+            ));
+        }
+        let name = self.generate_name(&prefix);
+        let id = PodId(self.store.pods.len() as u32);
+        let uid = self.new_uid();
+        let now = self.now();
+        let live = &mut self.store.rs_pods[r.0 as usize];
+        live.active.push(id);
+        live.live += 1;
+        let slot = (live.active.len() - 1) as u32;
+        self.store.pods.push(Pod {
+            name: name.clone(),
+            uid,
+            creation: now.whole_seconds(),
+            created_at: now,
+            deletion: None,
+            owner: r,
+            node: None,
+            phase: PodPhase::Pending,
+            ready: false,
+            ready_since: None,
+            container: ContainerState::Waiting("ContainerCreating"),
+            restarts: 0,
+            kubelet_epoch: 0,
+            gone: false,
+            times: PodTimes::default(),
+            active_slot: Some(slot),
+            counted_available: false,
+        });
+        self.store.pod_names.insert(name, id);
+        self.store.existing_pods += 1;
+        self.pod_written(id);
+        crate::controllers::scheduler::pod_created(self, id);
+        Ok(id)
+    }
+
+    fn generate_name(&mut self, prefix: &str) -> String {
+        loop {
+            let suffix: String = (0..5)
+                .map(|_| {
+                    NAME_ALPHABET[self.rngs.names.random_range(0..NAME_ALPHABET.len())] as char
+                })
+                .collect();
+            let name = format!("{prefix}{suffix}");
+            if !self.store.pod_names.contains_key(&name) {
+                return name;
+            }
+        }
+    }
+
+    /// Requests graceful deletion (the ReplicaSet controller's delete call). A pod not yet
+    /// bound to a node disappears at once, as the API server deletes it immediately.
+    pub(crate) fn delete_pod(&mut self, p: PodId) {
+        let now = self.now();
+        let pod = &self.store.pods[p.0 as usize];
+        if pod.gone || pod.deletion.is_some() {
+            return;
+        }
+        self.deactivate(p);
+        let pod = &mut self.store.pods[p.0 as usize];
+        pod.deletion = Some(now.whole_seconds());
+        pod.times.terminating = Some(now);
+        let bound = pod.node.is_some();
+        self.store.rs_pods[pod.owner.0 as usize].terminating += 1;
+        self.pod_written(p);
+        if bound {
+            let at = now.plus_ms(self.reaction_ms());
+            self.schedule(at, Event::KubeletKillPod(p));
+        } else {
+            self.pod_gone(p);
+        }
+    }
+
+    /// Takes a pod out of its ReplicaSet's active counts (deletion or a terminal phase).
+    fn deactivate(&mut self, p: PodId) {
+        let pod = &mut self.store.pods[p.0 as usize];
+        let Some(slot) = pod.active_slot.take() else {
+            return;
+        };
+        let (owner, ready, counted, since, node) = (
+            pod.owner,
+            pod.ready,
+            pod.counted_available,
+            pod.ready_since,
+            pod.node,
+        );
+        pod.counted_available = false;
+        let live = &mut self.store.rs_pods[owner.0 as usize];
+        live.active.swap_remove(slot as usize);
+        if let Some(moved) = live.active.get(slot as usize).copied() {
+            self.store.pods[moved.0 as usize].active_slot = Some(slot);
+        }
+        if ready {
+            live.ready -= 1;
+            if counted {
+                live.available -= 1;
+            } else if let Some(since) = since {
+                live.pending_available.remove(&(since, p));
+            }
+        }
+        if let (Some(n), Some(rs)) = (node, self.store.replica_set(owner)) {
+            let dep = rs.owner;
+            adjust_node_deployment_count(&mut self.store.nodes[n.0 as usize], dep, -1);
+        }
+    }
+
+    /// Binds a pending pod to a node (the scheduler's binding call).
+    pub(crate) fn bind_pod(&mut self, p: PodId, n: NodeId) {
+        let now = self.now();
+        let pod = &mut self.store.pods[p.0 as usize];
+        pod.node = Some(n);
+        pod.times.scheduled = Some(now);
+        let (owner, active) = (pod.owner, pod.active_slot.is_some());
+        let Some(rs) = self.store.replica_set(owner) else {
+            return;
+        };
+        let (req, dep) = (rs.requests, rs.owner);
+        let node = &mut self.store.nodes[n.0 as usize];
+        node.allocated.cpu_millis += req.cpu_millis;
+        node.allocated.memory_bytes += req.memory_bytes;
+        node.allocated.cpu_millis_nonzero += req.cpu_millis_nonzero;
+        node.allocated.memory_bytes_nonzero += req.memory_bytes_nonzero;
+        node.pods += 1;
+        if active {
+            adjust_node_deployment_count(node, dep, 1);
+        }
+        self.pod_written(p);
+        let at = now.plus_ms(self.reaction_ms());
+        let epoch = self.store.pods[p.0 as usize].kubelet_epoch;
+        self.schedule(at, Event::KubeletStartPod(p, epoch));
+    }
+
+    /// Marks a pod Ready (the kubelet's status update).
+    pub(crate) fn set_pod_ready(&mut self, p: PodId) {
+        let now = self.now();
+        let pod = &mut self.store.pods[p.0 as usize];
+        if pod.ready || pod.gone {
+            return;
+        }
+        pod.ready = true;
+        let since = now.whole_seconds();
+        pod.ready_since = Some(since);
+        pod.times.ready = Some(now);
+        let (owner, active) = (pod.owner, pod.active_slot.is_some());
+        if active {
+            let min_ready = self
+                .store
+                .replica_set(owner)
+                .map_or(0, |rs| rs.min_ready_seconds);
+            let live = &mut self.store.rs_pods[owner.0 as usize];
+            live.ready += 1;
+            if min_ready <= 0 {
+                live.available += 1;
+                let pod = &mut self.store.pods[p.0 as usize];
+                pod.counted_available = true;
+                pod.times.available = Some(now);
+            } else {
+                live.pending_available.insert((since, p));
+                // updatePod: a pod that just became Ready is re-checked after minReadySeconds + 1 s.
+                let at = now.plus_secs(min_ready as u64 + 1);
+                self.enqueue_replica_set_at(owner, at);
+            }
+        }
+        self.pod_written(p);
+    }
+
+    /// The pod's containers have exited and the kubelet removed it: it is gone.
+    pub(crate) fn pod_gone(&mut self, p: PodId) {
+        let now = self.now();
+        self.deactivate(p);
+        let pod = &mut self.store.pods[p.0 as usize];
+        if pod.gone {
+            return;
+        }
+        pod.gone = true;
+        pod.times.gone = Some(now);
+        pod.kubelet_epoch += 1;
+        let (owner, node, deleting, name) = (
+            pod.owner,
+            pod.node,
+            pod.deletion.is_some(),
+            pod.name.clone(),
+        );
+        self.store.pod_names.remove(&name);
+        self.store.existing_pods -= 1;
+        let live = &mut self.store.rs_pods[owner.0 as usize];
+        live.live -= 1;
+        if deleting {
+            live.terminating -= 1;
+        }
+        if let (Some(n), Some(rs)) = (node, self.store.replica_set(owner)) {
+            let req = rs.requests;
+            let node = &mut self.store.nodes[n.0 as usize];
+            node.allocated.cpu_millis -= req.cpu_millis;
+            node.allocated.memory_bytes -= req.memory_bytes;
+            node.allocated.cpu_millis_nonzero -= req.cpu_millis_nonzero;
+            node.allocated.memory_bytes_nonzero -= req.memory_bytes_nonzero;
+            node.pods -= 1;
+            crate::controllers::scheduler::node_changed(self, n);
+        }
+        self.pod_written(p);
+        self.wake_recreate_owner(owner);
+    }
+
+    /// The Deployment controller's pod-delete handler: wakes a Recreate Deployment once it
+    /// has no pods at all.
+    fn wake_recreate_owner(&mut self, r: RsId) {
+        let Some(d) = self.store.replica_set(r).map(|rs| rs.owner) else {
+            return;
+        };
+        let recreate = self
+            .store
+            .deployment(d)
+            .is_some_and(|dep| dep.spec.strategy == Strategy::Recreate);
+        if recreate && self.store.live_pods_of(d) == 0 {
+            self.enqueue_deployment(d);
+        }
+    }
+
+    /// Records a pod event when pod events are kept.
+    pub(crate) fn pod_event(
+        &mut self,
+        p: PodId,
+        event_type: EventType,
+        reason: &'static str,
+        source: &'static str,
+        message: impl FnOnce(&Self) -> String,
+    ) {
+        if self.records_pod_events() {
+            let msg = message(self);
+            let name = self.store.pod(p).name.clone();
+            self.record(event_type, reason, "pod", &name, source, msg);
+        }
+    }
+
+    /// Time a pod has been Ready since, if it is.
+    pub fn pod_ready_since(&self, p: PodId) -> Option<SimTime> {
+        self.store.pod(p).ready_since
+    }
+}
+
+/// Mirrors `getPodsPrefix`: `<rs>-`, truncated so the 5-character suffix fits in 63.
+fn pod_name_prefix(rs_name: &str) -> String {
+    let mut prefix = format!("{rs_name}-");
+    if prefix.len() > 58 {
+        prefix.truncate(58);
+    }
+    prefix
+}
+
+fn adjust_node_deployment_count(node: &mut Node, d: DeploymentId, delta: i32) {
+    match node.pods_by_deployment.iter_mut().find(|(id, _)| *id == d) {
+        Some((_, n)) => *n = n.saturating_add_signed(delta),
+        None if delta > 0 => node.pods_by_deployment.push((d, delta as u32)),
+        None => {}
+    }
+}

@@ -1,0 +1,111 @@
+//! What a run records for reports: Kubernetes Events and ReplicaSet count changes.
+
+use crate::sim::SimTime;
+
+/// `Normal` or `Warning`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventType {
+    #[allow(missing_docs)]
+    Normal,
+    #[allow(missing_docs)]
+    Warning,
+}
+
+impl EventType {
+    /// As kubectl prints it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::Normal => "Normal",
+            EventType::Warning => "Warning",
+        }
+    }
+}
+
+/// The object an event is about.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ObjectRef {
+    /// `deployment`, `replicaset`, `pod`, `node`.
+    pub kind: &'static str,
+    #[allow(missing_docs)]
+    pub name: String,
+}
+
+/// One Kubernetes Event occurrence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KubeEvent {
+    #[allow(missing_docs)]
+    pub time: SimTime,
+    #[allow(missing_docs)]
+    pub event_type: EventType,
+    #[allow(missing_docs)]
+    pub reason: &'static str,
+    #[allow(missing_docs)]
+    pub object: ObjectRef,
+    /// `deployment-controller`, `replicaset-controller`, `default-scheduler`, `kubelet`.
+    pub source: &'static str,
+    #[allow(missing_docs)]
+    pub message: String,
+}
+
+/// One ReplicaSet's counts after a change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RsSample {
+    #[allow(missing_docs)]
+    pub time: SimTime,
+    /// Index of the ReplicaSet in the store.
+    pub rs: u32,
+    /// spec.replicas
+    pub desired: i32,
+    /// status.replicas
+    pub current: i32,
+    /// status.readyReplicas
+    pub ready: i32,
+    /// status.availableReplicas
+    pub available: i32,
+}
+
+/// Everything recorded during a run.
+#[derive(Debug, Clone, Default)]
+pub struct Recorder {
+    /// Keep every event (off for benchmarks at scale; Deployment events are always kept).
+    pub keep_pod_events: bool,
+    #[allow(missing_docs)]
+    pub events: Vec<KubeEvent>,
+    #[allow(missing_docs)]
+    pub rs_samples: Vec<RsSample>,
+}
+
+impl Recorder {
+    /// Records an event.
+    pub fn event(
+        &mut self,
+        time: SimTime,
+        event_type: EventType,
+        reason: &'static str,
+        object: ObjectRef,
+        source: &'static str,
+        message: String,
+    ) {
+        if self.keep_pod_events || object.kind == "deployment" {
+            self.events.push(KubeEvent {
+                time,
+                event_type,
+                reason,
+                object,
+                source,
+                message,
+            });
+        }
+    }
+
+    /// Events about one object, oldest first.
+    pub fn events_for<'a>(
+        &'a self,
+        kind: &'a str,
+        name: &'a str,
+    ) -> impl Iterator<Item = &'a KubeEvent> + 'a {
+        self.events
+            .iter()
+            .filter(move |e| e.object.kind == kind && e.object.name == name)
+    }
+}

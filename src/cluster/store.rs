@@ -1,0 +1,149 @@
+//! The object store (what the API server holds), with the indexes and incremental counts the
+//! controllers' caches would give them, so no per-event work scans every pod.
+
+use crate::model::*;
+use crate::sim::SimTime;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Per-ReplicaSet pod bookkeeping, maintained as pods change.
+#[derive(Debug, Clone, Default)]
+pub struct RsPods {
+    /// Active pods (not terminating, not terminal), in creation order save for removals.
+    pub active: Vec<PodId>,
+    /// Active pods that are Ready.
+    pub ready: i32,
+    /// Active pods counted available.
+    pub available: i32,
+    /// Ready pods waiting out minReadySeconds, by Ready time.
+    pub pending_available: BTreeSet<(SimTime, PodId)>,
+    /// Pods that exist and are not terminal, terminating ones included.
+    pub live: i32,
+    /// Pods with a deletion timestamp that still exist.
+    pub terminating: i32,
+}
+
+/// Every object of the simulated cluster, with name indexes.
+#[derive(Debug, Default)]
+pub struct Store {
+    #[allow(missing_docs)]
+    pub nodes: Vec<Node>,
+    #[allow(missing_docs)]
+    pub node_names: BTreeMap<String, NodeId>,
+    /// Deleted Deployments leave `None`.
+    pub deployments: Vec<Option<Deployment>>,
+    #[allow(missing_docs)]
+    pub deployment_names: BTreeMap<String, DeploymentId>,
+    /// Deleted ReplicaSets leave `None`.
+    pub replica_sets: Vec<Option<ReplicaSet>>,
+    /// Pod bookkeeping, parallel to `replica_sets`.
+    pub rs_pods: Vec<RsPods>,
+    /// Canonical template text of each ReplicaSet (for `EqualIgnoreHash`).
+    pub rs_template_keys: Vec<String>,
+    #[allow(missing_docs)]
+    pub rs_names: BTreeMap<String, RsId>,
+    /// Every pod ever created; gone ones keep their record for reports.
+    pub pods: Vec<Pod>,
+    /// Pods that still exist, by name.
+    pub pod_names: BTreeMap<String, PodId>,
+    #[allow(missing_docs)]
+    pub services: BTreeMap<String, Service>,
+    #[allow(missing_docs)]
+    pub config_maps: BTreeMap<String, ConfigMap>,
+    /// Interned image names.
+    pub images: Vec<String>,
+    /// Pods that exist (not gone), for the size limit.
+    pub existing_pods: usize,
+}
+
+impl Store {
+    /// The Deployment, if it exists.
+    pub fn deployment(&self, id: DeploymentId) -> Option<&Deployment> {
+        self.deployments.get(id.0 as usize).and_then(Option::as_ref)
+    }
+
+    /// The Deployment called `name`.
+    pub fn deployment_by_name(&self, name: &str) -> Option<(DeploymentId, &Deployment)> {
+        let id = *self.deployment_names.get(name)?;
+        self.deployment(id).map(|d| (id, d))
+    }
+
+    /// The ReplicaSet, if it exists.
+    pub fn replica_set(&self, id: RsId) -> Option<&ReplicaSet> {
+        self.replica_sets
+            .get(id.0 as usize)
+            .and_then(Option::as_ref)
+    }
+
+    /// The pod record (gone pods included).
+    pub fn pod(&self, id: PodId) -> &Pod {
+        &self.pods[id.0 as usize]
+    }
+
+    /// The node.
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id.0 as usize]
+    }
+
+    /// ReplicaSets a Deployment controls, in creation order.
+    pub fn replica_sets_of(&self, d: DeploymentId) -> Vec<(RsId, &ReplicaSet)> {
+        self.deployment(d)
+            .map(|dep| {
+                dep.replica_sets
+                    .iter()
+                    .filter_map(|id| self.replica_set(*id).map(|rs| (*id, rs)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Live Deployments in name order.
+    pub fn deployments_sorted(&self) -> Vec<(DeploymentId, &Deployment)> {
+        self.deployment_names
+            .values()
+            .filter_map(|id| self.deployment(*id).map(|d| (*id, d)))
+            .collect()
+    }
+
+    /// Live ReplicaSets in name order.
+    pub fn replica_sets_sorted(&self) -> Vec<(RsId, &ReplicaSet)> {
+        self.rs_names
+            .values()
+            .filter_map(|id| self.replica_set(*id).map(|r| (*id, r)))
+            .collect()
+    }
+
+    /// Existing pods in name order.
+    pub fn pods_sorted(&self) -> Vec<(PodId, &Pod)> {
+        self.pod_names
+            .values()
+            .map(|id| (*id, self.pod(*id)))
+            .collect()
+    }
+
+    /// Interns an image name.
+    pub fn intern_image(&mut self, image: &str) -> u32 {
+        match self.images.iter().position(|i| i == image) {
+            Some(i) => i as u32,
+            None => {
+                self.images.push(image.to_string());
+                (self.images.len() - 1) as u32
+            }
+        }
+    }
+
+    /// Labels of a pod (its ReplicaSet's template labels).
+    pub fn pod_labels(&self, pod: &Pod) -> Option<&BTreeMap<String, String>> {
+        self.replica_set(pod.owner)
+            .map(|rs| &rs.template.metadata.labels)
+    }
+
+    /// Total live pods (terminating included) of a Deployment's ReplicaSets.
+    pub fn live_pods_of(&self, d: DeploymentId) -> i32 {
+        self.deployment(d).map_or(0, |dep| {
+            dep.replica_sets
+                .iter()
+                .map(|r| self.rs_pods[r.0 as usize].live)
+                .sum()
+        })
+    }
+}

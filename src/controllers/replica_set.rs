@@ -1,0 +1,490 @@
+//! The ReplicaSet controller (`pkg/controller/replicaset/replica_set.go`): creates and deletes
+//! pods to match `spec.replicas`, in slow-start batches, choosing which pods to delete by
+//! upstream's ranking, and writes status.
+
+use crate::cluster::{Cluster, EventType};
+use crate::model::*;
+use crate::sim::SimTime;
+use std::cmp::Ordering;
+
+/// Most creates or deletes one sync issues (`burstReplicas`).
+pub const BURST_REPLICAS: usize = 500;
+/// Expectations older than this are ignored (`ExpectationsTimeout`).
+const EXPECTATIONS_TIMEOUT_MS: u64 = 5 * 60 * 1000;
+
+/// Creates and deletes issued but not yet observed (`ControlleeExpectations`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Expectations {
+    adds: i64,
+    dels: i64,
+    set_at: SimTime,
+}
+
+impl Expectations {
+    /// Mirrors `SatisfiedExpectations`: everything observed, or the record expired.
+    pub fn satisfied(&self, now: SimTime) -> bool {
+        (self.adds <= 0 && self.dels <= 0) || now.ms_since(self.set_at) > EXPECTATIONS_TIMEOUT_MS
+    }
+}
+
+/// Mirrors `slowStartBatch`: calls `attempt` in batches of 1, 2, 4, … (capped by what
+/// remains), stopping after the first batch with a failure. Returns the successes.
+pub fn slow_start_batch(
+    count: usize,
+    initial_batch: usize,
+    mut attempt: impl FnMut() -> bool,
+) -> usize {
+    let mut remaining = count;
+    let mut successes = 0;
+    let mut batch = remaining.min(initial_batch);
+    while batch > 0 {
+        let ok = (0..batch).filter(|_| attempt()).count();
+        successes += ok;
+        if ok < batch {
+            return successes;
+        }
+        remaining -= batch;
+        batch = (2 * batch).min(remaining);
+    }
+    successes
+}
+
+/// What the deletion ranking looks at for one pod (`ActivePodsWithRanks`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PodRank {
+    #[allow(missing_docs)]
+    pub id: PodId,
+    /// Has a node.
+    pub scheduled: bool,
+    #[allow(missing_docs)]
+    pub phase: PodPhase,
+    #[allow(missing_docs)]
+    pub ready: bool,
+    /// `controller.kubernetes.io/pod-deletion-cost`.
+    pub deletion_cost: i32,
+    /// Related active pods on the same node.
+    pub rank: u32,
+    /// Ready condition's last transition (whole seconds).
+    pub ready_since: Option<SimTime>,
+    #[allow(missing_docs)]
+    pub restarts: u32,
+    /// Creation (whole seconds).
+    pub creation: SimTime,
+    #[allow(missing_docs)]
+    pub uid: u128,
+}
+
+/// `logarithmicRankDiff`: compares ⌊log2(now − t)⌋ (in nanoseconds, as Go's Duration).
+fn log_rank(t: SimTime, now: SimTime) -> i64 {
+    let d_ns = (now.as_ms() as i128 - t.as_ms() as i128) * 1_000_000;
+    if d_ns <= 0 {
+        -1
+    } else {
+        127 - i64::from((d_ns as u128).leading_zeros())
+    }
+}
+
+/// Mirrors `ActivePodsWithRanks.Less` (PodDeletionCost and LogarithmicScaleDown on, as by
+/// default): `Less` means "delete first". Ties upstream leaves to an unstable sort are
+/// broken by UID, then by pod index, so runs are deterministic.
+pub fn deletion_order(a: &PodRank, b: &PodRank, now: SimTime) -> Ordering {
+    let time_rule = |t1: Option<SimTime>, t2: Option<SimTime>| -> Option<Ordering> {
+        match (t1, t2) {
+            (a, b) if a == b => None,
+            // afterOrZero: a zero time sorts first.
+            (None, _) => Some(Ordering::Less),
+            (_, None) => Some(Ordering::Greater),
+            (Some(t1), Some(t2)) => {
+                let diff = log_rank(t1, now) - log_rank(t2, now);
+                Some(if diff == 0 {
+                    a.uid.cmp(&b.uid)
+                } else {
+                    diff.cmp(&0)
+                })
+            }
+        }
+    };
+    a.scheduled
+        .cmp(&b.scheduled)
+        .then(a.phase.cmp(&b.phase))
+        .then(a.ready.cmp(&b.ready))
+        .then(a.deletion_cost.cmp(&b.deletion_cost))
+        .then(b.rank.cmp(&a.rank))
+        .then_with(|| {
+            if a.ready && b.ready {
+                time_rule(a.ready_since, b.ready_since).unwrap_or(Ordering::Equal)
+            } else {
+                Ordering::Equal
+            }
+        })
+        .then(b.restarts.cmp(&a.restarts))
+        .then_with(|| time_rule(Some(a.creation), Some(b.creation)).unwrap_or(Ordering::Equal))
+        .then(a.uid.cmp(&b.uid))
+        .then(a.id.cmp(&b.id))
+}
+
+/// Mirrors `getPodsToDelete`: all pods in list order when all go, else the `diff` first by
+/// `deletion_order`.
+pub fn pods_to_delete(mut pods: Vec<PodRank>, diff: usize, now: SimTime) -> Vec<PodId> {
+    if diff < pods.len() {
+        if diff > 0 {
+            pods.select_nth_unstable_by(diff - 1, |a, b| deletion_order(a, b, now));
+        }
+        pods.truncate(diff);
+        pods.sort_by(|a, b| deletion_order(a, b, now));
+    }
+    pods.into_iter().take(diff).map(|p| p.id).collect()
+}
+
+/// `syncReplicaSet`: manage replicas when expectations allow, then write status.
+pub(crate) fn sync_replica_set(c: &mut Cluster, r: RsId) {
+    let now = c.now();
+    if c.store.replica_set(r).is_none() {
+        return;
+    }
+    if c.rs_expectations.len() <= r.0 as usize {
+        c.rs_expectations
+            .resize(r.0 as usize + 1, Expectations::default());
+    }
+    if c.rs_expectations[r.0 as usize].satisfied(now) {
+        manage_replicas(c, r);
+    }
+    update_status(c, r);
+}
+
+/// Mirrors `manageReplicas`.
+fn manage_replicas(c: &mut Cluster, r: RsId) {
+    let Some(rs) = c.store.replica_set(r) else {
+        return;
+    };
+    let diff = c.store.rs_pods[r.0 as usize].active.len() as i64 - i64::from(rs.replicas);
+    let now = c.now();
+    if diff < 0 {
+        let n = ((-diff) as usize).min(BURST_REPLICAS);
+        c.rs_expectations[r.0 as usize] = Expectations {
+            adds: n as i64,
+            dels: 0,
+            set_at: now,
+        };
+        let mut error = None;
+        let created = slow_start_batch(n, 1, || match c.create_pod(r) {
+            Ok(p) => {
+                let rs_name = c
+                    .store
+                    .replica_set(r)
+                    .map(|rs| rs.meta.name.clone())
+                    .unwrap_or_default();
+                if c.records_pod_events() {
+                    let msg = format!("Created pod: {}", c.store.pod(p).name);
+                    c.record(
+                        EventType::Normal,
+                        "SuccessfulCreate",
+                        "replicaset",
+                        &rs_name,
+                        "replicaset-controller",
+                        msg,
+                    );
+                }
+                true
+            }
+            Err(e) => {
+                error = Some(e);
+                false
+            }
+        });
+        // Creates happen through the API server at once, so they are observed already.
+        c.rs_expectations[r.0 as usize].adds = 0;
+        if let Some(e) = error {
+            let rs_name = c
+                .store
+                .replica_set(r)
+                .map(|rs| rs.meta.name.clone())
+                .unwrap_or_default();
+            c.record(
+                EventType::Warning,
+                "FailedCreate",
+                "replicaset",
+                &rs_name,
+                "replicaset-controller",
+                format!("Error creating: {e}"),
+            );
+            let _ = created;
+            // The sync returns an error: the key is retried with rate-limited back-off.
+            c.enqueue_replica_set_at(r, now.plus_secs(1));
+        }
+    } else if diff > 0 {
+        let n = (diff as usize).min(BURST_REPLICAS);
+        c.rs_expectations[r.0 as usize] = Expectations {
+            adds: 0,
+            dels: n as i64,
+            set_at: now,
+        };
+        let victims = pods_to_delete(rank_active_pods(c, r), n, now);
+        for p in victims {
+            c.delete_pod(p);
+            if c.records_pod_events() {
+                let rs_name = c
+                    .store
+                    .replica_set(r)
+                    .map(|rs| rs.meta.name.clone())
+                    .unwrap_or_default();
+                let msg = format!("Deleted pod: {}", c.store.pod(p).name);
+                c.record(
+                    EventType::Normal,
+                    "SuccessfulDelete",
+                    "replicaset",
+                    &rs_name,
+                    "replicaset-controller",
+                    msg,
+                );
+            }
+        }
+        c.rs_expectations[r.0 as usize].dels = 0;
+    }
+}
+
+/// Mirrors `getPodsRankedByRelatedPodsOnSameNode`: each active pod with the number of active
+/// pods of the same Deployment on its node.
+fn rank_active_pods(c: &Cluster, r: RsId) -> Vec<PodRank> {
+    let Some(rs) = c.store.replica_set(r) else {
+        return Vec::new();
+    };
+    let dep = rs.owner;
+    c.store.rs_pods[r.0 as usize]
+        .active
+        .iter()
+        .map(|&id| {
+            let p = c.store.pod(id);
+            PodRank {
+                id,
+                scheduled: p.node.is_some(),
+                phase: p.phase,
+                ready: p.ready,
+                deletion_cost: 0,
+                rank: p.node.map_or(0, |n| c.store.node(n).active_pods_of(dep)),
+                ready_since: p.ready_since,
+                restarts: p.restarts,
+                creation: p.creation,
+                uid: p.uid,
+            }
+        })
+        .collect()
+}
+
+/// Mirrors `calculateStatus` + `updateReplicaSetStatus`, with the minReadySeconds re-check.
+fn update_status(c: &mut Cluster, r: RsId) {
+    let now = c.now();
+    promote_available(c, r, now);
+    let Some(rs) = c.store.replica_set(r) else {
+        return;
+    };
+    let live = &c.store.rs_pods[r.0 as usize];
+    let status = ReplicaSetStatus {
+        replicas: live.active.len() as i32,
+        fully_labeled_replicas: live.active.len() as i32,
+        ready_replicas: live.ready,
+        available_replicas: live.available,
+        terminating_replicas: live.terminating,
+        observed_generation: rs.meta.generation,
+    };
+    let (spec, min_ready) = (rs.replicas, rs.min_ready_seconds);
+    if status != rs.status {
+        if let Some(rs) = c.store.replica_sets[r.0 as usize].as_mut() {
+            rs.status = status;
+        }
+        c.replica_set_written(r);
+    }
+    if min_ready > 0 && status.ready_replicas == spec && status.available_replicas != spec {
+        c.enqueue_replica_set_at(r, now.plus_secs(min_ready as u64));
+    }
+}
+
+/// Counts pods whose Ready time is more than minReadySeconds ago as available.
+fn promote_available(c: &mut Cluster, r: RsId, now: SimTime) {
+    let Some(min_ready) = c.store.replica_set(r).map(|rs| rs.min_ready_seconds) else {
+        return;
+    };
+    let live = &mut c.store.rs_pods[r.0 as usize];
+    while let Some(&(since, p)) = live.pending_available.first() {
+        if since.plus_secs(min_ready.max(0) as u64) >= now {
+            break;
+        }
+        live.pending_available.pop_first();
+        live.available += 1;
+        let pod = &mut c.store.pods[p.0 as usize];
+        pod.counted_available = true;
+        pod.times.available = Some(now);
+    }
+}
+
+/// Recounts availability after the ReplicaSet's minReadySeconds changed.
+pub(crate) fn recount_availability(c: &mut Cluster, r: RsId) {
+    let Some(min_ready) = c.store.replica_set(r).map(|rs| rs.min_ready_seconds) else {
+        return;
+    };
+    let now = c.now();
+    let active = c.store.rs_pods[r.0 as usize].active.clone();
+    let (mut available, mut pending) = (0, std::collections::BTreeSet::new());
+    for p in active {
+        let pod = &mut c.store.pods[p.0 as usize];
+        if !pod.ready {
+            continue;
+        }
+        pod.counted_available = pod.is_available(min_ready, now);
+        if pod.counted_available {
+            available += 1;
+        } else if let Some(since) = pod.ready_since {
+            pending.insert((since, p));
+        }
+    }
+    let live = &mut c.store.rs_pods[r.0 as usize];
+    live.available = available;
+    live.pending_available = pending;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slow_start_doubles_and_stops_at_the_first_failed_batch() {
+        // The reference's example: 10 creates with 5 allowed → batches 1, 2, 4 (7 calls), 5 succeed.
+        let mut calls = 0;
+        let ok = slow_start_batch(10, 1, || {
+            calls += 1;
+            calls <= 5
+        });
+        assert_eq!((calls, ok), (7, 5));
+        let mut calls = 0;
+        assert_eq!(
+            slow_start_batch(10, 1, || {
+                calls += 1;
+                true
+            }),
+            10
+        );
+        assert_eq!(calls, 10);
+        assert_eq!(slow_start_batch(0, 1, || true), 0);
+    }
+
+    fn pod(id: u32) -> PodRank {
+        PodRank {
+            id: PodId(id),
+            scheduled: true,
+            phase: PodPhase::Running,
+            ready: true,
+            deletion_cost: 0,
+            rank: 1,
+            ready_since: Some(SimTime::from_secs(100)),
+            restarts: 0,
+            creation: SimTime::from_secs(50),
+            uid: u128::from(id),
+        }
+    }
+
+    #[test]
+    fn ranking_follows_upstreams_rules_in_order() {
+        // TestSortingActivePodsWithRanks: each pair is (deleted first, kept).
+        let now = SimTime::from_secs(10_000);
+        let unscheduled = PodRank {
+            scheduled: false,
+            ..pod(1)
+        };
+        let pending = PodRank {
+            phase: PodPhase::Pending,
+            ..pod(2)
+        };
+        let unknown = PodRank {
+            phase: PodPhase::Unknown,
+            ..pod(3)
+        };
+        let not_ready = PodRank {
+            ready: false,
+            ..pod(4)
+        };
+        let cheap = PodRank {
+            deletion_cost: -1,
+            ..pod(5)
+        };
+        let doubled_up = PodRank { rank: 3, ..pod(6) };
+        let recently_ready = PodRank {
+            ready_since: Some(SimTime::from_secs(9_990)),
+            ..pod(7)
+        };
+        let restarted = PodRank {
+            restarts: 3,
+            ..pod(8)
+        };
+        let younger = PodRank {
+            creation: SimTime::from_secs(9_000),
+            ..pod(9)
+        };
+        let base = pod(10);
+        let pairs = [
+            (unscheduled, base),
+            (pending, unknown),
+            (unknown, base),
+            (not_ready, base),
+            (cheap, base),
+            (doubled_up, base),
+            (recently_ready, base),
+            (restarted, base),
+            (younger, base),
+        ];
+        for (first, second) in pairs {
+            assert_eq!(
+                deletion_order(&first, &second, now),
+                Ordering::Less,
+                "{first:?} before {second:?}"
+            );
+            assert_eq!(deletion_order(&second, &first, now), Ordering::Greater);
+        }
+    }
+
+    #[test]
+    fn ready_times_in_the_same_log_bucket_fall_back_to_uid() {
+        let now = SimTime::from_secs(1000);
+        // 100 s and 90 s ago: 2^36 ns ≈ 68.7 s ≤ both < 2^37 ns ≈ 137 s, so one bucket.
+        let a = PodRank {
+            ready_since: Some(SimTime::from_secs(900)),
+            uid: 9,
+            ..pod(1)
+        };
+        let b = PodRank {
+            ready_since: Some(SimTime::from_secs(910)),
+            uid: 2,
+            ..pod(2)
+        };
+        assert_eq!(
+            deletion_order(&b, &a, now),
+            Ordering::Less,
+            "lower UID first"
+        );
+    }
+
+    #[test]
+    fn pods_to_delete_takes_the_first_ranked() {
+        let now = SimTime::from_secs(10_000);
+        let pods = vec![
+            pod(1),
+            PodRank {
+                ready: false,
+                ..pod(2)
+            },
+            pod(3),
+            PodRank {
+                scheduled: false,
+                ..pod(4)
+            },
+        ];
+        assert_eq!(
+            pods_to_delete(pods.clone(), 2, now),
+            vec![PodId(4), PodId(2)]
+        );
+        assert_eq!(
+            pods_to_delete(pods, 4, now),
+            vec![PodId(1), PodId(2), PodId(3), PodId(4)],
+            "all: list order"
+        );
+    }
+}

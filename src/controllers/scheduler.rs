@@ -1,0 +1,159 @@
+//! The scheduler: filter (node Ready and schedulable, requests fit, nodeSelector), score
+//! (least allocated, on the non-zero requests upstream scores with), bind.
+//!
+//! Scoring every node for every pod would cost O(nodes) per pod. Nodes are instead kept in
+//! an ordered index by score, so the best candidate is found first and only nodes that fail
+//! the filters are skipped. Ties go to the node added first (upstream picks at random
+//! among equal scores; a fixed rule keeps runs reproducible).
+
+use crate::cluster::{Cluster, Event, EventType};
+use crate::model::*;
+use std::cmp::Reverse;
+use std::collections::BTreeSet;
+
+/// Scheduler state: the score index and the pods that fit nowhere yet.
+#[derive(Debug, Default)]
+pub struct SchedulerState {
+    index: BTreeSet<(Reverse<u32>, NodeId)>,
+    scores: Vec<Option<u32>>,
+    unschedulable: Vec<PodId>,
+}
+
+/// `LeastAllocated` score (0–100, higher is emptier) averaged over CPU and memory.
+pub fn least_allocated_score(node: &Node) -> u32 {
+    let part = |used: u64, cap: u64| {
+        if cap == 0 {
+            0
+        } else {
+            (cap.saturating_sub(used) * 100 / cap) as u32
+        }
+    };
+    (part(node.allocated.cpu_millis_nonzero, node.cpu_millis)
+        + part(node.allocated.memory_bytes_nonzero, node.memory_bytes))
+        / 2
+}
+
+/// Re-indexes a node after its allocation or conditions changed, and retries pods that fit
+/// nowhere (capacity may have freed up).
+pub(crate) fn node_changed(c: &mut Cluster, n: NodeId) {
+    let s = &mut c.scheduler;
+    if s.scores.len() <= n.0 as usize {
+        s.scores.resize(n.0 as usize + 1, None);
+    }
+    if let Some(old) = s.scores[n.0 as usize].take() {
+        s.index.remove(&(Reverse(old), n));
+    }
+    let node = c.store.node(n);
+    if node.ready && !node.unschedulable {
+        let score = least_allocated_score(node);
+        s.index.insert((Reverse(score), n));
+        s.scores[n.0 as usize] = Some(score);
+        retry_unschedulable(c);
+    }
+}
+
+fn retry_unschedulable(c: &mut Cluster) {
+    if c.scheduler.unschedulable.is_empty() {
+        return;
+    }
+    for p in std::mem::take(&mut c.scheduler.unschedulable) {
+        pod_created(c, p);
+    }
+}
+
+/// A new pending pod enters the scheduling queue.
+pub(crate) fn pod_created(c: &mut Cluster, p: PodId) {
+    let delay = c.config.timing.schedule.sample(&mut c.rngs.scheduler);
+    let at = c.now().plus_ms(delay);
+    c.schedule(at, Event::SchedulePod(p));
+}
+
+fn fits(
+    node: &Node,
+    req: &PodRequests,
+    selector: &std::collections::BTreeMap<String, String>,
+) -> bool {
+    node.pods < node.max_pods
+        && node.allocated.cpu_millis + req.cpu_millis <= node.cpu_millis
+        && node.allocated.memory_bytes + req.memory_bytes <= node.memory_bytes
+        && selector.iter().all(|(k, v)| node.labels.get(k) == Some(v))
+}
+
+/// One scheduling cycle for a pod: bind it to the best node that passes the filters.
+pub(crate) fn schedule_pod(c: &mut Cluster, p: PodId) {
+    let pod = c.store.pod(p);
+    if pod.gone || pod.deletion.is_some() || pod.node.is_some() {
+        return;
+    }
+    let Some(rs) = c.store.replica_set(pod.owner) else {
+        return;
+    };
+    let (req, selector) = (rs.requests, &rs.template.spec.node_selector);
+    let chosen = c
+        .scheduler
+        .index
+        .iter()
+        .map(|(_, n)| *n)
+        .find(|n| fits(c.store.node(*n), &req, selector));
+    let selector = selector.clone();
+    match chosen {
+        Some(n) => {
+            c.bind_pod(p, n);
+            node_changed(c, n);
+            c.pod_event(
+                p,
+                EventType::Normal,
+                "Scheduled",
+                "default-scheduler",
+                |c| {
+                    format!(
+                        "Successfully assigned default/{} to {}",
+                        c.store.pod(p).name,
+                        c.store.node(n).name
+                    )
+                },
+            );
+        }
+        None => {
+            c.scheduler.unschedulable.push(p);
+            c.pod_event(
+                p,
+                EventType::Warning,
+                "FailedScheduling",
+                "default-scheduler",
+                |c| failed_scheduling_message(c, &req, &selector),
+            );
+        }
+    }
+}
+
+/// `0/3 nodes are available: 3 Insufficient cpu. preemption: …`, reasons counted per node.
+fn failed_scheduling_message(
+    c: &Cluster,
+    req: &PodRequests,
+    selector: &std::collections::BTreeMap<String, String>,
+) -> String {
+    let mut reasons: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for node in &c.store.nodes {
+        let reason = if !node.ready {
+            "node(s) had untolerated taint {node.kubernetes.io/not-ready: }"
+        } else if node.unschedulable {
+            "node(s) were unschedulable"
+        } else if !selector.iter().all(|(k, v)| node.labels.get(k) == Some(v)) {
+            "node(s) didn't match Pod's node affinity/selector"
+        } else if node.pods >= node.max_pods {
+            "Too many pods"
+        } else if node.allocated.cpu_millis + req.cpu_millis > node.cpu_millis {
+            "Insufficient cpu"
+        } else {
+            "Insufficient memory"
+        };
+        *reasons.entry(reason).or_default() += 1;
+    }
+    let n = c.store.nodes.len();
+    let list: Vec<String> = reasons.iter().map(|(r, k)| format!("{k} {r}")).collect();
+    format!(
+        "0/{n} nodes are available: {}. preemption: 0/{n} nodes are available: {n} No preemption victims found for incoming pod.",
+        list.join(", ")
+    )
+}

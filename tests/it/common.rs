@@ -1,0 +1,128 @@
+//! Helpers to build clusters and manifests.
+
+use rollsim::cluster::{Cluster, ClusterConfig, NodeSpec, Timing};
+use rollsim::model::manifest::{Manifest, parse_manifests};
+use rollsim::sim::{Latency, SimTime};
+
+pub fn cluster(seed: u64, nodes: usize, timing: Timing) -> Cluster {
+    let mut c = Cluster::new(ClusterConfig {
+        seed,
+        timing,
+        ..Default::default()
+    });
+    for i in 1..=nodes {
+        c.add_node(NodeSpec {
+            name: format!("node-{i}"),
+            cpu_millis: 64_000,
+            memory_bytes: 256 << 30,
+            max_pods: 500,
+            labels: Default::default(),
+        });
+    }
+    c
+}
+
+pub fn constant_timing() -> Timing {
+    Timing {
+        schedule: Latency::Constant(20),
+        image_pull: Latency::Constant(2000),
+        container_start: Latency::Constant(1000),
+        stop: Latency::Constant(1000),
+        controller_sync: Latency::Constant(5),
+    }
+}
+
+pub fn deployment_yaml(
+    name: &str,
+    replicas: i32,
+    image: &str,
+    strategy: &str,
+    extra_spec: &str,
+) -> String {
+    format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n  replicas: {replicas}\n{strategy}{extra_spec}  selector:\n    matchLabels: {{app: {name}}}\n  template:\n    metadata:\n      labels: {{app: {name}}}\n    spec:\n      containers:\n      - name: app\n        image: {image}\n"
+    )
+}
+
+pub fn rolling(surge: &str, unavailable: &str) -> String {
+    format!(
+        "  strategy:\n    rollingUpdate: {{maxSurge: {surge}, maxUnavailable: {unavailable}}}\n"
+    )
+}
+
+pub fn apply(c: &mut Cluster, yaml: &str) {
+    for m in parse_manifests(yaml).expect("manifest parses") {
+        match m {
+            Manifest::Deployment(d) => {
+                c.apply_deployment(&d).expect("apply accepted");
+            }
+            Manifest::Service(s) => {
+                c.apply_service(&s);
+            }
+            Manifest::ConfigMap(cm) => {
+                c.apply_config_map(&cm);
+            }
+        }
+    }
+}
+
+/// Runs until the Deployment reports complete (Progressing NewReplicaSetAvailable) or the deadline.
+pub fn run_until_complete(c: &mut Cluster, name: &str, limit: SimTime) -> bool {
+    loop {
+        let done = c.store.deployment_by_name(name).is_some_and(|(_, d)| {
+            d.status.observed_generation >= d.meta.generation
+                && d.status
+                    .condition("Progressing")
+                    .is_some_and(|p| p.reason == "NewReplicaSetAvailable")
+                && d.status.updated_replicas == d.spec.replicas
+                && d.status.replicas == d.spec.replicas
+                && d.status.available_replicas == d.spec.replicas
+        });
+        if done {
+            return true;
+        }
+        match c.next_event_time() {
+            Some(t) if t <= limit => {
+                c.step_until(limit).expect("within budget");
+            }
+            _ => return false,
+        }
+    }
+}
+
+pub fn scaling_messages(c: &Cluster, name: &str) -> Vec<String> {
+    c.recorder
+        .events_for("deployment", name)
+        .filter(|e| e.reason == "ScalingReplicaSet")
+        .map(|e| e.message.clone())
+        .collect()
+}
+
+/// Replaces the ReplicaSet names in messages with v1, v2, … in creation order.
+pub fn by_revision(c: &Cluster, name: &str, messages: Vec<String>) -> Vec<String> {
+    let (id, _) = c.store.deployment_by_name(name).expect("deployment");
+    let rss: Vec<String> = c
+        .store
+        .deployment(id)
+        .map(|d| {
+            d.replica_sets
+                .iter()
+                .map(|r| {
+                    c.store
+                        .replica_set(*r)
+                        .map(|rs| rs.meta.name.clone())
+                        .unwrap_or_default()
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    messages
+        .into_iter()
+        .map(|mut m| {
+            for (i, rs) in rss.iter().enumerate() {
+                m = m.replace(rs, &format!("v{}", i + 1));
+            }
+            m
+        })
+        .collect()
+}
