@@ -2,7 +2,9 @@
 //! from one version to the next.
 #![forbid(unsafe_code)]
 
+pub mod check;
 pub mod cluster;
 pub mod controllers;
+pub mod lesson;
 pub mod model;
 pub mod sim;

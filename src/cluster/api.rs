@@ -147,6 +147,13 @@ impl Cluster {
             None if d.last_applied_replicas => 1,
             None => d.spec.replicas,
         };
+        // A three-way merge keeps live values of fields the manifest never set (e.g. after
+        // `kubectl scale` or `kubectl rollout pause`), and resets those it stopped setting.
+        let paused = match m.spec.paused {
+            Some(p) => p,
+            None if d.last_applied_paused => false,
+            None => d.spec.paused,
+        };
         for k in &d.last_applied_annotations {
             if !m.metadata.annotations.contains_key(k) {
                 d.meta.annotations.remove(k);
@@ -156,7 +163,12 @@ impl Cluster {
         d.meta.labels = m.metadata.labels.clone();
         d.last_applied_annotations = m.metadata.annotations.keys().cloned().collect();
         d.last_applied_replicas = m.spec.replicas.is_some();
-        d.spec = DeploymentSpec { replicas, ..spec };
+        d.last_applied_paused = m.spec.paused.is_some();
+        d.spec = DeploymentSpec {
+            replicas,
+            paused,
+            ..spec
+        };
         Ok(self.update_deployment(id, d))
     }
 
@@ -178,6 +190,7 @@ impl Cluster {
             replica_sets: Vec::new(),
             last_applied_annotations: m.metadata.annotations.keys().cloned().collect(),
             last_applied_replicas: m.spec.replicas.is_some(),
+            last_applied_paused: m.spec.paused.is_some(),
         };
         self.store.deployment_names.insert(d.meta.name.clone(), id);
         self.store.deployments.push(Some(d));
@@ -259,12 +272,13 @@ impl Cluster {
         overwrite: bool,
     ) -> Result<(), ApiError> {
         let (id, mut d) = self.deployment_named(name)?;
-        if let Some(old) = d.meta.annotations.get(key) {
-            if !overwrite && old != value {
-                return Err(ApiError(format!(
-                    "error: --overwrite is false but found the following declared annotation(s): '{key}' already has a value ({old})"
-                )));
-            }
+        if let Some(old) = d.meta.annotations.get(key)
+            && !overwrite
+            && old != value
+        {
+            return Err(ApiError(format!(
+                "error: --overwrite is false but found the following declared annotation(s): '{key}' already has a value ({old})"
+            )));
         }
         d.meta
             .annotations

@@ -22,11 +22,9 @@ pub struct SchedulerState {
 /// `LeastAllocated` score (0–100, higher is emptier) averaged over CPU and memory.
 pub fn least_allocated_score(node: &Node) -> u32 {
     let part = |used: u64, cap: u64| {
-        if cap == 0 {
-            0
-        } else {
-            (cap.saturating_sub(used) * 100 / cap) as u32
-        }
+        (cap.saturating_sub(used) * 100)
+            .checked_div(cap)
+            .unwrap_or(0) as u32
     };
     (part(node.allocated.cpu_millis_nonzero, node.cpu_millis)
         + part(node.allocated.memory_bytes_nonzero, node.memory_bytes))

@@ -38,7 +38,7 @@ impl std::error::Error for ManifestError {}
 #[derive(Debug, Clone, PartialEq)]
 pub enum Manifest {
     #[allow(missing_docs)]
-    Deployment(DeploymentManifest),
+    Deployment(Box<DeploymentManifest>),
     #[allow(missing_docs)]
     Service(ServiceManifest),
     #[allow(missing_docs)]
@@ -462,10 +462,12 @@ fn default_strategy(raw: Option<&RawStrategy>, errors: &mut Vec<String>) -> Opti
             let (Some(max_surge), Some(max_unavailable)) = (surge, unavail) else {
                 return None;
             };
-            if let IntOrPercent::Percent(p) = max_unavailable {
-                if p > 100 {
-                    errors.push(format!("{path}.maxUnavailable: Invalid value: \"{p}%\": must not be greater than 100%"));
-                }
+            if let IntOrPercent::Percent(p) = max_unavailable
+                && p > 100
+            {
+                errors.push(format!(
+                    "{path}.maxUnavailable: Invalid value: \"{p}%\": must not be greater than 100%"
+                ));
             }
             if max_surge.is_literal_zero() && max_unavailable.is_literal_zero() {
                 errors.push(format!(
@@ -583,7 +585,7 @@ mod tests {
 
     fn deployment(text: &str) -> DeploymentManifest {
         match parse_manifests(text).unwrap().remove(0) {
-            Manifest::Deployment(d) => d,
+            Manifest::Deployment(d) => *d,
             other => panic!("not a deployment: {other:?}"),
         }
     }

@@ -211,6 +211,8 @@ pub struct Deployment {
     pub last_applied_annotations: Vec<String>,
     /// Whether the last apply set `spec.replicas`.
     pub last_applied_replicas: bool,
+    /// Whether the last apply set `spec.paused`.
+    pub last_applied_paused: bool,
 }
 
 /// `ReplicaSetStatus` as last written by the ReplicaSet controller.

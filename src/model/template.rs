@@ -374,11 +374,11 @@ impl PodTemplateSpec {
             let req = c.resources.as_ref().map(|res| &res.requests);
             let cpu = req
                 .and_then(|m| m.get("cpu"))
-                .and_then(|v| quantity_text(v))
+                .and_then(quantity_text)
                 .and_then(|s| parse_cpu_millis(&s).ok());
             let mem = req
                 .and_then(|m| m.get("memory"))
-                .and_then(|v| quantity_text(v))
+                .and_then(quantity_text)
                 .and_then(|s| parse_memory_bytes(&s).ok());
             r.cpu_millis += cpu.unwrap_or(0);
             r.memory_bytes += mem.unwrap_or(0);

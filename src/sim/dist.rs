@@ -48,7 +48,7 @@ impl Latency {
             Latency::LogNormal { median_ms, sigma } if !(median_ms > 0.0 && sigma >= 0.0) => {
                 bad("lognormal needs median > 0 and sigma >= 0")
             }
-            Latency::Exponential { mean_ms } if !(mean_ms > 0.0) => {
+            Latency::Exponential { mean_ms } if mean_ms.is_nan() || mean_ms <= 0.0 => {
                 bad("exponential needs mean > 0")
             }
             _ => Ok(()),

@@ -1,4 +1,6 @@
 //! Integration tests: one binary, a module per behaviour.
 
 mod common;
+mod lesson;
+mod properties;
 mod rollouts;

@@ -57,3 +57,191 @@ fn ten_replicas_surge_three_unavailable_two_create_and_cut_in_one_sync() {
         "creation and first cut happen in the same sync"
     );
 }
+
+#[test]
+fn recreate_stops_every_old_pod_before_the_first_new_one_is_created() {
+    let mut c = cluster(3, 3, constant_timing());
+    let strategy = "  strategy:\n    type: Recreate\n";
+    apply(&mut c, &deployment_yaml("web", 4, "nginx:1", strategy, ""));
+    assert!(run_until_complete(&mut c, "web", SimTime::from_secs(600)));
+    apply(&mut c, &deployment_yaml("web", 4, "nginx:2", strategy, ""));
+    assert!(run_until_complete(&mut c, "web", SimTime::from_secs(1200)));
+    let (id, d) = c.store.deployment_by_name("web").unwrap();
+    let (old, new) = (d.replica_sets[0], d.replica_sets[1]);
+    let _ = id;
+    let last_old_gone = c
+        .store
+        .pods
+        .iter()
+        .filter(|p| p.owner == old)
+        .filter_map(|p| p.times.gone)
+        .max()
+        .unwrap();
+    let first_new = c
+        .store
+        .pods
+        .iter()
+        .filter(|p| p.owner == new)
+        .map(|p| p.created_at)
+        .min()
+        .unwrap();
+    assert!(
+        last_old_gone <= first_new,
+        "old gone at {last_old_gone}, new created at {first_new}"
+    );
+    let msgs = by_revision(&c, "web", scaling_messages(&c, "web"));
+    assert_eq!(
+        msgs[1..],
+        [
+            "Scaled down replica set v1 from 4 to 0",
+            "Scaled up replica set v2 from 0 to 4"
+        ]
+    );
+}
+
+fn history(c: &rollsim::cluster::Cluster, name: &str) -> Vec<(i64, String)> {
+    let (id, _) = c.store.deployment_by_name(name).unwrap();
+    let mut h: Vec<(i64, String)> = c
+        .store
+        .replica_sets_of(id)
+        .iter()
+        .map(|(_, rs)| {
+            (
+                rs.revision(),
+                rs.meta
+                    .annotations
+                    .get("kubernetes.io/change-cause")
+                    .cloned()
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    h.sort();
+    h
+}
+
+#[test]
+fn undo_renumbers_the_reused_replica_set_and_carries_its_change_cause_back() {
+    let mut c = cluster(4, 3, constant_timing());
+    let cause = |t: &str| format!("  annotations:\n    kubernetes.io/change-cause: {t}\n");
+    let with_cause = |image: &str, t: &str| {
+        deployment_yaml("web", 3, image, "", "")
+            .replace("  name: web\n", &format!("  name: web\n{}", cause(t)))
+    };
+    for (image, t) in [("nginx:1", "v1"), ("nginx:2", "v2"), ("nginx:3", "v3")] {
+        apply(&mut c, &with_cause(image, t));
+        let limit = c.now().plus_secs(600);
+        assert!(run_until_complete(&mut c, "web", limit));
+    }
+    assert_eq!(
+        c.undo_deployment("web", 0),
+        Ok(rollsim::cluster::UndoOutcome::RolledBack)
+    );
+    let limit = c.now().plus_secs(600);
+    assert!(run_until_complete(&mut c, "web", limit));
+    assert_eq!(
+        history(&c, "web"),
+        vec![(1, "v1".into()), (3, "v3".into()), (4, "v2".into())]
+    );
+    let (id, d) = c.store.deployment_by_name("web").unwrap();
+    assert_eq!(d.meta.annotations["deployment.kubernetes.io/revision"], "4");
+    assert_eq!(d.meta.annotations["kubernetes.io/change-cause"], "v2");
+    let reused = c
+        .store
+        .replica_sets_of(id)
+        .into_iter()
+        .find(|(_, rs)| rs.revision() == 4)
+        .unwrap()
+        .1;
+    assert_eq!(
+        reused.meta.annotations["deployment.kubernetes.io/revision-history"],
+        "2"
+    );
+    // Undoing to a revision that does not exist fails with kubectl's text.
+    assert_eq!(
+        c.undo_deployment("web", 9).unwrap_err().0,
+        "error: unable to find specified revision 9 in history"
+    );
+}
+
+#[test]
+fn a_paused_deployment_creates_no_new_replica_set_until_resumed() {
+    let mut c = cluster(5, 3, constant_timing());
+    apply(&mut c, &deployment_yaml("web", 3, "nginx:1", "", ""));
+    assert!(run_until_complete(&mut c, "web", SimTime::from_secs(600)));
+    assert_eq!(c.set_paused("web", true), Ok(true));
+    apply(&mut c, &deployment_yaml("web", 3, "nginx:2", "", ""));
+    let t = c.now().plus_secs(300);
+    c.run_until(t).unwrap();
+    let (_, d) = c.store.deployment_by_name("web").unwrap();
+    assert_eq!(d.replica_sets.len(), 1, "no new ReplicaSet while paused");
+    assert_eq!(
+        d.status.condition("Progressing").map(|p| p.reason),
+        Some("DeploymentPaused")
+    );
+    // Scaling still works while paused.
+    c.scale_deployment("web", 5).unwrap();
+    let t = c.now().plus_secs(60);
+    c.run_until(t).unwrap();
+    assert_eq!(
+        c.store
+            .deployment_by_name("web")
+            .unwrap()
+            .1
+            .status
+            .available_replicas,
+        5
+    );
+    assert_eq!(c.set_paused("web", false), Ok(true));
+    let limit = c.now().plus_secs(600);
+    assert!(run_until_complete(&mut c, "web", limit));
+    assert_eq!(
+        c.store
+            .deployment_by_name("web")
+            .unwrap()
+            .1
+            .replica_sets
+            .len(),
+        2
+    );
+}
+
+#[test]
+fn max_surge_zero_with_max_unavailable_zero_is_rejected() {
+    let mut c = cluster(6, 1, constant_timing());
+    let yaml = deployment_yaml("web", 3, "nginx:1", &rolling("0", "0"), "");
+    let Ok(ms) = rollsim::model::manifest::parse_manifests(&yaml) else {
+        panic!("parses")
+    };
+    let rollsim::model::manifest::Manifest::Deployment(d) = &ms[0] else {
+        panic!("deployment")
+    };
+    let err = c.apply_deployment(d).unwrap_err();
+    assert!(err.0.contains("may not be 0 when `maxSurge` is 0"), "{err}");
+    assert!(c.store.deployment_by_name("web").is_none());
+}
+
+#[test]
+fn min_ready_seconds_delays_availability_and_the_rollout() {
+    let mut c = cluster(7, 3, constant_timing());
+    apply(&mut c, &deployment_yaml("web", 4, "nginx:1", "", ""));
+    assert!(run_until_complete(&mut c, "web", SimTime::from_secs(600)));
+    let start = c.now();
+    apply(
+        &mut c,
+        &deployment_yaml("web", 4, "nginx:2", "", "  minReadySeconds: 15\n"),
+    );
+    assert!(run_until_complete(&mut c, "web", SimTime::from_secs(1200)));
+    let (_, d) = c.store.deployment_by_name("web").unwrap();
+    let new = d.replica_sets[1];
+    for p in c.store.pods.iter().filter(|p| p.owner == new) {
+        let (ready, available) = (p.times.ready.unwrap(), p.times.available.unwrap());
+        assert!(
+            available.ms_since(ready) > 15_000,
+            "available {available} only {}ms after ready {ready}",
+            available.ms_since(ready)
+        );
+    }
+    // 25% of 4 = surge 1 / unavailable 1: two waves of two pods, each waiting > 15 s.
+    assert!(c.now().ms_since(start) > 30_000);
+}

@@ -23,11 +23,10 @@ pub(crate) fn rollout_rolling(c: &mut Cluster, id: DeploymentId, d: &mut Deploym
     };
     if let Some(target) =
         util::reconcile_new_replica_set(d.spec.strategy, d.spec.replicas, &all, &new_snap)
+        && scale_replica_set_and_record_event(c, d, new, target)
     {
-        if scale_replica_set_and_record_event(c, d, new, target) {
-            progress::sync_rollout_status(c, id, d, &inputs);
-            return;
-        }
+        progress::sync_rollout_status(c, id, d, &inputs);
+        return;
     }
     let old: Vec<RsSnapshot> = sets.old.iter().filter_map(|r| snapshot(c, *r)).collect();
     let actions =

@@ -368,10 +368,10 @@ pub fn scale(
         sizes.push(rs.replicas + p);
         added += p;
     }
-    if let Some(first) = sizes.first_mut() {
-        if to_add != 0 {
-            *first = (*first + to_add - added).max(0);
-        }
+    if let Some(first) = sizes.first_mut()
+        && to_add != 0
+    {
+        *first = (*first + to_add - added).max(0);
     }
     active
         .iter()

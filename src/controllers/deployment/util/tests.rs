@@ -228,7 +228,8 @@ fn proportional_scaling_table() {
     // Timestamps: new 2h, old 1h, older 0h.
     let d = rolling(int(0), int(0));
     let (new_t, old_t, older_t) = (7200, 3600, 0);
-    let cases: Vec<(&str, i32, i32, Option<i32>, Vec<i32>, Vec<i32>)> = vec![
+    type Case = (&'static str, i32, i32, Option<i32>, Vec<i32>, Vec<i32>);
+    let cases: Vec<Case> = vec![
         (
             "normal scaling event: 10 -> 12",
             12,

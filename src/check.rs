@@ -1,0 +1,69 @@
+//! Invariant checkers, kept apart from the controllers they check. Tests (and debug tools)
+//! call them after events; nothing in the simulation depends on them.
+
+use crate::cluster::Cluster;
+use crate::controllers::deployment::util;
+use crate::model::DeploymentId;
+
+/// A broken invariant, with enough context to reproduce it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation(pub String);
+
+impl std::fmt::Display for Violation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Σ spec.replicas of a Deployment's ReplicaSets never exceeds `replicas + maxSurge`.
+pub fn surge_ceiling(c: &Cluster, d: DeploymentId) -> Result<(), Violation> {
+    let Some(dep) = c.store.deployment(d) else {
+        return Ok(());
+    };
+    let ceiling = dep.spec.replicas + util::max_surge(dep.spec.strategy, dep.spec.replicas);
+    let sum: i32 = c
+        .store
+        .replica_sets_of(d)
+        .iter()
+        .map(|(_, rs)| rs.replicas)
+        .sum();
+    if sum > ceiling {
+        return Err(Violation(format!(
+            "at {}: {} ReplicaSets want {sum} pods, above the surge ceiling {ceiling}",
+            c.now(),
+            dep.meta.name
+        )));
+    }
+    Ok(())
+}
+
+/// Pods counted available (live, not the lagging status) never fall below
+/// `replicas − maxUnavailable`. Only meaningful once a rollout has completed and while no
+/// faults are injected.
+pub fn availability_floor(c: &Cluster, d: DeploymentId) -> Result<(), Violation> {
+    let Some(dep) = c.store.deployment(d) else {
+        return Ok(());
+    };
+    let floor = dep.spec.replicas - util::max_unavailable(dep.spec.strategy, dep.spec.replicas);
+    let available: i32 = dep
+        .replica_sets
+        .iter()
+        .map(|r| c.store.rs_pods[r.0 as usize].available)
+        .sum();
+    if available < floor {
+        return Err(Violation(format!(
+            "at {}: {} has {available} available pods, below the floor {floor}",
+            c.now(),
+            dep.meta.name
+        )));
+    }
+    Ok(())
+}
+
+/// Whether the Deployment's latest rollout is complete (as `kubectl rollout status` decides).
+pub fn rollout_complete(c: &Cluster, d: DeploymentId) -> bool {
+    c.store.deployment(d).is_some_and(|dep| {
+        dep.status.observed_generation >= dep.meta.generation
+            && util::deployment_complete(dep.spec.replicas, dep.meta.generation, &dep.status)
+    })
+}
