@@ -245,3 +245,71 @@ fn min_ready_seconds_delays_availability_and_the_rollout() {
     // 25% of 4 = surge 1 / unavailable 1: two waves of two pods, each waiting > 15 s.
     assert!(c.now().ms_since(start) > 30_000);
 }
+
+/// A v2 whose pods fit no node (its nodeSelector matches nothing): the rollout stalls.
+fn stuck_v2(name: &str, replicas: i32, strategy: &str, extra: &str) -> String {
+    deployment_yaml(name, replicas, "nginx:2", strategy, extra).replace(
+        "      containers:\n",
+        "      nodeSelector: {disk: none}\n      containers:\n",
+    )
+}
+
+#[test]
+fn a_stalled_rollout_exceeds_its_progress_deadline_about_one_second_late() {
+    let mut c = cluster(8, 3, constant_timing());
+    let extra = "  progressDeadlineSeconds: 60\n";
+    apply(&mut c, &deployment_yaml("web", 3, "nginx:1", "", extra));
+    assert!(run_until_complete(&mut c, "web", SimTime::from_secs(600)));
+    apply(&mut c, &stuck_v2("web", 3, "", extra));
+    let t = c.now().plus_secs(120);
+    c.run_until(t).unwrap();
+    let (_, d) = c.store.deployment_by_name("web").unwrap();
+    let p = d.status.condition("Progressing").unwrap();
+    assert_eq!(
+        (p.status.as_str(), p.reason),
+        ("False", "ProgressDeadlineExceeded")
+    );
+    assert!(
+        p.message.ends_with("has timed out progressing."),
+        "{}",
+        p.message
+    );
+    let last_progress = p.last_transition.as_secs();
+    // lastUpdateTime + 60 s < now, checked by the requeue at deadline + 1 s.
+    assert!(p.last_update.as_secs() >= last_progress);
+    assert!(
+        p.last_update.as_secs() <= 10 + 60 + 2,
+        "timed out at {}s",
+        p.last_update.as_secs()
+    );
+    assert!(p.last_update.as_secs() > 60, "not before the deadline");
+}
+
+#[test]
+fn scaling_a_stuck_rollout_is_proportional_as_the_docs_show() {
+    // Docs: 10 replicas, maxSurge 3, maxUnavailable 2, new pods never become available →
+    // old 8, new 5; scaling to 15 gives old 11, new 7.
+    let mut c = cluster(9, 3, constant_timing());
+    let strategy = rolling("3", "2");
+    apply(
+        &mut c,
+        &deployment_yaml("web", 10, "nginx:1", &strategy, ""),
+    );
+    assert!(run_until_complete(&mut c, "web", SimTime::from_secs(600)));
+    apply(&mut c, &stuck_v2("web", 10, &strategy, ""));
+    let t = c.now().plus_secs(60);
+    c.run_until(t).unwrap();
+    let sizes = |c: &rollsim::cluster::Cluster| {
+        let (id, _) = c.store.deployment_by_name("web").unwrap();
+        c.store
+            .replica_sets_of(id)
+            .iter()
+            .map(|(_, rs)| rs.replicas)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(sizes(&c), vec![8, 5]);
+    c.scale_deployment("web", 15).unwrap();
+    let t = c.now().plus_secs(60);
+    c.run_until(t).unwrap();
+    assert_eq!(sizes(&c), vec![11, 7]);
+}
