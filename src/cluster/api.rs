@@ -5,7 +5,7 @@
 use super::Cluster;
 use crate::controllers::deployment::util;
 use crate::model::manifest::{
-    ApiError, ConfigMapManifest, DeploymentManifest, IntOrString, ServiceManifest, deployment_spec,
+    ApiError, ConfigMapManifest, DeploymentManifest, ServiceManifest, deployment_spec,
 };
 use crate::model::*;
 use std::collections::BTreeMap;
@@ -410,21 +410,22 @@ impl Cluster {
             })
             .collect();
         let existing = self.store.services.get(&m.metadata.name).cloned();
-        let index = existing
-            .as_ref()
-            .map_or(self.store.services.len() + 1, |s| {
-                s.meta.generation as usize
-            });
+        // The API server keeps a Service's identity, creation time and cluster IP on update.
+        let (uid, creation, allocated_ip) = match &existing {
+            Some(old) => (old.meta.uid, old.meta.creation, old.cluster_ip.clone()),
+            None => (
+                self.new_uid(),
+                self.now().whole_seconds(),
+                self.allocate_cluster_ip(),
+            ),
+        };
         let svc = Service {
             meta: ObjectMeta {
                 name: m.metadata.name.clone(),
+                uid,
                 labels: m.metadata.labels.clone(),
                 annotations: m.metadata.annotations.clone(),
-                creation: existing
-                    .as_ref()
-                    .map_or(self.now().whole_seconds(), |s| s.meta.creation),
-                uid: existing.as_ref().map_or(0, |s| s.meta.uid),
-                generation: index as i64,
+                creation,
                 ..Default::default()
             },
             service_type: m
@@ -432,40 +433,24 @@ impl Cluster {
                 .service_type
                 .clone()
                 .unwrap_or_else(|| "ClusterIP".into()),
-            cluster_ip: m.spec.cluster_ip.clone().unwrap_or_else(|| {
-                format!(
-                    "10.96.{}.{}",
-                    (index * 37 / 250) % 250,
-                    10 + (index * 37) % 240
-                )
-            }),
+            cluster_ip: m.spec.cluster_ip.clone().unwrap_or(allocated_ip),
             selector: m.spec.selector.clone(),
             ports,
         };
-        let _ = m
-            .spec
-            .ports
-            .iter()
-            .map(|p| &p.target_port)
-            .collect::<Vec<&Option<IntOrString>>>();
         let outcome = match &existing {
             None => ApplyOutcome::Created,
             Some(old) if *old == svc => ApplyOutcome::Unchanged,
             Some(_) => ApplyOutcome::Configured,
         };
-        let uid = if existing.is_none() {
-            self.new_uid()
-        } else {
-            svc.meta.uid
-        };
-        self.store.services.insert(
-            svc.meta.name.clone(),
-            Service {
-                meta: ObjectMeta { uid, ..svc.meta },
-                ..svc
-            },
-        );
+        self.store.services.insert(svc.meta.name.clone(), svc);
         outcome
+    }
+
+    /// The next address of the default service range 10.96.0.0/12 (10.96.0.1 is the API server's).
+    fn allocate_cluster_ip(&mut self) -> String {
+        self.store.service_ips_allocated += 1;
+        let n = self.store.service_ips_allocated + 1;
+        format!("10.96.{}.{}", n / 256, n % 256)
     }
 
     /// `kubectl apply` of a ConfigMap.

@@ -217,10 +217,7 @@ impl Cluster {
         Cluster {
             engine: Engine::new(config.budget, config.keep_trace),
             store: Store::default(),
-            recorder: Recorder {
-                keep_pod_events: config.record_events,
-                ..Default::default()
-            },
+            recorder: Recorder::new(config.record_events),
             config,
             rngs,
             deployment_queue: WorkQueue::default(),
@@ -395,24 +392,7 @@ impl Cluster {
                 available: rs.status.available_replicas,
             },
         );
-        if self
-            .recorder
-            .rs_samples
-            .iter()
-            .rev()
-            .find(|s| s.rs == r.0)
-            .is_none_or(|last| {
-                (last.desired, last.current, last.ready, last.available)
-                    != (
-                        sample.desired,
-                        sample.current,
-                        sample.ready,
-                        sample.available,
-                    )
-            })
-        {
-            self.recorder.rs_samples.push(sample);
-        }
+        self.recorder.rs_sample(sample);
         self.enqueue_replica_set(r);
         self.enqueue_deployment(owner);
     }
@@ -433,20 +413,13 @@ impl Cluster {
         source: &'static str,
         message: String,
     ) {
-        if self.recorder.keep_pod_events || kind == "deployment" {
-            let now = self.now();
-            self.recorder.event(
-                now,
-                event_type,
-                reason,
-                ObjectRef {
-                    kind,
-                    name: name.to_string(),
-                },
-                source,
-                message,
-            );
-        }
+        let now = self.now();
+        let object = ObjectRef {
+            kind,
+            name: name.to_string(),
+        };
+        self.recorder
+            .event(now, event_type, reason, object, source, message);
     }
 
     /// Whether per-pod events are recorded (skip building their messages otherwise).

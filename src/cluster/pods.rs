@@ -2,7 +2,6 @@
 
 use super::{Cluster, Event, EventType};
 use crate::model::*;
-use crate::sim::SimTime;
 use rand::RngExt;
 
 /// Characters the API server uses for `generateName` suffixes.
@@ -252,11 +251,6 @@ impl Cluster {
             let name = self.store.pod(p).name.clone();
             self.record(event_type, reason, "pod", &name, source, msg);
         }
-    }
-
-    /// Time a pod has been Ready since, if it is.
-    pub fn pod_ready_since(&self, p: PodId) -> Option<SimTime> {
-        self.store.pod(p).ready_since
     }
 }
 

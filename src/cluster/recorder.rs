@@ -73,6 +73,8 @@ pub struct Recorder {
     pub events: Vec<KubeEvent>,
     #[allow(missing_docs)]
     pub rs_samples: Vec<RsSample>,
+    /// Index in `rs_samples` of each ReplicaSet's latest sample.
+    last_sample: Vec<Option<usize>>,
 }
 
 impl Recorder {
@@ -95,6 +97,28 @@ impl Recorder {
                 source,
                 message,
             });
+        }
+    }
+
+    /// Records a ReplicaSet's counts if any differs from its previous sample.
+    pub fn rs_sample(&mut self, sample: RsSample) {
+        let rs = sample.rs as usize;
+        if self.last_sample.len() <= rs {
+            self.last_sample.resize(rs + 1, None);
+        }
+        let counts = |s: &RsSample| (s.desired, s.current, s.ready, s.available);
+        if self.last_sample[rs].is_some_and(|i| counts(&self.rs_samples[i]) == counts(&sample)) {
+            return;
+        }
+        self.last_sample[rs] = Some(self.rs_samples.len());
+        self.rs_samples.push(sample);
+    }
+
+    /// An empty recorder; `keep_pod_events` as in [`Recorder::keep_pod_events`].
+    pub fn new(keep_pod_events: bool) -> Self {
+        Recorder {
+            keep_pod_events,
+            ..Default::default()
         }
     }
 

@@ -51,6 +51,8 @@ pub struct Store {
     pub config_maps: BTreeMap<String, ConfigMap>,
     /// Interned image names.
     pub images: Vec<String>,
+    /// Cluster IPs handed out so far.
+    pub service_ips_allocated: u32,
     /// Pods that exist (not gone), for the size limit.
     pub existing_pods: usize,
 }
@@ -72,6 +74,11 @@ impl Store {
         self.replica_sets
             .get(id.0 as usize)
             .and_then(Option::as_ref)
+    }
+
+    /// The ReplicaSet, if it exists and is not being deleted.
+    pub fn live_replica_set(&self, id: RsId) -> Option<&ReplicaSet> {
+        self.replica_set(id).filter(|rs| rs.meta.deletion.is_none())
     }
 
     /// The pod record (gone pods included).

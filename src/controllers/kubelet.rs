@@ -95,17 +95,25 @@ pub(crate) fn images_ready(c: &mut Cluster, p: PodId, epoch: u32) {
             });
         }
     }
-    for name in container_names(c, p) {
-        c.pod_event(p, EventType::Normal, "Created", "kubelet", |_| {
-            format!("Created container: {name}")
-        });
-    }
+    container_events(c, p, "Created", "Created container: ");
     let d = c
         .config
         .timing
         .container_start
         .sample(&mut c.rngs.kubelets[n.0 as usize]);
     c.schedule(now.plus_ms(d), Event::KubeletContainerStarted(p, epoch));
+}
+
+/// One Normal kubelet event per container: `<prefix><container name>`.
+fn container_events(c: &mut Cluster, p: PodId, reason: &'static str, prefix: &str) {
+    if !c.records_pod_events() {
+        return;
+    }
+    for name in container_names(c, p) {
+        c.pod_event(p, EventType::Normal, reason, "kubelet", |_| {
+            format!("{prefix}{name}")
+        });
+    }
 }
 
 fn container_names(c: &Cluster, p: PodId) -> Vec<String> {
@@ -128,11 +136,7 @@ pub(crate) fn container_started(c: &mut Cluster, p: PodId, epoch: u32) {
         return;
     }
     let now = c.now();
-    for name in container_names(c, p) {
-        c.pod_event(p, EventType::Normal, "Started", "kubelet", |_| {
-            format!("Started container {name}")
-        });
-    }
+    container_events(c, p, "Started", "Started container ");
     let pod = &mut c.store.pods[p.0 as usize];
     pod.phase = PodPhase::Running;
     pod.container = ContainerState::Running(now);
@@ -178,11 +182,7 @@ pub(crate) fn kill_pod(c: &mut Cluster, p: PodId) {
         c.schedule(now, Event::KubeletPodStopped(p, epoch));
         return;
     }
-    for name in container_names(c, p) {
-        c.pod_event(p, EventType::Normal, "Killing", "kubelet", |_| {
-            format!("Stopping container {name}")
-        });
-    }
+    container_events(c, p, "Killing", "Stopping container ");
     let d = c
         .config
         .timing

@@ -167,14 +167,14 @@ fn manage_replicas(c: &mut Cluster, r: RsId) {
             set_at: now,
         };
         let mut error = None;
-        let created = slow_start_batch(n, 1, || match c.create_pod(r) {
+        slow_start_batch(n, 1, || match c.create_pod(r) {
             Ok(p) => {
-                let rs_name = c
-                    .store
-                    .replica_set(r)
-                    .map(|rs| rs.meta.name.clone())
-                    .unwrap_or_default();
                 if c.records_pod_events() {
+                    let rs_name = c
+                        .store
+                        .replica_set(r)
+                        .map(|rs| rs.meta.name.clone())
+                        .unwrap_or_default();
                     let msg = format!("Created pod: {}", c.store.pod(p).name);
                     c.record(
                         EventType::Normal,
@@ -208,7 +208,6 @@ fn manage_replicas(c: &mut Cluster, r: RsId) {
                 "replicaset-controller",
                 format!("Error creating: {e}"),
             );
-            let _ = created;
             // The sync returns an error: the key is retried with rate-limited back-off.
             c.enqueue_replica_set_at(r, now.plus_secs(1));
         }

@@ -179,11 +179,7 @@ pub(crate) fn get_all_replica_sets_and_sync_revision(
         .replica_sets
         .iter()
         .copied()
-        .filter(|r| {
-            c.store
-                .replica_set(*r)
-                .is_some_and(|rs| rs.meta.deletion.is_none())
-        })
+        .filter(|r| c.store.live_replica_set(*r).is_some())
         .collect();
     let new = owned
         .iter()
@@ -521,11 +517,7 @@ pub(crate) fn cleanup_deployment(c: &mut Cluster, d: &Deployment, old: &[RsId]) 
     let mut candidates: Vec<RsId> = old
         .iter()
         .copied()
-        .filter(|r| {
-            c.store
-                .replica_set(*r)
-                .is_some_and(|rs| rs.meta.deletion.is_none())
-        })
+        .filter(|r| c.store.live_replica_set(*r).is_some())
         .collect();
     let diff = candidates.len() as i64 - i64::from(limit);
     if diff <= 0 {

@@ -165,6 +165,15 @@ pub fn reconcile_old_replica_sets(
     actions
 }
 
+/// Takes `count` replicas off a snapshot and returns the write that does it.
+fn shrink(rs: &mut RsSnapshot, count: i32) -> ScaleAction {
+    rs.replicas -= count;
+    ScaleAction {
+        key: rs.key,
+        to: rs.replicas,
+    }
+}
+
 /// Mirrors `cleanupUnhealthyReplicas`: oldest first, removes replicas that are not available,
 /// up to `max_cleanup` in total. Updates the snapshots' spec in place.
 pub fn cleanup_unhealthy_replicas(old: &mut [RsSnapshot], max_cleanup: i32) -> Vec<ScaleAction> {
@@ -179,12 +188,8 @@ pub fn cleanup_unhealthy_replicas(old: &mut [RsSnapshot], max_cleanup: i32) -> V
             continue;
         }
         let count = (max_cleanup - total).min(rs.replicas - rs.available);
-        rs.replicas -= count;
         total += count;
-        actions.push(ScaleAction {
-            key: rs.key,
-            to: rs.replicas,
-        });
+        actions.push(shrink(rs, count));
     }
     actions
 }
@@ -215,12 +220,8 @@ pub fn scale_down_old_replica_sets_for_rolling_update(
             continue;
         }
         let count = rs.replicas.min(budget - total);
-        rs.replicas -= count;
         total += count;
-        actions.push(ScaleAction {
-            key: rs.key,
-            to: rs.replicas,
-        });
+        actions.push(shrink(rs, count));
     }
     actions
 }
