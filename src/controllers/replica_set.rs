@@ -169,22 +169,7 @@ fn manage_replicas(c: &mut Cluster, r: RsId) {
         let mut error = None;
         slow_start_batch(n, 1, || match c.create_pod(r) {
             Ok(p) => {
-                if c.records_pod_events() {
-                    let rs_name = c
-                        .store
-                        .replica_set(r)
-                        .map(|rs| rs.meta.name.clone())
-                        .unwrap_or_default();
-                    let msg = format!("Created pod: {}", c.store.pod(p).name);
-                    c.record(
-                        EventType::Normal,
-                        "SuccessfulCreate",
-                        "replicaset",
-                        &rs_name,
-                        "replicaset-controller",
-                        msg,
-                    );
-                }
+                rs_pod_event(c, r, p, "SuccessfulCreate", "Created pod: ");
                 true
             }
             Err(e) => {
@@ -221,25 +206,31 @@ fn manage_replicas(c: &mut Cluster, r: RsId) {
         let victims = pods_to_delete(rank_active_pods(c, r), n, now);
         for p in victims {
             c.delete_pod(p);
-            if c.records_pod_events() {
-                let rs_name = c
-                    .store
-                    .replica_set(r)
-                    .map(|rs| rs.meta.name.clone())
-                    .unwrap_or_default();
-                let msg = format!("Deleted pod: {}", c.store.pod(p).name);
-                c.record(
-                    EventType::Normal,
-                    "SuccessfulDelete",
-                    "replicaset",
-                    &rs_name,
-                    "replicaset-controller",
-                    msg,
-                );
-            }
+            rs_pod_event(c, r, p, "SuccessfulDelete", "Deleted pod: ");
         }
         c.rs_expectations[r.0 as usize].dels = 0;
     }
+}
+
+/// A Normal event on the ReplicaSet naming one of its pods (`<prefix><pod>`), when kept.
+fn rs_pod_event(c: &mut Cluster, r: RsId, p: PodId, reason: &'static str, prefix: &str) {
+    if !c.records_pod_events() {
+        return;
+    }
+    let rs_name = c
+        .store
+        .replica_set(r)
+        .map(|rs| rs.meta.name.clone())
+        .unwrap_or_default();
+    let msg = format!("{prefix}{}", c.store.pod(p).name);
+    c.record(
+        EventType::Normal,
+        reason,
+        "replicaset",
+        &rs_name,
+        "replicaset-controller",
+        msg,
+    );
 }
 
 /// Mirrors `getPodsRankedByRelatedPodsOnSameNode`: each active pod with the number of active

@@ -304,12 +304,9 @@ fn create_new_rs(
     set_new_replica_set_annotations(d, &mut rs, new_revision, false);
     let r = c.create_replica_set(rs);
     if replicas > 0 {
-        c.record(
-            EventType::Normal,
-            "ScalingReplicaSet",
-            "deployment",
-            &d.meta.name,
-            "deployment-controller",
+        scaling_event(
+            c,
+            d,
             format!("Scaled up replica set {name} from 0 to {replicas}"),
         );
     }
@@ -329,6 +326,18 @@ fn create_new_rs(
     }
     update_status(c, id, d);
     Some(r)
+}
+
+/// The Deployment controller's `ScalingReplicaSet` event.
+fn scaling_event(c: &mut Cluster, d: &Deployment, message: String) {
+    c.record(
+        EventType::Normal,
+        "ScalingReplicaSet",
+        "deployment",
+        &d.meta.name,
+        "deployment-controller",
+        message,
+    );
 }
 
 /// Mirrors `SetDeploymentRevision`.
@@ -438,12 +447,9 @@ pub(crate) fn scale_replica_set(c: &mut Cluster, d: &Deployment, r: RsId, to: i3
     c.update_replica_set(r, rs);
     if from != to {
         let dir = if from < to { "up" } else { "down" };
-        c.record(
-            EventType::Normal,
-            "ScalingReplicaSet",
-            "deployment",
-            &d.meta.name,
-            "deployment-controller",
+        scaling_event(
+            c,
+            d,
             format!("Scaled {dir} replica set {name} from {from} to {to}"),
         );
     }
