@@ -5,6 +5,10 @@
 pub mod check;
 pub mod cluster;
 pub mod controllers;
+pub mod kubectl;
 pub mod lesson;
 pub mod model;
+pub mod play;
+pub mod report;
+pub mod scenario;
 pub mod sim;

@@ -1,12 +1,21 @@
-//! The `rollsim` command: a thin shell over the library that maps errors to exit codes.
+//! The `rollsim` command: a thin shell over the library. It parses arguments, writes a
+//! run's files (into a temporary folder renamed into place), and maps outcomes to exit
+//! codes: 0 as expected, 1 a step failed unexpectedly (files written), 2 invalid input.
 #![forbid(unsafe_code)]
 
 use clap::{Parser, Subcommand};
+use rollsim::play::{PlayOptions, play};
+use rollsim::scenario::{self, Scenario, ScenarioError};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// Deterministic discrete-event simulator of Kubernetes Deployment rolling updates.
+/// Deterministic discrete-event simulator of Kubernetes Deployment rollouts.
+///
+/// A scenario is a cluster, its latencies and a script of kubectl commands played on a
+/// virtual clock; the transcript reads like a terminal session against a real cluster, and
+/// the same scenario and seed always give byte-identical files.
 #[derive(Parser)]
-#[command(name = "rollsim", version, about, long_about = None)]
+#[command(name = "rollsim", version, about, long_about)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -14,50 +23,165 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Play the built-in lesson (nginx 1.21 → 1.22 with minReadySeconds 15, 4 replicas) and
-    /// print the Deployment controller's steps on the virtual clock.
+    /// Play a scenario (or, with none, the built-in nginx lesson) and write its transcript,
+    /// CSV files and summary to <OUT>/<scenario name>/.
     Run {
-        /// A scenario file (not yet supported: only the built-in lesson runs today).
-        scenario: Option<std::path::PathBuf>,
-        /// Seed of every random stream.
-        #[arg(long, default_value_t = 42)]
-        seed: u64,
+        /// Scenario file (YAML); omit it for the built-in lesson, scenarios/nginx-lesson.yaml.
+        scenario: Option<PathBuf>,
+        /// Seed of every random stream (overrides the scenario's `seed`).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Folder the run's folder is written into.
+        #[arg(long, default_value = "output")]
+        out: PathBuf,
+        /// Do not print the transcript (files are written all the same).
+        #[arg(long)]
+        quiet: bool,
+        /// Most pods that may exist at once; a scenario asking for more is rejected.
+        #[arg(long, default_value_t = 1_000_000)]
+        max_pods: usize,
+    },
+    /// Check a scenario file (and every manifest it applies) without running it.
+    Validate {
+        /// Scenario file (YAML).
+        scenario: PathBuf,
+        /// Pod limit to check replica counts against.
+        #[arg(long, default_value_t = 1_000_000)]
+        max_pods: usize,
     },
 }
 
+fn load(path: Option<&Path>, max_pods: usize) -> Result<Scenario, ScenarioError> {
+    match path {
+        Some(p) => scenario::load(p, max_pods),
+        None => rollsim::lesson::scenario(max_pods),
+    }
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match cli.command {
-        Command::Run {
-            scenario: Some(path),
-            ..
-        } => {
-            eprintln!(
-                "error: {}: scenario files are not supported yet; run `rollsim run` for the built-in lesson",
-                path.display()
-            );
-            ExitCode::from(2)
-        }
-        Command::Run {
-            scenario: None,
-            seed,
-        } => match rollsim::lesson::play(seed) {
-            Ok((cluster, log)) => {
-                for line in log {
-                    println!("[{}] {}", line.time, line.text);
-                }
+    match Cli::parse().command {
+        Command::Validate { scenario, max_pods } => match load(Some(&scenario), max_pods) {
+            Ok(s) => {
                 println!(
-                    "events processed: {}  virtual time: {}  trace digest: {}  seed: {seed}",
-                    cluster.events_processed(),
-                    cluster.now(),
-                    cluster.trace_digest()
+                    "{}: ok — scenario {}, {} nodes, {} steps, {} manifest file(s)",
+                    scenario.display(),
+                    s.name,
+                    s.nodes.len(),
+                    s.steps.len(),
+                    s.manifests.len()
                 );
                 ExitCode::SUCCESS
             }
             Err(e) => {
                 eprintln!("error: {e}");
-                ExitCode::from(1)
+                ExitCode::from(2)
             }
         },
+        Command::Run {
+            scenario,
+            seed,
+            out,
+            quiet,
+            max_pods,
+        } => run(scenario.as_deref(), seed, &out, quiet, max_pods),
     }
+}
+
+fn run(
+    path: Option<&Path>,
+    seed: Option<u64>,
+    out: &Path,
+    quiet: bool,
+    max_pods: usize,
+) -> ExitCode {
+    let scenario = match load(path, max_pods) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let wall = std::time::Instant::now();
+    let session = play(
+        &scenario,
+        PlayOptions {
+            seed,
+            max_pods,
+            ..Default::default()
+        },
+    );
+    let wall = wall.elapsed();
+    let transcript = rollsim::report::transcript(&session);
+    if !quiet {
+        print!("{transcript}");
+    }
+    let files = [
+        ("transcript.txt", transcript),
+        ("events.csv", rollsim::report::events_csv(&session)),
+        (
+            "replicasets.csv",
+            rollsim::report::replicasets_csv(&session),
+        ),
+        ("pods.csv", rollsim::report::pods_csv(&session)),
+        ("summary.yaml", rollsim::report::summary_yaml(&session)),
+    ];
+    let target = out.join(&session.name);
+    if let Err(e) = write_run(out, &session.name, &files) {
+        eprintln!("error: could not write {}: {e}", target.display());
+        return ExitCode::from(1);
+    }
+    eprintln!(
+        "rollsim: wrote {} ({} files); {} events in {:.3} s wall time",
+        target.display(),
+        files.len(),
+        session.cluster.events_processed(),
+        wall.as_secs_f64()
+    );
+    let failed = session.unexpected_failures();
+    if failed > 0 || session.aborted.is_some() {
+        for s in session.steps.iter().filter(|s| !s.as_expected) {
+            let what = if s.succeeded {
+                "succeeded but was expected to fail"
+            } else {
+                "failed"
+            };
+            eprintln!(
+                "rollsim: step at line {} ({}) {what} at {}",
+                s.line, s.text, s.end
+            );
+        }
+        return ExitCode::from(1);
+    }
+    ExitCode::SUCCESS
+}
+
+/// Writes the files into `<out>/.<name>.tmp-<pid>/`, then swaps that folder into
+/// `<out>/<name>/`, so a failed write never leaves a half-written or half-replaced run.
+fn write_run(out: &Path, name: &str, files: &[(&str, String)]) -> std::io::Result<()> {
+    std::fs::create_dir_all(out)?;
+    let pid = std::process::id();
+    let tmp = out.join(format!(".{name}.tmp-{pid}"));
+    let old = out.join(format!(".{name}.old-{pid}"));
+    let target = out.join(name);
+    let result = (|| {
+        std::fs::create_dir(&tmp)?;
+        for (file, text) in files {
+            std::fs::write(tmp.join(file), text)?;
+        }
+        if target.exists() {
+            std::fs::rename(&target, &old)?;
+        }
+        std::fs::rename(&tmp, &target)?;
+        if old.exists() {
+            std::fs::remove_dir_all(&old)?;
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&tmp);
+        if old.exists() && !target.exists() {
+            let _ = std::fs::rename(&old, &target);
+        }
+    }
+    result
 }

@@ -184,6 +184,27 @@ impl WorkQueue {
     }
 }
 
+/// The `kubernetes` Service every cluster's `default` namespace holds (the API server's own
+/// address, 10.96.0.1). Its UID is fixed so that it draws nothing from the `uids` stream.
+fn kubernetes_service() -> Service {
+    let labels = [("component", "apiserver"), ("provider", "kubernetes")]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Service {
+        meta: ObjectMeta {
+            name: "kubernetes".into(),
+            uid: 0x6b75_6265_726e_4000_8000_0000_0000_0001,
+            labels,
+            ..Default::default()
+        },
+        service_type: "ClusterIP".into(),
+        cluster_ip: "10.96.0.1".into(),
+        selector: Default::default(),
+        ports: vec![(443, "TCP".into(), None)],
+    }
+}
+
 /// The simulated cluster.
 #[derive(Debug)]
 pub struct Cluster {
@@ -214,9 +235,13 @@ impl Cluster {
             kubelets: Vec::new(),
             streams,
         };
+        let mut store = Store::default();
+        store
+            .services
+            .insert("kubernetes".into(), kubernetes_service());
         Cluster {
             engine: Engine::new(config.budget, config.keep_trace),
-            store: Store::default(),
+            store,
             recorder: Recorder::new(config.record_events),
             config,
             rngs,
@@ -270,6 +295,7 @@ impl Cluster {
             allocated: PodRequests::default(),
             pods: 0,
             images: Vec::new(),
+            pod_ips_assigned: 0,
             pods_by_deployment: Vec::new(),
         });
         self.store.node_names.insert(spec.name.clone(), id);
@@ -386,6 +412,7 @@ impl Cluster {
             RsSample {
                 time: self.engine.now(),
                 rs: r.0,
+                revision: rs.revision(),
                 desired: rs.replicas,
                 current: rs.status.replicas,
                 ready: rs.status.ready_replicas,

@@ -42,6 +42,7 @@ impl Cluster {
             container: ContainerState::Waiting("ContainerCreating"),
             restarts: 0,
             kubelet_epoch: 0,
+            ip: 0,
             gone: false,
             times: PodTimes::default(),
             active_slot: Some(slot),

@@ -54,6 +54,8 @@ pub struct RsSample {
     pub time: SimTime,
     /// Index of the ReplicaSet in the store.
     pub rs: u32,
+    /// Its revision annotation at that moment (undo moves an old ReplicaSet to a new one).
+    pub revision: i64,
     /// spec.replicas
     pub desired: i32,
     /// status.replicas
@@ -100,13 +102,13 @@ impl Recorder {
         }
     }
 
-    /// Records a ReplicaSet's counts if any differs from its previous sample.
+    /// Records a ReplicaSet's counts if any (or its revision) differs from its previous sample.
     pub fn rs_sample(&mut self, sample: RsSample) {
         let rs = sample.rs as usize;
         if self.last_sample.len() <= rs {
             self.last_sample.resize(rs + 1, None);
         }
-        let counts = |s: &RsSample| (s.desired, s.current, s.ready, s.available);
+        let counts = |s: &RsSample| (s.revision, s.desired, s.current, s.ready, s.available);
         if self.last_sample[rs].is_some_and(|i| counts(&self.rs_samples[i]) == counts(&sample)) {
             return;
         }

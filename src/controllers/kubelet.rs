@@ -28,6 +28,7 @@ pub(crate) fn start_pod(c: &mut Cluster, p: PodId, epoch: u32) {
         return;
     };
     let now = c.now();
+    assign_pod_ip(c, p, n);
     let mut ready_at = now;
     for image in images {
         let present = c
@@ -66,6 +67,16 @@ pub(crate) fn start_pod(c: &mut Cluster, p: PodId, epoch: u32) {
         c.store.pods[p.0 as usize].times.pulling = Some(now);
     }
     c.schedule(ready_at, Event::KubeletImagesReady(p, epoch));
+}
+
+/// The pod sandbox gets the next address of its node's pod CIDR (`10.244.<node>.0/24` as
+/// flannel and kindnet hand them out), wrapping within the /24.
+fn assign_pod_ip(c: &mut Cluster, p: PodId, n: NodeId) {
+    let node = &mut c.store.nodes[n.0 as usize];
+    let host = node.pod_ips_assigned % 253 + 2;
+    node.pod_ips_assigned += 1;
+    let octets = (10u32 << 24) | ((244 + n.0 / 256) << 16) | ((n.0 % 256) << 8) | host;
+    c.store.pods[p.0 as usize].ip = octets;
 }
 
 fn pulling_event(c: &mut Cluster, p: PodId, image: u32) {

@@ -349,6 +349,8 @@ pub struct Pod {
     pub ready_since: Option<SimTime>,
     #[allow(missing_docs)]
     pub container: ContainerState,
+    /// Pod IP as a big-endian IPv4 number; 0 until the kubelet creates the sandbox.
+    pub ip: u32,
     /// Highest restart count of its containers.
     pub restarts: u32,
     /// Bumped whenever scheduled kubelet work for this pod must be forgotten.
@@ -408,6 +410,8 @@ pub struct Node {
     pub pods: u32,
     /// Images present (interned ids), with the time they finished pulling.
     pub images: Vec<(u32, SimTime)>,
+    /// Pod IPs handed out so far (the next host number in its pod CIDR).
+    pub pod_ips_assigned: u32,
     /// Active pods per Deployment on this node (for the deletion ranking).
     pub(crate) pods_by_deployment: Vec<(DeploymentId, u32)>,
 }

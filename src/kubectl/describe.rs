@@ -1,0 +1,873 @@
+//! `kubectl describe` for Deployments, ReplicaSets and Pods, and the pod-template block that
+//! `rollout history --revision` shares (`pkg/describe/describe.go`).
+
+use super::human::{age, rfc1123z};
+use super::tabwriter::{TabWriter, for_describe};
+use crate::cluster::{Cluster, KubeEvent};
+use crate::model::template::quantity_text;
+use crate::model::*;
+use crate::sim::SimTime;
+use std::collections::BTreeMap;
+
+/// Annotations `describe` never shows (`skipAnnotations`).
+const SKIP_ANNOTATIONS: [&str; 1] = [LAST_APPLIED_ANNOTATION];
+/// `maxAnnotationLen`
+const MAX_ANNOTATION_LEN: usize = 140;
+
+/// Mirrors `PrefixWriter`: each level indents two spaces.
+struct Prefixed<'a>(&'a mut TabWriter);
+
+impl Prefixed<'_> {
+    fn line(&mut self, level: usize, text: &str) {
+        self.0.write(&"  ".repeat(level));
+        self.0.write(text);
+    }
+}
+
+/// Mirrors `printLabelsMultilineWithIndent` with no skipped keys.
+fn labels_multiline(w: &mut Prefixed, title: &str, labels: &BTreeMap<String, String>) {
+    w.line(0, &format!("{title}:\t"));
+    if labels.is_empty() {
+        w.line(0, "<none>\n");
+        return;
+    }
+    for (i, (k, v)) in labels.iter().enumerate() {
+        if i > 0 {
+            w.line(0, "\t");
+        }
+        w.line(0, &format!("{k}={v}\n"));
+    }
+}
+
+/// Mirrors `printAnnotationsMultiline`: long or multi-line values are folded and shortened.
+fn annotations_multiline(w: &mut Prefixed, title: &str, annotations: &BTreeMap<String, String>) {
+    w.line(0, &format!("{title}:\t"));
+    let shown: Vec<(&String, &String)> = annotations
+        .iter()
+        .filter(|(k, _)| !SKIP_ANNOTATIONS.contains(&k.as_str()))
+        .collect();
+    if shown.is_empty() {
+        w.line(0, "<none>\n");
+        return;
+    }
+    for (i, (k, v)) in shown.into_iter().enumerate() {
+        if i > 0 {
+            w.line(0, "\t");
+        }
+        let value = v.strip_suffix('\n').unwrap_or(v);
+        if value.len() + k.len() + 2 > MAX_ANNOTATION_LEN || value.contains('\n') {
+            w.line(0, &format!("{k}:\n"));
+            for s in value.split('\n') {
+                w.line(0, &format!("\t  {}\n", shorten(s, MAX_ANNOTATION_LEN - 2)));
+            }
+        } else {
+            w.line(0, &format!("{k}: {value}\n"));
+        }
+    }
+}
+
+fn shorten(s: &str, max: usize) -> String {
+    if s.len() > max {
+        let mut end = max;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        format!("{}...", &s[..end])
+    } else {
+        s.to_string()
+    }
+}
+
+fn yaml_text(v: &serde_yaml::Value) -> String {
+    match v {
+        serde_yaml::Value::String(s) => s.clone(),
+        serde_yaml::Value::Number(n) => n.to_string(),
+        serde_yaml::Value::Bool(b) => b.to_string(),
+        other => serde_yaml::to_string(other)
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
+    }
+}
+
+/// Mirrors `DescribeProbe`.
+fn describe_probe(p: &template::Probe) -> String {
+    let attrs = format!(
+        "delay={}s timeout={}s period={}s #success={} #failure={}",
+        p.initial_delay_seconds.unwrap_or(0),
+        p.timeout_seconds.unwrap_or(1),
+        p.period_seconds.unwrap_or(10),
+        p.success_threshold.unwrap_or(1),
+        p.failure_threshold.unwrap_or(3)
+    );
+    let field = |v: &serde_yaml::Value, k: &str| v.get(k).map(yaml_text).unwrap_or_default();
+    if let Some(h) = &p.http_get {
+        let scheme = field(h, "scheme").to_lowercase();
+        let scheme = if scheme.is_empty() {
+            "http".into()
+        } else {
+            scheme
+        };
+        return format!(
+            "http-get {scheme}://{}:{}{} {attrs}",
+            field(h, "host"),
+            field(h, "port"),
+            field(h, "path")
+        );
+    }
+    if let Some(t) = &p.tcp_socket {
+        return format!(
+            "tcp-socket {}:{} {attrs}",
+            field(t, "host"),
+            field(t, "port")
+        );
+    }
+    if let Some(e) = &p.exec {
+        let cmd: Vec<String> = e
+            .get("command")
+            .and_then(|c| c.as_sequence())
+            .map(|s| s.iter().map(yaml_text).collect())
+            .unwrap_or_default();
+        return format!("exec [{}] {attrs}", cmd.join(" "));
+    }
+    format!("unknown {attrs}")
+}
+
+/// Mirrors `describeContainers` for a template (no statuses) or a pod (with its state).
+fn describe_containers(
+    w: &mut Prefixed,
+    space: &str,
+    containers: &[template::Container],
+    pod: Option<(&Pod, &Cluster)>,
+) {
+    w.line(
+        0,
+        &format!(
+            "{space}Containers:{}\n",
+            if containers.is_empty() { " <none>" } else { "" }
+        ),
+    );
+    let name_indent = if space.is_empty() { "" } else { " " };
+    for c in containers {
+        w.line(1, &format!("{name_indent}{}:\n", c.name));
+        if let Some((p, _)) = pod
+            && p.times.started.is_some()
+        {
+            w.line(
+                2,
+                &format!(
+                    "Container ID:\tcontainerd://{:064x}\n",
+                    p.uid ^ (c.name.len() as u128)
+                ),
+            );
+        }
+        w.line(2, &format!("Image:\t{}\n", c.image));
+        if let Some((p, _)) = pod
+            && p.times.started.is_some()
+        {
+            w.line(2, &format!("Image ID:\t{}\n", image_id(&c.image)));
+        }
+        let ports: Vec<String> = c
+            .ports
+            .iter()
+            .map(|p| {
+                format!(
+                    "{}/{}",
+                    p.container_port,
+                    p.protocol.as_deref().unwrap_or("TCP")
+                )
+            })
+            .collect();
+        let host_ports: Vec<String> = c
+            .ports
+            .iter()
+            .map(|p| {
+                format!(
+                    "{}/{}",
+                    p.host_port.unwrap_or(0),
+                    p.protocol.as_deref().unwrap_or("TCP")
+                )
+            })
+            .collect();
+        let (port_title, host_title) = if ports.len() > 1 {
+            ("Ports", "Host Ports")
+        } else {
+            ("Port", "Host Port")
+        };
+        let none_if_empty = |v: Vec<String>| {
+            if v.is_empty() {
+                "<none>".to_string()
+            } else {
+                v.join(", ")
+            }
+        };
+        w.line(2, &format!("{port_title}:\t{}\n", none_if_empty(ports)));
+        w.line(
+            2,
+            &format!("{host_title}:\t{}\n", none_if_empty(host_ports)),
+        );
+        if let Some(cmd) = &c.command {
+            w.line(2, "Command:\n");
+            for s in cmd.iter().flat_map(|s| s.split('\n')) {
+                w.line(3, &format!("{s}\n"));
+            }
+        }
+        if let Some(args) = &c.args {
+            w.line(2, "Args:\n");
+            for s in args.iter().flat_map(|s| s.split('\n')) {
+                w.line(3, &format!("{s}\n"));
+            }
+        }
+        if let Some((p, _)) = pod {
+            describe_container_state(w, p);
+        }
+        if let Some(r) = &c.resources {
+            for (title, list) in [("Limits", &r.limits), ("Requests", &r.requests)] {
+                if !list.is_empty() {
+                    w.line(2, &format!("{title}:\n"));
+                }
+                for (k, v) in list {
+                    w.line(
+                        3,
+                        &format!(
+                            "{k}:\t{}\n",
+                            quantity_text(v).unwrap_or_else(|| yaml_text(v))
+                        ),
+                    );
+                }
+            }
+        }
+        for (title, probe) in [
+            ("Liveness", &c.liveness_probe),
+            ("Readiness", &c.readiness_probe),
+            ("Startup", &c.startup_probe),
+        ] {
+            if let Some(p) = probe {
+                w.line(2, &format!("{title}:\t{}\n", describe_probe(p)));
+            }
+        }
+        if c.env.is_empty() {
+            w.line(2, "Environment:\t<none>\n");
+        } else {
+            w.line(2, "Environment:\n");
+            for e in &c.env {
+                match (&e.value, &e.value_from) {
+                    (_, Some(from)) => w.line(
+                        3,
+                        &format!(
+                            "{}:\t<set from {}>\n",
+                            e.name,
+                            yaml_text(from).replace('\n', " ")
+                        ),
+                    ),
+                    (v, None) => {
+                        for (i, s) in v.as_deref().unwrap_or("").split('\n').enumerate() {
+                            if i == 0 {
+                                w.line(3, &format!("{}:\t{s}\n", e.name));
+                            } else {
+                                w.line(3, &format!("\t{s}\n"));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let mut mounts: Vec<(String, String)> = c
+            .volume_mounts
+            .iter()
+            .map(|m| {
+                let mut flags = vec![
+                    if m.read_only == Some(true) {
+                        "ro"
+                    } else {
+                        "rw"
+                    }
+                    .to_string(),
+                ];
+                if let Some(sub) = &m.sub_path {
+                    flags.push(format!("path={sub:?}"));
+                }
+                (
+                    m.mount_path.clone(),
+                    format!("{} ({})", m.name, flags.join(",")),
+                )
+            })
+            .collect();
+        if let Some((p, _)) = pod {
+            mounts.push((
+                "/var/run/secrets/kubernetes.io/serviceaccount".into(),
+                format!("{} (ro)", api_access_volume(p)),
+            ));
+        }
+        mounts.sort();
+        if mounts.is_empty() {
+            w.line(2, "Mounts:\t<none>\n");
+        } else {
+            w.line(2, "Mounts:\n");
+            for (path, from) in mounts {
+                w.line(3, &format!("{path} from {from}\n"));
+            }
+        }
+    }
+}
+
+/// The projected service-account volume the API server adds to every pod.
+fn api_access_volume(p: &Pod) -> String {
+    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+    let mut v = (p.uid >> 64) as u64;
+    let suffix: String = (0..5)
+        .map(|_| {
+            let c = ALPHABET[(v % ALPHABET.len() as u64) as usize] as char;
+            v /= ALPHABET.len() as u64;
+            c
+        })
+        .collect();
+    format!("kube-api-access-{suffix}")
+}
+
+/// A stable made-up digest for an image, as `Image ID` shows one.
+pub fn image_id(image: &str) -> String {
+    let repo = image.split(':').next().unwrap_or(image);
+    let repo = if repo.contains('/') {
+        repo.to_string()
+    } else {
+        format!("library/{repo}")
+    };
+    let h = crate::sim::fnv1a64(image.as_bytes());
+    format!(
+        "docker.io/{repo}@sha256:{:016x}{:016x}{:016x}{:016x}",
+        h,
+        h.rotate_left(16),
+        h.rotate_left(32),
+        h.rotate_left(48)
+    )
+}
+
+fn describe_container_state(w: &mut Prefixed, p: &Pod) {
+    match p.container {
+        ContainerState::Running(since) => {
+            w.line(2, "State:\tRunning\n");
+            w.line(3, &format!("Started:\t{}\n", rfc1123z(since)));
+        }
+        ContainerState::Waiting(reason) => {
+            w.line(2, "State:\tWaiting\n");
+            w.line(3, &format!("Reason:\t{reason}\n"));
+        }
+        ContainerState::Terminated(reason) => {
+            w.line(2, "State:\tTerminated\n");
+            w.line(3, &format!("Reason:\t{reason}\n"));
+            w.line(
+                3,
+                &format!(
+                    "Exit Code:\t{}\n",
+                    if reason == "Completed" { 0 } else { 1 }
+                ),
+            );
+        }
+    }
+    let ready = p.ready && matches!(p.container, ContainerState::Running(_));
+    w.line(
+        2,
+        &format!("Ready:\t{}\n", if ready { "True" } else { "False" }),
+    );
+    w.line(2, &format!("Restart Count:\t{}\n", p.restarts));
+}
+
+/// Mirrors `describeVolumes` for the volume kinds manifests may declare here.
+fn describe_volumes(w: &mut Prefixed, volumes: &[template::Volume], pod: Option<&Pod>) {
+    if volumes.is_empty() && pod.is_none() {
+        w.line(0, "  Volumes:\t<none>\n");
+        return;
+    }
+    w.line(
+        0,
+        &format!("{}Volumes:\n", if pod.is_some() { "" } else { "  " }),
+    );
+    let indent = if pod.is_some() { "" } else { " " };
+    for v in volumes {
+        w.line(1, &format!("{indent}{}:\n", v.name));
+        let field = |x: &serde_yaml::Value, k: &str| x.get(k).map(yaml_text).unwrap_or_default();
+        if let Some(cm) = &v.config_map {
+            let optional = cm
+                .get("optional")
+                .and_then(|o| o.as_bool())
+                .unwrap_or(false);
+            w.line(2, "Type:\tConfigMap (a volume populated by a ConfigMap)\n");
+            w.line(2, &format!("Name:\t{}\n", field(cm, "name")));
+            w.line(2, &format!("Optional:\t{optional}\n"));
+        } else if let Some(s) = &v.secret {
+            let optional = s.get("optional").and_then(|o| o.as_bool()).unwrap_or(false);
+            w.line(2, "Type:\tSecret (a volume populated by a Secret)\n");
+            w.line(2, &format!("SecretName:\t{}\n", field(s, "secretName")));
+            w.line(2, &format!("Optional:\t{optional}\n"));
+        } else if let Some(e) = &v.empty_dir {
+            let size = e
+                .get("sizeLimit")
+                .map(yaml_text)
+                .unwrap_or_else(|| "<unset>".into());
+            w.line(
+                2,
+                "Type:\tEmptyDir (a temporary directory that shares a pod's lifetime)\n",
+            );
+            w.line(2, &format!("Medium:\t{}\n", field(e, "medium")));
+            w.line(2, &format!("SizeLimit:\t{size}\n"));
+        } else if let Some(h) = &v.host_path {
+            w.line(2, "Type:\tHostPath (bare host directory volume)\n");
+            w.line(2, &format!("Path:\t{}\n", field(h, "path")));
+            w.line(2, &format!("HostPathType:\t{}\n", field(h, "type")));
+        } else if let Some(c) = &v.persistent_volume_claim {
+            let ro = c.get("readOnly").and_then(|o| o.as_bool()).unwrap_or(false);
+            w.line(2, "Type:\tPersistentVolumeClaim (a reference to a PersistentVolumeClaim in the same namespace)\n");
+            w.line(2, &format!("ClaimName:\t{}\n", field(c, "claimName")));
+            w.line(2, &format!("ReadOnly:\t{ro}\n"));
+        } else {
+            w.line(2, "<unknown>\n");
+        }
+    }
+    if let Some(p) = pod {
+        w.line(1, &format!("{}:\n", api_access_volume(p)));
+        w.line(
+            2,
+            "Type:\tProjected (a volume that contains injected data from multiple sources)\n",
+        );
+        w.line(2, "TokenExpirationSeconds:\t3607\n");
+        w.line(2, "ConfigMapName:\tkube-root-ca.crt\n");
+        w.line(2, "ConfigMapOptional:\t<nil>\n");
+        w.line(2, "DownwardAPI:\ttrue\n");
+    }
+}
+
+/// Mirrors `DescribePodTemplate`.
+fn describe_pod_template(w: &mut Prefixed, t: &PodTemplateSpec) {
+    w.line(0, "Pod Template:\n");
+    labels_multiline(w, "  Labels", &t.metadata.labels);
+    if !t.metadata.annotations.is_empty() {
+        annotations_multiline(w, "  Annotations", &t.metadata.annotations);
+    }
+    if let Some(sa) = &t.spec.service_account_name {
+        w.line(1, &format!("Service Account:\t{sa}\n"));
+    }
+    describe_containers(w, "  ", &t.spec.containers, None);
+    describe_volumes(w, &t.spec.volumes, None);
+    if let Some(pc) = &t.spec.priority_class_name {
+        w.line(1, &format!("Priority Class Name:\t{pc}\n"));
+    }
+    labels_multiline(w, "  Node-Selectors", &t.spec.node_selector);
+    w.line(0, "  Tolerations:\t");
+    if t.spec.tolerations.is_empty() {
+        w.line(0, "<none>\n");
+    } else {
+        for (i, tol) in t.spec.tolerations.iter().enumerate() {
+            if i > 0 {
+                w.line(0, "\t");
+            }
+            w.line(0, &format!("{}\n", toleration_text(tol)));
+        }
+    }
+}
+
+fn toleration_text(t: &serde_yaml::Value) -> String {
+    let get = |k: &str| t.get(k).map(yaml_text).unwrap_or_default();
+    let mut s = get("key");
+    let value = get("value");
+    if !value.is_empty() {
+        s.push('=');
+        s.push_str(&value);
+    }
+    let effect = get("effect");
+    if !effect.is_empty() {
+        s.push(':');
+        s.push_str(&effect);
+    }
+    if get("operator") == "Exists" && value.is_empty() {
+        s.push_str(if s.is_empty() {
+            "op=Exists"
+        } else {
+            " op=Exists"
+        });
+    }
+    let secs = get("tolerationSeconds");
+    if !secs.is_empty() {
+        s.push_str(&format!(" for {secs}s"));
+    }
+    s
+}
+
+/// `printTemplate` of `rollout history --revision`: the template block written straight to
+/// a buffer, so its tabs are not aligned (kubectl prints them as they are).
+pub fn pod_template_raw(t: &PodTemplateSpec) -> String {
+    let mut raw = TabWriter::new(0, 0);
+    describe_pod_template(&mut Prefixed(&mut raw), t);
+    raw.into_raw()
+}
+
+/// Aggregated events about one object, as the event correlator stores them: identical
+/// events (same source, reason, type and message) count up instead of repeating.
+pub struct AggregatedEvent<'a> {
+    /// The first occurrence.
+    pub first: &'a KubeEvent,
+    /// When it last happened.
+    pub last: SimTime,
+    /// How many times.
+    pub count: u32,
+}
+
+/// Events about an object, aggregated and sorted by last occurrence (`SortableEvents`).
+pub fn events_about<'a>(c: &'a Cluster, kind: &'a str, name: &'a str) -> Vec<AggregatedEvent<'a>> {
+    let mut out: Vec<AggregatedEvent<'a>> = Vec::new();
+    for e in c.recorder.events_for(kind, name) {
+        match out.iter_mut().find(|a| {
+            a.first.reason == e.reason
+                && a.first.message == e.message
+                && a.first.event_type == e.event_type
+                && a.first.source == e.source
+        }) {
+            Some(a) => {
+                a.count += 1;
+                a.last = e.time;
+            }
+            None => out.push(AggregatedEvent {
+                first: e,
+                last: e.time,
+                count: 1,
+            }),
+        }
+    }
+    out.sort_by_key(|a| a.last.whole_seconds());
+    out
+}
+
+/// Mirrors `DescribeEvents` (flushes the columns above first).
+fn describe_events(w: &mut TabWriter, out: &mut String, events: &[AggregatedEvent], now: SimTime) {
+    if events.is_empty() {
+        w.write("Events:\t<none>\n");
+        return;
+    }
+    w.flush_into(out);
+    w.write("Events:\n  Type\tReason\tAge\tFrom\tMessage\n");
+    w.write("  ----\t------\t----\t----\t-------\n");
+    for e in events {
+        let first = age(e.first.time.whole_seconds(), now);
+        let interval = if e.count > 1 {
+            format!(
+                "{} (x{} over {first})",
+                age(e.last.whole_seconds(), now),
+                e.count
+            )
+        } else {
+            first
+        };
+        w.write(&format!(
+            "  {}\t{}\t{interval}\t{}\t{}\n",
+            e.first.event_type.as_str(),
+            e.first.reason,
+            e.first.source,
+            e.first.message.trim()
+        ));
+    }
+}
+
+fn conditions(w: &mut Prefixed, conditions: &[Condition]) {
+    if conditions.is_empty() {
+        return;
+    }
+    w.line(0, "Conditions:\n  Type\tStatus\tReason\n");
+    w.line(1, "----\t------\t------\n");
+    for c in conditions {
+        w.line(
+            1,
+            &format!("{} \t{}\t{}\n", c.kind, c.status.as_str(), c.reason),
+        );
+    }
+}
+
+fn replica_sets_by_labels(list: &[&ReplicaSet]) -> String {
+    if list.is_empty() {
+        return "<none>".into();
+    }
+    list.iter()
+        .map(|rs| {
+            format!(
+                "{} ({}/{} replicas created)",
+                rs.meta.name, rs.status.replicas, rs.replicas
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Mirrors `describeDeployment`.
+pub fn deployment(c: &Cluster, id: DeploymentId) -> String {
+    let Some(d) = c.store.deployment(id) else {
+        return String::new();
+    };
+    let now = c.now();
+    let mut tw = for_describe();
+    let mut out = String::new();
+    {
+        let w = &mut Prefixed(&mut tw);
+        w.line(0, &format!("Name:\t{}\n", d.meta.name));
+        w.line(0, "Namespace:\tdefault\n");
+        w.line(
+            0,
+            &format!("CreationTimestamp:\t{}\n", rfc1123z(d.meta.creation)),
+        );
+        labels_multiline(w, "Labels", &d.meta.labels);
+        annotations_multiline(w, "Annotations", &d.meta.annotations);
+        w.line(0, &format!("Selector:\t{}\n", d.spec.selector));
+        let s = &d.status;
+        w.line(
+            0,
+            &format!(
+                "Replicas:\t{} desired | {} updated | {} total | {} available | {} unavailable\n",
+                d.spec.replicas,
+                s.updated_replicas,
+                s.replicas,
+                s.available_replicas,
+                s.unavailable_replicas
+            ),
+        );
+        w.line(
+            0,
+            &format!("StrategyType:\t{}\n", d.spec.strategy.type_name()),
+        );
+        w.line(
+            0,
+            &format!("MinReadySeconds:\t{}\n", d.spec.min_ready_seconds),
+        );
+        if let Strategy::RollingUpdate {
+            max_surge,
+            max_unavailable,
+        } = d.spec.strategy
+        {
+            w.line(
+                0,
+                &format!("RollingUpdateStrategy:\t{max_unavailable} max unavailable, {max_surge} max surge\n"),
+            );
+        }
+        describe_pod_template(w, &d.spec.template);
+        conditions(w, &d.status.conditions);
+        let (old, new) = old_and_new(c, id);
+        if !old.is_empty() || new.is_some() {
+            w.line(
+                0,
+                &format!("OldReplicaSets:\t{}\n", replica_sets_by_labels(&old)),
+            );
+            w.line(
+                0,
+                &format!(
+                    "NewReplicaSet:\t{}\n",
+                    replica_sets_by_labels(&new.into_iter().collect::<Vec<_>>())
+                ),
+            );
+        }
+    }
+    describe_events(
+        &mut tw,
+        &mut out,
+        &events_about(c, "deployment", &d.meta.name),
+        now,
+    );
+    tw.flush_into(&mut out);
+    out
+}
+
+/// The Deployment's old ReplicaSets (oldest first) and its new one (`GetAllReplicaSets`).
+pub fn old_and_new(c: &Cluster, id: DeploymentId) -> (Vec<&ReplicaSet>, Option<&ReplicaSet>) {
+    let Some(d) = c.store.deployment(id) else {
+        return (Vec::new(), None);
+    };
+    let mut all: Vec<&ReplicaSet> = c
+        .store
+        .replica_sets_of(id)
+        .into_iter()
+        .filter(|(_, rs)| rs.meta.deletion.is_none())
+        .map(|(_, rs)| rs)
+        .collect();
+    all.sort_by(|a, b| (a.meta.creation, &a.meta.name).cmp(&(b.meta.creation, &b.meta.name)));
+    let new_pos = all
+        .iter()
+        .position(|rs| rs.template.equal_ignore_hash(&d.spec.template));
+    let new = new_pos.map(|i| all.remove(i));
+    (all, new)
+}
+
+/// Mirrors `describeReplicaSet`.
+pub fn replica_set(c: &Cluster, id: RsId) -> String {
+    let Some(rs) = c.store.replica_set(id) else {
+        return String::new();
+    };
+    let now = c.now();
+    let (mut running, mut waiting, mut succeeded, mut failed) = (0, 0, 0, 0);
+    for (_, p) in c.store.pods_sorted() {
+        if p.owner != id {
+            continue;
+        }
+        match p.phase {
+            PodPhase::Running => running += 1,
+            PodPhase::Pending => waiting += 1,
+            PodPhase::Succeeded => succeeded += 1,
+            PodPhase::Failed => failed += 1,
+            PodPhase::Unknown => {}
+        }
+    }
+    let mut tw = for_describe();
+    let mut out = String::new();
+    {
+        let w = &mut Prefixed(&mut tw);
+        w.line(0, &format!("Name:\t{}\n", rs.meta.name));
+        w.line(0, "Namespace:\tdefault\n");
+        w.line(0, &format!("Selector:\t{}\n", rs.selector));
+        labels_multiline(w, "Labels", &rs.meta.labels);
+        annotations_multiline(w, "Annotations", &rs.meta.annotations);
+        if let Some(d) = c.store.deployment(rs.owner) {
+            w.line(0, &format!("Controlled By:\tDeployment/{}\n", d.meta.name));
+        }
+        w.line(
+            0,
+            &format!(
+                "Replicas:\t{} current / {} desired\n",
+                rs.status.replicas, rs.replicas
+            ),
+        );
+        w.line(0, "Pods Status:\t");
+        w.line(
+            0,
+            &format!(
+                "{running} Running / {waiting} Waiting / {succeeded} Succeeded / {failed} Failed\n"
+            ),
+        );
+        describe_pod_template(w, &rs.template);
+    }
+    describe_events(
+        &mut tw,
+        &mut out,
+        &events_about(c, "replicaset", &rs.meta.name),
+        now,
+    );
+    tw.flush_into(&mut out);
+    out
+}
+
+/// Mirrors `describePod` for the fields a simulated pod has.
+pub fn pod(c: &Cluster, id: PodId) -> String {
+    let p = c.store.pod(id);
+    let now = c.now();
+    let Some(rs) = c.store.replica_set(p.owner) else {
+        return String::new();
+    };
+    let mut tw = for_describe();
+    let mut out = String::new();
+    {
+        let w = &mut Prefixed(&mut tw);
+        w.line(0, &format!("Name:\t{}\n", p.name));
+        w.line(0, "Namespace:\tdefault\n");
+        w.line(0, "Priority:\t0\n");
+        w.line(0, "Service Account:\tdefault\n");
+        match p.node {
+            Some(n) => {
+                let node = c.store.node(n);
+                w.line(
+                    0,
+                    &format!("Node:\t{}/{}\n", node.name, super::get::node_ip(n)),
+                );
+            }
+            None => w.line(0, "Node:\t<none>\n"),
+        }
+        if let Some(t) = p.times.pulling {
+            w.line(0, &format!("Start Time:\t{}\n", rfc1123z(t)));
+        }
+        labels_multiline(w, "Labels", &rs.template.metadata.labels);
+        annotations_multiline(w, "Annotations", &rs.template.metadata.annotations);
+        if let Some(t) = p.deletion {
+            w.line(
+                0,
+                &format!("Status:\tTerminating (lasts {})\n", age(t, now)),
+            );
+            let grace = rs
+                .template
+                .spec
+                .termination_grace_period_seconds
+                .unwrap_or(30);
+            w.line(0, &format!("Termination Grace Period:\t{grace}s\n"));
+        } else {
+            w.line(0, &format!("Status:\t{}\n", p.phase.as_str()));
+        }
+        let ip = super::get::pod_ip(p);
+        w.line(0, &format!("IP:\t{}\n", ip.clone().unwrap_or_default()));
+        match ip {
+            Some(ip) => {
+                w.line(0, "IPs:\n");
+                w.line(0, &format!("  IP:\t{ip}\n"));
+            }
+            None => w.line(0, "IPs:\t<none>\n"),
+        }
+        w.line(0, &format!("Controlled By:\tReplicaSet/{}\n", rs.meta.name));
+        describe_containers(w, "", &rs.template.spec.containers, Some((p, c)));
+        let scheduled = p.node.is_some();
+        let started =
+            p.times.started.is_some() && !matches!(p.container, ContainerState::Waiting(_));
+        let ready = p.ready;
+        let sandbox = p.times.pulling.is_some();
+        let tf = |b: bool| if b { "True " } else { "False " };
+        w.line(0, "Conditions:\n");
+        w.line(0, "  Type\tStatus\n");
+        if scheduled {
+            w.line(1, &format!("PodReadyToStartContainers \t{}\n", tf(sandbox)));
+            w.line(1, &format!("Initialized \t{}\n", tf(true)));
+            w.line(1, &format!("Ready \t{}\n", tf(ready)));
+            w.line(1, &format!("ContainersReady \t{}\n", tf(ready && started)));
+        }
+        w.line(1, &format!("PodScheduled \t{}\n", tf(scheduled)));
+        describe_volumes(w, &rs.template.spec.volumes, Some(p));
+        let qos = qos_class(&rs.template);
+        w.line(0, &format!("QoS Class:\t{qos}\n"));
+        labels_multiline(w, "Node-Selectors", &rs.template.spec.node_selector);
+        w.line(0, "Tolerations:\t");
+        let mut tolerations: Vec<String> = rs
+            .template
+            .spec
+            .tolerations
+            .iter()
+            .map(toleration_text)
+            .collect();
+        tolerations.push("node.kubernetes.io/not-ready:NoExecute op=Exists for 300s".into());
+        tolerations.push("node.kubernetes.io/unreachable:NoExecute op=Exists for 300s".into());
+        tolerations.sort();
+        for (i, t) in tolerations.iter().enumerate() {
+            if i > 0 {
+                w.line(0, "\t");
+            }
+            w.line(0, &format!("{t}\n"));
+        }
+    }
+    describe_events(&mut tw, &mut out, &events_about(c, "pod", &p.name), now);
+    tw.flush_into(&mut out);
+    out
+}
+
+/// `GetPodQOS` for the requests and limits a template sets.
+fn qos_class(t: &PodTemplateSpec) -> &'static str {
+    let mut any = false;
+    let mut guaranteed = true;
+    for c in &t.spec.containers {
+        match &c.resources {
+            Some(r) if !r.requests.is_empty() || !r.limits.is_empty() => {
+                any = true;
+                for res in ["cpu", "memory"] {
+                    let limit = r.limits.get(res);
+                    let request = r.requests.get(res).or(limit);
+                    if limit.is_none() || request != limit {
+                        guaranteed = false;
+                    }
+                }
+            }
+            _ => guaranteed = false,
+        }
+    }
+    match (any, guaranteed) {
+        (false, _) => "BestEffort",
+        (true, true) => "Guaranteed",
+        (true, false) => "Burstable",
+    }
+}

@@ -1,0 +1,259 @@
+//! `kubectl get` tables (`pkg/printers/internalversion/printers.go`): the columns, the
+//! `-o wide` extras, `-l` filtering and kubectl's texts for empty and missing results.
+
+use super::Output;
+use super::human::age;
+use super::tabwriter::for_get;
+use crate::cluster::Cluster;
+use crate::model::selector::{matches_selector_arg, parse_selector_arg};
+use crate::model::*;
+use crate::scenario::Kind;
+use std::collections::BTreeMap;
+
+/// The kubelet version nodes report.
+pub const KUBELET_VERSION: &str = "v1.34.0";
+
+/// A node's InternalIP, as kind hands them out (`172.18.0.2`, …).
+pub fn node_ip(n: NodeId) -> String {
+    let host = n.0 + 2;
+    format!("172.18.{}.{}", host / 256, host % 256)
+}
+
+/// A pod's IP, once its sandbox exists.
+pub fn pod_ip(p: &Pod) -> Option<String> {
+    (p.ip != 0).then(|| std::net::Ipv4Addr::from(p.ip).to_string())
+}
+
+/// Mirrors `printPod`'s STATUS column for the states a simulated pod has.
+pub fn pod_status(p: &Pod) -> &'static str {
+    if p.deletion.is_some() && !matches!(p.phase, PodPhase::Succeeded | PodPhase::Failed) {
+        return "Terminating";
+    }
+    if p.node.is_none() || p.ip == 0 {
+        return p.phase.as_str();
+    }
+    match p.container {
+        ContainerState::Waiting(reason) => reason,
+        ContainerState::Terminated(reason) => reason,
+        ContainerState::Running(_) => p.phase.as_str(),
+    }
+}
+
+/// Runs `kubectl get`.
+pub fn get(
+    c: &Cluster,
+    kind: Kind,
+    name: Option<&str>,
+    wide: bool,
+    selector: Option<&str>,
+) -> Output {
+    let terms = match selector.map(parse_selector_arg).transpose() {
+        Ok(t) => t,
+        Err(e) => return Output::error(format!("error: {e}\n")),
+    };
+    let keep = |labels: &BTreeMap<String, String>| {
+        terms
+            .as_ref()
+            .is_none_or(|t| matches_selector_arg(t, labels))
+    };
+    let named = |n: &str| name.is_none_or(|want| want == n);
+    let now = c.now();
+    let mut w = for_get();
+    let mut rows = 0;
+    match kind {
+        Kind::Deployment => {
+            w.write("NAME\tREADY\tUP-TO-DATE\tAVAILABLE\tAGE");
+            w.write(if wide {
+                "\tCONTAINERS\tIMAGES\tSELECTOR\n"
+            } else {
+                "\n"
+            });
+            for (_, d) in c.store.deployments_sorted() {
+                if !named(&d.meta.name) || !keep(&d.meta.labels) {
+                    continue;
+                }
+                rows += 1;
+                w.write(&format!(
+                    "{}\t{}/{}\t{}\t{}\t{}",
+                    d.meta.name,
+                    d.status.ready_replicas,
+                    d.spec.replicas,
+                    d.status.updated_replicas,
+                    d.status.available_replicas,
+                    age(d.meta.creation, now)
+                ));
+                write_wide(&mut w, wide, &d.spec.template, &d.spec.selector.to_string());
+            }
+        }
+        Kind::ReplicaSet => {
+            w.write("NAME\tDESIRED\tCURRENT\tREADY\tAGE");
+            w.write(if wide {
+                "\tCONTAINERS\tIMAGES\tSELECTOR\n"
+            } else {
+                "\n"
+            });
+            for (_, rs) in c.store.replica_sets_sorted() {
+                if !named(&rs.meta.name) || !keep(&rs.meta.labels) {
+                    continue;
+                }
+                rows += 1;
+                w.write(&format!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    rs.meta.name,
+                    rs.replicas,
+                    rs.status.replicas,
+                    rs.status.ready_replicas,
+                    age(rs.meta.creation, now)
+                ));
+                write_wide(&mut w, wide, &rs.template, &rs.selector.to_string());
+            }
+        }
+        Kind::Pod => {
+            w.write("NAME\tREADY\tSTATUS\tRESTARTS\tAGE");
+            w.write(if wide {
+                "\tIP\tNODE\tNOMINATED NODE\tREADINESS GATES\n"
+            } else {
+                "\n"
+            });
+            for (_, p) in c.store.pods_sorted() {
+                let labels = c.store.pod_labels(p);
+                if !named(&p.name) || !labels.is_none_or(&keep) {
+                    continue;
+                }
+                rows += 1;
+                let containers = c
+                    .store
+                    .replica_set(p.owner)
+                    .map_or(1, |rs| rs.template.spec.containers.len());
+                let ready = if p.ready && matches!(p.container, ContainerState::Running(_)) {
+                    containers
+                } else {
+                    0
+                };
+                w.write(&format!(
+                    "{}\t{ready}/{containers}\t{}\t{}\t{}",
+                    p.name,
+                    pod_status(p),
+                    p.restarts,
+                    age(p.creation, now)
+                ));
+                if wide {
+                    let node = p
+                        .node
+                        .map_or("<none>".to_string(), |n| c.store.node(n).name.clone());
+                    w.write(&format!(
+                        "\t{}\t{node}\t<none>\t<none>",
+                        pod_ip(p).unwrap_or_else(|| "<none>".into())
+                    ));
+                }
+                w.write("\n");
+            }
+        }
+        Kind::Node => {
+            w.write("NAME\tSTATUS\tROLES\tAGE\tVERSION");
+            w.write(if wide {
+                "\tINTERNAL-IP\tEXTERNAL-IP\tOS-IMAGE\tKERNEL-VERSION\tCONTAINER-RUNTIME\n"
+            } else {
+                "\n"
+            });
+            for (name, id) in &c.store.node_names {
+                let n = c.store.node(*id);
+                if !named(name) || !keep(&n.labels) {
+                    continue;
+                }
+                rows += 1;
+                let mut status = if n.ready { "Ready" } else { "NotReady" }.to_string();
+                if n.unschedulable {
+                    status.push_str(",SchedulingDisabled");
+                }
+                w.write(&format!(
+                    "{name}\t{status}\t<none>\t{}\t{KUBELET_VERSION}",
+                    age(n.creation, now)
+                ));
+                if wide {
+                    w.write(&format!(
+                        "\t{}\t<none>\tDebian GNU/Linux 12 (bookworm)\t6.8.0-rollsim\tcontainerd://1.7.24",
+                        node_ip(*id)
+                    ));
+                }
+                w.write("\n");
+            }
+        }
+        Kind::Service => {
+            w.write("NAME\tTYPE\tCLUSTER-IP\tEXTERNAL-IP\tPORT(S)\tAGE");
+            w.write(if wide { "\tSELECTOR\n" } else { "\n" });
+            for (name, s) in &c.store.services {
+                if !named(name) || !keep(&s.meta.labels) {
+                    continue;
+                }
+                rows += 1;
+                let ports: Vec<String> = s
+                    .ports
+                    .iter()
+                    .map(|(port, proto, node_port)| match node_port {
+                        Some(np) => format!("{port}:{np}/{proto}"),
+                        None => format!("{port}/{proto}"),
+                    })
+                    .collect();
+                let external = if s.service_type == "LoadBalancer" {
+                    "<pending>"
+                } else {
+                    "<none>"
+                };
+                w.write(&format!(
+                    "{name}\t{}\t{}\t{external}\t{}\t{}",
+                    s.service_type,
+                    s.cluster_ip,
+                    if ports.is_empty() {
+                        "<none>".to_string()
+                    } else {
+                        ports.join(",")
+                    },
+                    age(s.meta.creation, now)
+                ));
+                if wide {
+                    let sel: Vec<String> =
+                        s.selector.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                    w.write(&format!(
+                        "\t{}",
+                        if sel.is_empty() {
+                            "<none>".to_string()
+                        } else {
+                            sel.join(",")
+                        }
+                    ));
+                }
+                w.write("\n");
+            }
+        }
+    }
+    if rows == 0 {
+        return match name {
+            Some(n) => Output::error(format!(
+                "Error from server (NotFound): {} \"{n}\" not found\n",
+                kind.resource()
+            )),
+            None if kind == Kind::Node => Output::ok("No resources found\n".into()),
+            None => Output::ok("No resources found in default namespace.\n".into()),
+        };
+    }
+    Output::ok(w.finish())
+}
+
+fn write_wide(
+    w: &mut super::tabwriter::TabWriter,
+    wide: bool,
+    t: &PodTemplateSpec,
+    selector: &str,
+) {
+    if wide {
+        let names: Vec<&str> = t.spec.containers.iter().map(|c| c.name.as_str()).collect();
+        let images: Vec<&str> = t.spec.containers.iter().map(|c| c.image.as_str()).collect();
+        w.write(&format!(
+            "\t{}\t{}\t{selector}",
+            names.join(","),
+            images.join(",")
+        ));
+    }
+    w.write("\n");
+}

@@ -1,0 +1,248 @@
+//! kubectl as the script sees it: each command runs against the simulated API server and
+//! prints exactly what kubectl prints (standard output and standard error interleaved, as a
+//! terminal shows them). Blocking `rollout status` is driven by the session player; its
+//! texts live in [`rollout`].
+
+pub mod describe;
+pub mod get;
+pub mod human;
+pub mod rollout;
+pub mod tabwriter;
+
+use crate::cluster::{Cluster, UndoOutcome};
+use crate::model::manifest::Manifest;
+use crate::scenario::{Kind, Kubectl};
+use std::collections::BTreeMap;
+
+/// What a command printed and whether it succeeded (exit status 0).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    /// Everything printed, newline-terminated lines.
+    pub text: String,
+    /// Exit status 0.
+    pub ok: bool,
+}
+
+impl Output {
+    /// A successful command's output.
+    pub fn ok(text: String) -> Self {
+        Output { text, ok: true }
+    }
+
+    /// A failed command's output (its error message).
+    pub fn error(text: String) -> Self {
+        Output { text, ok: false }
+    }
+
+    fn push(&mut self, line: &str, ok: bool) {
+        self.text.push_str(line);
+        if !line.ends_with('\n') {
+            self.text.push('\n');
+        }
+        self.ok &= ok;
+    }
+}
+
+fn not_found(kind: Kind, name: &str) -> String {
+    format!(
+        "Error from server (NotFound): {} \"{name}\" not found\n",
+        kind.resource()
+    )
+}
+
+/// Runs a command that does not block. `manifests` holds every file a step names with `-f`.
+pub fn execute(
+    c: &mut Cluster,
+    manifests: &BTreeMap<String, Vec<Manifest>>,
+    command: &Kubectl,
+) -> Output {
+    let mut out = Output::ok(String::new());
+    match command {
+        Kubectl::Apply { files } => {
+            for file in files {
+                for m in manifests.get(file).map(Vec::as_slice).unwrap_or_default() {
+                    let outcome = match m {
+                        Manifest::Deployment(d) => c.apply_deployment(d),
+                        Manifest::Service(s) => Ok(c.apply_service(s)),
+                        Manifest::ConfigMap(cm) => Ok(c.apply_config_map(cm)),
+                    };
+                    match outcome {
+                        Ok(o) => out.push(
+                            &format!("{}/{} {}", m.kind_prefix(), m.name(), o.as_str()),
+                            true,
+                        ),
+                        Err(e) => out.push(&e.0, false),
+                    }
+                }
+            }
+        }
+        Kubectl::DeleteFiles { files } => {
+            for file in files {
+                for m in manifests.get(file).map(Vec::as_slice).unwrap_or_default() {
+                    let (deleted, resource) = match m {
+                        Manifest::Deployment(d) => (
+                            c.delete_deployment(&d.metadata.name).is_ok(),
+                            "deployments.apps",
+                        ),
+                        Manifest::Service(s) => {
+                            (c.delete_simple("service", &s.metadata.name), "services")
+                        }
+                        Manifest::ConfigMap(cm) => {
+                            (c.delete_simple("configmap", &cm.metadata.name), "configmaps")
+                        }
+                    };
+                    if deleted {
+                        out.push(&format!("{} \"{}\" deleted", m.kind_prefix(), m.name()), true);
+                    } else {
+                        out.push(
+                            &format!(
+                                "Error from server (NotFound): error when deleting \"{file}\": {resource} \"{}\" not found",
+                                m.name()
+                            ),
+                            false,
+                        );
+                    }
+                }
+            }
+        }
+        Kubectl::Delete { kind, names } => {
+            for name in names {
+                let deleted = match kind {
+                    Kind::Deployment => c.delete_deployment(name).is_ok(),
+                    Kind::Service => c.delete_simple("service", name),
+                    _ => false,
+                };
+                let prefix = if *kind == Kind::Deployment { "deployment.apps" } else { "service" };
+                if deleted {
+                    out.push(&format!("{prefix} \"{name}\" deleted"), true);
+                } else {
+                    out.push(&not_found(*kind, name), false);
+                }
+            }
+        }
+        Kubectl::Scale { name, replicas } => {
+            simple(&mut out, c.scale_deployment(name, *replicas).map(|_| "scaled"), name)
+        }
+        Kubectl::SetImage { name, images } => {
+            let mut changed = false;
+            for (container, image) in images {
+                match c.set_image(name, container, image) {
+                    Ok(ch) => changed |= ch,
+                    Err(e) => {
+                        out.push(&e.0, false);
+                        return out;
+                    }
+                }
+            }
+            if changed {
+                out.push(&format!("deployment.apps/{name} image updated"), true);
+            }
+        }
+        Kubectl::Annotate {
+            name,
+            pairs,
+            overwrite,
+        } => {
+            for (k, v) in pairs {
+                if let Err(e) = c.annotate_deployment(name, k, v, *overwrite) {
+                    out.push(&e.0, false);
+                    return out;
+                }
+            }
+            out.push(&format!("deployment.apps/{name} annotated"), true);
+        }
+        Kubectl::RolloutPause { name } => pause_or_resume(c, &mut out, name, true),
+        Kubectl::RolloutResume { name } => pause_or_resume(c, &mut out, name, false),
+        Kubectl::RolloutRestart { name } => {
+            let stamp = human::rfc3339(c.now());
+            simple(&mut out, c.restart_deployment(name, stamp).map(|_| "restarted"), name)
+        }
+        Kubectl::RolloutUndo { name, to_revision } => match c.undo_deployment(name, *to_revision) {
+            Ok(UndoOutcome::RolledBack) => {
+                out.push(&format!("deployment.apps/{name} rolled back"), true)
+            }
+            Ok(UndoOutcome::Skipped(rev)) => out.push(
+                &format!(
+                    "deployment.apps/{name} skipped rollback (current template already matches revision {rev})"
+                ),
+                true,
+            ),
+            Err(e) => out.push(&e.0, false),
+        },
+        Kubectl::RolloutHistory { name, revision } => {
+            match c.store.deployment_by_name(name).map(|(id, _)| id) {
+                None => out.push(&not_found(Kind::Deployment, name), false),
+                Some(id) => match rollout::history(c, id, *revision) {
+                    Ok(text) => out.text.push_str(&text),
+                    Err(e) => out.push(&e, false),
+                },
+            }
+        }
+        Kubectl::RolloutStatus {
+            name, revision, ..
+        } => match c.store.deployment_by_name(name) {
+            None => out.push(&not_found(Kind::Deployment, name), false),
+            Some((_, d)) => match rollout::status(d, *revision) {
+                rollout::Status::Waiting(t) | rollout::Status::Done(t) => out.text.push_str(&t),
+                rollout::Status::Failed(e) => out.push(&format!("error: {e}"), false),
+            },
+        },
+        Kubectl::Get {
+            kind,
+            name,
+            wide,
+            selector,
+        } => return get::get(c, *kind, name.as_deref(), *wide, selector.as_deref()),
+        Kubectl::Describe { kind, name } => {
+            let text = match kind {
+                Kind::Deployment => c
+                    .store
+                    .deployment_by_name(name)
+                    .map(|(id, _)| describe::deployment(c, id)),
+                Kind::ReplicaSet => c
+                    .store
+                    .rs_names
+                    .get(name)
+                    .map(|id| describe::replica_set(c, *id)),
+                Kind::Pod => c.store.pod_names.get(name).map(|id| describe::pod(c, *id)),
+                _ => None,
+            };
+            match text {
+                Some(t) => out.text.push_str(&t),
+                None => out.push(&not_found(*kind, name), false),
+            }
+        }
+    }
+    out
+}
+
+fn simple(out: &mut Output, result: Result<&str, crate::model::manifest::ApiError>, name: &str) {
+    match result {
+        Ok(verb) => out.push(&format!("deployment.apps/{name} {verb}"), true),
+        Err(e) => out.push(&e.0, false),
+    }
+}
+
+fn pause_or_resume(c: &mut Cluster, out: &mut Output, name: &str, pause: bool) {
+    match c.set_paused(name, pause) {
+        Ok(true) => out.push(
+            &format!(
+                "deployment.apps/{name} {}",
+                if pause { "paused" } else { "resumed" }
+            ),
+            true,
+        ),
+        Ok(false) => out.push(
+            &format!(
+                "error: deployments.apps \"{name}\" {}",
+                if pause {
+                    "is already paused"
+                } else {
+                    "is not paused"
+                }
+            ),
+            false,
+        ),
+        Err(e) => out.push(&e.0, false),
+    }
+}

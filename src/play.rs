@@ -1,0 +1,507 @@
+//! Plays a scenario: builds the cluster, runs each script step on the virtual clock, drives
+//! blocking `rollout status` from the Deployment's watch events, and measures every rollout.
+//! Nothing here prints or touches files; the caller gets a [`Session`] to report.
+
+use crate::check;
+use crate::cluster::{Cluster, ClusterConfig};
+use crate::kubectl::{self, rollout};
+use crate::model::*;
+use crate::scenario::{Command, Kubectl, Scenario};
+use crate::sim::{Budget, BudgetExceeded, SimTime};
+use std::collections::BTreeMap;
+
+/// How a run is set up beyond the scenario itself.
+#[derive(Debug, Clone, Copy)]
+pub struct PlayOptions {
+    /// Overrides the scenario's seed.
+    pub seed: Option<u64>,
+    /// Most pods that may exist at once.
+    pub max_pods: usize,
+    /// Most events processed.
+    pub max_events: u64,
+}
+
+impl Default for PlayOptions {
+    fn default() -> Self {
+        PlayOptions {
+            seed: None,
+            max_pods: 1_000_000,
+            max_events: Budget::default().max_events,
+        }
+    }
+}
+
+/// One entry of the transcript.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Entry {
+    /// A command, echoed at the time it ran.
+    Command {
+        #[allow(missing_docs)]
+        time: SimTime,
+        #[allow(missing_docs)]
+        text: String,
+    },
+    /// Output printed as the command ran (no time of its own).
+    Output(String),
+    /// A line printed later by a blocking command, with its time.
+    Later {
+        #[allow(missing_docs)]
+        time: SimTime,
+        #[allow(missing_docs)]
+        text: String,
+    },
+    /// A note from rollsim itself (not kubectl output).
+    Note {
+        #[allow(missing_docs)]
+        time: SimTime,
+        #[allow(missing_docs)]
+        text: String,
+    },
+}
+
+/// How a step ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepResult {
+    /// Line in the scenario file.
+    pub line: usize,
+    /// The command.
+    pub text: String,
+    /// Exit status 0.
+    pub succeeded: bool,
+    /// Whether that is what the step expected.
+    pub as_expected: bool,
+    /// When it started and ended.
+    pub start: SimTime,
+    #[allow(missing_docs)]
+    pub end: SimTime,
+}
+
+/// One rollout of a Deployment: from a template change until the Deployment is complete.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rollout {
+    /// Deployment revision it rolled to (0 until the controller assigned one).
+    pub revision: i64,
+    /// Images of the target template.
+    pub images: Vec<String>,
+    /// When the template changed.
+    pub start: SimTime,
+    /// When the Deployment was complete; `None` if it never was (superseded or stuck).
+    pub end: Option<SimTime>,
+    /// Fewest available pods (counted live, not from the lagging status) while it ran.
+    pub min_available: i32,
+    /// Most pods the ReplicaSets asked for (Σ spec.replicas).
+    pub max_pods_spec: i32,
+    /// Most pods alive at once, terminating ones included.
+    pub max_pods_live: i32,
+    /// spec.replicas when it started.
+    pub replicas: i32,
+    /// Resolved maxSurge when it started.
+    pub max_surge: i32,
+    /// Resolved maxUnavailable when it started.
+    pub max_unavailable: i32,
+}
+
+/// Marks on a Deployment's timeline: a command that changed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Marker {
+    #[allow(missing_docs)]
+    pub time: SimTime,
+    /// Deployment name.
+    pub deployment: String,
+    /// Short label (`apply`, `set image`, `scale 10`, `pause`, `resume`, `undo`).
+    pub label: String,
+}
+
+/// What a played scenario leaves for reports.
+#[derive(Debug)]
+pub struct Session {
+    /// The cluster at the end (events, samples, pods).
+    pub cluster: Cluster,
+    /// Scenario name.
+    pub name: String,
+    /// Seed used.
+    pub seed: u64,
+    #[allow(missing_docs)]
+    pub transcript: Vec<Entry>,
+    #[allow(missing_docs)]
+    pub steps: Vec<StepResult>,
+    /// Rollouts per Deployment name, in order.
+    pub rollouts: BTreeMap<String, Vec<Rollout>>,
+    /// Commands that changed a Deployment.
+    pub markers: Vec<Marker>,
+    /// Set when the run hit its event budget.
+    pub aborted: Option<String>,
+}
+
+impl Session {
+    /// Steps that did not do what they expected.
+    pub fn unexpected_failures(&self) -> usize {
+        self.steps.iter().filter(|s| !s.as_expected).count()
+    }
+}
+
+/// The Deployment's `deployment.kubernetes.io/revision` (0 before the controller set one).
+fn revision_of(d: &Deployment) -> i64 {
+    d.meta
+        .annotations
+        .get(REVISION_ANNOTATION)
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Per-Deployment watch for rollouts.
+#[derive(Debug, Default)]
+struct Tracker {
+    by_id: BTreeMap<DeploymentId, Tracked>,
+}
+
+#[derive(Debug)]
+struct Tracked {
+    name: String,
+    generation: i64,
+    template: PodTemplateSpec,
+    rollouts: Vec<Rollout>,
+}
+
+impl Tracker {
+    /// Looks at every Deployment after an event (cheap unless a spec changed).
+    fn observe(&mut self, c: &Cluster) {
+        let now = c.now();
+        for (name, id) in &c.store.deployment_names {
+            let Some(d) = c.store.deployment(*id) else {
+                continue;
+            };
+            let t = self.by_id.entry(*id).or_insert_with(|| Tracked {
+                name: name.clone(),
+                generation: 0,
+                template: PodTemplateSpec::default(),
+                rollouts: Vec::new(),
+            });
+            if t.generation != d.meta.generation {
+                t.generation = d.meta.generation;
+                if t.rollouts.is_empty() || t.template != d.spec.template {
+                    t.template = d.spec.template.clone();
+                    let (surge, unavailable) = c.bounds(d);
+                    t.rollouts.push(Rollout {
+                        revision: 0,
+                        images: d
+                            .spec
+                            .template
+                            .spec
+                            .containers
+                            .iter()
+                            .map(|c| c.image.clone())
+                            .collect(),
+                        start: now,
+                        end: None,
+                        min_available: i32::MAX,
+                        max_pods_spec: 0,
+                        max_pods_live: 0,
+                        replicas: d.spec.replicas,
+                        max_surge: surge,
+                        max_unavailable: unavailable,
+                    });
+                }
+            }
+            let Some(r) = t.rollouts.last_mut() else {
+                continue;
+            };
+            if r.end.is_some() {
+                continue;
+            }
+            let rss = c.store.replica_sets_of(*id);
+            let available: i32 = rss
+                .iter()
+                .map(|(rid, _)| c.store.rs_pods[rid.0 as usize].available)
+                .sum();
+            let spec: i32 = rss.iter().map(|(_, rs)| rs.replicas).sum();
+            r.min_available = r.min_available.min(available);
+            r.max_pods_spec = r.max_pods_spec.max(spec);
+            r.max_pods_live = r.max_pods_live.max(c.store.live_pods_of(*id));
+            if r.revision == 0 {
+                r.revision = revision_of(d);
+            }
+            if check::rollout_complete(c, *id) {
+                r.end = Some(now);
+                r.revision = revision_of(d);
+            }
+        }
+    }
+
+    fn finish(self) -> BTreeMap<String, Vec<Rollout>> {
+        let mut out: BTreeMap<String, Vec<Rollout>> = BTreeMap::new();
+        for (_, t) in self.by_id {
+            let mut rollouts = t.rollouts;
+            for r in &mut rollouts {
+                if r.min_available == i32::MAX {
+                    r.min_available = 0;
+                }
+            }
+            out.entry(t.name).or_default().extend(rollouts);
+        }
+        out
+    }
+}
+
+struct Player<'a> {
+    scenario: &'a Scenario,
+    c: Cluster,
+    tracker: Tracker,
+    transcript: Vec<Entry>,
+    steps: Vec<StepResult>,
+    markers: Vec<Marker>,
+    aborted: Option<String>,
+}
+
+/// Why a wait ended.
+enum Wait {
+    /// The deadline came.
+    Deadline,
+    /// The scenario's `until` came first.
+    Until,
+}
+
+impl Player<'_> {
+    /// Runs events up to `deadline` (bounded by `until`), watching rollouts after each.
+    fn advance_to(&mut self, deadline: SimTime) -> Result<Wait, BudgetExceeded> {
+        let until = self.scenario.until;
+        let target = deadline.min(until);
+        while self.c.step_until(target)? {
+            self.tracker.observe(&self.c);
+        }
+        self.c.run_until(target)?;
+        Ok(if deadline > until {
+            Wait::Until
+        } else {
+            Wait::Deadline
+        })
+    }
+
+    fn output(&mut self, text: &str) {
+        if !text.is_empty() {
+            self.transcript.push(Entry::Output(text.to_string()));
+        }
+    }
+
+    fn later(&mut self, text: &str) {
+        let time = self.c.now();
+        for line in text.lines() {
+            self.transcript.push(Entry::Later {
+                time,
+                text: line.to_string(),
+            });
+        }
+    }
+
+    fn note(&mut self, text: String) {
+        let time = self.c.now();
+        self.transcript.push(Entry::Note { time, text });
+    }
+
+    /// Blocks like `kubectl rollout status`: prints on every watch event of the Deployment.
+    fn rollout_status(
+        &mut self,
+        name: &str,
+        timeout_ms: Option<u64>,
+        revision: i64,
+    ) -> Result<bool, BudgetExceeded> {
+        let Some((id, d)) = self.c.store.deployment_by_name(name) else {
+            self.output(&format!(
+                "Error from server (NotFound): deployments.apps \"{name}\" not found\n"
+            ));
+            return Ok(false);
+        };
+        let first = rollout::status(d, revision);
+        self.c.take_deployment_writes();
+        match first {
+            rollout::Status::Done(t) => {
+                self.output(&t);
+                return Ok(true);
+            }
+            rollout::Status::Failed(e) => {
+                self.output(&format!("error: {e}\n"));
+                return Ok(false);
+            }
+            rollout::Status::Waiting(t) => self.output(&t),
+        }
+        let deadline = timeout_ms.map_or(SimTime::NEVER, |t| self.c.now().plus_ms(t));
+        let target = deadline.min(self.scenario.until);
+        loop {
+            if !self.c.step_until(target)? {
+                self.c.run_until(target)?;
+                if deadline <= self.scenario.until {
+                    self.later("error: timed out waiting for the condition");
+                } else {
+                    self.note(format!(
+                        "rollsim: the scenario's `until` ({}) came while this step was still waiting",
+                        self.scenario.until
+                    ));
+                }
+                return Ok(false);
+            }
+            self.tracker.observe(&self.c);
+            for w in self.c.take_deployment_writes() {
+                if w != id {
+                    continue;
+                }
+                let Some(d) = self.c.store.deployment(id) else {
+                    self.later("error: object has been deleted");
+                    return Ok(false);
+                };
+                match rollout::status(d, revision) {
+                    rollout::Status::Waiting(t) => self.later(&t),
+                    rollout::Status::Done(t) => {
+                        self.later(&t);
+                        return Ok(true);
+                    }
+                    rollout::Status::Failed(e) => {
+                        self.later(&format!("error: {e}"));
+                        return Ok(false);
+                    }
+                }
+            }
+        }
+    }
+
+    fn mark(&mut self, command: &Kubectl, before: &BTreeMap<String, (i64, bool)>) {
+        let label = match command {
+            Kubectl::Apply { .. } => "apply".to_string(),
+            Kubectl::SetImage { .. } => "set image".to_string(),
+            Kubectl::Scale { replicas, .. } => format!("scale {replicas}"),
+            Kubectl::RolloutPause { .. } => "pause".to_string(),
+            Kubectl::RolloutResume { .. } => "resume".to_string(),
+            Kubectl::RolloutUndo { .. } => "undo".to_string(),
+            Kubectl::RolloutRestart { .. } => "restart".to_string(),
+            Kubectl::Annotate { .. } => "annotate".to_string(),
+            _ => return,
+        };
+        for (name, id) in &self.c.store.deployment_names {
+            let Some(d) = self.c.store.deployment(*id) else {
+                continue;
+            };
+            if before.get(name) != Some(&(d.meta.generation, d.spec.paused)) {
+                self.markers.push(Marker {
+                    time: self.c.now(),
+                    deployment: name.clone(),
+                    label: label.clone(),
+                });
+            }
+        }
+    }
+
+    fn run_step(&mut self, index: usize) -> Result<bool, BudgetExceeded> {
+        let step = &self.scenario.steps[index];
+        if let Some(at) = step.at
+            && at > self.c.now()
+            && let Wait::Until = self.advance_to(at)?
+        {
+            self.note(format!(
+                "rollsim: the scenario's `until` ({}) came before this step's `at` ({at})",
+                self.scenario.until
+            ));
+            return Ok(false);
+        }
+        let start = self.c.now();
+        self.transcript.push(Entry::Command {
+            time: start,
+            text: step.text.clone(),
+        });
+        let ok = match &step.command {
+            Command::Sleep { ms } => match self.advance_to(start.plus_ms(*ms))? {
+                Wait::Deadline => true,
+                Wait::Until => {
+                    self.note(format!(
+                        "rollsim: the scenario's `until` ({}) came during this sleep",
+                        self.scenario.until
+                    ));
+                    false
+                }
+            },
+            Command::Kubectl(Kubectl::RolloutStatus {
+                name,
+                timeout_ms,
+                watch: true,
+                revision,
+            }) => self.rollout_status(name, *timeout_ms, *revision)?,
+            Command::Kubectl(k) => {
+                let before: BTreeMap<String, (i64, bool)> = self
+                    .c
+                    .store
+                    .deployments_sorted()
+                    .into_iter()
+                    .map(|(_, d)| (d.meta.name.clone(), (d.meta.generation, d.spec.paused)))
+                    .collect();
+                let out = kubectl::execute(&mut self.c, &self.scenario.manifests, k);
+                self.output(&out.text);
+                self.mark(k, &before);
+                self.tracker.observe(&self.c);
+                out.ok
+            }
+        };
+        let step = &self.scenario.steps[index];
+        self.steps.push(StepResult {
+            line: step.line,
+            text: step.text.clone(),
+            succeeded: ok,
+            as_expected: ok != step.expect_failure,
+            start,
+            end: self.c.now(),
+        });
+        // A blocking step that hit `until` ends the script.
+        Ok(!(self.c.now() >= self.scenario.until && step.command.blocks() && !ok))
+    }
+}
+
+/// Plays a scenario to its last step (or its `until`).
+pub fn play(scenario: &Scenario, options: PlayOptions) -> Session {
+    let seed = options.seed.unwrap_or(scenario.seed);
+    let mut c = Cluster::new(ClusterConfig {
+        seed,
+        timing: scenario.timing,
+        budget: Budget {
+            max_events: options.max_events,
+            until: SimTime::NEVER,
+        },
+        max_pods: options.max_pods,
+        ..Default::default()
+    });
+    for n in &scenario.nodes {
+        c.add_node(n.clone());
+    }
+    let mut p = Player {
+        scenario,
+        c,
+        tracker: Tracker::default(),
+        transcript: Vec::new(),
+        steps: Vec::new(),
+        markers: Vec::new(),
+        aborted: None,
+    };
+    for i in 0..scenario.steps.len() {
+        match p.run_step(i) {
+            Ok(true) => {}
+            Ok(false) => {
+                let skipped = scenario.steps.len() - i - 1;
+                if skipped > 0 {
+                    p.note(format!("rollsim: {skipped} later step(s) not run"));
+                }
+                break;
+            }
+            Err(e) => {
+                p.note(format!("rollsim: {e}"));
+                p.aborted = Some(e.to_string());
+                break;
+            }
+        }
+    }
+    Session {
+        name: scenario.name.clone(),
+        seed,
+        rollouts: p.tracker.finish(),
+        cluster: p.c,
+        transcript: p.transcript,
+        steps: p.steps,
+        markers: p.markers,
+        aborted: p.aborted,
+    }
+}

@@ -1,0 +1,273 @@
+//! Reports of a played scenario, as text: the transcript, the summary (text and YAML) and
+//! the CSV files. Writing them to disk is the command line's job.
+
+use crate::kubectl::get::pod_status;
+use crate::play::{Entry, Rollout, Session};
+use crate::sim::SimTime;
+use serde::Serialize;
+
+/// Seconds with millisecond precision, exactly (`12.345`).
+pub fn seconds(t: SimTime) -> String {
+    let ms = t.as_ms();
+    format!("{}.{:03}", ms / 1000, ms % 1000)
+}
+
+/// The terminal session: each command after its virtual time, its output as kubectl prints
+/// it, later lines of blocking commands with their own time, then the summary.
+pub fn transcript(s: &Session) -> String {
+    let mut out = String::new();
+    for e in &s.transcript {
+        match e {
+            Entry::Command { time, text } => out.push_str(&format!("[{time}] $ {text}\n")),
+            Entry::Output(text) => {
+                out.push_str(text);
+                if !text.ends_with('\n') {
+                    out.push('\n');
+                }
+            }
+            Entry::Later { time, text } => out.push_str(&format!("[{time}] {text}\n")),
+            Entry::Note { time, text } => out.push_str(&format!("[{time}] # {text}\n")),
+        }
+    }
+    out.push('\n');
+    out.push_str(&summary_text(s));
+    out
+}
+
+fn rollout_line(i: usize, r: &Rollout) -> String {
+    let images = r.images.join(",");
+    let end = match r.end {
+        Some(end) => format!(
+            "{} → {} ({} s)",
+            r.start,
+            end,
+            seconds(SimTime::from_ms(end.ms_since(r.start)))
+        ),
+        None => format!("{} → not complete", r.start),
+    };
+    format!(
+        "#   rollout {} to revision {} ({images}): {end}; min available {}/{} (floor {}), max pods {} in ReplicaSets (ceiling {}) and {} alive incl. terminating\n",
+        i + 1,
+        r.revision,
+        r.min_available,
+        r.replicas,
+        r.replicas - r.max_unavailable,
+        r.max_pods_spec,
+        r.replicas + r.max_surge,
+        r.max_pods_live
+    )
+}
+
+/// The short summary that ends the transcript.
+pub fn summary_text(s: &Session) -> String {
+    let mut out = format!("# summary: scenario {}, seed {}\n", s.name, s.seed);
+    for (name, rollouts) in &s.rollouts {
+        out.push_str(&format!("# deployment {name}\n"));
+        for (i, r) in rollouts.iter().enumerate() {
+            out.push_str(&rollout_line(i, r));
+        }
+    }
+    out.push_str(&format!(
+        "# steps: {} run, {} not as expected; events processed: {}; virtual time covered: {}\n",
+        s.steps.len(),
+        s.unexpected_failures(),
+        s.cluster.events_processed(),
+        s.cluster.now()
+    ));
+    if let Some(why) = &s.aborted {
+        out.push_str(&format!("# run aborted: {why}\n"));
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct SummaryFile<'a> {
+    scenario: &'a str,
+    seed: u64,
+    events_processed: u64,
+    virtual_time_s: f64,
+    steps: usize,
+    steps_not_as_expected: usize,
+    aborted: Option<&'a str>,
+    deployments: Vec<DeploymentSummary<'a>>,
+}
+
+#[derive(Serialize)]
+struct DeploymentSummary<'a> {
+    name: &'a str,
+    rollouts: Vec<RolloutSummary<'a>>,
+}
+
+#[derive(Serialize)]
+struct RolloutSummary<'a> {
+    revision: i64,
+    images: &'a [String],
+    start_s: f64,
+    end_s: Option<f64>,
+    duration_s: Option<f64>,
+    replicas: i32,
+    max_surge: i32,
+    max_unavailable: i32,
+    min_available: i32,
+    max_pods_spec: i32,
+    max_pods_live: i32,
+}
+
+fn secs_f64(ms: u64) -> f64 {
+    ms as f64 / 1000.0
+}
+
+/// `summary.yaml`: the summary figures, seed and scenario name.
+pub fn summary_yaml(s: &Session) -> String {
+    let file = SummaryFile {
+        scenario: &s.name,
+        seed: s.seed,
+        events_processed: s.cluster.events_processed(),
+        virtual_time_s: secs_f64(s.cluster.now().as_ms()),
+        steps: s.steps.len(),
+        steps_not_as_expected: s.unexpected_failures(),
+        aborted: s.aborted.as_deref(),
+        deployments: s
+            .rollouts
+            .iter()
+            .map(|(name, rollouts)| DeploymentSummary {
+                name,
+                rollouts: rollouts
+                    .iter()
+                    .map(|r| RolloutSummary {
+                        revision: r.revision,
+                        images: &r.images,
+                        start_s: secs_f64(r.start.as_ms()),
+                        end_s: r.end.map(|e| secs_f64(e.as_ms())),
+                        duration_s: r.end.map(|e| secs_f64(e.ms_since(r.start))),
+                        replicas: r.replicas,
+                        max_surge: r.max_surge,
+                        max_unavailable: r.max_unavailable,
+                        min_available: r.min_available,
+                        max_pods_spec: r.max_pods_spec,
+                        max_pods_live: r.max_pods_live,
+                    })
+                    .collect(),
+            })
+            .collect(),
+    };
+    serde_yaml::to_string(&file)
+        .unwrap_or_else(|e| format!("# summary could not be written: {e}\n"))
+}
+
+fn csv_text(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> String {
+    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+    // Writing to memory cannot fail; a failure would only drop rows, never panic.
+    let _ = w.write_record(header);
+    for r in rows {
+        let _ = w.write_record(&r);
+    }
+    let bytes = w.into_inner().unwrap_or_default();
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+/// `events.csv`: every Kubernetes event.
+pub fn events_csv(s: &Session) -> String {
+    csv_text(
+        &["time_s", "type", "reason", "object", "source", "message"],
+        s.cluster.recorder.events.iter().map(|e| {
+            vec![
+                seconds(e.time),
+                e.event_type.as_str().to_string(),
+                e.reason.to_string(),
+                format!("{}/{}", e.object.kind, e.object.name),
+                e.source.to_string(),
+                e.message.clone(),
+            ]
+        }),
+    )
+}
+
+/// `replicasets.csv`: a row whenever a ReplicaSet's revision or counts change.
+pub fn replicasets_csv(s: &Session) -> String {
+    let store = &s.cluster.store;
+    csv_text(
+        &[
+            "time_s",
+            "deployment",
+            "replicaset",
+            "revision",
+            "images",
+            "desired",
+            "current",
+            "ready",
+            "available",
+        ],
+        s.cluster.recorder.rs_samples.iter().filter_map(|sample| {
+            let rs = store.replica_sets.get(sample.rs as usize)?.as_ref()?;
+            let deployment = store
+                .deployments
+                .get(rs.owner.0 as usize)
+                .and_then(Option::as_ref)
+                .map_or(String::new(), |d| d.meta.name.clone());
+            let images: Vec<&str> = rs
+                .template
+                .spec
+                .containers
+                .iter()
+                .map(|c| c.image.as_str())
+                .collect();
+            Some(vec![
+                seconds(sample.time),
+                deployment,
+                rs.meta.name.clone(),
+                sample.revision.to_string(),
+                images.join(" "),
+                sample.desired.to_string(),
+                sample.current.to_string(),
+                sample.ready.to_string(),
+                sample.available.to_string(),
+            ])
+        }),
+    )
+}
+
+/// `pods.csv`: one row per pod ever created.
+pub fn pods_csv(s: &Session) -> String {
+    let store = &s.cluster.store;
+    let t = |x: Option<SimTime>| x.map_or(String::new(), seconds);
+    csv_text(
+        &[
+            "pod",
+            "replicaset",
+            "revision",
+            "node",
+            "created_s",
+            "scheduled_s",
+            "started_s",
+            "ready_s",
+            "available_s",
+            "terminating_s",
+            "gone_s",
+            "restarts",
+            "final_state",
+        ],
+        store.pods.iter().map(|p| {
+            let rs = store
+                .replica_sets
+                .get(p.owner.0 as usize)
+                .and_then(Option::as_ref);
+            let final_state = if p.gone { "Deleted" } else { pod_status(p) };
+            vec![
+                p.name.clone(),
+                rs.map_or(String::new(), |r| r.meta.name.clone()),
+                rs.map_or(String::new(), |r| r.revision().to_string()),
+                p.node.map_or(String::new(), |n| store.node(n).name.clone()),
+                seconds(p.created_at),
+                t(p.times.scheduled),
+                t(p.times.started),
+                t(p.times.ready),
+                t(p.times.available),
+                t(p.times.terminating),
+                t(p.times.gone),
+                p.restarts.to_string(),
+                final_state.to_string(),
+            ]
+        }),
+    )
+}

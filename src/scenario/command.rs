@@ -1,0 +1,787 @@
+//! Script commands: a shell-like word split, then kubectl's grammar for the commands
+//! rollsim plays. Anything else is rejected before the run, naming what is supported.
+
+use super::duration::parse_duration;
+
+/// The kinds `kubectl get` / `describe` know here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    #[allow(missing_docs)]
+    Deployment,
+    #[allow(missing_docs)]
+    ReplicaSet,
+    #[allow(missing_docs)]
+    Pod,
+    #[allow(missing_docs)]
+    Node,
+    #[allow(missing_docs)]
+    Service,
+}
+
+impl Kind {
+    /// Parses a resource word with kubectl's aliases (`deploy`, `rs`, `po`, `no`, `svc`).
+    pub fn parse(word: &str) -> Option<Kind> {
+        Some(match word {
+            "deployment" | "deployments" | "deploy" | "deployment.apps" | "deployments.apps" => {
+                Kind::Deployment
+            }
+            "replicaset" | "replicasets" | "rs" | "replicaset.apps" | "replicasets.apps" => {
+                Kind::ReplicaSet
+            }
+            "pod" | "pods" | "po" => Kind::Pod,
+            "node" | "nodes" | "no" => Kind::Node,
+            "service" | "services" | "svc" => Kind::Service,
+            _ => return None,
+        })
+    }
+
+    /// The plural resource name the API server uses in errors (`deployments.apps`).
+    pub fn resource(self) -> &'static str {
+        match self {
+            Kind::Deployment => "deployments.apps",
+            Kind::ReplicaSet => "replicasets.apps",
+            Kind::Pod => "pods",
+            Kind::Node => "nodes",
+            Kind::Service => "services",
+        }
+    }
+}
+
+/// A kubectl command, parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kubectl {
+    /// `apply -f FILE...`
+    Apply {
+        #[allow(missing_docs)]
+        files: Vec<String>,
+    },
+    /// `delete -f FILE...`
+    DeleteFiles {
+        #[allow(missing_docs)]
+        files: Vec<String>,
+    },
+    /// `delete KIND NAME...` (deployments and services).
+    Delete {
+        #[allow(missing_docs)]
+        kind: Kind,
+        #[allow(missing_docs)]
+        names: Vec<String>,
+    },
+    /// `scale deployment NAME --replicas=N`
+    Scale {
+        #[allow(missing_docs)]
+        name: String,
+        #[allow(missing_docs)]
+        replicas: i32,
+    },
+    /// `set image deployment/NAME CONTAINER=IMAGE...`
+    SetImage {
+        #[allow(missing_docs)]
+        name: String,
+        #[allow(missing_docs)]
+        images: Vec<(String, String)>,
+    },
+    /// `annotate deployment NAME KEY=VALUE... [--overwrite]`
+    Annotate {
+        #[allow(missing_docs)]
+        name: String,
+        #[allow(missing_docs)]
+        pairs: Vec<(String, String)>,
+        #[allow(missing_docs)]
+        overwrite: bool,
+    },
+    /// `rollout status deployment NAME [--timeout=D] [--watch=false] [--revision=N]`
+    RolloutStatus {
+        #[allow(missing_docs)]
+        name: String,
+        /// Milliseconds; `None` waits forever (until the scenario's `until`).
+        timeout_ms: Option<u64>,
+        #[allow(missing_docs)]
+        watch: bool,
+        #[allow(missing_docs)]
+        revision: i64,
+    },
+    /// `rollout history deployment NAME [--revision=N]`
+    RolloutHistory {
+        #[allow(missing_docs)]
+        name: String,
+        #[allow(missing_docs)]
+        revision: i64,
+    },
+    /// `rollout undo deployment NAME [--to-revision=N]`
+    RolloutUndo {
+        #[allow(missing_docs)]
+        name: String,
+        #[allow(missing_docs)]
+        to_revision: i64,
+    },
+    /// `rollout pause deployment NAME`
+    RolloutPause {
+        #[allow(missing_docs)]
+        name: String,
+    },
+    /// `rollout resume deployment NAME`
+    RolloutResume {
+        #[allow(missing_docs)]
+        name: String,
+    },
+    /// `rollout restart deployment NAME`
+    RolloutRestart {
+        #[allow(missing_docs)]
+        name: String,
+    },
+    /// `get KIND [NAME] [-o wide] [-l SELECTOR]`
+    Get {
+        #[allow(missing_docs)]
+        kind: Kind,
+        #[allow(missing_docs)]
+        name: Option<String>,
+        #[allow(missing_docs)]
+        wide: bool,
+        #[allow(missing_docs)]
+        selector: Option<String>,
+    },
+    /// `describe KIND NAME`
+    Describe {
+        #[allow(missing_docs)]
+        kind: Kind,
+        #[allow(missing_docs)]
+        name: String,
+    },
+}
+
+/// One script command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// A kubectl command.
+    Kubectl(Kubectl),
+    /// `sleep DURATION`: lets the virtual clock run.
+    Sleep {
+        /// Milliseconds.
+        ms: u64,
+    },
+}
+
+impl Command {
+    /// Whether the command waits on the virtual clock.
+    pub fn blocks(&self) -> bool {
+        matches!(
+            self,
+            Command::Sleep { .. } | Command::Kubectl(Kubectl::RolloutStatus { watch: true, .. })
+        )
+    }
+}
+
+/// What rollsim can play, listed in every rejection.
+pub const SUPPORTED: &str = "supported commands: sleep DURATION; kubectl apply -f FILE; \
+kubectl delete deployment|service NAME; kubectl delete -f FILE; \
+kubectl scale deployment NAME --replicas=N; kubectl set image deployment/NAME CONTAINER=IMAGE; \
+kubectl annotate deployment NAME KEY=VALUE [--overwrite]; \
+kubectl rollout status|history|undo|pause|resume|restart deployment NAME \
+(status: --timeout=D --watch=false --revision=N; history: --revision=N; undo: --to-revision=N); \
+kubectl get deployments|replicasets|pods|nodes|services [NAME] [-o wide] [-l SELECTOR]; \
+kubectl describe deployment|replicaset|pod NAME; all in namespace default (-n default)";
+
+/// Splits a command line into words as a POSIX shell would (quotes and backslashes; no
+/// expansions).
+pub fn split_words(line: &str) -> Result<Vec<String>, String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut in_word = false;
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            ' ' | '\t' => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            '\'' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('\'') => break,
+                        Some(ch) => word.push(ch),
+                        None => return Err("unterminated single quote".into()),
+                    }
+                }
+            }
+            '"' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('"') => break,
+                        Some('\\') => match chars.next() {
+                            Some(ch @ ('"' | '\\' | '$' | '`')) => word.push(ch),
+                            Some(ch) => {
+                                word.push('\\');
+                                word.push(ch);
+                            }
+                            None => return Err("unterminated double quote".into()),
+                        },
+                        Some(ch) => word.push(ch),
+                        None => return Err("unterminated double quote".into()),
+                    }
+                }
+            }
+            '\\' => {
+                in_word = true;
+                if let Some(ch) = chars.next() {
+                    word.push(ch);
+                }
+            }
+            '|' | ';' | '&' | '>' | '<' | '`' | '$' => {
+                return Err(format!(
+                    "shell syntax `{c}` is not supported; write one command per step"
+                ));
+            }
+            _ => {
+                in_word = true;
+                word.push(c);
+            }
+        }
+    }
+    if in_word {
+        words.push(word);
+    }
+    Ok(words)
+}
+
+/// Parses one script line.
+pub fn parse_command(line: &str) -> Result<Command, String> {
+    let words = split_words(line)?;
+    let Some((program, args)) = words.split_first() else {
+        return Err(format!("an empty command; {SUPPORTED}"));
+    };
+    match program.as_str() {
+        "sleep" => match args {
+            [d] => Ok(Command::Sleep {
+                ms: parse_duration(d)?,
+            }),
+            _ => Err("sleep takes one duration, e.g. `sleep 30s`".into()),
+        },
+        "kubectl" => parse_kubectl(args).map(Command::Kubectl),
+        other => Err(format!(
+            "`{other}` is not a command rollsim plays; {SUPPORTED}"
+        )),
+    }
+}
+
+/// Flags and positional words of one kubectl invocation.
+#[derive(Debug, Default)]
+struct Args {
+    positional: Vec<String>,
+    flags: Vec<(String, Option<String>)>,
+}
+
+/// Flags that take a value in the next word when not written `--flag=value`.
+const VALUE_FLAGS: [&str; 12] = [
+    "-f",
+    "--filename",
+    "-o",
+    "--output",
+    "-l",
+    "--selector",
+    "-n",
+    "--namespace",
+    "--timeout",
+    "--replicas",
+    "--revision",
+    "--to-revision",
+];
+
+fn split_args(args: &[String]) -> Result<Args, String> {
+    let mut out = Args::default();
+    let mut i = 0;
+    while i < args.len() {
+        let a = &args[i];
+        if a.starts_with('-') && a.len() > 1 {
+            let (name, inline) = if a.starts_with("--") {
+                match a.split_once('=') {
+                    Some((n, v)) => (n.to_string(), Some(v.to_string())),
+                    None => (a.clone(), None),
+                }
+            } else {
+                // `-o wide`, `-owide`, `-o=wide`, `-lapp=x`.
+                let (Some(n), Some(rest)) = (a.get(..2), a.get(2..)) else {
+                    return Err(format!("unknown flag: {a}"));
+                };
+                let value = rest.strip_prefix('=').unwrap_or(rest);
+                (n.to_string(), (!rest.is_empty()).then(|| value.to_string()))
+            };
+            let value = match inline {
+                Some(v) => Some(v),
+                None if VALUE_FLAGS.contains(&name.as_str()) => {
+                    i += 1;
+                    Some(
+                        args.get(i)
+                            .cloned()
+                            .ok_or_else(|| format!("flag needs an argument: {name}"))?,
+                    )
+                }
+                None => None,
+            };
+            out.flags.push((name, value));
+        } else {
+            out.positional.push(a.clone());
+        }
+        i += 1;
+    }
+    Ok(out)
+}
+
+impl Args {
+    /// Takes every occurrence of a flag (by any of its names).
+    fn take_all(&mut self, names: &[&str]) -> Vec<Option<String>> {
+        let mut taken = Vec::new();
+        self.flags.retain(|(n, v)| {
+            if names.contains(&n.as_str()) {
+                taken.push(v.clone());
+                false
+            } else {
+                true
+            }
+        });
+        taken
+    }
+
+    fn take_value(&mut self, names: &[&str]) -> Result<Option<String>, String> {
+        match self.take_all(names).pop() {
+            None => Ok(None),
+            Some(Some(v)) => Ok(Some(v)),
+            Some(None) => Err(format!("flag needs an argument: {}", names[0])),
+        }
+    }
+
+    fn take_bool(&mut self, names: &[&str]) -> Result<Option<bool>, String> {
+        match self.take_all(names).pop() {
+            None => Ok(None),
+            Some(None) => Ok(Some(true)),
+            Some(Some(v)) => match v.as_str() {
+                "true" => Ok(Some(true)),
+                "false" => Ok(Some(false)),
+                _ => Err(format!(
+                    "invalid argument \"{v}\" for \"{}\" flag: expected true or false",
+                    names[0]
+                )),
+            },
+        }
+    }
+
+    fn take_int(&mut self, names: &[&str]) -> Result<Option<i64>, String> {
+        self.take_value(names)?
+            .map(|v| {
+                v.parse::<i64>().map_err(|_| {
+                    format!(
+                        "invalid argument \"{v}\" for \"{}\" flag: strconv.ParseInt: parsing \"{v}\": invalid syntax",
+                        names[0]
+                    )
+                })
+            })
+            .transpose()
+    }
+
+    /// Accepts `-n default`; any other namespace is outside what rollsim simulates.
+    fn take_namespace(&mut self) -> Result<(), String> {
+        match self.take_value(&["-n", "--namespace"])? {
+            None => Ok(()),
+            Some(ns) if ns == "default" => Ok(()),
+            Some(ns) => Err(format!(
+                "namespace \"{ns}\": rollsim simulates one namespace, `default`"
+            )),
+        }
+    }
+
+    /// Fails on any flag left over.
+    fn finish(self, command: &str) -> Result<Vec<String>, String> {
+        if let Some((name, _)) = self.flags.first() {
+            return Err(format!(
+                "unknown flag: {name} for `kubectl {command}`; {SUPPORTED}"
+            ));
+        }
+        Ok(self.positional)
+    }
+}
+
+/// Reads `deployment NAME`, `deployment/NAME` or `deploy NAME` and insists on a Deployment.
+fn deployment_target(words: &[String], command: &str) -> Result<String, String> {
+    match words {
+        [one] => match one.split_once('/') {
+            Some((kind, name))
+                if Kind::parse(kind) == Some(Kind::Deployment) && !name.is_empty() =>
+            {
+                Ok(name.to_string())
+            }
+            Some((kind, _)) => Err(format!(
+                "`kubectl {command}` works on deployments here, not \"{kind}\""
+            )),
+            None => Err(format!(
+                "`kubectl {command}` needs a deployment: `kubectl {command} deployment NAME`"
+            )),
+        },
+        [kind, name] if Kind::parse(kind) == Some(Kind::Deployment) => Ok(name.clone()),
+        [kind, _] => Err(format!(
+            "`kubectl {command}` works on deployments here, not \"{kind}\""
+        )),
+        [] => Err(format!(
+            "`kubectl {command}` needs a deployment: `kubectl {command} deployment NAME`"
+        )),
+        _ => Err(format!(
+            "`kubectl {command}` takes one deployment; got {}",
+            words.join(" ")
+        )),
+    }
+}
+
+fn parse_pairs(words: &[String], what: &str) -> Result<Vec<(String, String)>, String> {
+    words
+        .iter()
+        .map(|w| {
+            w.split_once('=')
+                .filter(|(k, _)| !k.is_empty())
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .ok_or_else(|| format!("\"{w}\" is not {what}"))
+        })
+        .collect()
+}
+
+fn parse_kubectl(words: &[String]) -> Result<Kubectl, String> {
+    let Some((verb, rest)) = words.split_first() else {
+        return Err(format!("`kubectl` needs a command; {SUPPORTED}"));
+    };
+    let mut args = split_args(rest)?;
+    args.take_namespace()?;
+    match verb.as_str() {
+        "apply" => {
+            let files = take_files(&mut args)?;
+            if files.is_empty() {
+                return Err("error: must specify one of -f and -k".into());
+            }
+            let extra = args.finish("apply")?;
+            no_positional(&extra, "apply")?;
+            Ok(Kubectl::Apply { files })
+        }
+        "delete" => {
+            let files = take_files(&mut args)?;
+            let words = args.finish("delete")?;
+            if !files.is_empty() {
+                no_positional(&words, "delete -f")?;
+                return Ok(Kubectl::DeleteFiles { files });
+            }
+            let (kind, names) = kind_and_names(&words, "delete")?;
+            if !matches!(kind, Kind::Deployment | Kind::Service) || names.is_empty() {
+                return Err(format!(
+                    "`kubectl delete` takes deployment or service names here; {SUPPORTED}"
+                ));
+            }
+            Ok(Kubectl::Delete { kind, names })
+        }
+        "scale" => {
+            let replicas = args
+                .take_int(&["--replicas"])?
+                .ok_or("error: required flag(s) \"replicas\" not set")?;
+            let words = args.finish("scale")?;
+            let name = deployment_target(&words, "scale")?;
+            let replicas = i32::try_from(replicas)
+                .map_err(|_| format!("--replicas={replicas} is out of range"))?;
+            Ok(Kubectl::Scale { name, replicas })
+        }
+        "set" => {
+            let words = args.finish("set")?;
+            match words.split_first() {
+                Some((sub, rest)) if sub == "image" => {
+                    let split = rest
+                        .iter()
+                        .position(|w| w.contains('='))
+                        .unwrap_or(rest.len());
+                    let name = deployment_target(&rest[..split], "set image")?;
+                    let images = parse_pairs(&rest[split..], "CONTAINER=IMAGE")?;
+                    if images.is_empty() {
+                        return Err("`kubectl set image` needs CONTAINER=IMAGE".into());
+                    }
+                    Ok(Kubectl::SetImage { name, images })
+                }
+                _ => Err(format!(
+                    "only `kubectl set image` is supported; {SUPPORTED}"
+                )),
+            }
+        }
+        "annotate" => {
+            let overwrite = args.take_bool(&["--overwrite"])?.unwrap_or(false);
+            let words = args.finish("annotate")?;
+            let split = words
+                .iter()
+                .position(|w| w.contains('='))
+                .unwrap_or(words.len());
+            let name = deployment_target(&words[..split], "annotate")?;
+            let pairs = parse_pairs(&words[split..], "KEY=VALUE")?;
+            if pairs.is_empty() {
+                return Err("`kubectl annotate` needs KEY=VALUE".into());
+            }
+            Ok(Kubectl::Annotate {
+                name,
+                pairs,
+                overwrite,
+            })
+        }
+        "rollout" => parse_rollout(args),
+        "get" => {
+            let wide = match args.take_value(&["-o", "--output"])? {
+                None => false,
+                Some(o) if o == "wide" => true,
+                Some(o) => {
+                    return Err(format!(
+                        "output format \"{o}\" is not supported here; use -o wide or none"
+                    ));
+                }
+            };
+            let selector = args.take_value(&["-l", "--selector"])?;
+            let words = args.finish("get")?;
+            let (kind, mut names) = kind_and_names(&words, "get")?;
+            if names.len() > 1 {
+                return Err("`kubectl get` takes at most one name here".into());
+            }
+            Ok(Kubectl::Get {
+                kind,
+                name: names.pop(),
+                wide,
+                selector,
+            })
+        }
+        "describe" => {
+            let words = args.finish("describe")?;
+            let (kind, mut names) = kind_and_names(&words, "describe")?;
+            if !matches!(kind, Kind::Deployment | Kind::ReplicaSet | Kind::Pod) || names.len() != 1
+            {
+                return Err(format!(
+                    "`kubectl describe` takes one deployment, replicaset or pod here; {SUPPORTED}"
+                ));
+            }
+            Ok(Kubectl::Describe {
+                kind,
+                name: names.remove(0),
+            })
+        }
+        other => Err(format!(
+            "`kubectl {other}` is not a command rollsim plays; {SUPPORTED}"
+        )),
+    }
+}
+
+fn parse_rollout(mut args: Args) -> Result<Kubectl, String> {
+    if args.positional.is_empty() {
+        return Err(format!("`kubectl rollout` needs a subcommand; {SUPPORTED}"));
+    }
+    let sub = args.positional.remove(0);
+    let command = format!("rollout {sub}");
+    match sub.as_str() {
+        "status" => {
+            let timeout_ms = args
+                .take_value(&["--timeout"])?
+                .map(|t| parse_duration(&t))
+                .transpose()?
+                .filter(|t| *t > 0);
+            let watch = args.take_bool(&["-w", "--watch"])?.unwrap_or(true);
+            let revision = args.take_int(&["--revision"])?.unwrap_or(0);
+            let words = args.finish(&command)?;
+            let name = deployment_target(&words, &command)?;
+            Ok(Kubectl::RolloutStatus {
+                name,
+                timeout_ms,
+                watch,
+                revision,
+            })
+        }
+        "history" => {
+            let revision = args.take_int(&["--revision"])?.unwrap_or(0);
+            if revision < 0 {
+                return Err(format!("revision must be a positive integer: {revision}"));
+            }
+            let words = args.finish(&command)?;
+            Ok(Kubectl::RolloutHistory {
+                name: deployment_target(&words, &command)?,
+                revision,
+            })
+        }
+        "undo" => {
+            let to_revision = args.take_int(&["--to-revision"])?.unwrap_or(0);
+            let words = args.finish(&command)?;
+            Ok(Kubectl::RolloutUndo {
+                name: deployment_target(&words, &command)?,
+                to_revision,
+            })
+        }
+        "pause" | "resume" | "restart" => {
+            let words = args.finish(&command)?;
+            let name = deployment_target(&words, &command)?;
+            Ok(match sub.as_str() {
+                "pause" => Kubectl::RolloutPause { name },
+                "resume" => Kubectl::RolloutResume { name },
+                _ => Kubectl::RolloutRestart { name },
+            })
+        }
+        other => Err(format!(
+            "`kubectl rollout {other}` is not supported; {SUPPORTED}"
+        )),
+    }
+}
+
+fn take_files(args: &mut Args) -> Result<Vec<String>, String> {
+    args.take_all(&["-f", "--filename"])
+        .into_iter()
+        .map(|v| v.ok_or_else(|| "flag needs an argument: -f".to_string()))
+        .collect()
+}
+
+fn no_positional(words: &[String], command: &str) -> Result<(), String> {
+    match words.first() {
+        None => Ok(()),
+        Some(w) => Err(format!(
+            "unexpected argument \"{w}\" for `kubectl {command}`; {SUPPORTED}"
+        )),
+    }
+}
+
+/// `KIND [NAME...]` or `KIND/NAME`.
+fn kind_and_names(words: &[String], command: &str) -> Result<(Kind, Vec<String>), String> {
+    let Some((first, rest)) = words.split_first() else {
+        return Err(format!(
+            "`kubectl {command}` needs a resource type, e.g. `kubectl {command} deployments`"
+        ));
+    };
+    if let Some((kind, name)) = first.split_once('/') {
+        let kind = Kind::parse(kind).ok_or_else(|| unknown_kind(kind))?;
+        if !rest.is_empty() || name.is_empty() {
+            return Err(format!(
+                "`kubectl {command}` takes one TYPE/NAME here, got {}",
+                words.join(" ")
+            ));
+        }
+        return Ok((kind, vec![name.to_string()]));
+    }
+    let kind = Kind::parse(first).ok_or_else(|| unknown_kind(first))?;
+    Ok((kind, rest.to_vec()))
+}
+
+fn unknown_kind(word: &str) -> String {
+    format!(
+        "error: the server doesn't have a resource type \"{word}\" (rollsim knows deployments, replicasets, pods, nodes, services)"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn k(line: &str) -> Kubectl {
+        match parse_command(line) {
+            Ok(Command::Kubectl(k)) => k,
+            other => panic!("{line}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn words_split_like_a_shell() {
+        assert_eq!(
+            split_words(r#"kubectl annotate deploy x kubernetes.io/change-cause="update to v3, change name""#)
+                .unwrap(),
+            [
+                "kubectl",
+                "annotate",
+                "deploy",
+                "x",
+                "kubernetes.io/change-cause=update to v3, change name"
+            ]
+        );
+        assert_eq!(split_words("a 'b c' d\\ e").unwrap(), ["a", "b c", "d e"]);
+        assert!(split_words("a 'b").is_err());
+        assert!(split_words("kubectl get pods | grep x").is_err());
+    }
+
+    #[test]
+    fn targets_and_aliases_parse_as_kubectl_reads_them() {
+        assert_eq!(
+            k("kubectl rollout status deployment ngx-dep"),
+            Kubectl::RolloutStatus {
+                name: "ngx-dep".into(),
+                timeout_ms: None,
+                watch: true,
+                revision: 0
+            }
+        );
+        assert_eq!(
+            k("kubectl rollout status deploy/ngx-dep --timeout=90s -n default"),
+            Kubectl::RolloutStatus {
+                name: "ngx-dep".into(),
+                timeout_ms: Some(90_000),
+                watch: true,
+                revision: 0
+            }
+        );
+        assert_eq!(
+            k("kubectl get rs -o wide -l app=ngx"),
+            Kubectl::Get {
+                kind: Kind::ReplicaSet,
+                name: None,
+                wide: true,
+                selector: Some("app=ngx".into())
+            }
+        );
+        assert_eq!(
+            k("kubectl get po/x -owide"),
+            Kubectl::Get {
+                kind: Kind::Pod,
+                name: Some("x".into()),
+                wide: true,
+                selector: None
+            }
+        );
+        assert_eq!(
+            k("kubectl set image deployment/ngx-dep nginx=nginx:1.23-alpine"),
+            Kubectl::SetImage {
+                name: "ngx-dep".into(),
+                images: vec![("nginx".into(), "nginx:1.23-alpine".into())]
+            }
+        );
+        assert_eq!(
+            k("kubectl rollout history deploy ngx-dep --revision 2"),
+            Kubectl::RolloutHistory {
+                name: "ngx-dep".into(),
+                revision: 2
+            }
+        );
+        assert_eq!(
+            k("kubectl scale --replicas=10 deployment/ngx-dep"),
+            Kubectl::Scale {
+                name: "ngx-dep".into(),
+                replicas: 10
+            }
+        );
+        assert_eq!(
+            k("kubectl apply -f a.yml -f b.yml"),
+            Kubectl::Apply {
+                files: vec!["a.yml".into(), "b.yml".into()]
+            }
+        );
+    }
+
+    #[test]
+    fn unsupported_commands_and_flags_are_rejected_with_the_supported_list() {
+        for line in [
+            "kubectl exec -it x -- sh",
+            "kubectl get pods --all-namespaces",
+            "kubectl rollout status statefulset web",
+            "kubectl get pods -o yaml",
+            "kubectl get widgets",
+            "curl 127.1:8080",
+            "kubectl get pods -n kube-system",
+            "kubectl scale deployment x",
+            "sleep 30",
+        ] {
+            assert!(parse_command(line).is_err(), "{line} should be rejected");
+        }
+        let err = parse_command("kubectl port-forward svc/x 8080:80").unwrap_err();
+        assert!(err.contains("port-forward") && err.contains("supported commands"));
+    }
+}

@@ -1,0 +1,461 @@
+//! Scenario files: a cluster, its latencies, inline manifests and a script of kubectl
+//! commands on the virtual clock. Parsing is strict (unknown fields are errors) and every
+//! error names the file, the line and the field or command; nothing is run until the whole
+//! file — including every manifest a step applies — has been checked.
+
+pub mod command;
+pub mod duration;
+mod raw;
+
+pub use command::{Command, Kind, Kubectl};
+
+use crate::cluster::{NodeSpec, Timing};
+use crate::model::manifest::{Manifest, parse_manifests};
+use crate::model::quantity::{parse_cpu_millis, parse_memory_bytes};
+use crate::sim::{Latency, SimTime};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Most nodes a scenario may declare (Kubernetes' own limit).
+pub const MAX_NODES: u64 = 5_000;
+
+/// A scenario that cannot be run: where and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScenarioError {
+    /// The file at fault (the scenario, or a manifest it names).
+    pub file: String,
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    /// 1-based column, when known.
+    pub column: Option<usize>,
+    /// What is wrong, naming the field or command.
+    pub message: String,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.line, self.column) {
+            (Some(l), Some(c)) => write!(f, "{}:{l}:{c}: {}", self.file, self.message),
+            (Some(l), None) => write!(f, "{}:{l}: {}", self.file, self.message),
+            _ => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+/// One script step, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    /// Line in the scenario file.
+    pub line: usize,
+    /// Virtual time to wait for before running.
+    pub at: Option<SimTime>,
+    /// The command as written.
+    pub text: String,
+    #[allow(missing_docs)]
+    pub command: Command,
+    /// `expect: failure`: the step is meant to fail.
+    pub expect_failure: bool,
+}
+
+/// A checked scenario, ready to play.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// `[a-z0-9][a-z0-9-]*`: names the output folder.
+    pub name: String,
+    #[allow(missing_docs)]
+    pub description: String,
+    /// Seed of every random stream (`--seed` overrides).
+    pub seed: u64,
+    /// Nodes, in order.
+    pub nodes: Vec<NodeSpec>,
+    #[allow(missing_docs)]
+    pub timing: Timing,
+    /// Hard stop of virtual time.
+    pub until: SimTime,
+    #[allow(missing_docs)]
+    pub steps: Vec<Step>,
+    /// Every manifest a step names with `-f`, parsed, by the name the step uses.
+    pub manifests: BTreeMap<String, Vec<Manifest>>,
+}
+
+/// Defaults, in one place (the README's scenario reference lists the same values).
+pub mod defaults {
+    /// Seed when the file sets none.
+    pub const SEED: u64 = 1;
+    /// Virtual-time limit when the file sets none: 24 h.
+    pub const UNTIL_MS: u64 = 24 * 3_600_000;
+    /// Node group name when the file declares no nodes.
+    pub const NODE_NAME: &str = "node";
+    /// Nodes when the file declares none.
+    pub const NODE_COUNT: u32 = 3;
+    /// Allocatable CPU of a node.
+    pub const NODE_CPU: &str = "4";
+    /// Allocatable memory of a node.
+    pub const NODE_MEMORY: &str = "8Gi";
+    /// Pod capacity of a node (the kubelet's default `maxPods`).
+    pub const NODE_PODS: u32 = 110;
+}
+
+/// Reads and checks a scenario file. `max_pods` bounds every replica count it asks for.
+pub fn load(path: &Path, max_pods: usize) -> Result<Scenario, ScenarioError> {
+    let shown = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| ScenarioError {
+        file: shown.clone(),
+        line: None,
+        column: None,
+        message: format!("cannot read the scenario: {e}"),
+    })?;
+    let text = String::from_utf8(bytes).map_err(|_| ScenarioError {
+        file: shown.clone(),
+        line: None,
+        column: None,
+        message: "the file is not UTF-8 text (is it binary?)".into(),
+    })?;
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    parse(&text, &shown, &Files::Dir(&dir), max_pods)
+}
+
+/// Where `-f` files not given inline under `files:` come from.
+#[derive(Debug, Clone, Copy)]
+pub enum Files<'a> {
+    /// Beside the scenario file.
+    Dir(&'a Path),
+    /// Built into the binary (the built-in lesson), by name.
+    Embedded(&'a [(&'a str, &'a str)]),
+}
+
+/// Checks scenario text (`file` names it in errors).
+pub fn parse(
+    text: &str,
+    file: &str,
+    files: &Files,
+    max_pods: usize,
+) -> Result<Scenario, ScenarioError> {
+    let err = |line: Option<usize>, message: String| ScenarioError {
+        file: file.to_string(),
+        line,
+        column: None,
+        message,
+    };
+    if text.contains('\0') {
+        return Err(err(None, "the file is binary, not YAML".into()));
+    }
+    if text.trim().is_empty() {
+        return Err(err(
+            None,
+            "the file is empty; a scenario needs `name` and `script`".into(),
+        ));
+    }
+    let raw: raw::RawScenario = serde_yaml::from_str(text).map_err(|e| {
+        let loc = e.location();
+        let msg = e.to_string();
+        let msg = msg
+            .find(" at line ")
+            .map_or(msg.clone(), |i| msg[..i].to_string());
+        ScenarioError {
+            file: file.to_string(),
+            line: loc.as_ref().map(|l| l.line()),
+            column: loc.map(|l| l.column()),
+            message: msg,
+        }
+    })?;
+    let line_of = |needle: &str| find_line(text, needle);
+
+    if !valid_name(&raw.name) {
+        return Err(err(
+            line_of("name:"),
+            format!(
+                "name: \"{}\" must match [a-z0-9][a-z0-9-]* (at most 63 characters): it names the output folder",
+                raw.name
+            ),
+        ));
+    }
+
+    let nodes = nodes(&raw.cluster, &|m| err(line_of("nodes:"), m))?;
+    let timing = timing(&raw.timing, &|field, m| {
+        err(
+            line_of(&format!("{field}:")),
+            format!("timing.{field}: {m}"),
+        )
+    })?;
+
+    for name in raw.files.keys() {
+        if name.is_empty() || name.contains('/') || name.contains('\\') || name.starts_with('.') {
+            return Err(err(
+                line_of(name),
+                format!("files: \"{name}\" must be a plain file name"),
+            ));
+        }
+    }
+
+    let mut steps = Vec::new();
+    let mut manifests = BTreeMap::new();
+    let mut search_from = 0;
+    for (i, step) in raw.script.iter().enumerate() {
+        let line = find_line_from(text, &step.run, search_from).unwrap_or(0);
+        if line > 0 {
+            search_from = line;
+        }
+        let at_line = (line > 0).then_some(line);
+        let command = command::parse_command(&step.run)
+            .map_err(|m| err(at_line, format!("script[{i}]: `{}`: {m}", step.run)))?;
+        if let Command::Kubectl(
+            Kubectl::Apply { files: names } | Kubectl::DeleteFiles { files: names },
+        ) = &command
+        {
+            for name in names {
+                if manifests.contains_key(name) {
+                    continue;
+                }
+                let parsed = load_manifest(name, &raw.files, files, file, text, at_line)?;
+                check_replicas(&parsed, name, max_pods, &err)?;
+                manifests.insert(name.clone(), parsed);
+            }
+        }
+        if let Command::Kubectl(Kubectl::Scale { replicas, .. }) = &command
+            && *replicas as i64 > max_pods as i64
+        {
+            return Err(err(
+                at_line,
+                format!(
+                    "script[{i}]: --replicas={replicas} exceeds the pod limit of {max_pods} (--max-pods)"
+                ),
+            ));
+        }
+        steps.push(Step {
+            line,
+            at: step.at.map(SimTime::from_ms),
+            text: step.run.clone(),
+            command,
+            expect_failure: step.expect_failure,
+        });
+    }
+    if steps.is_empty() {
+        return Err(err(
+            line_of("script:"),
+            "script: needs at least one step".into(),
+        ));
+    }
+    Ok(Scenario {
+        name: raw.name,
+        description: raw.description,
+        seed: raw.seed.unwrap_or(defaults::SEED),
+        nodes,
+        timing,
+        until: SimTime::from_ms(raw.until.unwrap_or(defaults::UNTIL_MS)),
+        steps,
+        manifests,
+    })
+}
+
+/// `[a-z0-9][a-z0-9-]*`, at most 63 characters: safe as a folder name anywhere.
+pub fn valid_name(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    matches!(bytes.next(), Some(b'a'..=b'z' | b'0'..=b'9'))
+        && bytes.all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-'))
+        && name.len() <= 63
+}
+
+fn find_line(text: &str, needle: &str) -> Option<usize> {
+    find_line_from(text, needle, 0)
+}
+
+/// First 1-based line after `after` containing `needle`.
+fn find_line_from(text: &str, needle: &str, after: usize) -> Option<usize> {
+    text.lines()
+        .enumerate()
+        .skip(after)
+        .find(|(_, l)| l.contains(needle))
+        .map(|(i, _)| i + 1)
+}
+
+fn nodes(
+    cluster: &raw::RawCluster,
+    err: &dyn Fn(String) -> ScenarioError,
+) -> Result<Vec<NodeSpec>, ScenarioError> {
+    let default_group = raw::RawNodeGroup {
+        name: defaults::NODE_NAME.into(),
+        count: Some(defaults::NODE_COUNT),
+        ..Default::default()
+    };
+    let groups = match &cluster.nodes {
+        Some(g) if g.is_empty() => {
+            return Err(err("cluster.nodes: needs at least one node".into()));
+        }
+        Some(g) => g.clone(),
+        None => vec![default_group],
+    };
+    let total: u64 = groups.iter().map(|g| u64::from(g.count.unwrap_or(1))).sum();
+    if total > MAX_NODES {
+        return Err(err(format!(
+            "cluster.nodes: {total} nodes is more than Kubernetes' limit of {MAX_NODES}"
+        )));
+    }
+    let mut out = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for g in &groups {
+        if !valid_name(&g.name) {
+            return Err(err(format!(
+                "cluster.nodes: name \"{}\" must match [a-z0-9][a-z0-9-]*",
+                g.name
+            )));
+        }
+        let cpu = g.cpu.clone().unwrap_or_else(|| defaults::NODE_CPU.into());
+        let cpu_millis = parse_cpu_millis(&cpu)
+            .map_err(|e| err(format!("cluster.nodes[{}].cpu: {e}", g.name)))?;
+        let memory = g
+            .memory
+            .clone()
+            .unwrap_or_else(|| defaults::NODE_MEMORY.into());
+        let memory_bytes = parse_memory_bytes(&memory)
+            .map_err(|e| err(format!("cluster.nodes[{}].memory: {e}", g.name)))?;
+        let max_pods = g.pods.unwrap_or(defaults::NODE_PODS);
+        let names: Vec<String> = match g.count {
+            None => vec![g.name.clone()],
+            Some(0) => {
+                return Err(err(format!(
+                    "cluster.nodes[{}].count: must be at least 1",
+                    g.name
+                )));
+            }
+            Some(n) => (1..=n).map(|i| format!("{}-{i}", g.name)).collect(),
+        };
+        for name in names {
+            if !seen.insert(name.clone()) {
+                return Err(err(format!(
+                    "cluster.nodes: node \"{name}\" is declared twice"
+                )));
+            }
+            out.push(NodeSpec {
+                name,
+                cpu_millis,
+                memory_bytes,
+                max_pods,
+                labels: g.labels.clone(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn timing(
+    t: &raw::RawTiming,
+    err: &dyn Fn(&str, String) -> ScenarioError,
+) -> Result<Timing, ScenarioError> {
+    let base = Timing::default();
+    let pick =
+        |field: &str, v: Option<Latency>, default: Latency| -> Result<Latency, ScenarioError> {
+            let l = v.unwrap_or(default);
+            l.validate().map_err(|e| err(field, e.to_string()))?;
+            Ok(l)
+        };
+    Ok(Timing {
+        schedule: pick("schedule", t.schedule, base.schedule)?,
+        image_pull: pick("imagePull", t.image_pull, base.image_pull)?,
+        container_start: pick("containerStart", t.container_start, base.container_start)?,
+        stop: pick("stop", t.stop, base.stop)?,
+        controller_sync: pick("controllerSync", t.controller_sync, base.controller_sync)?,
+    })
+}
+
+fn load_manifest(
+    name: &str,
+    inline: &BTreeMap<String, String>,
+    files: &Files,
+    scenario_file: &str,
+    scenario_text: &str,
+    step_line: Option<usize>,
+) -> Result<Vec<Manifest>, ScenarioError> {
+    let embedded = match files {
+        Files::Embedded(list) => list.iter().find(|(n, _)| *n == name).map(|(_, t)| *t),
+        Files::Dir(_) => None,
+    };
+    if let Some(text) = inline.get(name) {
+        // Report lines of the scenario file itself: the block starts below its key.
+        let key_line = scenario_text
+            .lines()
+            .position(|l| {
+                let t = l.trim_start();
+                t.starts_with(&format!("{name}:")) || t.starts_with(&format!("\"{name}\":"))
+            })
+            .map(|i| i + 1);
+        let indent = key_line
+            .and_then(|k| scenario_text.lines().nth(k))
+            .map_or(0, |l| l.len() - l.trim_start().len());
+        return parse_manifests(text).map_err(|e| ScenarioError {
+            file: scenario_file.to_string(),
+            line: match (key_line, e.line) {
+                (Some(k), Some(l)) => Some(k + l),
+                (_, l) => l,
+            },
+            column: e.column.map(|c| c + indent),
+            message: format!("files.{name}: {}", e.message),
+        });
+    }
+    let (shown, text) = if let Some(text) = embedded {
+        (format!("scenarios/{name} (built in)"), text.to_string())
+    } else {
+        let path: Option<PathBuf> = match files {
+            Files::Dir(d) => Some(d.join(name)),
+            Files::Embedded(_) => None,
+        };
+        let read = path.as_ref().map(std::fs::read);
+        match (path, read) {
+            (Some(p), Some(Ok(bytes))) => {
+                let shown = p.display().to_string();
+                let text = String::from_utf8(bytes).map_err(|_| ScenarioError {
+                    file: shown.clone(),
+                    line: None,
+                    column: None,
+                    message: "the file is not UTF-8 text (is it binary?)".into(),
+                })?;
+                (shown, text)
+            }
+            _ => {
+                return Err(ScenarioError {
+                    file: scenario_file.to_string(),
+                    line: step_line,
+                    column: None,
+                    message: format!(
+                        "the path \"{name}\" does not exist (not under `files:` nor beside the scenario)"
+                    ),
+                });
+            }
+        }
+    };
+    parse_manifests(&text).map_err(|e| ScenarioError {
+        file: shown,
+        line: e.line,
+        column: e.column,
+        message: e.message,
+    })
+}
+
+fn check_replicas(
+    manifests: &[Manifest],
+    file: &str,
+    max_pods: usize,
+    err: &dyn Fn(Option<usize>, String) -> ScenarioError,
+) -> Result<(), ScenarioError> {
+    for m in manifests {
+        if let Manifest::Deployment(d) = m
+            && let Some(r) = d.spec.replicas
+            && r as i64 > max_pods as i64
+        {
+            return Err(err(
+                None,
+                format!(
+                    "{file}: deployment \"{}\" asks for {r} replicas, above the pod limit of {max_pods} (--max-pods)",
+                    d.metadata.name
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

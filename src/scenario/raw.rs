@@ -1,0 +1,291 @@
+//! The scenario file as written, deserialized strictly. Durations, distributions and steps
+//! have hand-written visitors so that a bad value is reported at its own line and column.
+
+use super::duration::parse_duration;
+use crate::sim::Latency;
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use std::collections::BTreeMap;
+use std::fmt;
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(super) struct RawScenario {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub seed: Option<u64>,
+    #[serde(default)]
+    pub cluster: RawCluster,
+    #[serde(default)]
+    pub timing: RawTiming,
+    #[serde(default)]
+    pub files: BTreeMap<String, String>,
+    pub script: Vec<RawStep>,
+    #[serde(default, deserialize_with = "opt_duration")]
+    pub until: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(super) struct RawCluster {
+    #[serde(default)]
+    pub nodes: Option<Vec<RawNodeGroup>>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(super) struct RawNodeGroup {
+    pub name: String,
+    #[serde(default)]
+    pub count: Option<u32>,
+    #[serde(default, deserialize_with = "opt_quantity")]
+    pub cpu: Option<String>,
+    #[serde(default, deserialize_with = "opt_quantity")]
+    pub memory: Option<String>,
+    #[serde(default)]
+    pub pods: Option<u32>,
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(super) struct RawTiming {
+    #[serde(default, deserialize_with = "opt_latency")]
+    pub schedule: Option<Latency>,
+    #[serde(default, deserialize_with = "opt_latency")]
+    pub image_pull: Option<Latency>,
+    #[serde(default, deserialize_with = "opt_latency")]
+    pub container_start: Option<Latency>,
+    #[serde(default, deserialize_with = "opt_latency")]
+    pub stop: Option<Latency>,
+    #[serde(default, deserialize_with = "opt_latency")]
+    pub controller_sync: Option<Latency>,
+}
+
+/// A step: a bare command line, or `{at, run, expect}`.
+#[derive(Debug)]
+pub(super) struct RawStep {
+    pub at: Option<u64>,
+    pub run: String,
+    pub expect_failure: bool,
+}
+
+fn opt_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    Dur::deserialize(d).map(|x| Some(x.0))
+}
+
+fn opt_latency<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Latency>, D::Error> {
+    LatencyDe::deserialize(d).map(|x| Some(x.0))
+}
+
+fn opt_quantity<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    struct V;
+    impl Visitor<'_> for V {
+        type Value = String;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a quantity such as \"4\", \"500m\" or \"8Gi\"")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+    }
+    d.deserialize_any(V).map(Some)
+}
+
+/// A duration in milliseconds, written `"800ms"`, `"2s"`, `"1m30s"`.
+#[derive(Debug, Clone, Copy)]
+struct Dur(u64);
+
+impl<'de> Deserialize<'de> for Dur {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Dur;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a duration such as \"800ms\", \"2s\" or \"1m30s\"")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Dur, E> {
+                parse_duration(v).map(Dur).map_err(E::custom)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Dur, E> {
+                if v == 0 {
+                    return Ok(Dur(0));
+                }
+                Err(E::custom(format!(
+                    "{v} has no unit; write e.g. \"{v}s\" or \"{v}ms\""
+                )))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Dur, E> {
+                Err(E::custom(format!("{v} is not a duration")))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Dur, E> {
+                Err(E::custom(format!("{v} has no unit; write e.g. \"{v}s\"")))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NormalParams {
+    mean: Dur,
+    stddev: Dur,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LogNormalParams {
+    median: Dur,
+    sigma: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExponentialParams {
+    mean: Dur,
+}
+
+/// A latency: a duration, or one of `{uniform: [a, b]}`, `{normal: {mean, stddev}}`,
+/// `{lognormal: {median, sigma}}`, `{exponential: {mean}}`.
+struct LatencyDe(Latency);
+
+impl<'de> Deserialize<'de> for LatencyDe {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = LatencyDe;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(
+                    "a duration (\"2s\") or one of {uniform: [a, b]}, {normal: {mean, stddev}}, \
+                     {lognormal: {median, sigma}}, {exponential: {mean}}",
+                )
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<LatencyDe, E> {
+                parse_duration(v)
+                    .map(|ms| LatencyDe(Latency::Constant(ms)))
+                    .map_err(E::custom)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<LatencyDe, E> {
+                Dur::deserialize(de::value::U64Deserializer::<E>::new(v))
+                    .map(|d| LatencyDe(Latency::Constant(d.0)))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<LatencyDe, A::Error> {
+                let Some(key) = map.next_key::<String>()? else {
+                    return Err(de::Error::custom("an empty distribution"));
+                };
+                let latency = match key.as_str() {
+                    "uniform" => {
+                        let [a, b]: [Dur; 2] = map.next_value()?;
+                        if a.0 > b.0 {
+                            return Err(de::Error::custom(format!(
+                                "uniform bounds are reversed: {} > {}",
+                                super::duration::go_duration(a.0),
+                                super::duration::go_duration(b.0)
+                            )));
+                        }
+                        Latency::Uniform {
+                            low_ms: a.0,
+                            high_ms: b.0,
+                        }
+                    }
+                    "normal" => {
+                        let p: NormalParams = map.next_value()?;
+                        Latency::Normal {
+                            mean_ms: p.mean.0 as f64,
+                            stddev_ms: p.stddev.0 as f64,
+                        }
+                    }
+                    "lognormal" => {
+                        let p: LogNormalParams = map.next_value()?;
+                        Latency::LogNormal {
+                            median_ms: p.median.0 as f64,
+                            sigma: p.sigma,
+                        }
+                    }
+                    "exponential" => {
+                        let p: ExponentialParams = map.next_value()?;
+                        Latency::Exponential {
+                            mean_ms: p.mean.0 as f64,
+                        }
+                    }
+                    other => {
+                        return Err(de::Error::custom(format!(
+                            "unknown distribution `{other}`, expected uniform, normal, lognormal or exponential"
+                        )));
+                    }
+                };
+                if let Some(extra) = map.next_key::<String>()? {
+                    return Err(de::Error::custom(format!(
+                        "one distribution per latency; `{extra}` is extra"
+                    )));
+                }
+                latency.validate().map_err(de::Error::custom)?;
+                Ok(LatencyDe(latency))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<LatencyDe, A::Error> {
+                Err(de::Error::custom(
+                    "a list is not a latency; write {uniform: [a, b]} for a range",
+                ))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct StepMap {
+    #[serde(default)]
+    at: Option<Dur>,
+    run: String,
+    #[serde(default)]
+    expect: Option<Expect>,
+}
+
+#[derive(Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+enum Expect {
+    Success,
+    Failure,
+}
+
+impl<'de> Deserialize<'de> for RawStep {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawStep;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a command line, or {at: DURATION, run: COMMAND, expect: failure}")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawStep, E> {
+                Ok(RawStep {
+                    at: None,
+                    run: v.to_string(),
+                    expect_failure: false,
+                })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawStep, A::Error> {
+                let m = StepMap::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(RawStep {
+                    at: m.at.map(|d| d.0),
+                    run: m.run,
+                    expect_failure: m.expect == Some(Expect::Failure),
+                })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
