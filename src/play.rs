@@ -93,6 +93,8 @@ pub struct Rollout {
     pub max_pods_spec: i32,
     /// Most pods alive at once, terminating ones included.
     pub max_pods_live: i32,
+    /// `RollingUpdate` or `Recreate`.
+    pub strategy: &'static str,
     /// spec.replicas when it started.
     pub replicas: i32,
     /// Resolved maxSurge when it started.
@@ -197,6 +199,7 @@ impl Tracker {
                         min_available: i32::MAX,
                         max_pods_spec: 0,
                         max_pods_live: 0,
+                        strategy: d.spec.strategy.type_name(),
                         replicas: d.spec.replicas,
                         max_surge: surge,
                         max_unavailable: unavailable,
@@ -218,12 +221,10 @@ impl Tracker {
             r.min_available = r.min_available.min(available);
             r.max_pods_spec = r.max_pods_spec.max(spec);
             r.max_pods_live = r.max_pods_live.max(c.store.live_pods_of(*id));
-            if r.revision == 0 {
-                r.revision = revision_of(d);
-            }
+            // The controller assigns the revision a reaction after the template changed.
+            r.revision = revision_of(d);
             if check::rollout_complete(c, *id) {
                 r.end = Some(now);
-                r.revision = revision_of(d);
             }
         }
     }

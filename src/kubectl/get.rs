@@ -39,14 +39,50 @@ pub fn pod_status(p: &Pod) -> &'static str {
     }
 }
 
+/// What `kubectl get` was asked for.
+#[derive(Debug, Clone, Copy)]
+pub struct GetArgs<'a> {
+    #[allow(missing_docs)]
+    pub kind: Kind,
+    #[allow(missing_docs)]
+    pub name: Option<&'a str>,
+    /// `-o wide`
+    pub wide: bool,
+    /// `-l`
+    pub selector: Option<&'a str>,
+    /// `--show-labels`
+    pub show_labels: bool,
+}
+
+/// `labels.FormatLabels`: `k=v,k2=v2`, or `<none>`.
+fn format_labels(labels: &BTreeMap<String, String>) -> String {
+    if labels.is_empty() {
+        return "<none>".into();
+    }
+    labels
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// Runs `kubectl get`.
-pub fn get(
-    c: &Cluster,
-    kind: Kind,
-    name: Option<&str>,
-    wide: bool,
-    selector: Option<&str>,
-) -> Output {
+pub fn get(c: &Cluster, args: &GetArgs) -> Output {
+    let GetArgs {
+        kind,
+        name,
+        wide,
+        selector,
+        show_labels,
+    } = *args;
+    let labels_col = |labels: &BTreeMap<String, String>| {
+        if show_labels {
+            format!("\t{}", format_labels(labels))
+        } else {
+            String::new()
+        }
+    };
+    let header_end = if show_labels { "\tLABELS\n" } else { "\n" };
     let terms = match selector.map(parse_selector_arg).transpose() {
         Ok(t) => t,
         Err(e) => return Output::error(format!("error: {e}\n")),
@@ -64,10 +100,11 @@ pub fn get(
         Kind::Deployment => {
             w.write("NAME\tREADY\tUP-TO-DATE\tAVAILABLE\tAGE");
             w.write(if wide {
-                "\tCONTAINERS\tIMAGES\tSELECTOR\n"
+                "\tCONTAINERS\tIMAGES\tSELECTOR"
             } else {
-                "\n"
+                ""
             });
+            w.write(header_end);
             for (_, d) in c.store.deployments_sorted() {
                 if !named(&d.meta.name) || !keep(&d.meta.labels) {
                     continue;
@@ -83,15 +120,18 @@ pub fn get(
                     age(d.meta.creation, now)
                 ));
                 write_wide(&mut w, wide, &d.spec.template, &d.spec.selector.to_string());
+                w.write(&labels_col(&d.meta.labels));
+                w.write("\n");
             }
         }
         Kind::ReplicaSet => {
             w.write("NAME\tDESIRED\tCURRENT\tREADY\tAGE");
             w.write(if wide {
-                "\tCONTAINERS\tIMAGES\tSELECTOR\n"
+                "\tCONTAINERS\tIMAGES\tSELECTOR"
             } else {
-                "\n"
+                ""
             });
+            w.write(header_end);
             for (_, rs) in c.store.replica_sets_sorted() {
                 if !named(&rs.meta.name) || !keep(&rs.meta.labels) {
                     continue;
@@ -106,15 +146,18 @@ pub fn get(
                     age(rs.meta.creation, now)
                 ));
                 write_wide(&mut w, wide, &rs.template, &rs.selector.to_string());
+                w.write(&labels_col(&rs.meta.labels));
+                w.write("\n");
             }
         }
         Kind::Pod => {
             w.write("NAME\tREADY\tSTATUS\tRESTARTS\tAGE");
             w.write(if wide {
-                "\tIP\tNODE\tNOMINATED NODE\tREADINESS GATES\n"
+                "\tIP\tNODE\tNOMINATED NODE\tREADINESS GATES"
             } else {
-                "\n"
+                ""
             });
+            w.write(header_end);
             for (_, p) in c.store.pods_sorted() {
                 let labels = c.store.pod_labels(p);
                 if !named(&p.name) || !labels.is_none_or(&keep) {
@@ -146,16 +189,18 @@ pub fn get(
                         pod_ip(p).unwrap_or_else(|| "<none>".into())
                     ));
                 }
+                w.write(&labels.map(&labels_col).unwrap_or_default());
                 w.write("\n");
             }
         }
         Kind::Node => {
             w.write("NAME\tSTATUS\tROLES\tAGE\tVERSION");
             w.write(if wide {
-                "\tINTERNAL-IP\tEXTERNAL-IP\tOS-IMAGE\tKERNEL-VERSION\tCONTAINER-RUNTIME\n"
+                "\tINTERNAL-IP\tEXTERNAL-IP\tOS-IMAGE\tKERNEL-VERSION\tCONTAINER-RUNTIME"
             } else {
-                "\n"
+                ""
             });
+            w.write(header_end);
             for (name, id) in &c.store.node_names {
                 let n = c.store.node(*id);
                 if !named(name) || !keep(&n.labels) {
@@ -176,12 +221,14 @@ pub fn get(
                         node_ip(*id)
                     ));
                 }
+                w.write(&labels_col(&n.labels));
                 w.write("\n");
             }
         }
         Kind::Service => {
             w.write("NAME\tTYPE\tCLUSTER-IP\tEXTERNAL-IP\tPORT(S)\tAGE");
-            w.write(if wide { "\tSELECTOR\n" } else { "\n" });
+            w.write(if wide { "\tSELECTOR" } else { "" });
+            w.write(header_end);
             for (name, s) in &c.store.services {
                 if !named(name) || !keep(&s.meta.labels) {
                     continue;
@@ -255,5 +302,4 @@ fn write_wide(
             images.join(",")
         ));
     }
-    w.write("\n");
 }

@@ -192,7 +192,19 @@ pub fn execute(
             name,
             wide,
             selector,
-        } => return get::get(c, *kind, name.as_deref(), *wide, selector.as_deref()),
+            show_labels,
+        } => {
+            return get::get(
+                c,
+                &get::GetArgs {
+                    kind: *kind,
+                    name: name.as_deref(),
+                    wide: *wide,
+                    selector: selector.as_deref(),
+                    show_labels: *show_labels,
+                },
+            );
+        }
         Kubectl::Describe { kind, name } => {
             let text = match kind {
                 Kind::Deployment => c

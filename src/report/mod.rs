@@ -45,15 +45,22 @@ fn rollout_line(i: usize, r: &Rollout) -> String {
         ),
         None => format!("{} → not complete", r.start),
     };
+    let bounds = if r.strategy == "Recreate" {
+        "Recreate".to_string()
+    } else {
+        format!(
+            "floor {}, ceiling {}",
+            r.replicas - r.max_unavailable,
+            r.replicas + r.max_surge
+        )
+    };
     format!(
-        "#   rollout {} to revision {} ({images}): {end}; min available {}/{} (floor {}), max pods {} in ReplicaSets (ceiling {}) and {} alive incl. terminating\n",
+        "#   rollout {} to revision {} ({images}): {end}; min available {}/{}, max pods {} in ReplicaSets and {} alive incl. terminating ({bounds})\n",
         i + 1,
         r.revision,
         r.min_available,
         r.replicas,
-        r.replicas - r.max_unavailable,
         r.max_pods_spec,
-        r.replicas + r.max_surge,
         r.max_pods_live
     )
 }
@@ -105,6 +112,7 @@ struct RolloutSummary<'a> {
     start_s: f64,
     end_s: Option<f64>,
     duration_s: Option<f64>,
+    strategy: &'a str,
     replicas: i32,
     max_surge: i32,
     max_unavailable: i32,
@@ -140,6 +148,7 @@ pub fn summary_yaml(s: &Session) -> String {
                         start_s: secs_f64(r.start.as_ms()),
                         end_s: r.end.map(|e| secs_f64(e.as_ms())),
                         duration_s: r.end.map(|e| secs_f64(e.ms_since(r.start))),
+                        strategy: r.strategy,
                         replicas: r.replicas,
                         max_surge: r.max_surge,
                         max_unavailable: r.max_unavailable,
@@ -227,9 +236,30 @@ pub fn replicasets_csv(s: &Session) -> String {
     )
 }
 
-/// `pods.csv`: one row per pod ever created.
+/// Each ReplicaSet's revision over time, from its samples: `(since, revision)` in order.
+fn revision_history(s: &Session) -> Vec<Vec<(SimTime, i64)>> {
+    let mut by_rs: Vec<Vec<(SimTime, i64)>> = vec![Vec::new(); s.cluster.store.replica_sets.len()];
+    for sample in &s.cluster.recorder.rs_samples {
+        if let Some(h) = by_rs.get_mut(sample.rs as usize)
+            && h.last().is_none_or(|(_, r)| *r != sample.revision)
+        {
+            h.push((sample.time, sample.revision));
+        }
+    }
+    by_rs
+}
+
+/// `pods.csv`: one row per pod ever created; `revision` is its ReplicaSet's revision when
+/// the pod was created (undo later moves an old ReplicaSet to a new revision).
 pub fn pods_csv(s: &Session) -> String {
     let store = &s.cluster.store;
+    let history = revision_history(s);
+    let revision_at = |rs: usize, t: SimTime| {
+        history.get(rs).and_then(|h| {
+            let i = h.partition_point(|(since, _)| *since <= t);
+            h.get(i.checked_sub(1)?).map(|(_, r)| *r)
+        })
+    };
     let t = |x: Option<SimTime>| x.map_or(String::new(), seconds);
     csv_text(
         &[
@@ -256,7 +286,9 @@ pub fn pods_csv(s: &Session) -> String {
             vec![
                 p.name.clone(),
                 rs.map_or(String::new(), |r| r.meta.name.clone()),
-                rs.map_or(String::new(), |r| r.revision().to_string()),
+                revision_at(p.owner.0 as usize, p.created_at)
+                    .or(rs.map(|r| r.revision()))
+                    .map_or(String::new(), |r| r.to_string()),
                 p.node.map_or(String::new(), |n| store.node(n).name.clone()),
                 seconds(p.created_at),
                 t(p.times.scheduled),

@@ -130,7 +130,7 @@ pub enum Kubectl {
         #[allow(missing_docs)]
         name: String,
     },
-    /// `get KIND [NAME] [-o wide] [-l SELECTOR]`
+    /// `get KIND [NAME] [-o wide] [-l SELECTOR] [--show-labels]`
     Get {
         #[allow(missing_docs)]
         kind: Kind,
@@ -140,6 +140,8 @@ pub enum Kubectl {
         wide: bool,
         #[allow(missing_docs)]
         selector: Option<String>,
+        /// Adds a LABELS column.
+        show_labels: bool,
     },
     /// `describe KIND NAME`
     Describe {
@@ -179,7 +181,7 @@ kubectl scale deployment NAME --replicas=N; kubectl set image deployment/NAME CO
 kubectl annotate deployment NAME KEY=VALUE [--overwrite]; \
 kubectl rollout status|history|undo|pause|resume|restart deployment NAME \
 (status: --timeout=D --watch=false --revision=N; history: --revision=N; undo: --to-revision=N); \
-kubectl get deployments|replicasets|pods|nodes|services [NAME] [-o wide] [-l SELECTOR]; \
+kubectl get deployments|replicasets|pods|nodes|services [NAME] [-o wide] [-l SELECTOR] [--show-labels]; \
 kubectl describe deployment|replicaset|pod NAME; all in namespace default (-n default)";
 
 /// Splits a command line into words as a POSIX shell would (quotes and backslashes; no
@@ -537,6 +539,7 @@ fn parse_kubectl(words: &[String]) -> Result<Kubectl, String> {
                 }
             };
             let selector = args.take_value(&["-l", "--selector"])?;
+            let show_labels = args.take_bool(&["--show-labels"])?.unwrap_or(false);
             let words = args.finish("get")?;
             let (kind, mut names) = kind_and_names(&words, "get")?;
             if names.len() > 1 {
@@ -547,6 +550,7 @@ fn parse_kubectl(words: &[String]) -> Result<Kubectl, String> {
                 name: names.pop(),
                 wide,
                 selector,
+                show_labels,
             })
         }
         "describe" => {
@@ -725,7 +729,8 @@ mod tests {
                 kind: Kind::ReplicaSet,
                 name: None,
                 wide: true,
-                selector: Some("app=ngx".into())
+                selector: Some("app=ngx".into()),
+                show_labels: false
             }
         );
         assert_eq!(
@@ -734,7 +739,8 @@ mod tests {
                 kind: Kind::Pod,
                 name: Some("x".into()),
                 wide: true,
-                selector: None
+                selector: None,
+                show_labels: false
             }
         );
         assert_eq!(
