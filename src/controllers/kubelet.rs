@@ -72,11 +72,14 @@ pub(crate) fn start_pod(c: &mut Cluster, p: PodId, epoch: u32) {
 /// The pod sandbox gets the next address of its node's pod CIDR (`10.244.<node>.0/24` as
 /// flannel and kindnet hand them out), wrapping within the /24.
 fn assign_pod_ip(c: &mut Cluster, p: PodId, n: NodeId) {
+    let now = c.now();
     let node = &mut c.store.nodes[n.0 as usize];
     let host = node.pod_ips_assigned % 253 + 2;
     node.pod_ips_assigned += 1;
     let octets = (10u32 << 24) | ((244 + n.0 / 256) << 16) | ((n.0 % 256) << 8) | host;
-    c.store.pods[p.0 as usize].ip = octets;
+    let pod = &mut c.store.pods[p.0 as usize];
+    pod.ip = octets;
+    pod.times.kubelet_start = Some(now);
 }
 
 fn pulling_event(c: &mut Cluster, p: PodId, image: u32) {

@@ -156,8 +156,8 @@ fn describe_containers(
             w.line(
                 2,
                 &format!(
-                    "Container ID:\tcontainerd://{:064x}\n",
-                    p.uid ^ (c.name.len() as u128)
+                    "Container ID:\tcontainerd://{}\n",
+                    made_up_digest(&format!("{}/{}", p.uid, c.name))
                 ),
             );
         }
@@ -325,6 +325,20 @@ fn api_access_volume(p: &Pod) -> String {
     format!("kube-api-access-{suffix}")
 }
 
+/// 64 hex digits derived from `text`: stands in for digests a simulation has none of.
+fn made_up_digest(text: &str) -> String {
+    let mut h = crate::sim::fnv1a64(text.as_bytes());
+    (0..4)
+        .map(|_| {
+            // Mix each word before printing it so neighbouring words do not look alike.
+            h ^= h >> 33;
+            h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+            h ^= h >> 33;
+            format!("{h:016x}")
+        })
+        .collect()
+}
+
 /// A stable made-up digest for an image, as `Image ID` shows one.
 pub fn image_id(image: &str) -> String {
     let repo = image.split(':').next().unwrap_or(image);
@@ -333,14 +347,7 @@ pub fn image_id(image: &str) -> String {
     } else {
         format!("library/{repo}")
     };
-    let h = crate::sim::fnv1a64(image.as_bytes());
-    format!(
-        "docker.io/{repo}@sha256:{:016x}{:016x}{:016x}{:016x}",
-        h,
-        h.rotate_left(16),
-        h.rotate_left(32),
-        h.rotate_left(48)
-    )
+    format!("docker.io/{repo}@sha256:{}", made_up_digest(image))
 }
 
 fn describe_container_state(w: &mut Prefixed, p: &Pod) {
@@ -774,7 +781,7 @@ pub fn pod(c: &Cluster, id: PodId) -> String {
             }
             None => w.line(0, "Node:\t<none>\n"),
         }
-        if let Some(t) = p.times.pulling {
+        if let Some(t) = p.times.kubelet_start {
             w.line(0, &format!("Start Time:\t{}\n", rfc1123z(t)));
         }
         labels_multiline(w, "Labels", &rs.template.metadata.labels);
@@ -808,7 +815,7 @@ pub fn pod(c: &Cluster, id: PodId) -> String {
         let started =
             p.times.started.is_some() && !matches!(p.container, ContainerState::Waiting(_));
         let ready = p.ready;
-        let sandbox = p.times.pulling.is_some();
+        let sandbox = p.times.kubelet_start.is_some();
         let tf = |b: bool| if b { "True " } else { "False " };
         w.line(0, "Conditions:\n");
         w.line(0, "  Type\tStatus\n");

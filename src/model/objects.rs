@@ -310,6 +310,8 @@ pub enum ContainerState {
 pub struct PodTimes {
     #[allow(missing_docs)]
     pub scheduled: Option<SimTime>,
+    /// The kubelet took the pod on (`status.startTime`, sandbox and IP).
+    pub kubelet_start: Option<SimTime>,
     #[allow(missing_docs)]
     pub pulling: Option<SimTime>,
     #[allow(missing_docs)]
