@@ -95,11 +95,11 @@ pub struct Rollout {
     pub max_pods_live: i32,
     /// `RollingUpdate` or `Recreate`.
     pub strategy: &'static str,
-    /// spec.replicas when it started.
+    /// spec.replicas at its end (or when last seen).
     pub replicas: i32,
-    /// Resolved maxSurge when it started.
+    /// Resolved maxSurge at its end.
     pub max_surge: i32,
-    /// Resolved maxUnavailable when it started.
+    /// Resolved maxUnavailable at its end.
     pub max_unavailable: i32,
 }
 
@@ -212,6 +212,9 @@ impl Tracker {
             if r.end.is_some() {
                 continue;
             }
+            // Bounds follow the spec (a scale during the rollout moves them).
+            let (surge, unavailable) = c.bounds(d);
+            (r.replicas, r.max_surge, r.max_unavailable) = (d.spec.replicas, surge, unavailable);
             let rss = c.store.replica_sets_of(*id);
             let available: i32 = rss
                 .iter()

@@ -139,14 +139,17 @@ pub fn pods_to_delete(mut pods: Vec<PodRank>, diff: usize, now: SimTime) -> Vec<
 /// `syncReplicaSet`: manage replicas when expectations allow, then write status.
 pub(crate) fn sync_replica_set(c: &mut Cluster, r: RsId) {
     let now = c.now();
-    if c.store.replica_set(r).is_none() {
+    let Some(rs) = c.store.replica_set(r) else {
         return;
-    }
+    };
+    // `rsNeedsSync && rs.DeletionTimestamp == nil`: a ReplicaSet being deleted never
+    // replaces the pods garbage collection is removing.
+    let deleting = rs.meta.deletion.is_some();
     if c.rs_expectations.len() <= r.0 as usize {
         c.rs_expectations
             .resize(r.0 as usize + 1, Expectations::default());
     }
-    if c.rs_expectations[r.0 as usize].satisfied(now) {
+    if c.rs_expectations[r.0 as usize].satisfied(now) && !deleting {
         manage_replicas(c, r);
     }
     update_status(c, r);

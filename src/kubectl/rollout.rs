@@ -121,3 +121,126 @@ pub fn history(c: &Cluster, id: DeploymentId, revision: i64) -> Result<String, S
     }
     Ok(format!("{head} \n{}\n", w.finish()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::intstr::IntOrPercent;
+
+    fn deployment(generation: i64, replicas: i32, status: DeploymentStatus) -> Deployment {
+        Deployment {
+            meta: ObjectMeta {
+                name: "foo".into(),
+                generation,
+                ..Default::default()
+            },
+            spec: DeploymentSpec {
+                replicas,
+                selector: Default::default(),
+                template: Default::default(),
+                strategy: Strategy::RollingUpdate {
+                    max_surge: IntOrPercent::Percent(25),
+                    max_unavailable: IntOrPercent::Percent(25),
+                },
+                min_ready_seconds: 0,
+                revision_history_limit: Some(10),
+                progress_deadline_seconds: Some(600),
+                paused: false,
+            },
+            status,
+            replica_sets: Vec::new(),
+            last_applied_annotations: Vec::new(),
+            last_applied_replicas: false,
+            last_applied_paused: false,
+        }
+    }
+
+    fn status(observed: i64, replicas: i32, updated: i32, available: i32) -> DeploymentStatus {
+        DeploymentStatus {
+            observed_generation: observed,
+            replicas,
+            updated_replicas: updated,
+            available_replicas: available,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn status_viewer_matches_upstreams_table() {
+        // TestDeploymentStatusViewerStatus (kubectl polymorphichelpers/rollout_status_test.go).
+        let waiting = |s: &str| Status::Waiting(format!("{s}\n"));
+        let cases = [
+            (
+                0,
+                1,
+                status(1, 1, 0, 1),
+                waiting(
+                    "Waiting for deployment \"foo\" rollout to finish: 0 out of 1 new replicas have been updated...",
+                ),
+            ),
+            (
+                1,
+                1,
+                status(1, 2, 1, 2),
+                waiting(
+                    "Waiting for deployment \"foo\" rollout to finish: 1 old replicas are pending termination...",
+                ),
+            ),
+            (
+                1,
+                2,
+                status(1, 2, 2, 1),
+                waiting(
+                    "Waiting for deployment \"foo\" rollout to finish: 1 of 2 updated replicas are available...",
+                ),
+            ),
+            (
+                1,
+                2,
+                status(1, 2, 2, 2),
+                Status::Done("deployment \"foo\" successfully rolled out\n".into()),
+            ),
+            (
+                2,
+                2,
+                status(1, 2, 2, 2),
+                waiting("Waiting for deployment spec update to be observed..."),
+            ),
+        ];
+        for (generation, replicas, st, want) in cases {
+            assert_eq!(status_of(generation, replicas, st), want);
+        }
+    }
+
+    fn status_of(generation: i64, replicas: i32, st: DeploymentStatus) -> Status {
+        super::status(&deployment(generation, replicas, st), 0)
+    }
+
+    #[test]
+    fn a_timed_out_rollout_and_a_wrong_revision_are_errors() {
+        let mut st = status(1, 2, 1, 2);
+        st.conditions.push(Condition {
+            kind: "Progressing",
+            status: ConditionStatus::False,
+            reason: "ProgressDeadlineExceeded",
+            message: String::new(),
+            last_update: Default::default(),
+            last_transition: Default::default(),
+        });
+        assert_eq!(
+            status_of(1, 2, st),
+            Status::Failed("deployment \"foo\" exceeded its progress deadline".into())
+        );
+        let mut d = deployment(1, 1, status(1, 1, 1, 1));
+        d.meta
+            .annotations
+            .insert(REVISION_ANNOTATION.into(), "3".into());
+        assert_eq!(
+            super::status(&d, 2),
+            Status::Failed(
+                "desired revision (2) is different from the running revision (3)".into()
+            )
+        );
+        assert!(matches!(super::status(&d, 3), Status::Done(_)));
+    }
+}

@@ -313,3 +313,20 @@ fn scaling_a_stuck_rollout_is_proportional_as_the_docs_show() {
     c.run_until(t).unwrap();
     assert_eq!(sizes(&c), vec![11, 7]);
 }
+
+#[test]
+fn deleting_a_deployment_terminates_its_pods_and_creates_no_replacements() {
+    let mut c = cluster(4, 3, constant_timing());
+    apply(&mut c, &deployment_yaml("web", 5, "img:1", "", ""));
+    assert!(run_until_complete(&mut c, "web", SimTime::from_secs(60)));
+    let created_before = c.store.pods.len();
+    c.delete_deployment("web").expect("deleted");
+    c.run_until(c.now().plus_secs(60)).expect("within budget");
+    assert_eq!(
+        c.store.pods.len(),
+        created_before,
+        "no pod was created after the delete"
+    );
+    assert_eq!(c.store.existing_pods, 0, "every pod is gone");
+    assert!(c.store.rs_names.is_empty() && c.store.deployment_names.is_empty());
+}
