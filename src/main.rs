@@ -5,6 +5,7 @@
 
 use clap::{Parser, Subcommand};
 use rollsim::play::{PlayOptions, play};
+use rollsim::report::{self, charts};
 use rollsim::scenario::{self, Scenario, ScenarioError};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -40,6 +41,11 @@ enum Command {
         /// Most pods that may exist at once; a scenario asking for more is rejected.
         #[arg(long, default_value_t = 1_000_000)]
         max_pods: usize,
+    },
+    /// Redraw the charts of a finished run from the CSV files and summary in its folder.
+    Plot {
+        /// A run's folder, e.g. output/nginx-lesson.
+        dir: PathBuf,
     },
     /// Check a scenario file (and every manifest it applies) without running it.
     Validate {
@@ -84,7 +90,54 @@ fn main() -> ExitCode {
             quiet,
             max_pods,
         } => run(scenario.as_deref(), seed, &out, quiet, max_pods),
+        Command::Plot { dir } => plot(&dir),
     }
+}
+
+/// Reads a run folder's chart inputs, draws, and replaces the charts one file at a time.
+fn plot(dir: &Path) -> ExitCode {
+    let mut texts = Vec::new();
+    for name in charts::INPUT_FILES {
+        let path = dir.join(name);
+        match std::fs::read_to_string(&path) {
+            Ok(t) => texts.push(t),
+            Err(e) => {
+                eprintln!(
+                    "error: {}: {e} (is this a rollsim run folder?)",
+                    path.display()
+                );
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let files = charts::RunFiles {
+        summary_yaml: &texts[0],
+        replicasets_csv: &texts[1],
+        pods_csv: &texts[2],
+        deployments_csv: &texts[3],
+        commands_csv: &texts[4],
+    };
+    let drawn = charts::RunData::parse(&files).and_then(|d| charts::render(&d));
+    let drawn = match drawn {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: {}: {e}", dir.display());
+            return ExitCode::from(2);
+        }
+    };
+    for (name, bytes) in &drawn {
+        let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+        let written =
+            std::fs::write(&tmp, bytes).and_then(|_| std::fs::rename(&tmp, dir.join(name)));
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&tmp);
+            eprintln!("error: could not write {}: {e}", dir.join(name).display());
+            return ExitCode::from(1);
+        }
+    }
+    let names: Vec<&str> = drawn.iter().map(|(n, _)| n.as_str()).collect();
+    eprintln!("rollsim: drew {} in {}", names.join(", "), dir.display());
+    ExitCode::SUCCESS
 }
 
 fn run(
@@ -111,20 +164,44 @@ fn run(
         },
     );
     let wall = wall.elapsed();
-    let transcript = rollsim::report::transcript(&session);
+    let transcript = report::transcript(&session);
     if !quiet {
         print!("{transcript}");
     }
-    let files = [
+    let mut files: Vec<(String, Vec<u8>)> = [
         ("transcript.txt", transcript),
-        ("events.csv", rollsim::report::events_csv(&session)),
-        (
-            "replicasets.csv",
-            rollsim::report::replicasets_csv(&session),
-        ),
-        ("pods.csv", rollsim::report::pods_csv(&session)),
-        ("summary.yaml", rollsim::report::summary_yaml(&session)),
-    ];
+        ("events.csv", report::events_csv(&session)),
+        ("replicasets.csv", report::replicasets_csv(&session)),
+        ("pods.csv", report::pods_csv(&session)),
+        ("deployments.csv", report::deployments_csv(&session)),
+        ("commands.csv", report::commands_csv(&session)),
+        ("summary.yaml", report::summary_yaml(&session)),
+    ]
+    .into_iter()
+    .map(|(n, t)| (n.to_string(), t.into_bytes()))
+    .collect();
+    // Charts are drawn from the files just made, exactly as `rollsim plot` would.
+    let text = |n: &str| {
+        files
+            .iter()
+            .find(|(f, _)| f == n)
+            .map_or("", |(_, b)| std::str::from_utf8(b).unwrap_or(""))
+    };
+    let inputs = charts::RunFiles {
+        summary_yaml: text("summary.yaml"),
+        replicasets_csv: text("replicasets.csv"),
+        pods_csv: text("pods.csv"),
+        deployments_csv: text("deployments.csv"),
+        commands_csv: text("commands.csv"),
+    };
+    let drawn = charts::RunData::parse(&inputs).and_then(|d| charts::render(&d));
+    let chart_error = match drawn {
+        Ok(d) => {
+            files.extend(d);
+            None
+        }
+        Err(e) => Some(e),
+    };
     let target = out.join(&session.name);
     if let Err(e) = write_run(out, &session.name, &files) {
         eprintln!("error: could not write {}: {e}", target.display());
@@ -137,6 +214,10 @@ fn run(
         session.cluster.events_processed(),
         wall.as_secs_f64()
     );
+    if let Some(e) = chart_error {
+        eprintln!("error: the charts could not be drawn: {e}");
+        return ExitCode::from(1);
+    }
     let failed = session.unexpected_failures();
     if failed > 0 || session.aborted.is_some() {
         for s in session.steps.iter().filter(|s| !s.as_expected) {
@@ -157,7 +238,7 @@ fn run(
 
 /// Writes the files into `<out>/.<name>.tmp-<pid>/`, then swaps that folder into
 /// `<out>/<name>/`, so a failed write never leaves a half-written or half-replaced run.
-fn write_run(out: &Path, name: &str, files: &[(&str, String)]) -> std::io::Result<()> {
+fn write_run(out: &Path, name: &str, files: &[(String, Vec<u8>)]) -> std::io::Result<()> {
     std::fs::create_dir_all(out)?;
     let pid = std::process::id();
     let tmp = out.join(format!(".{name}.tmp-{pid}"));

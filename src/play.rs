@@ -103,6 +103,23 @@ pub struct Rollout {
     pub max_unavailable: i32,
 }
 
+/// A Deployment's size and rollout bounds from a moment on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpecSample {
+    #[allow(missing_docs)]
+    pub time: SimTime,
+    /// Deployment name.
+    pub deployment: String,
+    /// spec.replicas
+    pub replicas: i32,
+    /// Resolved maxSurge.
+    pub max_surge: i32,
+    /// Resolved maxUnavailable.
+    pub max_unavailable: i32,
+    /// `RollingUpdate` or `Recreate`.
+    pub strategy: &'static str,
+}
+
 /// Marks on a Deployment's timeline: a command that changed it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Marker {
@@ -131,6 +148,8 @@ pub struct Session {
     pub rollouts: BTreeMap<String, Vec<Rollout>>,
     /// Commands that changed a Deployment.
     pub markers: Vec<Marker>,
+    /// Each Deployment's size and bounds whenever they changed.
+    pub specs: Vec<SpecSample>,
     /// Set when the run hit its event budget.
     pub aborted: Option<String>,
 }
@@ -155,6 +174,7 @@ fn revision_of(d: &Deployment) -> i64 {
 #[derive(Debug, Default)]
 struct Tracker {
     by_id: BTreeMap<DeploymentId, Tracked>,
+    specs: Vec<SpecSample>,
 }
 
 #[derive(Debug)]
@@ -163,6 +183,7 @@ struct Tracked {
     generation: i64,
     template: PodTemplateSpec,
     rollouts: Vec<Rollout>,
+    spec: Option<(i32, i32, i32, &'static str)>,
 }
 
 impl Tracker {
@@ -178,7 +199,26 @@ impl Tracker {
                 generation: 0,
                 template: PodTemplateSpec::default(),
                 rollouts: Vec::new(),
+                spec: None,
             });
+            let (surge, unavailable) = c.bounds(d);
+            let spec = (
+                d.spec.replicas,
+                surge,
+                unavailable,
+                d.spec.strategy.type_name(),
+            );
+            if t.spec != Some(spec) {
+                t.spec = Some(spec);
+                self.specs.push(SpecSample {
+                    time: now,
+                    deployment: name.clone(),
+                    replicas: spec.0,
+                    max_surge: spec.1,
+                    max_unavailable: spec.2,
+                    strategy: spec.3,
+                });
+            }
             if t.generation != d.meta.generation {
                 t.generation = d.meta.generation;
                 if t.rollouts.is_empty() || t.template != d.spec.template {
@@ -232,7 +272,7 @@ impl Tracker {
         }
     }
 
-    fn finish(self) -> BTreeMap<String, Vec<Rollout>> {
+    fn finish(self) -> (BTreeMap<String, Vec<Rollout>>, Vec<SpecSample>) {
         let mut out: BTreeMap<String, Vec<Rollout>> = BTreeMap::new();
         for (_, t) in self.by_id {
             let mut rollouts = t.rollouts;
@@ -243,7 +283,7 @@ impl Tracker {
             }
             out.entry(t.name).or_default().extend(rollouts);
         }
-        out
+        (out, self.specs)
     }
 }
 
@@ -377,8 +417,18 @@ impl Player<'_> {
             Kubectl::RolloutUndo { .. } => "undo".to_string(),
             Kubectl::RolloutRestart { .. } => "restart".to_string(),
             Kubectl::Annotate { .. } => "annotate".to_string(),
+            Kubectl::Delete { .. } | Kubectl::DeleteFiles { .. } => "delete".to_string(),
             _ => return,
         };
+        for name in before.keys() {
+            if !self.c.store.deployment_names.contains_key(name) {
+                self.markers.push(Marker {
+                    time: self.c.now(),
+                    deployment: name.clone(),
+                    label: label.clone(),
+                });
+            }
+        }
         for (name, id) in &self.c.store.deployment_names {
             let Some(d) = self.c.store.deployment(*id) else {
                 continue;
@@ -498,10 +548,12 @@ pub fn play(scenario: &Scenario, options: PlayOptions) -> Session {
             }
         }
     }
+    let (rollouts, specs) = p.tracker.finish();
     Session {
         name: scenario.name.clone(),
         seed,
-        rollouts: p.tracker.finish(),
+        rollouts,
+        specs,
         cluster: p.c,
         transcript: p.transcript,
         steps: p.steps,

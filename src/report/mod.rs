@@ -4,7 +4,9 @@
 use crate::kubectl::get::pod_status;
 use crate::play::{Entry, Rollout, Session};
 use crate::sim::SimTime;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+pub mod charts;
 
 /// Seconds with millisecond precision, exactly (`12.345`).
 pub fn seconds(t: SimTime) -> String {
@@ -87,68 +89,82 @@ pub fn summary_text(s: &Session) -> String {
     out
 }
 
-#[derive(Serialize)]
-struct SummaryFile<'a> {
-    scenario: &'a str,
-    seed: u64,
-    events_processed: u64,
-    virtual_time_s: f64,
-    steps: usize,
-    steps_not_as_expected: usize,
-    aborted: Option<&'a str>,
-    deployments: Vec<DeploymentSummary<'a>>,
+/// `summary.yaml`, also read back by `rollsim plot`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SummaryFile {
+    /// Scenario name.
+    pub scenario: String,
+    #[allow(missing_docs)]
+    pub seed: u64,
+    #[allow(missing_docs)]
+    pub events_processed: u64,
+    /// Virtual time covered.
+    pub virtual_time_s: f64,
+    /// Steps run.
+    pub steps: usize,
+    #[allow(missing_docs)]
+    pub steps_not_as_expected: usize,
+    /// Why the run stopped early, if it did.
+    pub aborted: Option<String>,
+    #[allow(missing_docs)]
+    pub deployments: Vec<DeploymentSummary>,
 }
 
-#[derive(Serialize)]
-struct DeploymentSummary<'a> {
-    name: &'a str,
-    rollouts: Vec<RolloutSummary<'a>>,
+/// One Deployment's rollouts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeploymentSummary {
+    #[allow(missing_docs)]
+    pub name: String,
+    #[allow(missing_docs)]
+    pub rollouts: Vec<RolloutSummary>,
 }
 
-#[derive(Serialize)]
-struct RolloutSummary<'a> {
-    revision: i64,
-    images: &'a [String],
-    start_s: f64,
-    end_s: Option<f64>,
-    duration_s: Option<f64>,
-    strategy: &'a str,
-    replicas: i32,
-    max_surge: i32,
-    max_unavailable: i32,
-    min_available: i32,
-    max_pods_spec: i32,
-    max_pods_live: i32,
+/// One rollout's figures (see [`crate::play::Rollout`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub struct RolloutSummary {
+    pub revision: i64,
+    pub images: Vec<String>,
+    pub start_s: f64,
+    pub end_s: Option<f64>,
+    pub duration_s: Option<f64>,
+    pub strategy: String,
+    pub replicas: i32,
+    pub max_surge: i32,
+    pub max_unavailable: i32,
+    pub min_available: i32,
+    pub max_pods_spec: i32,
+    pub max_pods_live: i32,
 }
 
 fn secs_f64(ms: u64) -> f64 {
     ms as f64 / 1000.0
 }
 
-/// `summary.yaml`: the summary figures, seed and scenario name.
-pub fn summary_yaml(s: &Session) -> String {
-    let file = SummaryFile {
-        scenario: &s.name,
+/// The summary figures of a session.
+pub fn summary(s: &Session) -> SummaryFile {
+    SummaryFile {
+        scenario: s.name.clone(),
         seed: s.seed,
         events_processed: s.cluster.events_processed(),
         virtual_time_s: secs_f64(s.cluster.now().as_ms()),
         steps: s.steps.len(),
         steps_not_as_expected: s.unexpected_failures(),
-        aborted: s.aborted.as_deref(),
+        aborted: s.aborted.clone(),
         deployments: s
             .rollouts
             .iter()
             .map(|(name, rollouts)| DeploymentSummary {
-                name,
+                name: name.clone(),
                 rollouts: rollouts
                     .iter()
                     .map(|r| RolloutSummary {
                         revision: r.revision,
-                        images: &r.images,
+                        images: r.images.clone(),
                         start_s: secs_f64(r.start.as_ms()),
                         end_s: r.end.map(|e| secs_f64(e.as_ms())),
                         duration_s: r.end.map(|e| secs_f64(e.ms_since(r.start))),
-                        strategy: r.strategy,
+                        strategy: r.strategy.to_string(),
                         replicas: r.replicas,
                         max_surge: r.max_surge,
                         max_unavailable: r.max_unavailable,
@@ -159,9 +175,48 @@ pub fn summary_yaml(s: &Session) -> String {
                     .collect(),
             })
             .collect(),
-    };
-    serde_yaml::to_string(&file)
+    }
+}
+
+/// `summary.yaml`: the summary figures, seed and scenario name.
+pub fn summary_yaml(s: &Session) -> String {
+    serde_yaml::to_string(&summary(s))
         .unwrap_or_else(|e| format!("# summary could not be written: {e}\n"))
+}
+
+/// `deployments.csv`: each Deployment's replicas and resolved bounds whenever they change
+/// (the reference lines of the rollout chart).
+pub fn deployments_csv(s: &Session) -> String {
+    csv_text(
+        &[
+            "time_s",
+            "deployment",
+            "replicas",
+            "max_surge",
+            "max_unavailable",
+            "strategy",
+        ],
+        s.specs.iter().map(|x| {
+            vec![
+                seconds(x.time),
+                x.deployment.clone(),
+                x.replicas.to_string(),
+                x.max_surge.to_string(),
+                x.max_unavailable.to_string(),
+                x.strategy.to_string(),
+            ]
+        }),
+    )
+}
+
+/// `commands.csv`: the script commands that changed a Deployment (the chart's markers).
+pub fn commands_csv(s: &Session) -> String {
+    csv_text(
+        &["time_s", "deployment", "label"],
+        s.markers
+            .iter()
+            .map(|m| vec![seconds(m.time), m.deployment.clone(), m.label.clone()]),
+    )
 }
 
 fn csv_text(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> String {

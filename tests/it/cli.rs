@@ -7,11 +7,13 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const RUN_FILES: [&str; 5] = [
+const RUN_FILES: [&str; 7] = [
     "transcript.txt",
     "events.csv",
     "replicasets.csv",
     "pods.csv",
+    "deployments.csv",
+    "commands.csv",
     "summary.yaml",
 ];
 

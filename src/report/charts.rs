@@ -1,0 +1,1058 @@
+//! Charts of a run, drawn from its CSV files only, so that `rollsim plot DIR` redraws exactly
+//! what `rollsim run` drew: per Deployment the old-versus-new picture (`rollout.png`), and a
+//! timeline of every pod (`pods.png`). One drawing function per chart, generic over the
+//! plotters backend, serves both PNG and SVG. Text uses the bundled DejaVu Sans.
+
+use super::SummaryFile;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// Chart size in pixels.
+pub const SIZE: (u32, u32) = (1400, 820);
+/// Most pod rows the timeline draws; beyond it a readable sample is shown.
+pub const MAX_POD_ROWS: usize = 300;
+/// Most time points a series is drawn with (step functions are resampled beyond it).
+const MAX_POINTS: usize = 2000;
+const LEGEND_WIDTH: u32 = 330;
+const FONT: &str = "sans-serif";
+
+static REGULAR: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+static BOLD: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
+
+/// Why charts could not be drawn.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChartError(pub String);
+
+impl std::fmt::Display for ChartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ChartError {}
+
+fn err<E: std::fmt::Display>(context: &str) -> impl Fn(E) -> ChartError + '_ {
+    move |e| ChartError(format!("{context}: {e}"))
+}
+
+/// Registers the bundled fonts under the family the charts use (once per process).
+fn register_fonts() -> Result<(), ChartError> {
+    static DONE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let ok = *DONE.get_or_init(|| {
+        plotters::style::register_font(FONT, FontStyle::Normal, REGULAR).is_ok()
+            && plotters::style::register_font(FONT, FontStyle::Bold, BOLD).is_ok()
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(ChartError("the bundled font could not be loaded".into()))
+    }
+}
+
+/// The text of the run files the charts are drawn from.
+#[derive(Debug, Clone, Copy)]
+pub struct RunFiles<'a> {
+    #[allow(missing_docs)]
+    pub summary_yaml: &'a str,
+    #[allow(missing_docs)]
+    pub replicasets_csv: &'a str,
+    #[allow(missing_docs)]
+    pub pods_csv: &'a str,
+    #[allow(missing_docs)]
+    pub deployments_csv: &'a str,
+    #[allow(missing_docs)]
+    pub commands_csv: &'a str,
+}
+
+/// Names of the files [`RunFiles`] come from, in its field order.
+pub const INPUT_FILES: [&str; 5] = [
+    "summary.yaml",
+    "replicasets.csv",
+    "pods.csv",
+    "deployments.csv",
+    "commands.csv",
+];
+
+/// A ReplicaSet as the charts see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RsInfo {
+    #[allow(missing_docs)]
+    pub name: String,
+    #[allow(missing_docs)]
+    pub deployment: String,
+    /// Revisions it held, in order (undo moves an old ReplicaSet to a new revision).
+    pub revisions: Vec<i64>,
+    #[allow(missing_docs)]
+    pub images: String,
+    /// First sample, in ms.
+    pub first_ms: u64,
+}
+
+/// One pod's moments, in ms.
+#[derive(Debug, Clone, PartialEq)]
+#[allow(missing_docs)]
+pub struct PodRow {
+    pub name: String,
+    pub replicaset: String,
+    pub revision: i64,
+    pub created: u64,
+    pub scheduled: Option<u64>,
+    pub started: Option<u64>,
+    pub ready: Option<u64>,
+    pub available: Option<u64>,
+    pub terminating: Option<u64>,
+    pub gone: Option<u64>,
+}
+
+/// A Deployment's size and bounds from `time` on.
+#[derive(Debug, Clone, PartialEq)]
+#[allow(missing_docs)]
+pub struct SpecRow {
+    pub time: u64,
+    pub deployment: String,
+    pub replicas: i32,
+    pub max_surge: i32,
+    pub max_unavailable: i32,
+    pub strategy: String,
+}
+
+/// A command that changed a Deployment.
+#[derive(Debug, Clone, PartialEq)]
+#[allow(missing_docs)]
+pub struct MarkerRow {
+    pub time: u64,
+    pub deployment: String,
+    pub label: String,
+}
+
+/// Everything the charts need, read from the run's files.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunData {
+    #[allow(missing_docs)]
+    pub summary: SummaryFile,
+    /// In order of first appearance.
+    pub replica_sets: Vec<RsInfo>,
+    /// In creation order.
+    pub pods: Vec<PodRow>,
+    #[allow(missing_docs)]
+    pub specs: Vec<SpecRow>,
+    #[allow(missing_docs)]
+    pub markers: Vec<MarkerRow>,
+}
+
+/// Seconds with up to millisecond precision (`12.345`) to ms, exactly.
+fn parse_ms(text: &str) -> Result<u64, String> {
+    let (whole, frac) = text.split_once('.').unwrap_or((text, ""));
+    if frac.len() > 3 || whole.is_empty() {
+        return Err(format!("\"{text}\" is not a time in seconds"));
+    }
+    let whole: u64 = whole
+        .parse()
+        .map_err(|_| format!("\"{text}\" is not a time in seconds"))?;
+    let frac_ms: u64 = if frac.is_empty() {
+        0
+    } else {
+        format!("{frac:0<3}")
+            .parse()
+            .map_err(|_| format!("\"{text}\" is not a time in seconds"))?
+    };
+    whole
+        .checked_mul(1000)
+        .and_then(|w| w.checked_add(frac_ms))
+        .ok_or_else(|| format!("\"{text}\" is too large"))
+}
+
+fn opt_ms(text: &str) -> Result<Option<u64>, String> {
+    if text.is_empty() {
+        Ok(None)
+    } else {
+        parse_ms(text).map(Some)
+    }
+}
+
+fn read_csv<T: for<'de> Deserialize<'de>>(file: &str, text: &str) -> Result<Vec<T>, ChartError> {
+    let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+    reader
+        .deserialize()
+        .enumerate()
+        .map(|(i, row)| row.map_err(|e| ChartError(format!("{file}: row {}: {e}", i + 2))))
+        .collect()
+}
+
+#[derive(Deserialize)]
+struct RsCsv {
+    time_s: String,
+    deployment: String,
+    replicaset: String,
+    revision: i64,
+    images: String,
+}
+
+#[derive(Deserialize)]
+struct PodCsv {
+    pod: String,
+    replicaset: String,
+    revision: String,
+    created_s: String,
+    scheduled_s: String,
+    started_s: String,
+    ready_s: String,
+    available_s: String,
+    terminating_s: String,
+    gone_s: String,
+}
+
+#[derive(Deserialize)]
+struct SpecCsv {
+    time_s: String,
+    deployment: String,
+    replicas: i32,
+    max_surge: i32,
+    max_unavailable: i32,
+    strategy: String,
+}
+
+#[derive(Deserialize)]
+struct MarkerCsv {
+    time_s: String,
+    deployment: String,
+    label: String,
+}
+
+impl RunData {
+    /// Reads the run's files; errors name the file and row.
+    pub fn parse(files: &RunFiles) -> Result<Self, ChartError> {
+        let summary: SummaryFile =
+            serde_yaml::from_str(files.summary_yaml).map_err(err("summary.yaml"))?;
+        let at = |file: &'static str| move |e: String| ChartError(format!("{file}: {e}"));
+        let mut replica_sets: Vec<RsInfo> = Vec::new();
+        for row in read_csv::<RsCsv>("replicasets.csv", files.replicasets_csv)? {
+            let time = parse_ms(&row.time_s).map_err(at("replicasets.csv"))?;
+            match replica_sets.iter_mut().find(|r| r.name == row.replicaset) {
+                Some(rs) => {
+                    if rs.revisions.last() != Some(&row.revision) {
+                        rs.revisions.push(row.revision);
+                    }
+                }
+                None => replica_sets.push(RsInfo {
+                    name: row.replicaset,
+                    deployment: row.deployment,
+                    revisions: vec![row.revision],
+                    images: row.images,
+                    first_ms: time,
+                }),
+            }
+        }
+        let mut pods = Vec::new();
+        for row in read_csv::<PodCsv>("pods.csv", files.pods_csv)? {
+            let f = at("pods.csv");
+            pods.push(PodRow {
+                revision: row.revision.parse().unwrap_or(0),
+                created: parse_ms(&row.created_s).map_err(f)?,
+                scheduled: opt_ms(&row.scheduled_s).map_err(f)?,
+                started: opt_ms(&row.started_s).map_err(f)?,
+                ready: opt_ms(&row.ready_s).map_err(f)?,
+                available: opt_ms(&row.available_s).map_err(f)?,
+                terminating: opt_ms(&row.terminating_s).map_err(f)?,
+                gone: opt_ms(&row.gone_s).map_err(f)?,
+                name: row.pod,
+                replicaset: row.replicaset,
+            });
+        }
+        let mut specs = Vec::new();
+        for row in read_csv::<SpecCsv>("deployments.csv", files.deployments_csv)? {
+            specs.push(SpecRow {
+                time: parse_ms(&row.time_s).map_err(at("deployments.csv"))?,
+                deployment: row.deployment,
+                replicas: row.replicas,
+                max_surge: row.max_surge,
+                max_unavailable: row.max_unavailable,
+                strategy: row.strategy,
+            });
+        }
+        let mut markers = Vec::new();
+        for row in read_csv::<MarkerCsv>("commands.csv", files.commands_csv)? {
+            markers.push(MarkerRow {
+                time: parse_ms(&row.time_s).map_err(at("commands.csv"))?,
+                deployment: row.deployment,
+                label: row.label,
+            });
+        }
+        Ok(RunData {
+            summary,
+            replica_sets,
+            pods,
+            specs,
+            markers,
+        })
+    }
+
+    /// Deployments with any ReplicaSet, in name order.
+    pub fn deployments(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .replica_sets
+            .iter()
+            .map(|r| r.deployment.clone())
+            .filter(|d| !d.is_empty())
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    fn end_ms(&self) -> u64 {
+        (self.summary.virtual_time_s * 1000.0).round().max(1.0) as u64
+    }
+}
+
+/// A step function: its value from each time on.
+#[derive(Debug, Clone, Default)]
+struct Steps {
+    deltas: Vec<(u64, i64)>,
+}
+
+impl Steps {
+    fn interval(&mut self, from: u64, to: Option<u64>) {
+        self.deltas.push((from, 1));
+        if let Some(to) = to {
+            self.deltas.push((to.max(from), -1));
+        }
+    }
+
+    /// Values at each of `times` (sorted).
+    fn sample(&mut self, times: &[u64]) -> Vec<f64> {
+        self.deltas.sort_unstable();
+        let mut out = Vec::with_capacity(times.len());
+        let (mut i, mut value) = (0, 0i64);
+        for &t in times {
+            while i < self.deltas.len() && self.deltas[i].0 <= t {
+                value += self.deltas[i].1;
+                i += 1;
+            }
+            out.push(value as f64);
+        }
+        out
+    }
+}
+
+/// The times a chart samples: every change, or an even grid when there are too many.
+fn sample_times(changes: impl Iterator<Item = u64>, end: u64) -> Vec<u64> {
+    let mut times: Vec<u64> = changes.filter(|t| *t <= end).collect();
+    times.push(0);
+    times.push(end);
+    times.sort_unstable();
+    times.dedup();
+    if times.len() > MAX_POINTS {
+        let n = MAX_POINTS as u64;
+        times = (0..=n).map(|i| end * i / n).collect();
+    }
+    times
+}
+
+/// Points of a step function drawn as steps (`(t_k, v_{k-1})`, `(t_k, v_k)`).
+fn step_points(times: &[u64], values: &[f64]) -> Vec<(f64, f64)> {
+    let mut pts = Vec::with_capacity(times.len() * 2);
+    for (k, (&t, &v)) in times.iter().zip(values).enumerate() {
+        let x = t as f64 / 1000.0;
+        if k > 0 {
+            pts.push((x, values[k - 1]));
+        }
+        pts.push((x, v));
+    }
+    pts
+}
+
+/// Cool colours for older revisions; the newest gets [`WARM`].
+const COOL: [RGBColor; 5] = [
+    RGBColor(70, 130, 180),
+    RGBColor(72, 170, 170),
+    RGBColor(110, 110, 200),
+    RGBColor(90, 160, 110),
+    RGBColor(140, 110, 190),
+];
+const WARM: RGBColor = RGBColor(232, 125, 40);
+const READY_LINE: RGBColor = RGBColor(20, 110, 50);
+const LIVE_LINE: RGBColor = RGBColor(20, 20, 20);
+const DESIRED: RGBColor = RGBColor(90, 90, 90);
+const FLOOR: RGBColor = RGBColor(200, 40, 40);
+const CEILING: RGBColor = RGBColor(120, 60, 170);
+const MARKER: RGBColor = RGBColor(120, 120, 120);
+
+fn rs_label(rs: &RsInfo) -> String {
+    let revs: Vec<String> = rs.revisions.iter().map(i64::to_string).collect();
+    format!("rev {} · {}", revs.join("→"), rs.images)
+}
+
+fn fmt_s(s: f64) -> String {
+    format!("{s:.1} s")
+}
+
+/// Caption lines: each rollout's duration, fewest available and peak pods.
+fn summary_lines(data: &RunData, deployment: Option<&str>) -> Vec<String> {
+    let mut lines = Vec::new();
+    for d in &data.summary.deployments {
+        if deployment.is_some_and(|want| want != d.name) {
+            continue;
+        }
+        if deployment.is_none() {
+            lines.push(format!("deployment {}", d.name));
+        }
+        for (i, r) in d.rollouts.iter().enumerate() {
+            let took = r.duration_s.map_or_else(
+                || "not complete".to_string(),
+                |s| format!("took {}", fmt_s(s)),
+            );
+            lines.push(format!("rollout {} → rev {}: {took}", i + 1, r.revision));
+            lines.push(format!(
+                "   min available {}/{}",
+                r.min_available, r.replicas
+            ));
+            lines.push(format!(
+                "   peak pods {} ({} in ReplicaSets)",
+                r.max_pods_live, r.max_pods_spec
+            ));
+        }
+    }
+    lines
+}
+
+type Res<T> = Result<T, ChartError>;
+
+fn de<E: std::error::Error + Send + Sync>(e: DrawingAreaErrorKind<E>) -> ChartError {
+    ChartError(format!("drawing failed: {e}"))
+}
+
+/// How a legend entry's swatch is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Swatch {
+    Area,
+    Line,
+    Dashed,
+}
+
+/// Draws the legend and caption panel: coloured swatches, then text lines.
+fn draw_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    entries: &[(String, ShapeStyle, Swatch)],
+    caption_title: &str,
+    caption: &[String],
+) -> Res<()>
+where
+    DB::ErrorType: 'static,
+{
+    let text = (FONT, 15).into_font().color(&BLACK);
+    let mut y = 60;
+    for (label, style, swatch) in entries {
+        match swatch {
+            Swatch::Area => area
+                .draw(&Rectangle::new([(8, y), (36, y + 16)], *style))
+                .map_err(de)?,
+            Swatch::Line => area
+                .draw(&PathElement::new(vec![(8, y + 8), (36, y + 8)], *style))
+                .map_err(de)?,
+            Swatch::Dashed => {
+                for x in [8, 20, 32] {
+                    area.draw(&PathElement::new(vec![(x, y + 8), (x + 6, y + 8)], *style))
+                        .map_err(de)?;
+                }
+            }
+        }
+        area.draw(&Text::new(label.clone(), (44, y), text.clone()))
+            .map_err(de)?;
+        y += 24;
+    }
+    y += 16;
+    area.draw(&Text::new(
+        caption_title.to_string(),
+        (8, y),
+        (FONT, 16, FontStyle::Bold).into_font().color(&BLACK),
+    ))
+    .map_err(de)?;
+    y += 24;
+    for line in caption {
+        area.draw(&Text::new(line.clone(), (8, y), text.clone()))
+            .map_err(de)?;
+        y += 20;
+    }
+    Ok(())
+}
+
+/// The old-versus-new chart of one Deployment.
+pub fn draw_rollout<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    data: &RunData,
+    deployment: &str,
+) -> Res<()>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE).map_err(de)?;
+    let title = format!(
+        "{} — deployment {} (seed {})",
+        data.summary.scenario, deployment, data.summary.seed
+    );
+    let root = root
+        .titled(&title, (FONT, 24, FontStyle::Bold).into_font())
+        .map_err(de)?;
+    let (w, _) = root.dim_in_pixel();
+    let (plot, panel) = root.split_horizontally(w.saturating_sub(LEGEND_WIDTH));
+
+    let end = data.end_ms();
+    let mut rss: Vec<&RsInfo> = data
+        .replica_sets
+        .iter()
+        .filter(|r| r.deployment == deployment)
+        .collect();
+    rss.sort_by_key(|r| r.first_ms);
+    let newest = rss
+        .iter()
+        .enumerate()
+        .max_by_key(|(i, r)| (r.revisions.last().copied().unwrap_or(0), *i))
+        .map(|(i, _)| i);
+    let colour = |i: usize| {
+        if Some(i) == newest {
+            WARM
+        } else {
+            COOL[i % COOL.len()]
+        }
+    };
+    let pods: Vec<&PodRow> = data
+        .pods
+        .iter()
+        .filter(|p| rss.iter().any(|r| r.name == p.replicaset))
+        .collect();
+    let specs: Vec<&SpecRow> = data
+        .specs
+        .iter()
+        .filter(|s| s.deployment == deployment)
+        .collect();
+    let markers: Vec<&MarkerRow> = data
+        .markers
+        .iter()
+        .filter(|m| m.deployment == deployment)
+        .collect();
+
+    let mut available: Vec<Steps> = vec![Steps::default(); rss.len()];
+    let (mut ready, mut live) = (Steps::default(), Steps::default());
+    let mut changes = Vec::new();
+    for p in &pods {
+        let stop = p.terminating.or(p.gone);
+        if let (Some(i), Some(a)) = (rss.iter().position(|r| r.name == p.replicaset), p.available) {
+            available[i].interval(a, stop.filter(|s| *s >= a));
+            changes.push(a);
+        }
+        if let Some(r) = p.ready {
+            ready.interval(r, stop.filter(|s| *s >= r));
+            changes.push(r);
+        }
+        live.interval(p.created, p.gone);
+        changes.extend([Some(p.created), stop, p.gone].into_iter().flatten());
+    }
+    changes.extend(specs.iter().map(|s| s.time));
+    let times = sample_times(changes.into_iter(), end);
+    let mut stacked: Vec<Vec<f64>> = Vec::new();
+    let mut running = vec![0.0; times.len()];
+    for steps in &mut available {
+        for (acc, v) in running.iter_mut().zip(steps.sample(&times)) {
+            *acc += v;
+        }
+        stacked.push(running.clone());
+    }
+    let ready_v = ready.sample(&times);
+    let live_v = live.sample(&times);
+
+    // Reference lines follow the spec over time.
+    let spec_at = |t: u64| specs.iter().rev().find(|s| s.time <= t).copied();
+    let reference = |f: &dyn Fn(&SpecRow) -> i32| -> Vec<(f64, f64)> {
+        let mut pts = Vec::new();
+        let mut last: Option<f64> = None;
+        for &t in &times {
+            let Some(s) = spec_at(t) else { continue };
+            let v = f64::from(f(s));
+            let x = t as f64 / 1000.0;
+            if let Some(prev) = last
+                && prev != v
+            {
+                pts.push((x, prev));
+            }
+            pts.push((x, v));
+            last = Some(v);
+        }
+        pts
+    };
+    // Recreate has no surge or unavailability bounds: only the desired line is drawn.
+    let rolling = specs.iter().any(|s| s.strategy != "Recreate");
+    let desired = reference(&|s| s.replicas);
+    let (floor, ceiling) = if rolling {
+        (
+            reference(&|s| s.replicas - s.max_unavailable),
+            reference(&|s| s.replicas + s.max_surge),
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
+
+    let y_max = live_v
+        .iter()
+        .copied()
+        .chain(ceiling.iter().map(|p| p.1))
+        .fold(1.0f64, f64::max);
+    let y_top = (y_max * 1.18).ceil().max(y_max + 1.0);
+    let x_max = (end as f64 / 1000.0).max(1.0);
+
+    let mut chart = ChartBuilder::on(&plot)
+        .margin(12)
+        .x_label_area_size(44)
+        .y_label_area_size(56)
+        .build_cartesian_2d(0f64..x_max, 0f64..y_top)
+        .map_err(de)?;
+    chart
+        .configure_mesh()
+        .x_desc("virtual time (s)")
+        .y_desc("pods")
+        .y_labels(if y_top <= 12.0 {
+            y_top as usize + 1
+        } else {
+            10
+        })
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|y| {
+            if y.fract().abs() < 1e-9 {
+                format!("{y:.0}")
+            } else {
+                format!("{y:.1}")
+            }
+        })
+        .label_style((FONT, 14))
+        .axis_desc_style((FONT, 16))
+        .light_line_style(RGBColor(235, 235, 235))
+        .bold_line_style(RGBColor(215, 215, 215))
+        .draw()
+        .map_err(de)?;
+
+    for i in (0..rss.len()).rev() {
+        let c = colour(i);
+        chart
+            .draw_series(
+                AreaSeries::new(step_points(&times, &stacked[i]), 0.0, c.mix(0.85))
+                    .border_style(c.stroke_width(1)),
+            )
+            .map_err(de)?;
+    }
+    let dashed = |c: RGBColor| c.stroke_width(2);
+    for (pts, c) in [(&ceiling, CEILING), (&floor, FLOOR), (&desired, DESIRED)] {
+        chart
+            .draw_series(DashedLineSeries::new(pts.clone(), 10, 6, dashed(c)))
+            .map_err(de)?;
+        if let Some(&(_, v)) = pts.last() {
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    format!("{v:.0}"),
+                    (x_max, v),
+                    (FONT, 13).into_font().color(&c),
+                )))
+                .map_err(de)?;
+        }
+    }
+    chart
+        .draw_series(LineSeries::new(
+            step_points(&times, &ready_v),
+            READY_LINE.stroke_width(2),
+        ))
+        .map_err(de)?;
+    chart
+        .draw_series(LineSeries::new(
+            step_points(&times, &live_v),
+            LIVE_LINE.stroke_width(2),
+        ))
+        .map_err(de)?;
+
+    // Command markers: a thin vertical line and a short label, staggered when close.
+    let mut merged: Vec<(u64, String)> = Vec::new();
+    for m in &markers {
+        match merged.last_mut() {
+            Some((t, label)) if *t == m.time => {
+                if !label.split(" + ").any(|l| l == m.label) {
+                    label.push_str(" + ");
+                    label.push_str(&m.label);
+                }
+            }
+            _ => merged.push((m.time, m.label.clone())),
+        }
+    }
+    let mut last_x = f64::NEG_INFINITY;
+    let mut row = 0;
+    for (t, label) in &merged {
+        let x = *t as f64 / 1000.0;
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(x, 0.0), (x, y_top)],
+                MARKER.stroke_width(1),
+            )))
+            .map_err(de)?;
+        row = if x - last_x < x_max * 0.08 {
+            (row + 1) % 3
+        } else {
+            0
+        };
+        last_x = x;
+        let y = y_top * (0.985 - 0.045 * row as f64);
+        chart
+            .draw_series(std::iter::once(Text::new(
+                format!(" {label}"),
+                (x, y),
+                (FONT, 13).into_font().color(&MARKER.mix(1.0)),
+            )))
+            .map_err(de)?;
+    }
+
+    let mut entries: Vec<(String, ShapeStyle, Swatch)> = rss
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            (
+                format!("available: {}", rs_label(r)),
+                colour(i).mix(0.85).filled(),
+                Swatch::Area,
+            )
+        })
+        .collect();
+    entries.extend([
+        (
+            "ready pods".into(),
+            READY_LINE.stroke_width(2),
+            Swatch::Line,
+        ),
+        (
+            "all live pods (incl. terminating)".into(),
+            LIVE_LINE.stroke_width(2),
+            Swatch::Line,
+        ),
+        (
+            "desired replicas".into(),
+            DESIRED.stroke_width(2),
+            Swatch::Dashed,
+        ),
+    ]);
+    if rolling {
+        entries.extend([
+            (
+                "floor: replicas − maxUnavailable".into(),
+                FLOOR.stroke_width(2),
+                Swatch::Dashed,
+            ),
+            (
+                "ceiling: replicas + maxSurge".into(),
+                CEILING.stroke_width(2),
+                Swatch::Dashed,
+            ),
+        ]);
+    } else {
+        entries.push((
+            "(Recreate: no surge, no floor)".into(),
+            WHITE.filled(),
+            Swatch::Area,
+        ));
+    }
+    entries.push((
+        "script command that changed it".into(),
+        MARKER.stroke_width(1),
+        Swatch::Line,
+    ));
+    draw_panel(
+        &panel,
+        &entries,
+        "Summary",
+        &summary_lines(data, Some(deployment)),
+    )?;
+    Ok(())
+}
+
+/// States of a pod's life, in order, with their colours.
+const STATES: [(&str, RGBColor); 6] = [
+    ("Pending (not scheduled)", RGBColor(190, 190, 190)),
+    ("pulling image / creating", RGBColor(240, 200, 80)),
+    ("running, not ready", RGBColor(235, 130, 50)),
+    ("ready, not yet available", RGBColor(150, 205, 140)),
+    ("available", RGBColor(40, 150, 70)),
+    ("terminating", RGBColor(200, 70, 70)),
+];
+
+/// A pod's state segments `(state, from, to)` in ms, each ending where the next begins.
+fn segments(p: &PodRow, end: u64) -> Vec<(usize, u64, u64)> {
+    let stop = p.terminating.or(p.gone).unwrap_or(end);
+    let marks = [
+        Some(p.created),
+        p.scheduled,
+        p.started,
+        p.ready,
+        p.available,
+    ];
+    let mut out = Vec::new();
+    for (state, from) in marks.iter().enumerate() {
+        let Some(from) = *from else { break };
+        if from >= stop {
+            break;
+        }
+        let to = marks[state + 1..]
+            .iter()
+            .flatten()
+            .next()
+            .copied()
+            .unwrap_or(stop)
+            .min(stop);
+        if to > from || state == 4 {
+            out.push((state, from, to.max(from)));
+        }
+    }
+    if let Some(t) = p.terminating {
+        out.push((5, t, p.gone.unwrap_or(end).max(t)));
+    }
+    out
+}
+
+/// The timeline of every pod (or an even sample beyond [`MAX_POD_ROWS`]).
+pub fn draw_pods<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &RunData) -> Res<()>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE).map_err(de)?;
+    let title = format!(
+        "{} — pod timeline (seed {})",
+        data.summary.scenario, data.summary.seed
+    );
+    let root = root
+        .titled(&title, (FONT, 24, FontStyle::Bold).into_font())
+        .map_err(de)?;
+    let (w, _) = root.dim_in_pixel();
+    let (plot, panel) = root.split_horizontally(w.saturating_sub(LEGEND_WIDTH));
+    let end = data.end_ms();
+
+    // Group by the ReplicaSet and revision a pod was created for; groups in order of their
+    // first pod, each headed by a label row.
+    let mut groups: BTreeMap<(i64, &str), Vec<&PodRow>> = BTreeMap::new();
+    for p in &data.pods {
+        groups
+            .entry((p.revision, &p.replicaset))
+            .or_default()
+            .push(p);
+    }
+    let mut groups: Vec<((i64, &str), Vec<&PodRow>)> = groups.into_iter().collect();
+    groups.sort_by_key(|(_, pods)| pods.first().map_or(0, |p| p.created));
+    let total = data.pods.len();
+    let step = total.div_ceil(MAX_POD_ROWS).max(1);
+    let mut rows: Vec<Option<&PodRow>> = Vec::new();
+    let mut group_starts: Vec<(usize, String, usize)> = Vec::new();
+    for ((revision, rs), pods) in &groups {
+        let images = data
+            .replica_sets
+            .iter()
+            .find(|r| r.name == *rs)
+            .map_or("", |r| r.images.as_str());
+        group_starts.push((rows.len(), format!("rev {revision} · {images}"), pods.len()));
+        rows.push(None);
+        rows.extend(pods.iter().step_by(step).map(|p| Some(*p)));
+    }
+    let shown = rows.iter().flatten().count();
+    let n = rows.len().max(1) as f64;
+    let x_max = (end as f64 / 1000.0).max(1.0);
+    let mut chart = ChartBuilder::on(&plot)
+        .margin(12)
+        .x_label_area_size(44)
+        .y_label_area_size(if rows.len() <= 40 { 230 } else { 70 })
+        .build_cartesian_2d(0f64..x_max, n..0f64)
+        .map_err(de)?;
+    let names: Vec<String> = rows
+        .iter()
+        .map(|p| p.map_or(String::new(), |p| p.name.clone()))
+        .collect();
+    let few = rows.len() <= 40;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .x_desc("virtual time (s)")
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_desc(if few {
+            ""
+        } else {
+            "pods (rows in creation order)"
+        })
+        .y_labels(if few { rows.len().max(1) * 2 + 1 } else { 10 })
+        .y_label_formatter(&|y| {
+            if few {
+                let i = y.floor() as usize;
+                if (y - i as f64 - 0.5).abs() < 1e-6 {
+                    names.get(i).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            } else {
+                format!("{y:.0}")
+            }
+        })
+        .label_style((FONT, 13))
+        .axis_desc_style((FONT, 16))
+        .light_line_style(RGBColor(238, 238, 238))
+        .draw()
+        .map_err(de)?;
+    let gap = if rows.len() > 60 { 0.0 } else { 0.15 };
+    for (row, p) in rows.iter().enumerate() {
+        let Some(p) = p else { continue };
+        let y0 = row as f64 + gap;
+        let y1 = row as f64 + 1.0 - gap;
+        chart
+            .draw_series(segments(p, end).into_iter().map(|(state, from, to)| {
+                Rectangle::new(
+                    [(from as f64 / 1000.0, y0), (to as f64 / 1000.0, y1)],
+                    STATES[state].1.filled(),
+                )
+            }))
+            .map_err(de)?;
+    }
+    for (start, label, count) in &group_starts {
+        let y = *start as f64;
+        let text_y = y + 0.5;
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(0.0, y), (x_max, y)],
+                BLACK.mix(0.6).stroke_width(1),
+            )))
+            .map_err(de)?;
+        chart
+            .draw_series(std::iter::once(Text::new(
+                format!(" {label} ({count} pods)"),
+                (0.0, text_y),
+                (FONT, 13)
+                    .into_font()
+                    .color(&BLACK)
+                    .pos(Pos::new(HPos::Left, VPos::Center)),
+            )))
+            .map_err(de)?;
+    }
+    let entries: Vec<(String, ShapeStyle, Swatch)> = STATES
+        .iter()
+        .map(|(label, c)| (label.to_string(), c.filled(), Swatch::Area))
+        .collect();
+    let mut caption = Vec::new();
+    if step > 1 {
+        caption.push(format!("showing {shown} of {total} pods:"));
+        caption.push(format!("   every {step}th pod of each revision"));
+    } else {
+        caption.push(format!("{total} pods"));
+    }
+    caption.extend(summary_lines(data, None));
+    draw_panel(&panel, &entries, "Summary", &caption)?;
+    Ok(())
+}
+
+/// One chart, drawn with any backend.
+type DrawFn<'a> = dyn Fn(&DrawingArea<BitMapBackend, Shift>) -> Res<()> + 'a;
+
+fn png(draw: &DrawFn) -> Res<Vec<u8>> {
+    let (w, h) = SIZE;
+    let mut pixels = vec![0u8; (w * h * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut pixels, SIZE).into_drawing_area();
+        draw(&root)?;
+        root.present().map_err(de)?;
+    }
+    let mut out = Vec::new();
+    use image::ImageEncoder;
+    image::codecs::png::PngEncoder::new(&mut out)
+        .write_image(&pixels, w, h, image::ColorType::Rgb8)
+        .map_err(err("PNG encoding"))?;
+    Ok(out)
+}
+
+fn svg(draw: &dyn Fn(&DrawingArea<SVGBackend, Shift>) -> Res<()>) -> Res<Vec<u8>> {
+    let mut text = String::new();
+    {
+        let root = SVGBackend::with_string(&mut text, SIZE).into_drawing_area();
+        draw(&root)?;
+        root.present().map_err(de)?;
+    }
+    Ok(text.into_bytes())
+}
+
+/// Draws every chart of a run: `(file name, bytes)` for `rollout[-<deployment>].png|svg`
+/// and `pods.png|svg`.
+pub fn render(data: &RunData) -> Res<Vec<(String, Vec<u8>)>> {
+    register_fonts()?;
+    let deployments = data.deployments();
+    let mut files = Vec::new();
+    for d in &deployments {
+        let stem = if deployments.len() == 1 {
+            "rollout".to_string()
+        } else {
+            format!("rollout-{d}")
+        };
+        files.push((format!("{stem}.png"), png(&|a| draw_rollout(a, data, d))?));
+        files.push((format!("{stem}.svg"), svg(&|a| draw_rollout(a, data, d))?));
+    }
+    files.push(("pods.png".into(), png(&|a| draw_pods(a, data))?));
+    files.push(("pods.svg".into(), svg(&|a| draw_pods(a, data))?));
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_seconds_parse_to_exact_milliseconds() {
+        assert_eq!(parse_ms("12.345"), Ok(12_345));
+        assert_eq!(parse_ms("0.5"), Ok(500));
+        assert_eq!(parse_ms("7"), Ok(7000));
+        assert!(parse_ms("1.2345").is_err());
+        assert!(parse_ms("x").is_err());
+    }
+
+    #[test]
+    fn a_pods_segments_follow_its_moments_and_stop_at_termination() {
+        let p = PodRow {
+            name: "p".into(),
+            replicaset: "rs".into(),
+            revision: 1,
+            created: 0,
+            scheduled: Some(20),
+            started: Some(2000),
+            ready: Some(2500),
+            available: Some(17_500),
+            terminating: Some(30_000),
+            gone: Some(31_000),
+        };
+        assert_eq!(
+            segments(&p, 40_000),
+            [
+                (0, 0, 20),
+                (1, 20, 2000),
+                (2, 2000, 2500),
+                (3, 2500, 17_500),
+                (4, 17_500, 30_000),
+                (5, 30_000, 31_000)
+            ]
+        );
+        let killed_while_pulling = PodRow {
+            started: None,
+            ready: None,
+            available: None,
+            terminating: Some(1000),
+            ..p
+        };
+        assert_eq!(
+            segments(&killed_while_pulling, 40_000),
+            [(0, 0, 20), (1, 20, 1000), (5, 1000, 31_000)]
+        );
+    }
+
+    #[test]
+    fn step_functions_count_open_intervals() {
+        let mut s = Steps::default();
+        s.interval(10, Some(30));
+        s.interval(20, None);
+        assert_eq!(s.sample(&[0, 10, 20, 30, 40]), [0.0, 1.0, 2.0, 1.0, 1.0]);
+    }
+}
