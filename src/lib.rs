@@ -2,6 +2,7 @@
 //! from one version to the next.
 #![forbid(unsafe_code)]
 
+pub mod bench;
 pub mod check;
 pub mod cluster;
 pub mod controllers;

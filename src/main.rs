@@ -47,6 +47,29 @@ enum Command {
         /// A run's folder, e.g. output/nginx-lesson.
         dir: PathBuf,
     },
+    /// Time a generated rolling update at scale: M nodes, a Deployment of N replicas applied
+    /// and completed, then rolled to a new image with realistic latencies. Prints one line of
+    /// key=value figures (wall time only here, never in run files).
+    Bench {
+        /// Deployment replicas.
+        #[arg(long, default_value_t = 150_000)]
+        replicas: u32,
+        /// Nodes (110 pods each at most).
+        #[arg(long, default_value_t = 5_000)]
+        nodes: u32,
+        /// Seed of every random stream.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// maxSurge of the Deployment (an integer or a percentage).
+        #[arg(long, default_value = "25%")]
+        max_surge: String,
+        /// maxUnavailable of the Deployment.
+        #[arg(long, default_value = "25%")]
+        max_unavailable: String,
+        /// Also record every pod, ReplicaSet, scheduler and kubelet event, as `run` does.
+        #[arg(long)]
+        record_events: bool,
+    },
     /// Check a scenario file (and every manifest it applies) without running it.
     Validate {
         /// Scenario file (YAML).
@@ -91,7 +114,70 @@ fn main() -> ExitCode {
             max_pods,
         } => run(scenario.as_deref(), seed, &out, quiet, max_pods),
         Command::Plot { dir } => plot(&dir),
+        Command::Bench {
+            replicas,
+            nodes,
+            seed,
+            max_surge,
+            max_unavailable,
+            record_events,
+        } => bench(rollsim::bench::BenchParams {
+            replicas,
+            nodes,
+            seed,
+            max_surge,
+            max_unavailable,
+            record_events,
+            check_invariants: false,
+        }),
     }
+}
+
+/// Peak resident memory of this process in MB (Linux `VmHWM`), if known.
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+fn bench(p: rollsim::bench::BenchParams) -> ExitCode {
+    if p.replicas == 0 || p.nodes == 0 {
+        eprintln!("error: --replicas and --nodes must be at least 1");
+        return ExitCode::from(2);
+    }
+    let wall = std::time::Instant::now();
+    let result = rollsim::bench::run(&p);
+    let wall_s = wall.elapsed().as_secs_f64();
+    let r = match result {
+        Ok(r) => r,
+        Err(e @ rollsim::bench::BenchError::Invalid(_)) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    // The ceiling: a bare binary heap doing as many pushes and pops, with as many pending.
+    let heap_start = std::time::Instant::now();
+    let heap_events = rollsim::bench::bare_heap_loop(r.events, (p.replicas as usize).max(1));
+    let heap_s = heap_start.elapsed().as_secs_f64().max(1e-9);
+    println!(
+        "replicas={} nodes={} events={} virtual_s={:.3} wall_s={wall_s:.3} events_per_s={:.0} pods_created={} peak_pods={} rollout_virtual_s={:.3} peak_rss_mb={} heap_ceiling_events_per_s={:.0}",
+        p.replicas,
+        p.nodes,
+        r.events,
+        r.virtual_end.as_ms() as f64 / 1000.0,
+        r.events as f64 / wall_s.max(1e-9),
+        r.pods_created,
+        r.peak_pods,
+        r.rollout.as_ms() as f64 / 1000.0,
+        peak_rss_mb().map_or("unknown".to_string(), |m| format!("{m:.0}")),
+        heap_events as f64 / heap_s,
+    );
+    ExitCode::SUCCESS
 }
 
 /// Reads a run folder's chart inputs, draws, and replaces the charts one file at a time.

@@ -84,43 +84,51 @@ fn log_rank(t: SimTime, now: SimTime) -> i64 {
     }
 }
 
+/// The sort key behind [`deletion_order`]; smaller is deleted first.
+type DeletionKey = (
+    bool,
+    PodPhase,
+    bool,
+    i32,
+    std::cmp::Reverse<u32>,
+    i64,
+    std::cmp::Reverse<u32>,
+    i64,
+    u128,
+    PodId,
+);
+
 /// Mirrors `ActivePodsWithRanks.Less` (PodDeletionCost and LogarithmicScaleDown on, as by
-/// default): `Less` means "delete first". Ties upstream leaves to an unstable sort are
-/// broken by UID, then by pod index, so runs are deterministic.
-pub fn deletion_order(a: &PodRank, b: &PodRank, now: SimTime) -> Ordering {
-    let time_rule = |t1: Option<SimTime>, t2: Option<SimTime>| -> Option<Ordering> {
-        match (t1, t2) {
-            (a, b) if a == b => None,
-            // afterOrZero: a zero time sorts first.
-            (None, _) => Some(Ordering::Less),
-            (_, None) => Some(Ordering::Greater),
-            (Some(t1), Some(t2)) => {
-                let diff = log_rank(t1, now) - log_rank(t2, now);
-                Some(if diff == 0 {
-                    a.uid.cmp(&b.uid)
-                } else {
-                    diff.cmp(&0)
-                })
-            }
-        }
+/// default) as a sort key, so that "delete first" is a total order. Upstream's `Less` jumps
+/// straight to UIDs when two Ready times differ but share a log2 bucket, which is not
+/// transitive (Go's sort tolerates that; Rust's refuses it); here such pods go on to the
+/// restart and creation rules first, which gives the same answer whenever upstream's is
+/// consistent. Remaining ties are broken by UID, then pod index, so runs are deterministic.
+fn deletion_key(p: &PodRank, now: SimTime) -> DeletionKey {
+    // afterOrZero: a zero time sorts first.
+    let bucket = |t: Option<SimTime>| t.map_or(i64::MIN, |t| log_rank(t, now));
+    let ready_bucket = if p.ready {
+        bucket(p.ready_since)
+    } else {
+        0
     };
-    a.scheduled
-        .cmp(&b.scheduled)
-        .then(a.phase.cmp(&b.phase))
-        .then(a.ready.cmp(&b.ready))
-        .then(a.deletion_cost.cmp(&b.deletion_cost))
-        .then(b.rank.cmp(&a.rank))
-        .then_with(|| {
-            if a.ready && b.ready {
-                time_rule(a.ready_since, b.ready_since).unwrap_or(Ordering::Equal)
-            } else {
-                Ordering::Equal
-            }
-        })
-        .then(b.restarts.cmp(&a.restarts))
-        .then_with(|| time_rule(Some(a.creation), Some(b.creation)).unwrap_or(Ordering::Equal))
-        .then(a.uid.cmp(&b.uid))
-        .then(a.id.cmp(&b.id))
+    (
+        p.scheduled,
+        p.phase,
+        p.ready,
+        p.deletion_cost,
+        std::cmp::Reverse(p.rank),
+        ready_bucket,
+        std::cmp::Reverse(p.restarts),
+        bucket(Some(p.creation)),
+        p.uid,
+        p.id,
+    )
+}
+
+/// `Less` of `ActivePodsWithRanks` as an ordering: `Less` means "delete first".
+pub fn deletion_order(a: &PodRank, b: &PodRank, now: SimTime) -> Ordering {
+    deletion_key(a, now).cmp(&deletion_key(b, now))
 }
 
 /// Mirrors `getPodsToDelete`: all pods in list order when all go, else the `diff` first by
@@ -479,5 +487,36 @@ mod tests {
             vec![PodId(1), PodId(2), PodId(3), PodId(4)],
             "all: list order"
         );
+    }
+
+    #[test]
+    fn the_ranking_is_a_total_order_where_upstreams_less_is_not() {
+        // Ready times 10 s, 10 s and 11 s ago share a log2 bucket; upstream's Less would
+        // order B < C and C < A by UID but A < B by creation: a cycle. Sorting every
+        // permutation must neither panic nor disagree.
+        let now = SimTime::from_secs(1000);
+        let a = PodRank {
+            ready_since: Some(SimTime::from_secs(990)),
+            creation: SimTime::from_secs(980),
+            uid: 3,
+            ..pod(1)
+        };
+        let b = PodRank {
+            ready_since: Some(SimTime::from_secs(990)),
+            creation: SimTime::from_secs(100),
+            uid: 1,
+            ..pod(2)
+        };
+        let c = PodRank {
+            ready_since: Some(SimTime::from_secs(989)),
+            uid: 2,
+            ..pod(3)
+        };
+        let orders = [[a, b, c], [a, c, b], [b, a, c], [b, c, a], [c, a, b], [c, b, a]];
+        let sorted: Vec<Vec<PodId>> = orders
+            .iter()
+            .map(|o| pods_to_delete(o.to_vec(), 2, now))
+            .collect();
+        assert!(sorted.windows(2).all(|w| w[0] == w[1]), "{sorted:?}");
     }
 }

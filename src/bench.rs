@@ -1,0 +1,217 @@
+//! The scale benchmark: a generated cluster and Deployment, v1 applied and rolled out, then
+//! rolled to v2 with realistic latencies — the same store, controllers and event loop as
+//! `rollsim run`, with every pod's full lifecycle. Wall time is measured by the caller.
+
+use crate::check;
+use crate::cluster::{Cluster, ClusterConfig, NodeSpec, Timing};
+use crate::model::manifest::{Manifest, parse_manifests};
+use crate::model::*;
+use crate::sim::{Budget, BudgetExceeded, SimTime};
+use std::collections::BinaryHeap;
+
+/// What to generate.
+#[derive(Debug, Clone)]
+pub struct BenchParams {
+    /// Deployment replicas.
+    pub replicas: u32,
+    /// Nodes.
+    pub nodes: u32,
+    #[allow(missing_docs)]
+    pub seed: u64,
+    /// `maxSurge` as written (`25%`, `3`).
+    pub max_surge: String,
+    /// `maxUnavailable` as written.
+    pub max_unavailable: String,
+    /// Record per-pod Kubernetes events too (Deployment events are always kept).
+    pub record_events: bool,
+    /// Also check the surge ceiling and availability floor after every event of the v2
+    /// rollout (slower; for tests).
+    pub check_invariants: bool,
+}
+
+impl Default for BenchParams {
+    fn default() -> Self {
+        BenchParams {
+            replicas: 1000,
+            nodes: 100,
+            seed: 1,
+            max_surge: "25%".into(),
+            max_unavailable: "25%".into(),
+            record_events: false,
+            check_invariants: false,
+        }
+    }
+}
+
+/// Figures of one benchmark run (everything but wall time).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BenchResult {
+    /// Events processed, v1 and v2.
+    pub events: u64,
+    /// Virtual time when v2 was complete.
+    pub virtual_end: SimTime,
+    /// Virtual time the v2 rollout took.
+    pub rollout: SimTime,
+    /// Pods ever created.
+    pub pods_created: usize,
+    /// Most pods existing at once (terminating included).
+    pub peak_pods: usize,
+}
+
+/// Why a benchmark could not complete.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BenchError {
+    /// The generated manifest was refused (bad surge or unavailability values).
+    Invalid(String),
+    /// The event budget ran out.
+    Budget(String),
+    /// A rollout did not complete within a day of virtual time.
+    Stuck(&'static str),
+    /// An invariant broke (only with `check_invariants`).
+    Invariant(String),
+}
+
+impl std::fmt::Display for BenchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BenchError::Invalid(e) | BenchError::Budget(e) | BenchError::Invariant(e) => {
+                f.write_str(e)
+            }
+            BenchError::Stuck(which) => write!(
+                f,
+                "the {which} rollout did not complete within a day of virtual time (not enough node capacity?)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for BenchError {}
+
+impl From<BudgetExceeded> for BenchError {
+    fn from(e: BudgetExceeded) -> Self {
+        BenchError::Budget(e.to_string())
+    }
+}
+
+/// Latencies of the benchmark: a registry pull per image and node, a second to start,
+/// graceful stops up to two seconds, 5 ms controller reactions.
+pub fn realistic_timing() -> Timing {
+    Timing::default()
+}
+
+/// Nodes big enough for their share of pods plus the surge: 110 pods (the kubelet default)
+/// and room in CPU and memory for all of them.
+fn node(i: u32) -> NodeSpec {
+    NodeSpec {
+        name: format!("node-{i}"),
+        cpu_millis: 64_000,
+        memory_bytes: 256 << 30,
+        max_pods: 110,
+        labels: Default::default(),
+    }
+}
+
+/// The generated Deployment at `version`.
+pub fn manifest(p: &BenchParams, version: u32) -> String {
+    format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: bench\nspec:\n  replicas: {}\n  strategy:\n    rollingUpdate: {{maxSurge: \"{}\", maxUnavailable: \"{}\"}}\n  selector:\n    matchLabels: {{app: bench}}\n  template:\n    metadata:\n      labels: {{app: bench}}\n    spec:\n      containers:\n      - name: app\n        image: example/bench:{version}\n        resources:\n          requests: {{cpu: 100m, memory: 128Mi}}\n",
+        p.replicas, p.max_surge, p.max_unavailable
+    )
+}
+
+fn apply(c: &mut Cluster, p: &BenchParams, version: u32) -> Result<DeploymentId, BenchError> {
+    let manifests = parse_manifests(&manifest(p, version))
+        .map_err(|e| BenchError::Invalid(format!("generated manifest: {e}")))?;
+    for m in manifests {
+        if let Manifest::Deployment(d) = m {
+            c.apply_deployment(&d)
+                .map_err(|e| BenchError::Invalid(e.0))?;
+        }
+    }
+    c.store
+        .deployment_by_name("bench")
+        .map(|(id, _)| id)
+        .ok_or(BenchError::Stuck("v1"))
+}
+
+/// Builds the cluster and runs v1 then v2 to completion.
+pub fn run(p: &BenchParams) -> Result<BenchResult, BenchError> {
+    let mut c = Cluster::new(ClusterConfig {
+        seed: p.seed,
+        timing: realistic_timing(),
+        budget: Budget {
+            max_events: u64::MAX,
+            until: SimTime::NEVER,
+        },
+        record_events: p.record_events,
+        ..Default::default()
+    });
+    for i in 1..=p.nodes {
+        c.add_node(node(i));
+    }
+    let mut peak = 0;
+    let id = apply(&mut c, p, 1)?;
+    wait_complete(&mut c, id, "v1", &mut peak, false)?;
+    let start = c.now();
+    apply(&mut c, p, 2)?;
+    wait_complete(&mut c, id, "v2", &mut peak, p.check_invariants)?;
+    Ok(BenchResult {
+        events: c.events_processed(),
+        virtual_end: c.now(),
+        rollout: SimTime::from_ms(c.now().ms_since(start)),
+        pods_created: c.store.pods.len(),
+        peak_pods: peak,
+    })
+}
+
+fn wait_complete(
+    c: &mut Cluster,
+    id: DeploymentId,
+    which: &'static str,
+    peak: &mut usize,
+    check: bool,
+) -> Result<(), BenchError> {
+    let limit = c.now().plus_secs(24 * 3600);
+    loop {
+        if !c.step_until(limit)? {
+            return Err(BenchError::Stuck(which));
+        }
+        *peak = (*peak).max(c.store.existing_pods);
+        if check {
+            check::surge_ceiling(c, id).map_err(|v| BenchError::Invariant(v.0))?;
+            check::availability_floor(c, id).map_err(|v| BenchError::Invariant(v.0))?;
+        }
+        if check::rollout_complete(c, id) {
+            return Ok(());
+        }
+    }
+}
+
+/// The ceiling for any event loop: a bare binary heap of `(time, seq)` keys, where each
+/// popped event schedules one more a pseudo-random few milliseconds later, with `live`
+/// events pending. Returns the events processed (its caller times it).
+pub fn bare_heap_loop(events: u64, live: usize) -> u64 {
+    let mut heap: BinaryHeap<std::cmp::Reverse<(u64, u64, u32)>> = BinaryHeap::new();
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut seq = 0;
+    for i in 0..live {
+        seq += 1;
+        heap.push(std::cmp::Reverse((i as u64, seq, i as u32)));
+    }
+    let mut done = 0;
+    let mut checksum = 0u64;
+    while done < events {
+        let Some(std::cmp::Reverse((t, _, payload))) = heap.pop() else {
+            break;
+        };
+        checksum = checksum.wrapping_add(u64::from(payload));
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        seq += 1;
+        heap.push(std::cmp::Reverse((t + 1 + x % 5000, seq, payload)));
+        done += 1;
+    }
+    std::hint::black_box(checksum);
+    done
+}
