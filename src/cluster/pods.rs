@@ -26,6 +26,7 @@ impl Cluster {
         let now = self.now();
         let live = &mut self.store.rs_pods[r.0 as usize];
         live.active.push(id);
+        live.not_ready.insert(id);
         live.live += 1;
         let slot = (live.active.len() - 1) as u32;
         self.store.pods.push(Pod {
@@ -118,6 +119,16 @@ impl Cluster {
             } else if let Some(since) = since {
                 live.pending_available.remove(&(since, p));
             }
+            if let Some(n) = node
+                && let Some(on_node) = live.ready_on_node.get_mut(&n)
+            {
+                on_node.retain(|x| *x != p);
+                if on_node.is_empty() {
+                    live.ready_on_node.remove(&n);
+                }
+            }
+        } else {
+            live.not_ready.remove(&p);
         }
         if let (Some(n), Some(rs)) = (node, self.store.replica_set(owner)) {
             let dep = rs.owner;
@@ -162,8 +173,13 @@ impl Cluster {
         let since = now.whole_seconds();
         pod.ready_since = Some(since);
         pod.times.ready = Some(now);
-        let (owner, active) = (pod.owner, pod.active_slot.is_some());
+        let (owner, active, node) = (pod.owner, pod.active_slot.is_some(), pod.node);
         if active {
+            let live = &mut self.store.rs_pods[owner.0 as usize];
+            live.not_ready.remove(&p);
+            if let Some(n) = node {
+                live.ready_on_node.entry(n).or_default().push(p);
+            }
             let min_ready = self
                 .store
                 .replica_set(owner)

@@ -20,6 +20,10 @@ pub struct RsPods {
     pub live: i32,
     /// Pods with a deletion timestamp that still exist.
     pub terminating: i32,
+    /// Active pods that are not Ready (they rank first for deletion).
+    pub not_ready: BTreeSet<PodId>,
+    /// Active Ready pods by node, so the deletion ranking need not look at every pod.
+    pub ready_on_node: BTreeMap<NodeId, Vec<PodId>>,
 }
 
 /// Every object of the simulated cluster, with name indexes.

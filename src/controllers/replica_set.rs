@@ -84,64 +84,87 @@ fn log_rank(t: SimTime, now: SimTime) -> i64 {
     }
 }
 
-/// The sort key behind [`deletion_order`]; smaller is deleted first.
-type DeletionKey = (
-    bool,
-    PodPhase,
-    bool,
-    i32,
-    std::cmp::Reverse<u32>,
-    i64,
-    std::cmp::Reverse<u32>,
-    i64,
-    u128,
-    PodId,
-);
-
 /// Mirrors `ActivePodsWithRanks.Less` (PodDeletionCost and LogarithmicScaleDown on, as by
-/// default) as a sort key, so that "delete first" is a total order. Upstream's `Less` jumps
-/// straight to UIDs when two Ready times differ but share a log2 bucket, which is not
-/// transitive (Go's sort tolerates that; Rust's refuses it); here such pods go on to the
-/// restart and creation rules first, which gives the same answer whenever upstream's is
-/// consistent. Remaining ties are broken by UID, then pod index, so runs are deterministic.
-fn deletion_key(p: &PodRank, now: SimTime) -> DeletionKey {
-    // afterOrZero: a zero time sorts first.
-    let bucket = |t: Option<SimTime>| t.map_or(i64::MIN, |t| log_rank(t, now));
-    let ready_bucket = if p.ready {
-        bucket(p.ready_since)
-    } else {
-        0
+/// default): `Less` means "delete first". Where upstream's rules end in a tie, UID and then
+/// pod index decide, so runs are deterministic.
+///
+/// Upstream's relation is not transitive: two Ready pods whose Ready times differ but share
+/// a log2 bucket are ordered by UID at once, while pods Ready in the same second go on to the
+/// restart and creation rules. Go's sort accepts that; [`sort_by_deletion_order`] does too.
+pub fn deletion_order(a: &PodRank, b: &PodRank, now: SimTime) -> Ordering {
+    let time_rule = |t1: Option<SimTime>, t2: Option<SimTime>| -> Option<Ordering> {
+        match (t1, t2) {
+            (a, b) if a == b => None,
+            // afterOrZero: a zero time sorts first.
+            (None, _) => Some(Ordering::Less),
+            (_, None) => Some(Ordering::Greater),
+            (Some(t1), Some(t2)) => {
+                let diff = log_rank(t1, now) - log_rank(t2, now);
+                Some(if diff == 0 {
+                    a.uid.cmp(&b.uid)
+                } else {
+                    diff.cmp(&0)
+                })
+            }
+        }
     };
-    (
-        p.scheduled,
-        p.phase,
-        p.ready,
-        p.deletion_cost,
-        std::cmp::Reverse(p.rank),
-        ready_bucket,
-        std::cmp::Reverse(p.restarts),
-        bucket(Some(p.creation)),
-        p.uid,
-        p.id,
-    )
+    a.scheduled
+        .cmp(&b.scheduled)
+        .then(a.phase.cmp(&b.phase))
+        .then(a.ready.cmp(&b.ready))
+        .then(a.deletion_cost.cmp(&b.deletion_cost))
+        .then(b.rank.cmp(&a.rank))
+        .then_with(|| {
+            if a.ready && b.ready {
+                time_rule(a.ready_since, b.ready_since).unwrap_or(Ordering::Equal)
+            } else {
+                Ordering::Equal
+            }
+        })
+        .then(b.restarts.cmp(&a.restarts))
+        .then_with(|| time_rule(Some(a.creation), Some(b.creation)).unwrap_or(Ordering::Equal))
+        .then(a.uid.cmp(&b.uid))
+        .then(a.id.cmp(&b.id))
 }
 
-/// `Less` of `ActivePodsWithRanks` as an ordering: `Less` means "delete first".
-pub fn deletion_order(a: &PodRank, b: &PodRank, now: SimTime) -> Ordering {
-    deletion_key(a, now).cmp(&deletion_key(b, now))
+/// Sorts by [`deletion_order`] with a stable merge sort that, like Go's `sort.Sort`, never
+/// fails on a relation that is not transitive (Rust's own sorts may panic on one); the
+/// result depends only on the input order, so it is deterministic.
+pub fn sort_by_deletion_order(pods: &mut Vec<PodRank>, now: SimTime) {
+    if pods.len() < 2 {
+        return;
+    }
+    let mid = pods.len() / 2;
+    let mut right = pods.split_off(mid);
+    sort_by_deletion_order(pods, now);
+    sort_by_deletion_order(&mut right, now);
+    let left = std::mem::take(pods);
+    pods.reserve(left.len() + right.len());
+    let (mut l, mut r) = (left.into_iter().peekable(), right.into_iter().peekable());
+    while let (Some(a), Some(b)) = (l.peek(), r.peek()) {
+        if deletion_order(b, a, now) == Ordering::Less {
+            pods.extend(r.next());
+        } else {
+            pods.extend(l.next());
+        }
+    }
+    pods.extend(l);
+    pods.extend(r);
 }
 
 /// Mirrors `getPodsToDelete`: all pods in list order when all go, else the `diff` first by
 /// `deletion_order`.
-pub fn pods_to_delete(mut pods: Vec<PodRank>, diff: usize, now: SimTime) -> Vec<PodId> {
+pub fn pods_to_delete(pods: Vec<PodRank>, diff: usize, now: SimTime) -> Vec<PodId> {
     if diff < pods.len() {
-        if diff > 0 {
-            pods.select_nth_unstable_by(diff - 1, |a, b| deletion_order(a, b, now));
-        }
-        pods.truncate(diff);
-        pods.sort_by(|a, b| deletion_order(a, b, now));
+        return first_ranked(pods, diff, now);
     }
-    pods.into_iter().take(diff).map(|p| p.id).collect()
+    pods.into_iter().map(|p| p.id).collect()
+}
+
+/// The `n` first of `pods` by [`deletion_order`], in that order.
+fn first_ranked(mut pods: Vec<PodRank>, n: usize, now: SimTime) -> Vec<PodId> {
+    sort_by_deletion_order(&mut pods, now);
+    pods.into_iter().take(n).map(|p| p.id).collect()
 }
 
 /// `syncReplicaSet`: manage replicas when expectations allow, then write status.
@@ -214,7 +237,7 @@ fn manage_replicas(c: &mut Cluster, r: RsId) {
             dels: n as i64,
             set_at: now,
         };
-        let victims = pods_to_delete(rank_active_pods(c, r), n, now);
+        let victims = victims(c, r, n, now);
         for p in victims {
             c.delete_pod(p);
             rs_pod_event(c, r, p, "SuccessfulDelete", "Deleted pod: ");
@@ -244,32 +267,58 @@ fn rs_pod_event(c: &mut Cluster, r: RsId, p: PodId, reason: &'static str, prefix
     );
 }
 
-/// Mirrors `getPodsRankedByRelatedPodsOnSameNode`: each active pod with the number of active
-/// pods of the same Deployment on its node.
-fn rank_active_pods(c: &Cluster, r: RsId) -> Vec<PodRank> {
-    let Some(rs) = c.store.replica_set(r) else {
+/// One active pod as the ranking sees it, with `rank` the number of active pods of the same
+/// Deployment on its node (`getPodsRankedByRelatedPodsOnSameNode`).
+fn pod_rank(c: &Cluster, id: PodId, dep: DeploymentId) -> PodRank {
+    let p = c.store.pod(id);
+    PodRank {
+        id,
+        scheduled: p.node.is_some(),
+        phase: p.phase,
+        ready: p.ready,
+        deletion_cost: 0,
+        rank: p.node.map_or(0, |n| c.store.node(n).active_pods_of(dep)),
+        ready_since: p.ready_since,
+        restarts: p.restarts,
+        creation: p.creation,
+        uid: p.uid,
+    }
+}
+
+/// Mirrors `getPodsToDelete` over the ReplicaSet's active pods, without ranking all of them:
+/// not-Ready pods always rank before Ready ones, and Ready pods on the same node share their
+/// node's rank, so only the not-Ready pods and the Ready pods on the highest-ranked nodes
+/// (whole rank levels, until there are `n`) can be among the first `n`. Those are ranked with
+/// the full order, which picks exactly the pods ranking every active pod would.
+fn victims(c: &Cluster, r: RsId, n: usize, now: SimTime) -> Vec<PodId> {
+    let Some(dep) = c.store.replica_set(r).map(|rs| rs.owner) else {
         return Vec::new();
     };
-    let dep = rs.owner;
-    c.store.rs_pods[r.0 as usize]
-        .active
-        .iter()
-        .map(|&id| {
-            let p = c.store.pod(id);
-            PodRank {
-                id,
-                scheduled: p.node.is_some(),
-                phase: p.phase,
-                ready: p.ready,
-                deletion_cost: 0,
-                rank: p.node.map_or(0, |n| c.store.node(n).active_pods_of(dep)),
-                ready_since: p.ready_since,
-                restarts: p.restarts,
-                creation: p.creation,
-                uid: p.uid,
+    let live = &c.store.rs_pods[r.0 as usize];
+    if n >= live.active.len() {
+        return live.active.clone();
+    }
+    let mut candidates: Vec<PodRank> = live.not_ready.iter().map(|&p| pod_rank(c, p, dep)).collect();
+    if candidates.len() < n {
+        let mut nodes: Vec<(std::cmp::Reverse<u32>, NodeId)> = live
+            .ready_on_node
+            .keys()
+            .map(|&node| (std::cmp::Reverse(c.store.node(node).active_pods_of(dep)), node))
+            .collect();
+        nodes.sort_unstable();
+        let mut taken = candidates.len();
+        let mut i = 0;
+        while i < nodes.len() && taken < n {
+            let level = nodes[i].0;
+            while i < nodes.len() && nodes[i].0 == level {
+                let on_node = &live.ready_on_node[&nodes[i].1];
+                taken += on_node.len();
+                candidates.extend(on_node.iter().map(|&p| pod_rank(c, p, dep)));
+                i += 1;
             }
-        })
-        .collect()
+        }
+    }
+    first_ranked(candidates, n, now)
 }
 
 /// Mirrors `calculateStatus` + `updateReplicaSetStatus`, with the minReadySeconds re-check.
@@ -490,10 +539,10 @@ mod tests {
     }
 
     #[test]
-    fn the_ranking_is_a_total_order_where_upstreams_less_is_not() {
-        // Ready times 10 s, 10 s and 11 s ago share a log2 bucket; upstream's Less would
-        // order B < C and C < A by UID but A < B by creation: a cycle. Sorting every
-        // permutation must neither panic nor disagree.
+    fn a_cycle_in_upstreams_less_neither_panics_nor_varies_between_runs() {
+        // Ready times 10 s, 10 s and 11 s ago share a log2 bucket; upstream's Less orders
+        // B < C and C < A by UID but A < B by creation: a cycle. Every input order must
+        // sort without panicking, and the same input order always gives the same result.
         let now = SimTime::from_secs(1000);
         let a = PodRank {
             ready_since: Some(SimTime::from_secs(990)),
@@ -513,10 +562,22 @@ mod tests {
             ..pod(3)
         };
         let orders = [[a, b, c], [a, c, b], [b, a, c], [b, c, a], [c, a, b], [c, b, a]];
-        let sorted: Vec<Vec<PodId>> = orders
+        for o in &orders {
+            let first = pods_to_delete(o.to_vec(), 2, now);
+            assert_eq!(first.len(), 2);
+            assert_eq!(first, pods_to_delete(o.to_vec(), 2, now));
+        }
+        // Where the relation is transitive the result does not depend on the input order.
+        let d = PodRank {
+            ready_since: Some(SimTime::from_secs(500)),
+            ..pod(4)
+        };
+        let e = PodRank { rank: 2, ..pod(5) };
+        let mut results: Vec<Vec<PodId>> = [[d, e, c], [c, d, e], [e, c, d]]
             .iter()
             .map(|o| pods_to_delete(o.to_vec(), 2, now))
             .collect();
-        assert!(sorted.windows(2).all(|w| w[0] == w[1]), "{sorted:?}");
+        results.dedup();
+        assert_eq!(results.len(), 1, "{results:?}");
     }
 }
