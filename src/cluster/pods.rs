@@ -20,17 +20,18 @@ impl Cluster {
                 self.config.max_pods
             ));
         }
-        let name = self.generate_name(&prefix);
+        let (name, name_key) = self.generate_name(&prefix, r);
         let id = PodId(self.store.pods.len() as u32);
         let uid = self.new_uid();
         let now = self.now();
         let live = &mut self.store.rs_pods[r.0 as usize];
         live.active.push(id);
-        live.not_ready.insert(id);
+        live.not_ready.push(id);
         live.live += 1;
         let slot = (live.active.len() - 1) as u32;
+        let not_ready_slot = (live.not_ready.len() - 1) as u32;
         self.store.pods.push(Pod {
-            name: name.clone(),
+            name,
             uid,
             creation: now.whole_seconds(),
             created_at: now,
@@ -47,25 +48,29 @@ impl Cluster {
             gone: false,
             times: PodTimes::default(),
             active_slot: Some(slot),
+            not_ready_slot: Some(not_ready_slot),
+            name_key,
             counted_available: false,
         });
-        self.store.pod_names.insert(name, id);
+        self.store.pod_name_keys.insert((r, name_key));
         self.store.existing_pods += 1;
         self.pod_written(id);
         crate::controllers::scheduler::pod_created(self, id);
         Ok(id)
     }
 
-    fn generate_name(&mut self, prefix: &str) -> String {
+    fn generate_name(&mut self, prefix: &str, r: RsId) -> (String, u32) {
         loop {
-            let suffix: String = (0..5)
-                .map(|_| {
-                    NAME_ALPHABET[self.rngs.names.random_range(0..NAME_ALPHABET.len())] as char
-                })
-                .collect();
-            let name = format!("{prefix}{suffix}");
-            if !self.store.pod_names.contains_key(&name) {
-                return name;
+            let mut key = 0u32;
+            let mut name = String::with_capacity(prefix.len() + 5);
+            name.push_str(prefix);
+            for _ in 0..5 {
+                let i = self.rngs.names.random_range(0..NAME_ALPHABET.len());
+                key = key * NAME_ALPHABET.len() as u32 + i as u32;
+                name.push(NAME_ALPHABET[i] as char);
+            }
+            if !self.store.pod_name_keys.contains(&(r, key)) {
+                return (name, key);
             }
         }
     }
@@ -90,6 +95,19 @@ impl Cluster {
             self.schedule(at, Event::KubeletKillPod(p));
         } else {
             self.pod_gone(p);
+        }
+    }
+
+    /// Takes a pod off its ReplicaSet's not-Ready list (it became Ready or inactive).
+    fn leave_not_ready(&mut self, p: PodId) {
+        let pod = &mut self.store.pods[p.0 as usize];
+        let Some(slot) = pod.not_ready_slot.take() else {
+            return;
+        };
+        let list = &mut self.store.rs_pods[pod.owner.0 as usize].not_ready;
+        list.swap_remove(slot as usize);
+        if let Some(moved) = list.get(slot as usize).copied() {
+            self.store.pods[moved.0 as usize].not_ready_slot = Some(slot);
         }
     }
 
@@ -128,7 +146,7 @@ impl Cluster {
                 }
             }
         } else {
-            live.not_ready.remove(&p);
+            self.leave_not_ready(p);
         }
         if let (Some(n), Some(rs)) = (node, self.store.replica_set(owner)) {
             let dep = rs.owner;
@@ -175,8 +193,8 @@ impl Cluster {
         pod.times.ready = Some(now);
         let (owner, active, node) = (pod.owner, pod.active_slot.is_some(), pod.node);
         if active {
+            self.leave_not_ready(p);
             let live = &mut self.store.rs_pods[owner.0 as usize];
-            live.not_ready.remove(&p);
             if let Some(n) = node {
                 live.ready_on_node.entry(n).or_default().push(p);
             }
@@ -212,13 +230,9 @@ impl Cluster {
         pod.gone = true;
         pod.times.gone = Some(now);
         pod.kubelet_epoch += 1;
-        let (owner, node, deleting, name) = (
-            pod.owner,
-            pod.node,
-            pod.deletion.is_some(),
-            pod.name.clone(),
-        );
-        self.store.pod_names.remove(&name);
+        let (owner, node, deleting, name_key) =
+            (pod.owner, pod.node, pod.deletion.is_some(), pod.name_key);
+        self.store.pod_name_keys.remove(&(owner, name_key));
         self.store.existing_pods -= 1;
         let live = &mut self.store.rs_pods[owner.0 as usize];
         live.live -= 1;

@@ -20,8 +20,8 @@ pub struct RsPods {
     pub live: i32,
     /// Pods with a deletion timestamp that still exist.
     pub terminating: i32,
-    /// Active pods that are not Ready (they rank first for deletion).
-    pub not_ready: BTreeSet<PodId>,
+    /// Active pods that are not Ready (they rank first for deletion), in no set order.
+    pub not_ready: Vec<PodId>,
     /// Active Ready pods by node, so the deletion ranking need not look at every pod.
     pub ready_on_node: BTreeMap<NodeId, Vec<PodId>>,
 }
@@ -47,8 +47,9 @@ pub struct Store {
     pub rs_names: BTreeMap<String, RsId>,
     /// Every pod ever created; gone ones keep their record for reports.
     pub pods: Vec<Pod>,
-    /// Pods that still exist, by name.
-    pub pod_names: BTreeMap<String, PodId>,
+    /// Name suffixes in use, by ReplicaSet (the name's random part as a base-27 number):
+    /// the collision check of `generateName` without comparing strings.
+    pub pod_name_keys: BTreeSet<(RsId, u32)>,
     #[allow(missing_docs)]
     pub services: BTreeMap<String, Service>,
     #[allow(missing_docs)]
@@ -123,12 +124,25 @@ impl Store {
             .collect()
     }
 
-    /// Existing pods in name order.
+    /// Existing pods in name order (sorted on demand: only kubectl listings need it).
     pub fn pods_sorted(&self) -> Vec<(PodId, &Pod)> {
-        self.pod_names
-            .values()
-            .map(|id| (*id, self.pod(*id)))
-            .collect()
+        let mut pods: Vec<(PodId, &Pod)> = self
+            .pods
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| !p.gone)
+            .map(|(i, p)| (PodId(i as u32), p))
+            .collect();
+        pods.sort_by(|a, b| a.1.name.cmp(&b.1.name));
+        pods
+    }
+
+    /// The existing pod with that name.
+    pub fn pod_by_name(&self, name: &str) -> Option<PodId> {
+        self.pods
+            .iter()
+            .position(|p| !p.gone && p.name == name)
+            .map(|i| PodId(i as u32))
     }
 
     /// Interns an image name.

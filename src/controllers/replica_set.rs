@@ -84,72 +84,56 @@ fn log_rank(t: SimTime, now: SimTime) -> i64 {
     }
 }
 
+/// The sort key behind [`deletion_order`]; smaller is deleted first.
+type DeletionKey = (
+    bool,
+    PodPhase,
+    bool,
+    i32,
+    std::cmp::Reverse<u32>,
+    i64,
+    std::cmp::Reverse<u32>,
+    i64,
+    u128,
+    PodId,
+);
+
 /// Mirrors `ActivePodsWithRanks.Less` (PodDeletionCost and LogarithmicScaleDown on, as by
-/// default): `Less` means "delete first". Where upstream's rules end in a tie, UID and then
-/// pod index decide, so runs are deterministic.
+/// default) as a sort key: `Less` means "delete first".
 ///
-/// Upstream's relation is not transitive: two Ready pods whose Ready times differ but share
-/// a log2 bucket are ordered by UID at once, while pods Ready in the same second go on to the
-/// restart and creation rules. Go's sort accepts that; [`sort_by_deletion_order`] does too.
-pub fn deletion_order(a: &PodRank, b: &PodRank, now: SimTime) -> Ordering {
-    let time_rule = |t1: Option<SimTime>, t2: Option<SimTime>| -> Option<Ordering> {
-        match (t1, t2) {
-            (a, b) if a == b => None,
-            // afterOrZero: a zero time sorts first.
-            (None, _) => Some(Ordering::Less),
-            (_, None) => Some(Ordering::Greater),
-            (Some(t1), Some(t2)) => {
-                let diff = log_rank(t1, now) - log_rank(t2, now);
-                Some(if diff == 0 {
-                    a.uid.cmp(&b.uid)
-                } else {
-                    diff.cmp(&0)
-                })
-            }
-        }
+/// Upstream's relation is not transitive, so no sort key can match it everywhere: two
+/// Ready pods whose Ready times differ but share a log2 bucket are ordered by UID at once,
+/// while pods Ready in the same second go on to the restart and creation rules. Go's sort
+/// accepts that and returns an order that depends on the informer's list order. This key
+/// follows upstream exactly for every pair except Ready pods Ready in the same second that
+/// differ in restarts or creation bucket (there it uses UID too), and is a total order, so
+/// the first `n` can be selected in linear time. Not-Ready pods follow rules 7 and 8
+/// exactly. Remaining ties are broken by UID, then pod index.
+fn deletion_key(p: &PodRank, now: SimTime) -> DeletionKey {
+    // afterOrZero: a zero time sorts first.
+    let bucket = |t: Option<SimTime>| t.map_or(i64::MIN, |t| log_rank(t, now));
+    let (ready_bucket, restarts, creation) = if p.ready {
+        (bucket(p.ready_since), 0, 0)
+    } else {
+        (0, p.restarts, bucket(Some(p.creation)))
     };
-    a.scheduled
-        .cmp(&b.scheduled)
-        .then(a.phase.cmp(&b.phase))
-        .then(a.ready.cmp(&b.ready))
-        .then(a.deletion_cost.cmp(&b.deletion_cost))
-        .then(b.rank.cmp(&a.rank))
-        .then_with(|| {
-            if a.ready && b.ready {
-                time_rule(a.ready_since, b.ready_since).unwrap_or(Ordering::Equal)
-            } else {
-                Ordering::Equal
-            }
-        })
-        .then(b.restarts.cmp(&a.restarts))
-        .then_with(|| time_rule(Some(a.creation), Some(b.creation)).unwrap_or(Ordering::Equal))
-        .then(a.uid.cmp(&b.uid))
-        .then(a.id.cmp(&b.id))
+    (
+        p.scheduled,
+        p.phase,
+        p.ready,
+        p.deletion_cost,
+        std::cmp::Reverse(p.rank),
+        ready_bucket,
+        std::cmp::Reverse(restarts),
+        creation,
+        p.uid,
+        p.id,
+    )
 }
 
-/// Sorts by [`deletion_order`] with a stable merge sort that, like Go's `sort.Sort`, never
-/// fails on a relation that is not transitive (Rust's own sorts may panic on one); the
-/// result depends only on the input order, so it is deterministic.
-pub fn sort_by_deletion_order(pods: &mut Vec<PodRank>, now: SimTime) {
-    if pods.len() < 2 {
-        return;
-    }
-    let mid = pods.len() / 2;
-    let mut right = pods.split_off(mid);
-    sort_by_deletion_order(pods, now);
-    sort_by_deletion_order(&mut right, now);
-    let left = std::mem::take(pods);
-    pods.reserve(left.len() + right.len());
-    let (mut l, mut r) = (left.into_iter().peekable(), right.into_iter().peekable());
-    while let (Some(a), Some(b)) = (l.peek(), r.peek()) {
-        if deletion_order(b, a, now) == Ordering::Less {
-            pods.extend(r.next());
-        } else {
-            pods.extend(l.next());
-        }
-    }
-    pods.extend(l);
-    pods.extend(r);
+/// [`deletion_key`] as an ordering.
+pub fn deletion_order(a: &PodRank, b: &PodRank, now: SimTime) -> Ordering {
+    deletion_key(a, now).cmp(&deletion_key(b, now))
 }
 
 /// Mirrors `getPodsToDelete`: all pods in list order when all go, else the `diff` first by
@@ -162,9 +146,18 @@ pub fn pods_to_delete(pods: Vec<PodRank>, diff: usize, now: SimTime) -> Vec<PodI
 }
 
 /// The `n` first of `pods` by [`deletion_order`], in that order.
-fn first_ranked(mut pods: Vec<PodRank>, n: usize, now: SimTime) -> Vec<PodId> {
-    sort_by_deletion_order(&mut pods, now);
-    pods.into_iter().take(n).map(|p| p.id).collect()
+fn first_ranked(pods: Vec<PodRank>, n: usize, now: SimTime) -> Vec<PodId> {
+    if n == 0 {
+        return Vec::new();
+    }
+    let mut keyed: Vec<(DeletionKey, PodId)> =
+        pods.iter().map(|p| (deletion_key(p, now), p.id)).collect();
+    if n < keyed.len() {
+        keyed.select_nth_unstable(n - 1);
+        keyed.truncate(n);
+    }
+    keyed.sort_unstable();
+    keyed.into_iter().map(|(_, id)| id).collect()
 }
 
 /// `syncReplicaSet`: manage replicas when expectations allow, then write status.
@@ -539,10 +532,10 @@ mod tests {
     }
 
     #[test]
-    fn a_cycle_in_upstreams_less_neither_panics_nor_varies_between_runs() {
+    fn a_cycle_in_upstreams_less_becomes_one_order_whatever_the_input_order() {
         // Ready times 10 s, 10 s and 11 s ago share a log2 bucket; upstream's Less orders
-        // B < C and C < A by UID but A < B by creation: a cycle. Every input order must
-        // sort without panicking, and the same input order always gives the same result.
+        // B < C and C < A by UID but A < B by creation: a cycle. The key orders all three by
+        // UID (B, C, A) from any input order, agreeing with upstream on two of the pairs.
         let now = SimTime::from_secs(1000);
         let a = PodRank {
             ready_since: Some(SimTime::from_secs(990)),
@@ -563,9 +556,7 @@ mod tests {
         };
         let orders = [[a, b, c], [a, c, b], [b, a, c], [b, c, a], [c, a, b], [c, b, a]];
         for o in &orders {
-            let first = pods_to_delete(o.to_vec(), 2, now);
-            assert_eq!(first.len(), 2);
-            assert_eq!(first, pods_to_delete(o.to_vec(), 2, now));
+            assert_eq!(pods_to_delete(o.to_vec(), 2, now), [b.id, c.id]);
         }
         // Where the relation is transitive the result does not depend on the input order.
         let d = PodRank {

@@ -216,7 +216,7 @@ pub fn execute(
                     .rs_names
                     .get(name)
                     .map(|id| describe::replica_set(c, *id)),
-                Kind::Pod => c.store.pod_names.get(name).map(|id| describe::pod(c, *id)),
+                Kind::Pod => c.store.pod_by_name(name).map(|id| describe::pod(c, id)),
                 _ => None,
             };
             match text {

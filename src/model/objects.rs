@@ -363,6 +363,10 @@ pub struct Pod {
     pub times: PodTimes,
     /// Index in its ReplicaSet's active-pod list, while active.
     pub(crate) active_slot: Option<u32>,
+    /// Index in its ReplicaSet's not-Ready list, while active and not Ready.
+    pub(crate) not_ready_slot: Option<u32>,
+    /// The random part of its name as a base-27 number (its key among its ReplicaSet's names).
+    pub(crate) name_key: u32,
     /// Counted available by its ReplicaSet.
     pub(crate) counted_available: bool,
 }

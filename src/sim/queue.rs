@@ -207,7 +207,7 @@ mod tests {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            if x % 3 != 0 {
+            if !x.is_multiple_of(3) {
                 let delay = match x % 10 {
                     0 => x % 500_000,
                     1..=3 => 0,
