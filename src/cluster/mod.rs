@@ -12,7 +12,7 @@ mod store;
 
 pub use api::{ApplyOutcome, UndoOutcome};
 pub use recorder::{EventType, KubeEvent, ObjectRef, Recorder, RsSample};
-pub use store::{RsPods, Store};
+pub use store::{ReadyPod, RsPods, Store};
 
 use crate::controllers::{deployment, kubelet, replica_set, scheduler};
 use crate::model::*;

@@ -140,7 +140,7 @@ impl Cluster {
             if let Some(n) = node
                 && let Some(on_node) = live.ready_on_node.get_mut(&n)
             {
-                on_node.retain(|x| *x != p);
+                on_node.retain(|x| x.id != p);
                 if on_node.is_empty() {
                     live.ready_on_node.remove(&n);
                 }
@@ -194,9 +194,13 @@ impl Cluster {
         let (owner, active, node) = (pod.owner, pod.active_slot.is_some(), pod.node);
         if active {
             self.leave_not_ready(p);
+            let uid = self.store.pods[p.0 as usize].uid;
             let live = &mut self.store.rs_pods[owner.0 as usize];
             if let Some(n) = node {
-                live.ready_on_node.entry(n).or_default().push(p);
+                live.ready_on_node
+                    .entry(n)
+                    .or_default()
+                    .push(super::store::ReadyPod { uid, id: p, since });
             }
             let min_ready = self
                 .store

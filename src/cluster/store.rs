@@ -22,8 +22,20 @@ pub struct RsPods {
     pub terminating: i32,
     /// Active pods that are not Ready (they rank first for deletion), in no set order.
     pub not_ready: Vec<PodId>,
-    /// Active Ready pods by node, so the deletion ranking need not look at every pod.
-    pub ready_on_node: BTreeMap<NodeId, Vec<PodId>>,
+    /// Active Ready pods by node, with what the deletion ranking reads of them (UID and
+    /// Ready time), so it need neither look at every pod nor at the pod records.
+    pub ready_on_node: BTreeMap<NodeId, Vec<ReadyPod>>,
+}
+
+/// A Ready pod as the deletion ranking sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadyPod {
+    #[allow(missing_docs)]
+    pub uid: u128,
+    #[allow(missing_docs)]
+    pub id: PodId,
+    /// Ready condition's last transition (whole seconds).
+    pub since: SimTime,
 }
 
 /// Every object of the simulated cluster, with name indexes.

@@ -281,8 +281,9 @@ fn pod_rank(c: &Cluster, id: PodId, dep: DeploymentId) -> PodRank {
 /// Mirrors `getPodsToDelete` over the ReplicaSet's active pods, without ranking all of them:
 /// not-Ready pods always rank before Ready ones, and Ready pods on the same node share their
 /// node's rank, so only the not-Ready pods and the Ready pods on the highest-ranked nodes
-/// (whole rank levels, until there are `n`) can be among the first `n`. Those are ranked with
-/// the full order, which picks exactly the pods ranking every active pod would.
+/// (whole rank levels, until there are `n`) can be among the first `n`. Ready pods are keyed
+/// from the per-node lists alone (rank, Ready-time bucket, UID), exactly as
+/// [`deletion_order`] orders them, so the pick is the one ranking every pod would make.
 fn victims(c: &Cluster, r: RsId, n: usize, now: SimTime) -> Vec<PodId> {
     let Some(dep) = c.store.replica_set(r).map(|rs| rs.owner) else {
         return Vec::new();
@@ -291,27 +292,40 @@ fn victims(c: &Cluster, r: RsId, n: usize, now: SimTime) -> Vec<PodId> {
     if n >= live.active.len() {
         return live.active.clone();
     }
-    let mut candidates: Vec<PodRank> = live.not_ready.iter().map(|&p| pod_rank(c, p, dep)).collect();
-    if candidates.len() < n {
-        let mut nodes: Vec<(std::cmp::Reverse<u32>, NodeId)> = live
-            .ready_on_node
-            .keys()
-            .map(|&node| (std::cmp::Reverse(c.store.node(node).active_pods_of(dep)), node))
-            .collect();
-        nodes.sort_unstable();
-        let mut taken = candidates.len();
-        let mut i = 0;
-        while i < nodes.len() && taken < n {
-            let level = nodes[i].0;
-            while i < nodes.len() && nodes[i].0 == level {
-                let on_node = &live.ready_on_node[&nodes[i].1];
-                taken += on_node.len();
-                candidates.extend(on_node.iter().map(|&p| pod_rank(c, p, dep)));
-                i += 1;
-            }
+    let not_ready: Vec<PodRank> = live.not_ready.iter().map(|&p| pod_rank(c, p, dep)).collect();
+    let need = n.saturating_sub(not_ready.len());
+    let mut out = first_ranked(not_ready, n, now);
+    if need == 0 {
+        return out;
+    }
+    let mut nodes: Vec<(std::cmp::Reverse<u32>, NodeId)> = live
+        .ready_on_node
+        .keys()
+        .map(|&node| (std::cmp::Reverse(c.store.node(node).active_pods_of(dep)), node))
+        .collect();
+    nodes.sort_unstable();
+    type ReadyKey = (std::cmp::Reverse<u32>, i64, u128, PodId);
+    let mut keyed: Vec<ReadyKey> = Vec::new();
+    let mut i = 0;
+    while i < nodes.len() && keyed.len() < need {
+        let level = nodes[i].0;
+        while i < nodes.len() && nodes[i].0 == level {
+            let on_node = &live.ready_on_node[&nodes[i].1];
+            keyed.extend(
+                on_node
+                    .iter()
+                    .map(|p| (level, log_rank(p.since, now), p.uid, p.id)),
+            );
+            i += 1;
         }
     }
-    first_ranked(candidates, n, now)
+    if need < keyed.len() {
+        keyed.select_nth_unstable(need - 1);
+        keyed.truncate(need);
+    }
+    keyed.sort_unstable();
+    out.extend(keyed.into_iter().map(|k| k.3));
+    out
 }
 
 /// Mirrors `calculateStatus` + `updateReplicaSetStatus`, with the minReadySeconds re-check.
