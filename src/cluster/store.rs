@@ -55,13 +55,17 @@ pub struct Store {
     pub rs_pods: Vec<RsPods>,
     /// Canonical template text of each ReplicaSet (for `EqualIgnoreHash`).
     pub rs_template_keys: Vec<String>,
+    /// Canonical template text of each Deployment's template, with the generation it was
+    /// computed at (a template only changes with the generation).
+    pub deployment_template_keys: Vec<Option<(i64, String)>>,
     #[allow(missing_docs)]
     pub rs_names: BTreeMap<String, RsId>,
     /// Every pod ever created; gone ones keep their record for reports.
     pub pods: Vec<Pod>,
     /// Name suffixes in use, by ReplicaSet (the name's random part as a base-27 number):
-    /// the collision check of `generateName` without comparing strings.
-    pub pod_name_keys: BTreeSet<(RsId, u32)>,
+    /// the collision check of `generateName` without comparing strings. Only ever asked
+    /// whether it holds a key, never iterated, so its hash order cannot reach an output.
+    pub pod_name_keys: std::collections::HashSet<(RsId, u32)>,
     #[allow(missing_docs)]
     pub services: BTreeMap<String, Service>,
     #[allow(missing_docs)]

@@ -174,19 +174,33 @@ pub(crate) fn get_all_replica_sets_and_sync_revision(
     d: &mut Deployment,
     create: bool,
 ) -> Option<RsSets> {
-    let key = d.spec.template.canonical_without_hash();
+    let slot = id.0 as usize;
+    let keys = &mut c.store.deployment_template_keys;
+    if keys.len() <= slot {
+        keys.resize(slot + 1, None);
+    }
+    if keys[slot]
+        .as_ref()
+        .is_none_or(|(generation, _)| *generation != d.meta.generation)
+    {
+        keys[slot] = Some((d.meta.generation, d.spec.template.canonical_without_hash()));
+    }
+    let store = &c.store;
+    let key = store.deployment_template_keys[slot]
+        .as_ref()
+        .map_or("", |(_, k)| k.as_str());
     let owned: Vec<RsId> = d
         .replica_sets
         .iter()
         .copied()
-        .filter(|r| c.store.live_replica_set(*r).is_some())
+        .filter(|r| store.live_replica_set(*r).is_some())
         .collect();
     let new = owned
         .iter()
         .copied()
-        .filter(|r| c.store.rs_template_keys[r.0 as usize] == key)
+        .filter(|r| store.rs_template_keys[r.0 as usize] == key)
         .min_by(|a, b| {
-            let (ra, rb) = (c.store.replica_set(*a), c.store.replica_set(*b));
+            let (ra, rb) = (store.replica_set(*a), store.replica_set(*b));
             let ka = ra.map(|r| (r.meta.creation, r.meta.name.clone()));
             let kb = rb.map(|r| (r.meta.creation, r.meta.name.clone()));
             ka.cmp(&kb)
