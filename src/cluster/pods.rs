@@ -13,14 +13,14 @@ impl Cluster {
         let Some(rs) = self.store.replica_set(r) else {
             return Err("replica set is gone".into());
         };
-        let prefix = pod_name_prefix(&rs.meta.name);
         if self.store.existing_pods >= self.config.max_pods {
             return Err(format!(
-                "pods \"{prefix}\" is forbidden: exceeded rollsim's pod limit of {} (--max-pods)",
+                "pods \"{}\" is forbidden: exceeded rollsim's pod limit of {} (--max-pods)",
+                pod_name_prefix(&rs.meta.name),
                 self.config.max_pods
             ));
         }
-        let (name, name_key) = self.generate_name(&prefix, r);
+        let (name, name_key) = self.generate_name(r);
         let id = PodId(self.store.pods.len() as u32);
         let uid = self.new_uid();
         let now = self.now();
@@ -59,11 +59,18 @@ impl Cluster {
         Ok(id)
     }
 
-    fn generate_name(&mut self, prefix: &str, r: RsId) -> (String, u32) {
+    fn generate_name(&mut self, r: RsId) -> (String, u32) {
+        let rs_name = self.store.replica_set(r).map_or("", |rs| rs.meta.name.as_str());
+        // getPodsPrefix: `<rs>-`, truncated so the 5-character suffix fits in 63.
+        let mut prefix = String::with_capacity(rs_name.len() + 6);
+        prefix.push_str(rs_name);
+        prefix.push('-');
+        if prefix.len() > 58 {
+            prefix.truncate(58);
+        }
         loop {
             let mut key = 0u32;
-            let mut name = String::with_capacity(prefix.len() + 5);
-            name.push_str(prefix);
+            let mut name = prefix.clone();
             for _ in 0..5 {
                 let i = self.rngs.names.random_range(0..NAME_ALPHABET.len());
                 key = key * NAME_ALPHABET.len() as u32 + i as u32;

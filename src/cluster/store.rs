@@ -27,6 +27,39 @@ pub struct RsPods {
     pub ready_on_node: BTreeMap<NodeId, Vec<ReadyPod>>,
 }
 
+/// A multiplicative hash for the small integer pairs of `pod_name_keys` (SipHash is built
+/// to resist attackers, which a simulation does not have).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NameKeyHasher;
+
+impl std::hash::BuildHasher for NameKeyHasher {
+    type Hasher = NameKeyHash;
+    fn build_hasher(&self) -> NameKeyHash {
+        NameKeyHash(0)
+    }
+}
+
+/// The hasher [`NameKeyHasher`] builds.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NameKeyHash(u64);
+
+impl std::hash::Hasher for NameKeyHash {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(29) ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
 /// A Ready pod as the deletion ranking sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReadyPod {
@@ -65,7 +98,7 @@ pub struct Store {
     /// Name suffixes in use, by ReplicaSet (the name's random part as a base-27 number):
     /// the collision check of `generateName` without comparing strings. Only ever asked
     /// whether it holds a key, never iterated, so its hash order cannot reach an output.
-    pub pod_name_keys: std::collections::HashSet<(RsId, u32)>,
+    pub pod_name_keys: std::collections::HashSet<(RsId, u32), NameKeyHasher>,
     #[allow(missing_docs)]
     pub services: BTreeMap<String, Service>,
     #[allow(missing_docs)]

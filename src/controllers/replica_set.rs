@@ -303,6 +303,19 @@ fn victims(c: &Cluster, r: RsId, n: usize, now: SimTime) -> Vec<PodId> {
         .keys()
         .map(|&node| (std::cmp::Reverse(c.store.node(node).active_pods_of(dep)), node))
         .collect();
+    // Only the highest levels are needed: try the nodes ranked at or above the k-th,
+    // for a k that usually holds `need` pods, and fall back to all nodes when it does not.
+    let per_node = live.ready_on_node.values().map(Vec::len).max().unwrap_or(1).max(1);
+    let enough = (need.div_ceil(per_node) * 4).min(nodes.len());
+    if enough > 0 && enough < nodes.len() {
+        nodes.select_nth_unstable(enough - 1);
+        let cut = nodes[enough - 1].0;
+        let front: Vec<_> = nodes.iter().copied().filter(|n| n.0 <= cut).collect();
+        let pods: usize = front.iter().map(|n| live.ready_on_node[&n.1].len()).sum();
+        if pods >= need {
+            nodes = front;
+        }
+    }
     nodes.sort_unstable();
     type ReadyKey = (std::cmp::Reverse<u32>, i64, u128, PodId);
     let mut keyed: Vec<ReadyKey> = Vec::new();
