@@ -111,11 +111,22 @@ fn node(i: u32) -> NodeSpec {
     }
 }
 
+/// An IntOrString as YAML: integers bare (`3`, `-1`), anything else quoted (`"25%"`).
+fn int_or_string(v: &str) -> String {
+    if v.parse::<i64>().is_ok() {
+        v.to_string()
+    } else {
+        format!("{v:?}")
+    }
+}
+
 /// The generated Deployment at `version`.
 pub fn manifest(p: &BenchParams, version: u32) -> String {
     format!(
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: bench\nspec:\n  replicas: {}\n  strategy:\n    rollingUpdate: {{maxSurge: \"{}\", maxUnavailable: \"{}\"}}\n  selector:\n    matchLabels: {{app: bench}}\n  template:\n    metadata:\n      labels: {{app: bench}}\n    spec:\n      containers:\n      - name: app\n        image: example/bench:{version}\n        resources:\n          requests: {{cpu: 100m, memory: 128Mi}}\n",
-        p.replicas, p.max_surge, p.max_unavailable
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: bench\nspec:\n  replicas: {}\n  strategy:\n    rollingUpdate: {{maxSurge: {}, maxUnavailable: {}}}\n  selector:\n    matchLabels: {{app: bench}}\n  template:\n    metadata:\n      labels: {{app: bench}}\n    spec:\n      containers:\n      - name: app\n        image: example/bench:{version}\n        resources:\n          requests: {{cpu: 100m, memory: 128Mi}}\n",
+        p.replicas,
+        int_or_string(&p.max_surge),
+        int_or_string(&p.max_unavailable)
     )
 }
 

@@ -60,7 +60,10 @@ impl Cluster {
     }
 
     fn generate_name(&mut self, r: RsId) -> (String, u32) {
-        let rs_name = self.store.replica_set(r).map_or("", |rs| rs.meta.name.as_str());
+        let rs_name = self
+            .store
+            .replica_set(r)
+            .map_or("", |rs| rs.meta.name.as_str());
         // getPodsPrefix: `<rs>-`, truncated so the 5-character suffix fits in 63.
         let mut prefix = String::with_capacity(rs_name.len() + 6);
         prefix.push_str(rs_name);

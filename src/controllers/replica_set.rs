@@ -292,7 +292,11 @@ fn victims(c: &Cluster, r: RsId, n: usize, now: SimTime) -> Vec<PodId> {
     if n >= live.active.len() {
         return live.active.clone();
     }
-    let not_ready: Vec<PodRank> = live.not_ready.iter().map(|&p| pod_rank(c, p, dep)).collect();
+    let not_ready: Vec<PodRank> = live
+        .not_ready
+        .iter()
+        .map(|&p| pod_rank(c, p, dep))
+        .collect();
     let need = n.saturating_sub(not_ready.len());
     let mut out = first_ranked(not_ready, n, now);
     if need == 0 {
@@ -301,11 +305,22 @@ fn victims(c: &Cluster, r: RsId, n: usize, now: SimTime) -> Vec<PodId> {
     let mut nodes: Vec<(std::cmp::Reverse<u32>, NodeId)> = live
         .ready_on_node
         .keys()
-        .map(|&node| (std::cmp::Reverse(c.store.node(node).active_pods_of(dep)), node))
+        .map(|&node| {
+            (
+                std::cmp::Reverse(c.store.node(node).active_pods_of(dep)),
+                node,
+            )
+        })
         .collect();
     // Only the highest levels are needed: try the nodes ranked at or above the k-th,
     // for a k that usually holds `need` pods, and fall back to all nodes when it does not.
-    let per_node = live.ready_on_node.values().map(Vec::len).max().unwrap_or(1).max(1);
+    let per_node = live
+        .ready_on_node
+        .values()
+        .map(Vec::len)
+        .max()
+        .unwrap_or(1)
+        .max(1);
     let enough = (need.div_ceil(per_node) * 4).min(nodes.len());
     if enough > 0 && enough < nodes.len() {
         nodes.select_nth_unstable(enough - 1);
@@ -581,7 +596,14 @@ mod tests {
             uid: 2,
             ..pod(3)
         };
-        let orders = [[a, b, c], [a, c, b], [b, a, c], [b, c, a], [c, a, b], [c, b, a]];
+        let orders = [
+            [a, b, c],
+            [a, c, b],
+            [b, a, c],
+            [b, c, a],
+            [c, a, b],
+            [c, b, a],
+        ];
         for o in &orders {
             assert_eq!(pods_to_delete(o.to_vec(), 2, now), [b.id, c.id]);
         }

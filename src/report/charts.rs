@@ -650,9 +650,12 @@ where
         if let Some(&(_, v)) = pts.last() {
             chart
                 .draw_series(std::iter::once(Text::new(
-                    format!("{v:.0}"),
+                    format!("{v:.0} "),
                     (x_max, v),
-                    (FONT, 13).into_font().color(&c),
+                    (FONT, 13)
+                        .into_font()
+                        .color(&c)
+                        .pos(Pos::new(HPos::Right, VPos::Bottom)),
                 )))
                 .map_err(de)?;
         }

@@ -215,7 +215,11 @@ mod tests {
                 };
                 let t = SimTime::from_ms(now + delay);
                 let seq = q.push(t, i);
-                reference.push(Entry { time: t, seq, event: i });
+                reference.push(Entry {
+                    time: t,
+                    seq,
+                    event: i,
+                });
             } else if let Some((t, seq, e)) = q.pop() {
                 let want = reference.pop().expect("same length");
                 assert_eq!((t, seq, e), (want.time, want.seq, want.event));

@@ -1,0 +1,53 @@
+//! The benchmark's generator at small size: the same controllers, so the same guarantees.
+
+use rollsim::bench::{BenchParams, run};
+
+#[test]
+fn a_hundred_replica_bench_completes_within_the_surge_and_availability_bounds() {
+    let params = BenchParams {
+        replicas: 100,
+        nodes: 10,
+        check_invariants: true,
+        ..Default::default()
+    };
+    let r = run(&params).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.pods_created, 200, "100 pods of v1, then 100 of v2");
+    assert!(
+        r.peak_pods > 100 && r.peak_pods <= 200,
+        "peak {}",
+        r.peak_pods
+    );
+    assert!(r.rollout.as_ms() > 0 && r.virtual_end > r.rollout);
+    assert_eq!(run(&params), Ok(r), "a seed replays exactly");
+}
+
+#[test]
+fn bench_bounds_are_validated_like_a_manifest() {
+    for (surge, unavailable) in [("0", "0"), ("-1", "1"), ("abc", "1")] {
+        let params = BenchParams {
+            replicas: 10,
+            nodes: 2,
+            max_surge: surge.into(),
+            max_unavailable: unavailable.into(),
+            ..Default::default()
+        };
+        assert!(
+            matches!(run(&params), Err(rollsim::bench::BenchError::Invalid(_))),
+            "{surge}/{unavailable} is refused"
+        );
+    }
+    let tight = BenchParams {
+        replicas: 50,
+        nodes: 3,
+        max_surge: "0".into(),
+        max_unavailable: "10%".into(),
+        check_invariants: true,
+        ..Default::default()
+    };
+    assert!(run(&tight).is_ok());
+}
+
+#[test]
+fn the_ceiling_loop_processes_what_it_is_asked() {
+    assert_eq!(rollsim::bench::bare_heap_loop(10_000, 100), 10_000);
+}
