@@ -221,8 +221,8 @@ impl Tracker {
             }
             if t.generation != d.meta.generation {
                 t.generation = d.meta.generation;
-                if t.rollouts.is_empty() || t.template != d.spec.template {
-                    t.template = d.spec.template.clone();
+                if t.rollouts.is_empty() || t.template != *d.spec.template {
+                    t.template = (*d.spec.template).clone();
                     let (surge, unavailable) = c.bounds(d);
                     t.rollouts.push(Rollout {
                         revision: 0,

@@ -247,7 +247,9 @@ impl Cluster {
         image: &str,
     ) -> Result<bool, ApiError> {
         let (id, mut d) = self.deployment_named(name)?;
-        let containers = &mut d.spec.template.spec.containers;
+        let containers = &mut std::sync::Arc::make_mut(&mut d.spec.template)
+            .spec
+            .containers;
         let matched: Vec<&mut Container> = containers
             .iter_mut()
             .filter(|c| container == "*" || c.name == container)
@@ -306,8 +308,7 @@ impl Cluster {
                 "error: deployments \"{name}\" can't restart paused deployment (run rollout resume first)"
             )));
         }
-        d.spec
-            .template
+        std::sync::Arc::make_mut(&mut d.spec.template)
             .metadata
             .annotations
             .insert(RESTARTED_AT_ANNOTATION.into(), stamp);
@@ -356,7 +357,7 @@ impl Cluster {
             .metadata
             .labels
             .remove(template::POD_TEMPLATE_HASH_LABEL);
-        d.spec.template = template;
+        d.spec.template = template.into();
         let mut annotations: BTreeMap<String, String> = d
             .meta
             .annotations

@@ -423,7 +423,7 @@ pub fn deployment_spec(m: &DeploymentManifest) -> Result<DeploymentSpec, ApiErro
     Ok(DeploymentSpec {
         replicas: s.replicas.unwrap_or(1),
         selector,
-        template,
+        template: template.into(),
         strategy: strategy.unwrap_or(Strategy::Recreate),
         min_ready_seconds: s.min_ready_seconds.unwrap_or(0),
         revision_history_limit: Some(s.revision_history_limit.unwrap_or(10)),

@@ -113,8 +113,9 @@ pub struct DeploymentSpec {
     pub replicas: i32,
     /// Which pods belong to it.
     pub selector: LabelSelector,
-    /// The version.
-    pub template: PodTemplateSpec,
+    /// The version (shared: the Deployment controller copies a Deployment on every sync,
+    /// and the template is the bulk of it).
+    pub template: std::sync::Arc<PodTemplateSpec>,
     /// How to roll.
     pub strategy: Strategy,
     /// Seconds a pod must be Ready before it counts as available.

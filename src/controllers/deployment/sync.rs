@@ -292,7 +292,7 @@ fn create_new_rs(
         update_status(c, id, d);
         return None;
     }
-    let mut template = d.spec.template.clone();
+    let mut template = (*d.spec.template).clone();
     template
         .metadata
         .labels
