@@ -74,7 +74,7 @@ impl Cluster {
             selector,
             requests: template.requests(),
             images,
-            template,
+            template: template.into(),
             status: ReplicaSetStatus::default(),
         }
     }
@@ -352,7 +352,7 @@ impl Cluster {
         if target.template.equal_ignore_hash(&d.spec.template) {
             return Ok(UndoOutcome::Skipped(target.revision()));
         }
-        let mut template = target.template.clone();
+        let mut template = (*target.template).clone();
         template
             .metadata
             .labels

@@ -65,15 +65,14 @@ impl Cluster {
             .replica_set(r)
             .map_or("", |rs| rs.meta.name.as_str());
         // getPodsPrefix: `<rs>-`, truncated so the 5-character suffix fits in 63.
-        let mut prefix = String::with_capacity(rs_name.len() + 6);
-        prefix.push_str(rs_name);
-        prefix.push('-');
-        if prefix.len() > 58 {
-            prefix.truncate(58);
-        }
+        let prefix_len = (rs_name.len() + 1).min(58);
+        let mut name = String::with_capacity(prefix_len + 5);
+        name.push_str(rs_name);
+        name.push('-');
+        name.truncate(prefix_len);
         loop {
             let mut key = 0u32;
-            let mut name = prefix.clone();
+            name.truncate(prefix_len);
             for _ in 0..5 {
                 let i = self.rngs.names.random_range(0..NAME_ALPHABET.len());
                 key = key * NAME_ALPHABET.len() as u32 + i as u32;

@@ -20,17 +20,17 @@ pub(crate) fn start_pod(c: &mut Cluster, p: PodId, epoch: u32) {
     let (Some(n), true) = (node_of(c, p), current(c, p, epoch)) else {
         return;
     };
-    let Some(images) = c
-        .store
-        .replica_set(c.store.pod(p).owner)
-        .map(|rs| rs.images.clone())
-    else {
+    let owner = c.store.pod(p).owner;
+    let Some(count) = c.store.replica_set(owner).map(|rs| rs.images.len()) else {
         return;
     };
     let now = c.now();
     assign_pod_ip(c, p, n);
     let mut ready_at = now;
-    for image in images {
+    for i in 0..count {
+        let Some(image) = c.store.replica_set(owner).map(|rs| rs.images[i]) else {
+            break;
+        };
         let present = c
             .store
             .node(n)

@@ -86,7 +86,7 @@ pub fn history(c: &Cluster, id: DeploymentId, revision: i64) -> Result<String, S
         else {
             continue;
         };
-        let mut t = rs.template.clone();
+        let mut t = (*rs.template).clone();
         if let Some(cause) = rs.meta.annotations.get(CHANGE_CAUSE_ANNOTATION)
             && !cause.is_empty()
         {

@@ -246,8 +246,8 @@ pub struct ReplicaSet {
     pub min_ready_seconds: i32,
     /// Selector including `pod-template-hash`.
     pub selector: LabelSelector,
-    /// Template including `pod-template-hash`.
-    pub template: PodTemplateSpec,
+    /// Template including `pod-template-hash` (shared: ReplicaSet updates copy the object).
+    pub template: std::sync::Arc<PodTemplateSpec>,
     /// Requests of one pod, precomputed from the template.
     pub requests: PodRequests,
     /// Images of the template's containers, interned.
