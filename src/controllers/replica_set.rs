@@ -76,11 +76,10 @@ pub struct PodRank {
 
 /// `logarithmicRankDiff`: compares ⌊log2(now − t)⌋ (in nanoseconds, as Go's Duration).
 fn log_rank(t: SimTime, now: SimTime) -> i64 {
-    let d_ns = (now.as_ms() as i128 - t.as_ms() as i128) * 1_000_000;
-    if d_ns <= 0 {
-        -1
-    } else {
-        127 - i64::from((d_ns as u128).leading_zeros())
+    // Milliseconds to nanoseconds cannot overflow u64 for any run shorter than 500 years.
+    match now.as_ms().checked_sub(t.as_ms()) {
+        None | Some(0) => -1,
+        Some(d_ms) => 63 - i64::from(d_ms.saturating_mul(1_000_000).leading_zeros()),
     }
 }
 
