@@ -1,6 +1,6 @@
 //! Pod writes as the API server performs them, keeping the store's counts in step.
 
-use super::{Cluster, Event, EventType};
+use super::{Cluster, Event, EventType, Store};
 use crate::model::*;
 use rand::RngExt;
 
@@ -159,7 +159,7 @@ impl Cluster {
         }
         if let (Some(n), Some(rs)) = (node, self.store.replica_set(owner)) {
             let dep = rs.owner;
-            adjust_node_deployment_count(&mut self.store.nodes[n.0 as usize], dep, -1);
+            adjust_node_deployment_count(&mut self.store, n, dep, -1);
         }
     }
 
@@ -181,7 +181,7 @@ impl Cluster {
         node.allocated.memory_bytes_nonzero += req.memory_bytes_nonzero;
         node.pods += 1;
         if active {
-            adjust_node_deployment_count(node, dep, 1);
+            adjust_node_deployment_count(&mut self.store, n, dep, 1);
         }
         self.pod_written(p);
         let at = now.plus_ms(self.reaction_ms());
@@ -307,10 +307,20 @@ fn pod_name_prefix(rs_name: &str) -> String {
     prefix
 }
 
-fn adjust_node_deployment_count(node: &mut Node, d: DeploymentId, delta: i32) {
+fn adjust_node_deployment_count(store: &mut Store, n: NodeId, d: DeploymentId, delta: i32) {
+    let node = &mut store.nodes[n.0 as usize];
     match node.pods_by_deployment.iter_mut().find(|(id, _)| *id == d) {
-        Some((_, n)) => *n = n.saturating_add_signed(delta),
+        Some((_, c)) => *c = c.saturating_add_signed(delta),
         None if delta > 0 => node.pods_by_deployment.push((d, delta as u32)),
         None => {}
     }
+    let counts = &mut store.active_on_node;
+    if counts.len() <= d.0 as usize {
+        counts.resize(d.0 as usize + 1, Vec::new());
+    }
+    let per_node = &mut counts[d.0 as usize];
+    if per_node.len() <= n.0 as usize {
+        per_node.resize(store.nodes.len().max(n.0 as usize + 1), 0);
+    }
+    per_node[n.0 as usize] = per_node[n.0 as usize].saturating_add_signed(delta);
 }

@@ -109,6 +109,10 @@ pub struct Store {
     pub service_ips_allocated: u32,
     /// Pods that exist (not gone), for the size limit.
     pub existing_pods: usize,
+    /// Active pods of each Deployment on each node, `[deployment][node]`: the same counts as
+    /// `Node::active_pods_of`, dense so the deletion ranking reads them without touching
+    /// every node record.
+    pub active_on_node: Vec<Vec<u32>>,
 }
 
 impl Store {
@@ -192,6 +196,15 @@ impl Store {
             .iter()
             .position(|p| !p.gone && p.name == name)
             .map(|i| PodId(i as u32))
+    }
+
+    /// Active pods of Deployment `d` on node `n`.
+    pub fn active_on(&self, d: DeploymentId, n: NodeId) -> u32 {
+        self.active_on_node
+            .get(d.0 as usize)
+            .and_then(|v| v.get(n.0 as usize))
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Interns an image name.

@@ -269,7 +269,7 @@ fn pod_rank(c: &Cluster, id: PodId, dep: DeploymentId) -> PodRank {
         phase: p.phase,
         ready: p.ready,
         deletion_cost: 0,
-        rank: p.node.map_or(0, |n| c.store.node(n).active_pods_of(dep)),
+        rank: p.node.map_or(0, |n| c.store.active_on(dep, n)),
         ready_since: p.ready_since,
         restarts: p.restarts,
         creation: p.creation,
@@ -304,12 +304,7 @@ fn victims(c: &Cluster, r: RsId, n: usize, now: SimTime) -> Vec<PodId> {
     let mut nodes: Vec<(std::cmp::Reverse<u32>, NodeId)> = live
         .ready_on_node
         .keys()
-        .map(|&node| {
-            (
-                std::cmp::Reverse(c.store.node(node).active_pods_of(dep)),
-                node,
-            )
-        })
+        .map(|&node| (std::cmp::Reverse(c.store.active_on(dep, node)), node))
         .collect();
     // Only the highest levels are needed: try the nodes ranked at or above the k-th,
     // for a k that usually holds `need` pods, and fall back to all nodes when it does not.
