@@ -223,7 +223,6 @@ impl Tracker {
                 t.generation = d.meta.generation;
                 if t.rollouts.is_empty() || t.template != *d.spec.template {
                     t.template = (*d.spec.template).clone();
-                    let (surge, unavailable) = c.bounds(d);
                     t.rollouts.push(Rollout {
                         revision: 0,
                         images: d
@@ -253,7 +252,6 @@ impl Tracker {
                 continue;
             }
             // Bounds follow the spec (a scale during the rollout moves them).
-            let (surge, unavailable) = c.bounds(d);
             (r.replicas, r.max_surge, r.max_unavailable) = (d.spec.replicas, surge, unavailable);
             let rss = c.store.replica_sets_of(*id);
             let available: i32 = rss

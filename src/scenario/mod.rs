@@ -108,14 +108,19 @@ pub fn load(path: &Path, max_pods: usize) -> Result<Scenario, ScenarioError> {
         column: None,
         message: format!("cannot read the scenario: {e}"),
     })?;
-    let text = String::from_utf8(bytes).map_err(|_| ScenarioError {
-        file: shown.clone(),
+    let text = utf8_text(bytes, &shown)?;
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    parse(&text, &shown, &Files::Dir(&dir), max_pods)
+}
+
+/// A file's bytes as text, or an error naming the file.
+fn utf8_text(bytes: Vec<u8>, shown: &str) -> Result<String, ScenarioError> {
+    String::from_utf8(bytes).map_err(|_| ScenarioError {
+        file: shown.to_string(),
         line: None,
         column: None,
         message: "the file is not UTF-8 text (is it binary?)".into(),
-    })?;
-    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    parse(&text, &shown, &Files::Dir(&dir), max_pods)
+    })
 }
 
 /// Where `-f` files not given inline under `files:` come from.
@@ -406,12 +411,7 @@ fn load_manifest(
         match (path, read) {
             (Some(p), Some(Ok(bytes))) => {
                 let shown = p.display().to_string();
-                let text = String::from_utf8(bytes).map_err(|_| ScenarioError {
-                    file: shown.clone(),
-                    line: None,
-                    column: None,
-                    message: "the file is not UTF-8 text (is it binary?)".into(),
-                })?;
+                let text = utf8_text(bytes, &shown)?;
                 (shown, text)
             }
             _ => {
