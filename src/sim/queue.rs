@@ -28,6 +28,16 @@ impl<E> Ord for Entry<E> {
     }
 }
 
+/// No node.
+const NIL: u32 = u32::MAX;
+
+/// One queued event in the wheel's slab.
+struct Slot<E> {
+    seq: u64,
+    event: Option<E>,
+    next: u32,
+}
+
 /// Milliseconds the timing wheel covers ahead of the earliest pending time (about 65 s):
 /// nearly every event of a rollout lands inside it.
 const WHEEL_MS: u64 = 1 << 16;
@@ -42,7 +52,12 @@ const WORDS: usize = (WHEEL_MS / 64) as usize;
 /// sequence) — the same as a heap of `(time, seq)` — at O(1) per push and pop instead of
 /// O(log n) cache misses.
 pub struct EventQueue<E> {
-    buckets: Vec<std::collections::VecDeque<(u64, E)>>,
+    /// Each bucket is a FIFO list threaded through `slab`: its first and last node.
+    heads: Vec<u32>,
+    tails: Vec<u32>,
+    /// Queued events; freed nodes are reused first (they are the ones still in cache).
+    slab: Vec<Slot<E>>,
+    free: u32,
     /// One bit per bucket: non-empty.
     occupied: Vec<u64>,
     /// Start of the window; no pending event is earlier.
@@ -68,7 +83,10 @@ impl<E> EventQueue<E> {
     /// An empty queue.
     pub fn new() -> Self {
         EventQueue {
-            buckets: (0..WHEEL_MS).map(|_| Default::default()).collect(),
+            heads: vec![NIL; WHEEL_MS as usize],
+            tails: vec![NIL; WHEEL_MS as usize],
+            slab: Vec::new(),
+            free: NIL,
             occupied: vec![0; WORDS],
             base: 0,
             in_wheel: 0,
@@ -83,7 +101,29 @@ impl<E> EventQueue<E> {
 
     fn put_in_wheel(&mut self, t: u64, seq: u64, event: E) {
         let i = Self::slot(t);
-        self.buckets[i].push_back((seq, event));
+        let node = if self.free == NIL {
+            self.slab.push(Slot {
+                seq,
+                event: Some(event),
+                next: NIL,
+            });
+            (self.slab.len() - 1) as u32
+        } else {
+            let node = self.free;
+            let slot = &mut self.slab[node as usize];
+            self.free = slot.next;
+            *slot = Slot {
+                seq,
+                event: Some(event),
+                next: NIL,
+            };
+            node
+        };
+        match self.tails[i] {
+            NIL => self.heads[i] = node,
+            tail => self.slab[tail as usize].next = node,
+        }
+        self.tails[i] = node;
         self.occupied[i / 64] |= 1 << (i % 64);
         self.in_wheel += 1;
     }
@@ -155,8 +195,17 @@ impl<E> EventQueue<E> {
             self.advance_base(t);
         }
         let i = Self::slot(t);
-        let (seq, event) = self.buckets[i].pop_front()?;
-        if self.buckets[i].is_empty() {
+        let node = self.heads[i];
+        if node == NIL {
+            return None;
+        }
+        let slot = &mut self.slab[node as usize];
+        let (seq, event, next) = (slot.seq, slot.event.take()?, slot.next);
+        slot.next = self.free;
+        self.free = node;
+        self.heads[i] = next;
+        if next == NIL {
+            self.tails[i] = NIL;
             self.occupied[i / 64] &= !(1 << (i % 64));
         }
         self.in_wheel -= 1;
