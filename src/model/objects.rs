@@ -328,48 +328,53 @@ pub struct PodTimes {
 }
 
 /// A Pod. Its template is its ReplicaSet's (pods of a ReplicaSet never differ).
+///
+/// Laid out by use: what every event handler reads comes first and the moments it stamps
+/// next, so that one event touches one or two cache lines of the record; names and IDs,
+/// read by reports, come last.
 #[derive(Debug, Clone, PartialEq)]
+#[repr(C)]
 pub struct Pod {
-    /// Name `<replicaset>-<5 chars>`, uid, creation (whole seconds), deletion timestamp.
-    pub name: String,
+    /// Owning ReplicaSet.
+    pub owner: RsId,
+    /// Bumped whenever scheduled kubelet work for this pod must be forgotten.
+    pub kubelet_epoch: u32,
+    /// Bound node.
+    pub node: Option<NodeId>,
+    /// Deletion requested (graceful termination under way).
+    pub deletion: Option<SimTime>,
+    /// Ready condition's last transition to True, whole seconds.
+    pub ready_since: Option<SimTime>,
+    #[allow(missing_docs)]
+    pub container: ContainerState,
+    /// Index in its ReplicaSet's active-pod list, while active.
+    pub(crate) active_slot: Option<u32>,
+    /// Index in its ReplicaSet's not-Ready list, while active and not Ready.
+    pub(crate) not_ready_slot: Option<u32>,
+    /// Highest restart count of its containers.
+    pub restarts: u32,
+    #[allow(missing_docs)]
+    pub phase: PodPhase,
+    /// Ready condition status.
+    pub ready: bool,
+    /// Gone from the API server.
+    pub gone: bool,
+    /// Counted available by its ReplicaSet.
+    pub(crate) counted_available: bool,
+    /// For reports.
+    pub times: PodTimes,
     /// Unique id, compared as upstream compares UID strings.
     pub uid: u128,
     /// Creation, whole seconds.
     pub creation: SimTime,
     /// Creation at full virtual precision (for reports).
     pub created_at: SimTime,
-    /// Deletion requested (graceful termination under way).
-    pub deletion: Option<SimTime>,
-    /// Owning ReplicaSet.
-    pub owner: RsId,
-    /// Bound node.
-    pub node: Option<NodeId>,
-    #[allow(missing_docs)]
-    pub phase: PodPhase,
-    /// Ready condition status.
-    pub ready: bool,
-    /// Ready condition's last transition to True, whole seconds.
-    pub ready_since: Option<SimTime>,
-    #[allow(missing_docs)]
-    pub container: ContainerState,
     /// Pod IP as a big-endian IPv4 number; 0 until the kubelet creates the sandbox.
     pub ip: u32,
-    /// Highest restart count of its containers.
-    pub restarts: u32,
-    /// Bumped whenever scheduled kubelet work for this pod must be forgotten.
-    pub kubelet_epoch: u32,
-    /// Gone from the API server.
-    pub gone: bool,
-    /// For reports.
-    pub times: PodTimes,
-    /// Index in its ReplicaSet's active-pod list, while active.
-    pub(crate) active_slot: Option<u32>,
-    /// Index in its ReplicaSet's not-Ready list, while active and not Ready.
-    pub(crate) not_ready_slot: Option<u32>,
     /// The random part of its name as a base-27 number (its key among its ReplicaSet's names).
     pub(crate) name_key: u32,
-    /// Counted available by its ReplicaSet.
-    pub(crate) counted_available: bool,
+    /// Name `<replicaset>-<5 chars>`.
+    pub name: String,
 }
 
 impl Pod {
