@@ -327,26 +327,28 @@ fn victims(c: &Cluster, r: RsId, n: usize, now: SimTime) -> Vec<PodId> {
     }
     nodes.sort_unstable();
     type ReadyKey = (std::cmp::Reverse<u32>, i64, u128, PodId);
-    let mut keyed: Vec<ReadyKey> = Vec::new();
-    let mut i = 0;
-    while i < nodes.len() && keyed.len() < need {
+    // The `need` smallest keys of whole rank levels, kept in a bounded max-heap: most pods
+    // are rejected by one comparison with the largest kept so far.
+    let mut best: std::collections::BinaryHeap<ReadyKey> =
+        std::collections::BinaryHeap::with_capacity(need + 1);
+    let (mut seen, mut i) = (0, 0);
+    while i < nodes.len() && seen < need {
         let level = nodes[i].0;
         while i < nodes.len() && nodes[i].0 == level {
-            let on_node = &live.ready_on_node[&nodes[i].1];
-            keyed.extend(
-                on_node
-                    .iter()
-                    .map(|p| (level, log_rank(p.since, now), p.uid, p.id)),
-            );
+            for p in &live.ready_on_node[&nodes[i].1] {
+                let key = (level, log_rank(p.since, now), p.uid, p.id);
+                if best.len() < need {
+                    best.push(key);
+                } else if best.peek().is_some_and(|top| key < *top) {
+                    best.pop();
+                    best.push(key);
+                }
+                seen += 1;
+            }
             i += 1;
         }
     }
-    if need < keyed.len() {
-        keyed.select_nth_unstable(need - 1);
-        keyed.truncate(need);
-    }
-    keyed.sort_unstable();
-    out.extend(keyed.into_iter().map(|k| k.3));
+    out.extend(best.into_sorted_vec().into_iter().map(|k| k.3));
     out
 }
 

@@ -35,7 +35,7 @@ impl RngStreams {
     }
 }
 
-/// 64-bit FNV-1a, used for stream ids and trace digests.
+/// 64-bit FNV-1a, used for stream ids.
 pub fn fnv1a64(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in bytes {
