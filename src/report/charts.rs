@@ -686,8 +686,11 @@ where
             _ => merged.push((m.time, m.label.clone())),
         }
     }
-    let mut last_x = f64::NEG_INFINITY;
-    let mut row = 0;
+    // Each label goes on the first of a few rows where it does not run into the previous
+    // label of that row (text width estimated at 7.5 px a character).
+    let plot_px = f64::from(chart.plotting_area().dim_in_pixel().0.max(1));
+    let data_per_px = x_max / plot_px;
+    let mut row_ends = [f64::NEG_INFINITY; 4];
     for (t, label) in &merged {
         let x = *t as f64 / 1000.0;
         chart
@@ -696,12 +699,16 @@ where
                 MARKER.stroke_width(1),
             )))
             .map_err(de)?;
-        row = if x - last_x < x_max * 0.08 {
-            (row + 1) % 3
-        } else {
-            0
-        };
-        last_x = x;
+        let width = (label.chars().count() + 2) as f64 * 7.5 * data_per_px;
+        let row = row_ends.iter().position(|end| *end < x).unwrap_or_else(|| {
+            // Every row is taken: use the one that frees up first.
+            row_ends
+                .iter()
+                .enumerate()
+                .min_by(|a, b| a.1.total_cmp(b.1))
+                .map_or(0, |(i, _)| i)
+        });
+        row_ends[row] = x + width;
         let y = y_top * (0.985 - 0.045 * row as f64);
         chart
             .draw_series(std::iter::once(Text::new(
