@@ -8,13 +8,13 @@
 
 use crate::cluster::{Cluster, Event, EventType};
 use crate::model::*;
-use std::cmp::Reverse;
 use std::collections::BTreeSet;
 
 /// Scheduler state: the score index and the pods that fit nowhere yet.
 #[derive(Debug, Default)]
 pub struct SchedulerState {
-    index: BTreeSet<(Reverse<u32>, NodeId)>,
+    /// Schedulable nodes by least-allocated score (0..=100), each bucket in node order.
+    index: Vec<BTreeSet<NodeId>>,
     scores: Vec<Option<u32>>,
     unschedulable: Vec<PodId>,
 }
@@ -39,12 +39,17 @@ pub(crate) fn node_changed(c: &mut Cluster, n: NodeId) {
         s.scores.resize(n.0 as usize + 1, None);
     }
     if let Some(old) = s.scores[n.0 as usize].take() {
-        s.index.remove(&(Reverse(old), n));
+        if let Some(bucket) = s.index.get_mut(old as usize) {
+            bucket.remove(&n);
+        }
     }
     let node = c.store.node(n);
     if node.ready && !node.unschedulable {
         let score = least_allocated_score(node);
-        s.index.insert((Reverse(score), n));
+        if s.index.len() <= score as usize {
+            s.index.resize(score as usize + 1, BTreeSet::new());
+        }
+        s.index[score as usize].insert(n);
         s.scores[n.0 as usize] = Some(score);
         retry_unschedulable(c);
     }
@@ -91,7 +96,8 @@ pub(crate) fn schedule_pod(c: &mut Cluster, p: PodId) {
         .scheduler
         .index
         .iter()
-        .map(|(_, n)| *n)
+        .rev()
+        .flat_map(|bucket| bucket.iter().copied())
         .find(|n| fits(c.store.node(*n), &req, selector));
     let selector = selector.clone();
     match chosen {
