@@ -38,10 +38,10 @@ pub(crate) fn node_changed(c: &mut Cluster, n: NodeId) {
     if s.scores.len() <= n.0 as usize {
         s.scores.resize(n.0 as usize + 1, None);
     }
-    if let Some(old) = s.scores[n.0 as usize].take() {
-        if let Some(bucket) = s.index.get_mut(old as usize) {
-            bucket.remove(&n);
-        }
+    if let Some(old) = s.scores[n.0 as usize].take()
+        && let Some(bucket) = s.index.get_mut(old as usize)
+    {
+        bucket.remove(&n);
     }
     let node = c.store.node(n);
     if node.ready && !node.unschedulable {
