@@ -1,5 +1,6 @@
 //! Integration tests: one binary, a module per behaviour.
 
+mod bad_input;
 mod bench;
 mod charts;
 mod cli;
