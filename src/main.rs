@@ -69,6 +69,10 @@ enum Command {
         /// Also record every pod, ReplicaSet, scheduler and kubelet event, as `run` does.
         #[arg(long)]
         record_events: bool,
+        /// Run the same bench this many times and report the fastest (these machines are
+        /// noisy; every run is identical in everything but wall time).
+        #[arg(long, default_value_t = 1)]
+        repeat: u32,
     },
     /// Check a scenario file (and every manifest it applies) without running it.
     Validate {
@@ -121,15 +125,19 @@ fn main() -> ExitCode {
             max_surge,
             max_unavailable,
             record_events,
-        } => bench(rollsim::bench::BenchParams {
-            replicas,
-            nodes,
-            seed,
-            max_surge,
-            max_unavailable,
-            record_events,
-            check_invariants: false,
-        }),
+            repeat,
+        } => bench(
+            repeat.max(1),
+            rollsim::bench::BenchParams {
+                replicas,
+                nodes,
+                seed,
+                max_surge,
+                max_unavailable,
+                record_events,
+                check_invariants: false,
+            },
+        ),
     }
 }
 
@@ -141,35 +149,43 @@ fn peak_rss_mb() -> Option<f64> {
     Some(kb / 1024.0)
 }
 
-fn bench(p: rollsim::bench::BenchParams) -> ExitCode {
+fn bench(repeat: u32, p: rollsim::bench::BenchParams) -> ExitCode {
     if p.replicas == 0 || p.nodes == 0 {
         eprintln!("error: --replicas and --nodes must be at least 1");
         return ExitCode::from(2);
     }
-    let wall = std::time::Instant::now();
-    let result = rollsim::bench::run_keeping_cluster(&p);
-    let wall_s = wall.elapsed().as_secs_f64();
-    // Freeing 300,000 pod records is teardown, not simulation: done after the clock stops.
-    let r = match result {
-        Ok((r, cluster)) => {
-            drop(cluster);
-            r
+    let mut fastest: Option<(f64, rollsim::bench::BenchResult)> = None;
+    for _ in 0..repeat {
+        let wall = std::time::Instant::now();
+        let result = rollsim::bench::run_keeping_cluster(&p);
+        let wall_s = wall.elapsed().as_secs_f64();
+        // Freeing 300,000 pod records is teardown, not simulation: done after the clock stops.
+        match result {
+            Ok((r, cluster)) => {
+                drop(cluster);
+                if fastest.as_ref().is_none_or(|(best, _)| wall_s < *best) {
+                    fastest = Some((wall_s, r));
+                }
+            }
+            Err(e @ rollsim::bench::BenchError::Invalid(_)) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(1);
+            }
         }
-        Err(e @ rollsim::bench::BenchError::Invalid(_)) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(1);
-        }
+    }
+    let Some((wall_s, r)) = fastest else {
+        return ExitCode::from(1);
     };
     // The ceiling: a bare binary heap doing as many pushes and pops, with as many pending.
     let heap_start = std::time::Instant::now();
     let heap_events = rollsim::bench::bare_heap_loop(r.events, (p.replicas as usize).max(1));
     let heap_s = heap_start.elapsed().as_secs_f64().max(1e-9);
     println!(
-        "replicas={} nodes={} events={} virtual_s={:.3} wall_s={wall_s:.3} events_per_s={:.0} pods_created={} peak_pods={} rollout_virtual_s={:.3} peak_rss_mb={} heap_ceiling_events_per_s={:.0}",
+        "replicas={} nodes={} events={} virtual_s={:.3} wall_s={wall_s:.3} events_per_s={:.0} pods_created={} peak_pods={} rollout_virtual_s={:.3} peak_rss_mb={} heap_ceiling_events_per_s={:.0} runs={repeat}",
         p.replicas,
         p.nodes,
         r.events,
