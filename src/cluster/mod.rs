@@ -296,7 +296,6 @@ impl Cluster {
             pods: 0,
             images: Vec::new(),
             pod_ips_assigned: 0,
-            pods_by_deployment: Vec::new(),
         });
         self.store.node_names.insert(spec.name.clone(), id);
         self.rngs

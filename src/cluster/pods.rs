@@ -308,12 +308,6 @@ fn pod_name_prefix(rs_name: &str) -> String {
 }
 
 fn adjust_node_deployment_count(store: &mut Store, n: NodeId, d: DeploymentId, delta: i32) {
-    let node = &mut store.nodes[n.0 as usize];
-    match node.pods_by_deployment.iter_mut().find(|(id, _)| *id == d) {
-        Some((_, c)) => *c = c.saturating_add_signed(delta),
-        None if delta > 0 => node.pods_by_deployment.push((d, delta as u32)),
-        None => {}
-    }
     let counts = &mut store.active_on_node;
     if counts.len() <= d.0 as usize {
         counts.resize(d.0 as usize + 1, Vec::new());

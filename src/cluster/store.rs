@@ -109,9 +109,9 @@ pub struct Store {
     pub service_ips_allocated: u32,
     /// Pods that exist (not gone), for the size limit.
     pub existing_pods: usize,
-    /// Active pods of each Deployment on each node, `[deployment][node]`: the same counts as
-    /// `Node::active_pods_of`, dense so the deletion ranking reads them without touching
-    /// every node record.
+    /// Active pods of each Deployment on each node, `[deployment][node]` (the rank of
+    /// `getPodsRankedByRelatedPodsOnSameNode`), dense so the deletion ranking reads them
+    /// without touching every node record.
     pub active_on_node: Vec<Vec<u32>>,
 }
 

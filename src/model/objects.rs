@@ -424,18 +424,6 @@ pub struct Node {
     pub images: Vec<(u32, SimTime)>,
     /// Pod IPs handed out so far (the next host number in its pod CIDR).
     pub pod_ips_assigned: u32,
-    /// Active pods per Deployment on this node (for the deletion ranking).
-    pub(crate) pods_by_deployment: Vec<(DeploymentId, u32)>,
-}
-
-impl Node {
-    /// Active pods of Deployment `d` on this node.
-    pub fn active_pods_of(&self, d: DeploymentId) -> u32 {
-        self.pods_by_deployment
-            .iter()
-            .find(|(id, _)| *id == d)
-            .map_or(0, |(_, n)| *n)
-    }
 }
 
 /// A Service (stored and printed; endpoints are derived from ready pods).

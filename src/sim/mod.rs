@@ -132,14 +132,14 @@ impl<E: Traced> Engine<E> {
     /// advancing the clock and recording it in the trace.
     pub fn pop_until(&mut self, deadline: SimTime) -> Result<Option<E>, BudgetExceeded> {
         let limit = deadline.min(self.budget.until);
-        match self.queue.peek_time() {
-            Some(t) if t <= limit => {}
-            _ => return Ok(None),
-        }
         if self.processed >= self.budget.max_events {
-            return Err(BudgetExceeded::Events(self.budget.max_events));
+            // Only an event that is due exhausts the budget.
+            return match self.queue.peek_time() {
+                Some(t) if t <= limit => Err(BudgetExceeded::Events(self.budget.max_events)),
+                _ => Ok(None),
+            };
         }
-        let Some((t, seq, event)) = self.queue.pop() else {
+        let Some((t, seq, event)) = self.queue.pop_until(limit) else {
             return Ok(None);
         };
         self.now = t;

@@ -183,14 +183,19 @@ impl<E> EventQueue<E> {
 
     /// Removes the earliest event with its time and sequence number.
     pub fn pop(&mut self) -> Option<(SimTime, u64, E)> {
+        self.pop_until(SimTime::NEVER)
+    }
+
+    /// Removes the earliest event if it is due at or before `limit` (one scan of the wheel,
+    /// where `peek_time` then `pop` would take two).
+    pub fn pop_until(&mut self, limit: SimTime) -> Option<(SimTime, u64, E)> {
         let t = match self.wheel_min() {
             Some(t) => t,
-            None => {
-                let t = self.overflow.peek()?.time.as_ms();
-                self.advance_base(t);
-                t
-            }
+            None => self.overflow.peek()?.time.as_ms(),
         };
+        if t > limit.as_ms() {
+            return None;
+        }
         if t > self.base {
             self.advance_base(t);
         }
