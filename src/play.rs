@@ -405,6 +405,67 @@ impl Player<'_> {
         }
     }
 
+    /// Blocks like `kubectl drain`: cordons, evicts, then polls every second and prints
+    /// `pod/X evicted` as each pod disappears, and `node/X drained` when none is left.
+    fn drain(&mut self, node: &str, timeout_ms: Option<u64>) -> Result<bool, BudgetExceeded> {
+        let (out, mut waiting) = match kubectl::drain::start_drain(&mut self.c, node) {
+            Ok(started) => started,
+            Err(out) => {
+                self.output(&out.text);
+                return Ok(false);
+            }
+        };
+        self.output(&out.text);
+        self.tracker.observe(&self.c);
+        let deadline = timeout_ms.map_or(SimTime::NEVER, |t| self.c.now().plus_ms(t));
+        loop {
+            let mut evicted = Vec::new();
+            waiting.retain(|&p| {
+                let gone = self.c.store.pod(p).gone;
+                if gone {
+                    evicted.push(self.c.store.pod(p).name.clone());
+                }
+                !gone
+            });
+            for name in evicted {
+                self.later(&format!("pod/{name} evicted"));
+            }
+            if waiting.is_empty() {
+                self.later(&format!("node/{node} drained"));
+                return Ok(true);
+            }
+            let next = self.c.now().plus_ms(1000);
+            if next > deadline || next > self.scenario.until {
+                let stop = deadline.min(self.scenario.until);
+                self.advance_to(stop)?;
+                if deadline <= self.scenario.until {
+                    let first = self.c.store.pod(waiting[0]).name.clone();
+                    let err = format!(
+                        "error when waiting for pod \"{first}\" in namespace \"default\" to terminate: global timeout reached: {}",
+                        crate::controllers::kubelet::go_duration(timeout_ms.unwrap_or(0))
+                    );
+                    let mut text = format!(
+                        "There are pending pods in node \"{node}\" when an error occurred: {err}\n"
+                    );
+                    for p in &waiting {
+                        text.push_str(&format!("pod/{}\n", self.c.store.pod(*p).name));
+                    }
+                    text.push_str(&format!(
+                        "error: unable to drain node \"{node}\" due to error: {err}, continuing command...\nThere are pending nodes to be drained:\n {node}\nerror: {err}"
+                    ));
+                    self.later(&text);
+                } else {
+                    self.note(format!(
+                        "rollsim: the scenario's `until` ({}) came while this step was still waiting",
+                        self.scenario.until
+                    ));
+                }
+                return Ok(false);
+            }
+            self.advance_to(next)?;
+        }
+    }
+
     fn mark(&mut self, command: &Kubectl, before: &BTreeMap<String, (i64, bool)>) {
         let label = match command {
             Kubectl::Apply { .. } => "apply".to_string(),
@@ -416,8 +477,23 @@ impl Player<'_> {
             Kubectl::RolloutRestart { .. } => "restart".to_string(),
             Kubectl::Annotate { .. } => "annotate".to_string(),
             Kubectl::Delete { .. } | Kubectl::DeleteFiles { .. } => "delete".to_string(),
+            Kubectl::Cordon { node } => format!("cordon {node}"),
+            Kubectl::Uncordon { node } => format!("uncordon {node}"),
+            Kubectl::Drain { node, .. } => format!("drain {node}"),
             _ => return,
         };
+        if let Kubectl::Cordon { .. } | Kubectl::Uncordon { .. } | Kubectl::Drain { .. } = command {
+            // Node commands concern every Deployment.
+            let time = self.c.now();
+            for name in self.c.store.deployment_names.keys() {
+                self.markers.push(Marker {
+                    time,
+                    deployment: name.clone(),
+                    label: label.clone(),
+                });
+            }
+            return;
+        }
         for name in before.keys() {
             if !self.c.store.deployment_names.contains_key(name) {
                 self.markers.push(Marker {
@@ -475,6 +551,10 @@ impl Player<'_> {
                 watch: true,
                 revision,
             }) => self.rollout_status(name, *timeout_ms, *revision)?,
+            Command::Kubectl(k @ Kubectl::Drain { node, timeout_ms }) => {
+                self.mark(k, &BTreeMap::new());
+                self.drain(node, *timeout_ms)?
+            }
             Command::Kubectl(k) => {
                 let before: BTreeMap<String, (i64, bool)> = self
                     .c
@@ -515,11 +595,14 @@ pub fn play(scenario: &Scenario, options: PlayOptions) -> Session {
             until: SimTime::NEVER,
         },
         max_pods: options.max_pods,
+        faults: scenario.faults.clone(),
         ..Default::default()
     });
     for n in &scenario.nodes {
         c.add_node(n.clone());
     }
+    // Node names were checked when the scenario was parsed.
+    let _ = c.schedule_node_faults();
     let mut p = Player {
         scenario,
         c,

@@ -59,6 +59,12 @@ impl Cluster {
             .iter()
             .map(|c| self.store.intern_image(&c.image))
             .collect();
+        let fault = template
+            .spec
+            .containers
+            .iter()
+            .map(|c| self.config.faults.image(&c.image))
+            .fold(ImageFault::default(), ImageFault::combine);
         ReplicaSet {
             meta: ObjectMeta {
                 name,
@@ -74,6 +80,7 @@ impl Cluster {
             selector,
             requests: template.requests(),
             images,
+            fault,
             template: template.into(),
             status: ReplicaSetStatus::default(),
         }

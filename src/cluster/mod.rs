@@ -6,15 +6,18 @@
 //! schedule the interested controller's sync — exactly as informers and work queues do.
 
 mod api;
+mod nodes;
 mod pods;
 mod recorder;
 mod store;
 
 pub use api::{ApplyOutcome, UndoOutcome};
-pub use recorder::{EventType, KubeEvent, ObjectRef, Recorder, RsSample};
+pub use recorder::{
+    EventType, FaultRecord, KubeEvent, ObjectRef, PodStatusSample, Recorder, RsSample,
+};
 pub use store::{ReadyPod, RsPods, Store};
 
-use crate::controllers::{deployment, kubelet, replica_set, scheduler};
+use crate::controllers::{deployment, kubelet, node_lifecycle, replica_set, scheduler};
 use crate::model::*;
 use crate::sim::{Budget, BudgetExceeded, Engine, Latency, RngStreams, SimRng, SimTime, Traced};
 
@@ -69,6 +72,8 @@ pub struct ClusterConfig {
     pub record_events: bool,
     /// Keep a description of every processed event in the trace.
     pub keep_trace: bool,
+    /// Injected failures (none by default).
+    pub faults: Faults,
 }
 
 impl Default for ClusterConfig {
@@ -80,6 +85,7 @@ impl Default for ClusterConfig {
             max_pods: 1_000_000,
             record_events: true,
             keep_trace: false,
+            faults: Faults::default(),
         }
     }
 }
@@ -120,6 +126,26 @@ pub enum Event {
     KubeletKillPod(PodId),
     /// The containers exited; the pod disappears.
     KubeletPodStopped(PodId, u32),
+    /// An image pull failed.
+    KubeletPullFailed(PodId, u32),
+    /// The kubelet syncs a pod whose container failed: back off or restart.
+    KubeletSyncFailed(PodId, u32),
+    /// A back-off ended: pull again, or restart the container.
+    KubeletRetry(PodId, u32),
+    /// The container exited with an error (crash, or killed after failing liveness).
+    KubeletContainerExited(PodId, u32),
+    /// A readiness (`0`) or liveness (`1`) probe runs.
+    KubeletProbe(PodId, u32, u8),
+    /// A node's machine stops.
+    NodeDown(NodeId),
+    /// A node's machine starts again.
+    NodeUp(NodeId),
+    /// The node lifecycle controller's monitor looks at a node (grace period, taints).
+    NodeMonitor(NodeId, u32),
+    /// Taint-based eviction of a node's pods after their tolerationSeconds.
+    NodeEviction(NodeId, u32),
+    /// A random node failure comes due.
+    RandomNodeFailure(NodeId),
 }
 
 impl Traced for Event {
@@ -134,6 +160,16 @@ impl Traced for Event {
             Event::KubeletPodReady(p, e) => (7, p.0, e),
             Event::KubeletKillPod(p) => (8, p.0, 0),
             Event::KubeletPodStopped(p, e) => (9, p.0, e),
+            Event::KubeletPullFailed(p, e) => (10, p.0, e),
+            Event::KubeletSyncFailed(p, e) => (11, p.0, e),
+            Event::KubeletRetry(p, e) => (12, p.0, e),
+            Event::KubeletContainerExited(p, e) => (13, p.0, e),
+            Event::KubeletProbe(p, e, k) => (14 + u64::from(k), p.0, e),
+            Event::NodeDown(n) => (16, n.0, 0),
+            Event::NodeUp(n) => (17, n.0, 0),
+            Event::NodeMonitor(n, e) => (18, n.0, e),
+            Event::NodeEviction(n, e) => (19, n.0, e),
+            Event::RandomNodeFailure(n) => (20, n.0, 0),
         };
         (tag << 56) ^ (u64::from(a) << 24) ^ u64::from(b)
     }
@@ -151,6 +187,12 @@ pub(crate) struct Rngs {
     pub(crate) names: SimRng,
     pub(crate) uids: SimRng,
     pub(crate) kubelets: Vec<SimRng>,
+    /// Probe answers under a probe fault.
+    pub(crate) probes: SimRng,
+    /// Random container crashes.
+    pub(crate) crashes: SimRng,
+    /// Random node failures and recoveries.
+    pub(crate) node_faults: SimRng,
     streams: RngStreams,
 }
 
@@ -218,6 +260,8 @@ pub struct Cluster {
     pub(crate) replica_set_queue: WorkQueue,
     pub(crate) rs_expectations: Vec<replica_set::Expectations>,
     pub(crate) scheduler: scheduler::SchedulerState,
+    /// The kubelets' per-pod back-off and probe state (only pods that met a fault).
+    pub(crate) kubelet_pods: std::collections::BTreeMap<PodId, kubelet::PodFaultState>,
     /// Events and samples for reports.
     pub recorder: Recorder,
     deployment_writes: Vec<DeploymentId>,
@@ -233,6 +277,9 @@ impl Cluster {
             names: streams.stream("names"),
             uids: streams.stream("uids"),
             kubelets: Vec::new(),
+            probes: streams.stream("faults/probes"),
+            crashes: streams.stream("faults/crashes"),
+            node_faults: streams.stream("faults/nodes"),
             streams,
         };
         let mut store = Store::default();
@@ -249,6 +296,7 @@ impl Cluster {
             replica_set_queue: WorkQueue::default(),
             rs_expectations: Vec::new(),
             scheduler: scheduler::SchedulerState::default(),
+            kubelet_pods: std::collections::BTreeMap::new(),
             deployment_writes: Vec::new(),
         }
     }
@@ -292,6 +340,9 @@ impl Cluster {
             max_pods: spec.max_pods,
             ready: true,
             unschedulable: false,
+            kubelet_up: true,
+            unreachable_since: None,
+            fault_epoch: 0,
             allocated: PodRequests::default(),
             pods: 0,
             images: Vec::new(),
@@ -302,7 +353,26 @@ impl Cluster {
             .kubelets
             .push(self.rngs.streams.stream(&format!("kubelet/{}", spec.name)));
         scheduler::node_changed(self, id);
+        self.schedule_random_node_failure(id);
         id
+    }
+
+    /// Schedules the scenario's node events (call once the nodes exist).
+    pub fn schedule_node_faults(&mut self) -> Result<(), String> {
+        for f in self.config.faults.nodes.clone() {
+            let Some(&n) = self.store.node_names.get(&f.node) else {
+                return Err(format!("faults.nodes: no node named \"{}\"", f.node));
+            };
+            let at = SimTime::from_ms(f.at_ms);
+            self.schedule(
+                at,
+                match f.change {
+                    NodeChange::Down => Event::NodeDown(n),
+                    NodeChange::Up => Event::NodeUp(n),
+                },
+            );
+        }
+        Ok(())
     }
 
     /// Processes the next event if it is due at or before `deadline`; `Ok(false)` when none is.
@@ -347,6 +417,16 @@ impl Cluster {
             Event::KubeletPodReady(p, e) => kubelet::pod_ready(self, p, e),
             Event::KubeletKillPod(p) => kubelet::kill_pod(self, p),
             Event::KubeletPodStopped(p, e) => kubelet::pod_stopped(self, p, e),
+            Event::KubeletPullFailed(p, e) => kubelet::pull_failed(self, p, e),
+            Event::KubeletSyncFailed(p, e) => kubelet::sync_failed(self, p, e),
+            Event::KubeletRetry(p, e) => kubelet::retry(self, p, e),
+            Event::KubeletContainerExited(p, e) => kubelet::container_exited(self, p, e),
+            Event::KubeletProbe(p, e, k) => kubelet::probe(self, p, e, k),
+            Event::NodeDown(n) => self.node_down(n),
+            Event::NodeUp(n) => self.node_up(n),
+            Event::NodeMonitor(n, e) => node_lifecycle::monitor(self, n, e),
+            Event::NodeEviction(n, e) => node_lifecycle::evict(self, n, e),
+            Event::RandomNodeFailure(n) => self.random_node_failure(n),
         }
     }
 
@@ -425,8 +505,24 @@ impl Cluster {
 
     /// A pod was added, changed or removed: its ReplicaSet's controller sees it.
     pub(crate) fn pod_written(&mut self, p: PodId) {
-        let owner = self.store.pod(p).owner;
+        let pod = self.store.pod(p);
+        let owner = pod.owner;
+        if self.recorder.keep_pod_events {
+            let sample = PodStatusSample {
+                time: self.now(),
+                pod: p.0,
+                status: pod.status_text(),
+                ready: pod.ready,
+            };
+            self.recorder.pod_status(sample);
+        }
         self.enqueue_replica_set(owner);
+    }
+
+    /// Records a fault moment.
+    pub(crate) fn fault(&mut self, kind: &'static str, object: String, detail: String) {
+        let now = self.now();
+        self.recorder.fault(now, kind, object, detail);
     }
 
     /// Records a Kubernetes Event.

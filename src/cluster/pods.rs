@@ -199,7 +199,7 @@ impl Cluster {
         pod.ready = true;
         let since = now.whole_seconds();
         pod.ready_since = Some(since);
-        pod.times.ready = Some(now);
+        pod.times.ready.get_or_insert(now);
         let (owner, active, node) = (pod.owner, pod.active_slot.is_some(), pod.node);
         if active {
             self.leave_not_ready(p);
@@ -221,13 +221,55 @@ impl Cluster {
                 live.available += 1;
                 let pod = &mut self.store.pods[p.0 as usize];
                 pod.counted_available = true;
-                pod.times.available = Some(now);
+                pod.times.available.get_or_insert(now);
             } else {
                 live.pending_available.insert((since, p));
                 // updatePod: a pod that just became Ready is re-checked after minReadySeconds + 1 s.
                 let at = now.plus_secs(min_ready as u64 + 1);
                 self.enqueue_replica_set_at(owner, at);
             }
+        }
+        self.pod_written(p);
+    }
+
+    /// Marks a pod not Ready (a failed probe, an exited container, or the node lifecycle
+    /// controller's `MarkPodsNotReady`): it leaves its ReplicaSet's ready and available counts.
+    pub(crate) fn set_pod_unready(&mut self, p: PodId) {
+        let now = self.now();
+        let pod = &mut self.store.pods[p.0 as usize];
+        if !pod.ready || pod.gone {
+            return;
+        }
+        pod.ready = false;
+        let (owner, active, node, counted, since, uid) = (
+            pod.owner,
+            pod.active_slot.is_some(),
+            pod.node,
+            pod.counted_available,
+            pod.ready_since,
+            pod.uid,
+        );
+        pod.counted_available = false;
+        pod.ready_since = Some(now.whole_seconds());
+        if active {
+            let live = &mut self.store.rs_pods[owner.0 as usize];
+            live.ready -= 1;
+            if counted {
+                live.available -= 1;
+            } else if let Some(since) = since {
+                live.pending_available.remove(&(since, p));
+            }
+            if let Some(n) = node
+                && let Some(on_node) = live.ready_on_node.get_mut(&n)
+            {
+                on_node.retain(|x| x.uid != uid);
+                if on_node.is_empty() {
+                    live.ready_on_node.remove(&n);
+                }
+            }
+            live.not_ready.push(p);
+            let slot = (live.not_ready.len() - 1) as u32;
+            self.store.pods[p.0 as usize].not_ready_slot = Some(slot);
         }
         self.pod_written(p);
     }

@@ -66,6 +66,34 @@ pub struct RsSample {
     pub available: i32,
 }
 
+/// A moment a fault changed the cluster: a node going down or up, a node marked NotReady,
+/// pods evicted, the first failure of a kind in a ReplicaSet, a random crash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FaultRecord {
+    #[allow(missing_docs)]
+    pub time: SimTime,
+    /// `NodeDown`, `NodeUp`, `NodeNotReady`, `TaintEviction`, `ErrImagePull`, `CrashLoopBackOff`,
+    /// `Unhealthy`, `RandomCrash`.
+    pub kind: &'static str,
+    /// `node/<name>`, `replicaset/<name>` or `pod/<name>`.
+    pub object: String,
+    /// One line for people.
+    pub detail: String,
+}
+
+/// A pod's `kubectl get pods` STATUS and readiness after a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PodStatusSample {
+    #[allow(missing_docs)]
+    pub time: SimTime,
+    /// Index of the pod in the store.
+    pub pod: u32,
+    /// As the STATUS column prints it.
+    pub status: &'static str,
+    /// Ready condition.
+    pub ready: bool,
+}
+
 /// Everything recorded during a run.
 #[derive(Debug, Clone, Default)]
 pub struct Recorder {
@@ -77,6 +105,12 @@ pub struct Recorder {
     pub rs_samples: Vec<RsSample>,
     /// Index in `rs_samples` of each ReplicaSet's latest sample.
     last_sample: Vec<Option<usize>>,
+    /// Fault moments, in time order (always kept: they are few).
+    pub faults: Vec<FaultRecord>,
+    /// Pod status changes (kept with pod events).
+    pub pod_statuses: Vec<PodStatusSample>,
+    /// Each pod's latest recorded status and readiness.
+    last_pod_status: Vec<Option<(&'static str, bool)>>,
 }
 
 impl Recorder {
@@ -114,6 +148,32 @@ impl Recorder {
         }
         self.last_sample[rs] = Some(self.rs_samples.len());
         self.rs_samples.push(sample);
+    }
+
+    /// Records a fault moment.
+    pub fn fault(&mut self, time: SimTime, kind: &'static str, object: String, detail: String) {
+        self.faults.push(FaultRecord {
+            time,
+            kind,
+            object,
+            detail,
+        });
+    }
+
+    /// Records a pod's status if it differs from the last one recorded (with pod events only).
+    pub fn pod_status(&mut self, sample: PodStatusSample) {
+        if !self.keep_pod_events {
+            return;
+        }
+        let i = sample.pod as usize;
+        if self.last_pod_status.len() <= i {
+            self.last_pod_status.resize(i + 1, None);
+        }
+        let now = (sample.status, sample.ready);
+        if self.last_pod_status[i] != Some(now) {
+            self.last_pod_status[i] = Some(now);
+            self.pod_statuses.push(sample);
+        }
     }
 
     /// An empty recorder; `keep_pod_events` as in [`Recorder::keep_pod_events`].

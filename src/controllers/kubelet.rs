@@ -1,13 +1,79 @@
 //! The kubelet of every node: pulls images (cached per node), creates and starts containers,
 //! reports readiness, and stops containers gracefully. Each node draws its latencies from
 //! its own RNG stream.
+//!
+//! Under a scenario's faults it also fails pulls (`ErrImagePull`, then `ImagePullBackOff`),
+//! restarts exited containers (`CrashLoopBackOff`), runs probes one by one, and comes back
+//! after its machine was down. Back-off follows `flowcontrol.Backoff` as the kubelet uses it:
+//! 10 s doubling to 5 min, forgotten after 10 min without a failure.
 
 use crate::cluster::{Cluster, Event, EventType};
 use crate::model::*;
+use crate::sim::SimTime;
+use rand::RngExt;
+
+/// `backOffPeriod` of the kubelet: the first back-off.
+pub const BACKOFF_INITIAL_MS: u64 = 10_000;
+/// `MaxContainerBackOff` (and the image back-off cap).
+pub const BACKOFF_MAX_MS: u64 = 300_000;
+/// The kubelet re-syncs a pod whose container failed at its next PLEG relist (1 s).
+pub const FAILED_SYNC_DELAY_MS: u64 = 1_000;
+/// Probe kinds carried by [`Event::KubeletProbe`].
+pub const READINESS: u8 = 0;
+#[allow(missing_docs)]
+pub const LIVENESS: u8 = 1;
+
+/// One key of `flowcontrol.Backoff`: the current delay and when it was last extended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Backoff {
+    /// Current delay in milliseconds (0 before the first failure).
+    pub delay_ms: u64,
+    /// When `next` was last called.
+    pub last_update: Option<SimTime>,
+}
+
+impl Backoff {
+    /// Mirrors `hasExpired`: an entry untouched for twice the cap is forgotten.
+    fn expired(&self, event: SimTime) -> bool {
+        self.last_update
+            .is_none_or(|last| event.ms_since(last) > 2 * BACKOFF_MAX_MS)
+    }
+
+    /// Mirrors `Backoff.IsInBackOffSince`: whether `now` is within the delay after `event`.
+    pub fn in_backoff_since(&self, event: SimTime, now: SimTime) -> bool {
+        !self.expired(event) && now.ms_since(event) < self.delay_ms
+    }
+
+    /// Mirrors `Backoff.Next`: starts at 10 s, doubles up to 5 min, restarts when expired.
+    pub fn next(&mut self, event: SimTime) {
+        self.delay_ms = if self.expired(event) {
+            BACKOFF_INITIAL_MS
+        } else {
+            (self.delay_ms * 2).min(BACKOFF_MAX_MS)
+        };
+        self.last_update = Some(event);
+    }
+}
+
+/// What the kubelet remembers about a pod that met a fault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PodFaultState {
+    /// Image pull back-off (`<pod uid>_<image>`).
+    pub pull: Backoff,
+    /// Container restart back-off.
+    pub crash: Backoff,
+    /// Consecutive results of the readiness probe: (last result passed, run length).
+    pub readiness_run: (bool, u32),
+    /// The same for the liveness probe.
+    pub liveness_run: (bool, u32),
+}
 
 fn current(c: &Cluster, p: PodId, epoch: u32) -> bool {
     let pod = c.store.pod(p);
-    !pod.gone && pod.deletion.is_none() && pod.kubelet_epoch == epoch
+    !pod.gone
+        && pod.deletion.is_none()
+        && pod.kubelet_epoch == epoch
+        && pod.node.is_some_and(|n| c.store.node(n).kubelet_up)
 }
 
 fn node_of(c: &Cluster, p: PodId) -> Option<NodeId> {
@@ -25,7 +91,19 @@ pub(crate) fn start_pod(c: &mut Cluster, p: PodId, epoch: u32) {
         return;
     };
     let now = c.now();
-    assign_pod_ip(c, p, n);
+    if c.store.pod(p).ip == 0 {
+        assign_pod_ip(c, p, n);
+    }
+    if let Some(image) = failing_image(c, p) {
+        pulling_event(c, p, image);
+        let d = c
+            .config
+            .timing
+            .image_pull
+            .sample(&mut c.rngs.kubelets[n.0 as usize]);
+        c.schedule(now.plus_ms(d), Event::KubeletPullFailed(p, epoch));
+        return;
+    }
     let mut ready_at = now;
     for i in 0..count {
         let Some(image) = c.store.replica_set(owner).map(|rs| rs.images[i]) else {
@@ -80,6 +158,43 @@ fn assign_pod_ip(c: &mut Cluster, p: PodId, n: NodeId) {
     let pod = &mut c.store.pods[p.0 as usize];
     pod.ip = octets;
     pod.times.kubelet_start = Some(now);
+}
+
+/// The first of the pod's images whose pulls fail, if any.
+fn failing_image(c: &Cluster, p: PodId) -> Option<u32> {
+    let rs = c.store.replica_set(c.store.pod(p).owner)?;
+    if !rs.fault.pull_fails {
+        return None;
+    }
+    rs.images.iter().copied().find(|&i| {
+        c.config
+            .faults
+            .image(&c.store.images[i as usize])
+            .pull_fails
+    })
+}
+
+/// `docker.io/library/nginx:1.161` for `nginx:1.161`, as containerd names references.
+fn full_reference(image: &str) -> String {
+    let first = image.split('/').next().unwrap_or(image);
+    let has_registry =
+        image.contains('/') && (first.contains('.') || first.contains(':') || first == "localhost");
+    let named = if has_registry {
+        image.to_string()
+    } else if image.contains('/') {
+        format!("docker.io/{image}")
+    } else {
+        format!("docker.io/library/{image}")
+    };
+    if named
+        .rsplit('/')
+        .next()
+        .is_some_and(|last| last.contains(':') || last.contains('@'))
+    {
+        named
+    } else {
+        format!("{named}:latest")
+    }
 }
 
 fn pulling_event(c: &mut Cluster, p: PodId, image: u32) {
@@ -155,15 +270,393 @@ pub(crate) fn container_started(c: &mut Cluster, p: PodId, epoch: u32) {
     pod.phase = PodPhase::Running;
     pod.container = ContainerState::Running(now);
     pod.times.started = Some(now);
-    let probe_s = c
-        .store
-        .replica_set(c.store.pod(p).owner)
-        .map_or(0, |rs| rs.template.seconds_until_ready());
+    let Some(rs) = c.store.replica_set(c.store.pod(p).owner) else {
+        return;
+    };
+    let fault = rs.fault;
+    let probe_s = rs.template.seconds_until_ready();
+    let readiness = probe_of(rs, READINESS).map(|pr| pr.initial_delay_seconds);
+    let liveness = probe_of(rs, LIVENESS).map(|pr| pr.initial_delay_seconds);
     c.pod_written(p);
-    if probe_s == 0 {
+    schedule_exit(c, p, epoch, fault.exit_after_ms);
+    if let (true, Some(delay)) = (fault.liveness.can_fail(), liveness) {
+        let at = now.plus_secs(delay.unwrap_or(0).max(0) as u64);
+        c.schedule(at, Event::KubeletProbe(p, epoch, LIVENESS));
+    }
+    if let (true, Some(delay)) = (fault.readiness.can_fail(), readiness) {
+        let at = now.plus_secs(delay.unwrap_or(0).max(0) as u64);
+        c.schedule(at, Event::KubeletProbe(p, epoch, READINESS));
+    } else if probe_s == 0 {
         c.set_pod_ready(p);
     } else {
         c.schedule(now.plus_secs(probe_s), Event::KubeletPodReady(p, epoch));
+    }
+}
+
+/// The probe of that kind of the pod's first container that has one.
+fn probe_of(rs: &ReplicaSet, kind: u8) -> Option<&crate::model::template::Probe> {
+    rs.template.spec.containers.iter().find_map(|k| {
+        if kind == READINESS {
+            k.readiness_probe.as_ref()
+        } else {
+            k.liveness_probe.as_ref()
+        }
+    })
+}
+
+/// Schedules the container's exit: the image's `exitAfter`, or a random crash drawn from the
+/// crash rate (a rate of 0 draws nothing), whichever comes first.
+fn schedule_exit(c: &mut Cluster, p: PodId, epoch: u32, exit_after_ms: Option<u64>) {
+    let rate = c.config.faults.random.pod_crashes_per_hour;
+    let random = (rate > 0.0).then(|| {
+        let u: f64 = c.rngs.crashes.random();
+        // Exponential inter-arrival time of a Poisson process, in milliseconds.
+        (-(1.0 - u).ln() * 3_600_000.0 / rate).min(1e15) as u64
+    });
+    let exit = match (exit_after_ms, random) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    if let Some(ms) = exit {
+        let at = c.now().plus_ms(ms);
+        c.schedule(at, Event::KubeletContainerExited(p, epoch));
+    }
+}
+
+/// The pull failed: `ErrImagePull`, and the back-off starts or grows.
+pub(crate) fn pull_failed(c: &mut Cluster, p: PodId, epoch: u32) {
+    if !current(c, p, epoch) {
+        return;
+    }
+    let Some(image) = failing_image(c, p) else {
+        return;
+    };
+    let now = c.now();
+    c.store.pods[p.0 as usize].container = ContainerState::Waiting("ErrImagePull");
+    c.kubelet_pods.entry(p).or_default().pull.next(now);
+    c.pod_event(p, EventType::Warning, "Failed", "kubelet", |c| {
+        let name = &c.store.images[image as usize];
+        let full = full_reference(name);
+        format!(
+            "Failed to pull image \"{name}\": rpc error: code = NotFound desc = failed to pull and unpack image \"{full}\": failed to resolve reference \"{full}\": {full}: not found"
+        )
+    });
+    c.pod_event(p, EventType::Warning, "Failed", "kubelet", |_| {
+        "Error: ErrImagePull".to_string()
+    });
+    first_fault(c, p, "ErrImagePull", |c| {
+        format!("pulls of \"{}\" fail", c.store.images[image as usize])
+    });
+    c.pod_written(p);
+    c.schedule(
+        now.plus_ms(FAILED_SYNC_DELAY_MS),
+        Event::KubeletSyncFailed(p, epoch),
+    );
+}
+
+/// Records the first fault of a kind in the pod's ReplicaSet (chart markers).
+fn first_fault(
+    c: &mut Cluster,
+    p: PodId,
+    kind: &'static str,
+    detail: impl FnOnce(&Cluster) -> String,
+) {
+    let owner = c.store.pod(p).owner;
+    let Some(rs) = c.store.replica_set(owner) else {
+        return;
+    };
+    let object = format!("replicaset/{}", rs.meta.name);
+    let seen = c
+        .recorder
+        .faults
+        .iter()
+        .any(|f| f.kind == kind && f.object == object);
+    if !seen {
+        let detail = detail(c);
+        c.fault(kind, object, detail);
+    }
+}
+
+/// The kubelet syncs a pod whose container failed: inside the back-off it reports
+/// `ImagePullBackOff` or `CrashLoopBackOff` and waits; otherwise it retries at once.
+pub(crate) fn sync_failed(c: &mut Cluster, p: PodId, epoch: u32) {
+    if !current(c, p, epoch) {
+        return;
+    }
+    let now = c.now();
+    let state = c.kubelet_pods.get(&p).copied().unwrap_or_default();
+    match c.store.pod(p).container {
+        ContainerState::Waiting("ErrImagePull") => {
+            let Some(image) = failing_image(c, p) else {
+                return;
+            };
+            let last = state.pull.last_update.unwrap_or(now);
+            c.store.pods[p.0 as usize].container = ContainerState::Waiting("ImagePullBackOff");
+            c.pod_event(p, EventType::Normal, "BackOff", "kubelet", |c| {
+                format!(
+                    "Back-off pulling image \"{}\"",
+                    c.store.images[image as usize]
+                )
+            });
+            c.pod_event(p, EventType::Warning, "Failed", "kubelet", |_| {
+                "Error: ImagePullBackOff".to_string()
+            });
+            c.pod_written(p);
+            let at = last.plus_ms(state.pull.delay_ms).max(now);
+            c.schedule(at, Event::KubeletStartPod(p, epoch));
+        }
+        ContainerState::Terminated(_) => {
+            let finished = c.store.pod(p).times.last_terminated.unwrap_or(now);
+            if state.crash.in_backoff_since(finished, now) {
+                c.store.pods[p.0 as usize].container = ContainerState::Waiting("CrashLoopBackOff");
+                if c.records_pod_events() {
+                    let names = container_names(c, p);
+                    let pod = c.store.pod(p);
+                    let uid = ObjectMeta {
+                        uid: pod.uid,
+                        ..Default::default()
+                    }
+                    .uid_string();
+                    let pod_name = pod.name.clone();
+                    for name in names {
+                        c.pod_event(p, EventType::Warning, "BackOff", "kubelet", |_| {
+                            format!("Back-off restarting failed container {name} in pod {pod_name}_default({uid})")
+                        });
+                    }
+                }
+                first_fault(c, p, "CrashLoopBackOff", |_| {
+                    "containers keep exiting".to_string()
+                });
+                c.pod_written(p);
+                let at = finished.plus_ms(state.crash.delay_ms);
+                c.schedule(at, Event::KubeletRetry(p, epoch));
+            } else {
+                restart_container(c, p, finished);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The restart back-off ended: start the container again.
+pub(crate) fn retry(c: &mut Cluster, p: PodId, epoch: u32) {
+    if !current(c, p, epoch) {
+        return;
+    }
+    let finished = c.store.pod(p).times.last_terminated.unwrap_or(c.now());
+    restart_container(c, p, finished);
+}
+
+/// `Backoff.Next` for the exit, then a new container: created now, started after the
+/// start latency (the image is already on the node).
+fn restart_container(c: &mut Cluster, p: PodId, finished: SimTime) {
+    let Some(n) = node_of(c, p) else {
+        return;
+    };
+    c.kubelet_pods.entry(p).or_default().crash.next(finished);
+    let pod = &mut c.store.pods[p.0 as usize];
+    pod.kubelet_epoch += 1;
+    let epoch = pod.kubelet_epoch;
+    pod.container = ContainerState::Waiting("ContainerCreating");
+    let images = c
+        .store
+        .replica_set(c.store.pod(p).owner)
+        .map(|rs| rs.images.clone())
+        .unwrap_or_default();
+    for image in images {
+        c.pod_event(p, EventType::Normal, "Pulled", "kubelet", |c| {
+            format!(
+                "Container image \"{}\" already present on machine and can be accessed by the pod",
+                c.store.images[image as usize]
+            )
+        });
+    }
+    container_events(c, p, "Created", "Created container: ");
+    let d = c
+        .config
+        .timing
+        .container_start
+        .sample(&mut c.rngs.kubelets[n.0 as usize]);
+    let at = c.now().plus_ms(d);
+    c.schedule(at, Event::KubeletContainerStarted(p, epoch));
+}
+
+/// The container exited with an error: the pod is not Ready, the restart count grows, and
+/// the kubelet syncs it at its next relist.
+pub(crate) fn container_exited(c: &mut Cluster, p: PodId, epoch: u32) {
+    if !current(c, p, epoch) {
+        return;
+    }
+    let now = c.now();
+    let random = c
+        .store
+        .replica_set(c.store.pod(p).owner)
+        .is_some_and(|rs| rs.fault.exit_after_ms.is_none() && !rs.fault.liveness.can_fail());
+    let pod = &mut c.store.pods[p.0 as usize];
+    pod.kubelet_epoch += 1;
+    let epoch = pod.kubelet_epoch;
+    pod.container = ContainerState::Terminated("Error");
+    pod.restarts += 1;
+    pod.times.last_terminated = Some(now);
+    if random {
+        let name = format!("pod/{}", pod.name);
+        c.fault("RandomCrash", name, "the container crashed".to_string());
+    }
+    if c.store.pod(p).ready {
+        c.set_pod_unready(p);
+    } else {
+        c.pod_written(p);
+    }
+    c.schedule(
+        now.plus_ms(FAILED_SYNC_DELAY_MS),
+        Event::KubeletSyncFailed(p, epoch),
+    );
+}
+
+/// One probe run under a probe fault; thresholds as the prober worker counts them.
+pub(crate) fn probe(c: &mut Cluster, p: PodId, epoch: u32, kind: u8) {
+    if !current(c, p, epoch) {
+        return;
+    }
+    let Some(rs) = c.store.replica_set(c.store.pod(p).owner) else {
+        return;
+    };
+    let Some(spec) = probe_of(rs, kind).cloned() else {
+        return;
+    };
+    let fault = if kind == READINESS {
+        rs.fault.readiness
+    } else {
+        rs.fault.liveness
+    };
+    let passed = match fault {
+        ProbeFault::Pass => true,
+        ProbeFault::Never => false,
+        ProbeFault::FailProbability(q) => c.rngs.probes.random::<f64>() >= q,
+    };
+    let state = c.kubelet_pods.entry(p).or_default();
+    let run = if kind == READINESS {
+        &mut state.readiness_run
+    } else {
+        &mut state.liveness_run
+    };
+    *run = if run.0 == passed && run.1 > 0 {
+        (passed, run.1 + 1)
+    } else {
+        (passed, 1)
+    };
+    let run_length = run.1;
+    let period = spec.period_seconds.unwrap_or(10).max(1) as u64;
+    let next = c.now().plus_secs(period);
+    let label = if kind == READINESS {
+        "Readiness"
+    } else {
+        "Liveness"
+    };
+    if !passed {
+        let why = probe_failure_text(c, p, &spec);
+        c.pod_event(p, EventType::Warning, "Unhealthy", "kubelet", |_| {
+            format!("{label} probe failed: {why}")
+        });
+        if kind == READINESS {
+            first_fault(c, p, "Unhealthy", |_| "readiness probes fail".to_string());
+        }
+    }
+    if kind == READINESS {
+        let ready = c.store.pod(p).ready;
+        if passed && !ready && run_length >= spec.success_threshold.unwrap_or(1).max(1) as u32 {
+            c.set_pod_ready(p);
+        } else if !passed
+            && ready
+            && run_length >= spec.failure_threshold.unwrap_or(3).max(1) as u32
+        {
+            c.set_pod_unready(p);
+        }
+        c.schedule(next, Event::KubeletProbe(p, epoch, kind));
+        return;
+    }
+    if !passed && run_length >= spec.failure_threshold.unwrap_or(3).max(1) as u32 {
+        // The container is killed and restarted (with the restart back-off).
+        c.kubelet_pods.entry(p).or_default().liveness_run = (true, 0);
+        for name in container_names(c, p) {
+            c.pod_event(p, EventType::Normal, "Killing", "kubelet", |_| {
+                format!("Container {name} failed liveness probe, will be restarted")
+            });
+        }
+        let Some(n) = node_of(c, p) else {
+            return;
+        };
+        let d = c
+            .config
+            .timing
+            .stop
+            .sample(&mut c.rngs.kubelets[n.0 as usize]);
+        let at = c.now().plus_ms(d);
+        c.schedule(at, Event::KubeletContainerExited(p, epoch));
+        return;
+    }
+    c.schedule(next, Event::KubeletProbe(p, epoch, kind));
+}
+
+/// What a failing probe reports, by handler (HTTP 503, refused TCP, failing command).
+fn probe_failure_text(c: &Cluster, p: PodId, spec: &crate::model::template::Probe) -> String {
+    let ip = crate::kubectl::get::pod_ip(c.store.pod(p)).unwrap_or_default();
+    let port = |v: &Option<serde_yaml::Value>| {
+        v.as_ref()
+            .and_then(|h| h.get("port"))
+            .map(|port| match port {
+                serde_yaml::Value::Number(n) => n.to_string(),
+                serde_yaml::Value::String(s) => s.clone(),
+                _ => String::new(),
+            })
+            .unwrap_or_default()
+    };
+    if spec.http_get.is_some() {
+        "HTTP probe failed with statuscode: 503".to_string()
+    } else if spec.tcp_socket.is_some() {
+        format!(
+            "dial tcp {ip}:{}: connect: connection refused",
+            port(&spec.tcp_socket)
+        )
+    } else if spec.grpc.is_some() {
+        "service unhealthy (responded with \"NOT_SERVING\")".to_string()
+    } else {
+        "command exited with non-zero status 1".to_string()
+    }
+}
+
+/// The machine under the kubelet came back: pods whose deletion was requested while it was
+/// down finish terminating (their containers are long gone); the others get new containers.
+pub(crate) fn node_restarted(c: &mut Cluster, n: NodeId) {
+    let now = c.now();
+    let on_node: Vec<PodId> = c
+        .store
+        .pods
+        .iter()
+        .enumerate()
+        .filter(|(_, pod)| pod.node == Some(n) && !pod.gone)
+        .map(|(i, _)| PodId(i as u32))
+        .collect();
+    for p in on_node {
+        let at = now.plus_ms(c.reaction_ms());
+        let pod = &mut c.store.pods[p.0 as usize];
+        pod.kubelet_epoch += 1;
+        let epoch = pod.kubelet_epoch;
+        if pod.deletion.is_some() {
+            c.schedule(at, Event::KubeletPodStopped(p, epoch));
+            continue;
+        }
+        if matches!(pod.container, ContainerState::Running(_)) {
+            pod.restarts += 1;
+            pod.times.last_terminated = Some(now);
+        }
+        pod.container = ContainerState::Waiting("ContainerCreating");
+        if c.store.pod(p).ready {
+            c.set_pod_unready(p);
+        } else {
+            c.pod_written(p);
+        }
+        c.schedule(at, Event::KubeletStartPod(p, epoch));
     }
 }
 
@@ -181,6 +674,10 @@ pub(crate) fn kill_pod(c: &mut Cluster, p: PodId) {
     let (Some(n), false) = (pod.node, pod.gone) else {
         return;
     };
+    if !c.store.node(n).kubelet_up {
+        // Nobody stops the containers: the pod stays Terminating until the node is back.
+        return;
+    }
     let running = matches!(pod.container, ContainerState::Running(_));
     let grace_s = c
         .store

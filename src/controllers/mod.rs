@@ -3,5 +3,6 @@
 
 pub mod deployment;
 pub mod kubelet;
+pub mod node_lifecycle;
 pub mod replica_set;
 pub mod scheduler;

@@ -394,7 +394,7 @@ fn promote_available(c: &mut Cluster, r: RsId, now: SimTime) {
         live.available += 1;
         let pod = &mut c.store.pods[p.0 as usize];
         pod.counted_available = true;
-        pod.times.available = Some(now);
+        pod.times.available.get_or_insert(now);
     }
 }
 

@@ -44,7 +44,7 @@ pub(crate) fn node_changed(c: &mut Cluster, n: NodeId) {
         bucket.remove(&n);
     }
     let node = c.store.node(n);
-    if node.ready && !node.unschedulable {
+    if node.ready && !node.unschedulable && node.unreachable_since.is_none() {
         let score = least_allocated_score(node);
         if s.index.len() <= score as usize {
             s.index.resize(score as usize + 1, BTreeSet::new());
@@ -138,26 +138,59 @@ fn failed_scheduling_message(
     selector: &std::collections::BTreeMap<String, String>,
 ) -> String {
     let mut reasons: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    // Nodes failing a filter that no preemption can fix (taints, cordons, selectors) are
+    // `UnschedulableAndUnresolvable`; the others could in principle free room.
+    let (mut unresolvable, mut resolvable) = (0, 0);
     for node in &c.store.nodes {
-        let reason = if !node.ready {
-            "node(s) had untolerated taint {node.kubernetes.io/not-ready: }"
+        let (reason, fixable) = if node.unreachable_since.is_some() {
+            (
+                "node(s) had untolerated taint {node.kubernetes.io/unreachable: }",
+                false,
+            )
+        } else if !node.ready {
+            (
+                "node(s) had untolerated taint {node.kubernetes.io/not-ready: }",
+                false,
+            )
         } else if node.unschedulable {
-            "node(s) were unschedulable"
+            ("node(s) were unschedulable", false)
         } else if !selector.iter().all(|(k, v)| node.labels.get(k) == Some(v)) {
-            "node(s) didn't match Pod's node affinity/selector"
+            ("node(s) didn't match Pod's node affinity/selector", false)
         } else if node.pods >= node.max_pods {
-            "Too many pods"
+            ("Too many pods", true)
         } else if node.allocated.cpu_millis + req.cpu_millis > node.cpu_millis {
-            "Insufficient cpu"
+            ("Insufficient cpu", true)
         } else {
-            "Insufficient memory"
+            ("Insufficient memory", true)
         };
         *reasons.entry(reason).or_default() += 1;
+        if fixable {
+            resolvable += 1;
+        } else {
+            unresolvable += 1;
+        }
     }
     let n = c.store.nodes.len();
-    let list: Vec<String> = reasons.iter().map(|(r, k)| format!("{k} {r}")).collect();
+    // `FitError.Error` sorts the "<count> <reason>" strings themselves.
+    let sorted = |parts: Vec<String>| {
+        let mut parts = parts;
+        parts.sort();
+        parts.join(", ")
+    };
+    let list = sorted(reasons.iter().map(|(r, k)| format!("{k} {r}")).collect());
+    let mut preemption = Vec::new();
+    if unresolvable > 0 {
+        preemption.push(format!(
+            "{unresolvable} Preemption is not helpful for scheduling"
+        ));
+    }
+    if resolvable > 0 {
+        preemption.push(format!(
+            "{resolvable} No preemption victims found for incoming pod"
+        ));
+    }
     format!(
-        "0/{n} nodes are available: {}. preemption: 0/{n} nodes are available: {n} No preemption victims found for incoming pod.",
-        list.join(", ")
+        "0/{n} nodes are available: {list}. preemption: 0/{n} nodes are available: {}.",
+        sorted(preemption)
     )
 }

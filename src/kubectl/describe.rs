@@ -372,6 +372,15 @@ fn describe_container_state(w: &mut Prefixed, p: &Pod) {
             );
         }
     }
+    if let (Some(finished), true) = (p.times.last_terminated, p.restarts > 0) {
+        w.line(2, "Last State:\tTerminated\n");
+        w.line(3, "Reason:\tError\n");
+        w.line(3, "Exit Code:\t1\n");
+        w.line(
+            3,
+            &format!("Finished:\t{}\n", rfc1123z(finished.whole_seconds())),
+        );
+    }
     let ready = p.ready && matches!(p.container, ContainerState::Running(_));
     w.line(
         2,

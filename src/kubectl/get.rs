@@ -26,17 +26,7 @@ pub fn pod_ip(p: &Pod) -> Option<String> {
 
 /// Mirrors `printPod`'s STATUS column for the states a simulated pod has.
 pub fn pod_status(p: &Pod) -> &'static str {
-    if p.deletion.is_some() && !matches!(p.phase, PodPhase::Succeeded | PodPhase::Failed) {
-        return "Terminating";
-    }
-    if p.node.is_none() || p.ip == 0 {
-        return p.phase.as_str();
-    }
-    match p.container {
-        ContainerState::Waiting(reason) => reason,
-        ContainerState::Terminated(reason) => reason,
-        ContainerState::Running(_) => p.phase.as_str(),
-    }
+    p.status_text()
 }
 
 /// What `kubectl get` was asked for.
@@ -173,11 +163,17 @@ pub fn get(c: &Cluster, args: &GetArgs) -> Output {
                 } else {
                     0
                 };
+                // `printPod`: `3 (20s ago)` once a container has exited.
+                let restarts = match p.times.last_terminated {
+                    Some(t) if p.restarts > 0 => {
+                        format!("{} ({} ago)", p.restarts, age(t.whole_seconds(), now))
+                    }
+                    _ => p.restarts.to_string(),
+                };
                 w.write(&format!(
-                    "{}\t{ready}/{containers}\t{}\t{}\t{}",
+                    "{}\t{ready}/{containers}\t{}\t{restarts}\t{}",
                     p.name,
                     pod_status(p),
-                    p.restarts,
                     age(p.creation, now)
                 ));
                 if wide {

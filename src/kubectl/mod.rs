@@ -4,6 +4,7 @@
 //! texts live in [`rollout`].
 
 pub mod describe;
+pub mod drain;
 pub mod get;
 pub mod human;
 pub mod rollout;
@@ -119,6 +120,13 @@ pub fn execute(
                     out.push(&not_found(*kind, name), false);
                 }
             }
+        }
+        Kubectl::Cordon { node } => return drain::cordon(c, node, true),
+        Kubectl::Uncordon { node } => return drain::cordon(c, node, false),
+        Kubectl::Drain { node, .. } => {
+            return match drain::start_drain(c, node) {
+                Ok((out, _)) | Err(out) => out,
+            };
         }
         Kubectl::Scale { name, replicas } => {
             simple(&mut out, c.scale_deployment(name, *replicas).map(|_| "scaled"), name)

@@ -1,6 +1,7 @@
 //! Plain data: Nodes, Pods, ReplicaSets, Deployments, Services; quantities, int-or-percent,
 //! selectors; manifests with the API server's defaulting and validation.
 
+pub mod faults;
 pub mod intstr;
 pub mod manifest;
 pub mod objects;
@@ -8,6 +9,7 @@ pub mod quantity;
 pub mod selector;
 pub mod template;
 
+pub use faults::{Faults, ImageFault, NodeChange, NodeFault, ProbeFault, RandomFaults};
 pub use intstr::IntOrPercent;
 pub use objects::*;
 pub use selector::LabelSelector;

@@ -252,6 +252,8 @@ pub struct ReplicaSet {
     pub requests: PodRequests,
     /// Images of the template's containers, interned.
     pub images: Vec<u32>,
+    /// The scenario's faults for those images, combined (none without a `faults` section).
+    pub fault: super::faults::ImageFault,
     /// Status as last written by its controller (lags the pods).
     pub status: ReplicaSetStatus,
 }
@@ -325,6 +327,8 @@ pub struct PodTimes {
     pub terminating: Option<SimTime>,
     #[allow(missing_docs)]
     pub gone: Option<SimTime>,
+    /// The last container exit (the RESTARTS column's `(20s ago)`).
+    pub last_terminated: Option<SimTime>,
 }
 
 /// A Pod. Its template is its ReplicaSet's (pods of a ReplicaSet never differ).
@@ -385,6 +389,21 @@ impl Pod {
             && !matches!(self.phase, PodPhase::Succeeded | PodPhase::Failed)
     }
 
+    /// Mirrors `printPod`'s STATUS column for the states a simulated pod has.
+    pub fn status_text(&self) -> &'static str {
+        if self.deletion.is_some() && !matches!(self.phase, PodPhase::Succeeded | PodPhase::Failed)
+        {
+            return "Terminating";
+        }
+        if self.node.is_none() || self.ip == 0 {
+            return self.phase.as_str();
+        }
+        match self.container {
+            ContainerState::Waiting(reason) | ContainerState::Terminated(reason) => reason,
+            ContainerState::Running(_) => self.phase.as_str(),
+        }
+    }
+
     /// Mirrors `podutil.IsPodAvailable`: Ready for more than `min_ready_seconds`.
     pub fn is_available(&self, min_ready_seconds: i32, now: SimTime) -> bool {
         match (self.ready, self.ready_since) {
@@ -412,10 +431,17 @@ pub struct Node {
     pub memory_bytes: u64,
     /// Most pods it may run.
     pub max_pods: u32,
-    /// Ready condition.
+    /// Ready condition as the API shows it (the node lifecycle controller sets it Unknown,
+    /// printed `NotReady`, once heartbeats have been missing for the grace period).
     pub ready: bool,
     /// Cordoned.
     pub unschedulable: bool,
+    /// Whether the machine and its kubelet run (a fault stops them; the API learns late).
+    pub kubelet_up: bool,
+    /// When the `node.kubernetes.io/unreachable` taints were added, while present.
+    pub unreachable_since: Option<SimTime>,
+    /// Bumped on every down and up, so that stale node-lifecycle work is dropped.
+    pub fault_epoch: u32,
     /// Sum of bound pods' requests (pods not yet gone).
     pub allocated: PodRequests,
     /// Bound pods not yet gone.

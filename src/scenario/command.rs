@@ -143,6 +143,24 @@ pub enum Kubectl {
         /// Adds a LABELS column.
         show_labels: bool,
     },
+    /// `cordon NODE`
+    Cordon {
+        #[allow(missing_docs)]
+        node: String,
+    },
+    /// `uncordon NODE`
+    Uncordon {
+        #[allow(missing_docs)]
+        node: String,
+    },
+    /// `drain NODE [--ignore-daemonsets] [--delete-emptydir-data] [--force] [--timeout=D]`:
+    /// cordons, evicts every pod on the node and waits until they are gone.
+    Drain {
+        #[allow(missing_docs)]
+        node: String,
+        /// Milliseconds; `None` waits forever (until the scenario's `until`).
+        timeout_ms: Option<u64>,
+    },
     /// `describe KIND NAME`
     Describe {
         #[allow(missing_docs)]
@@ -169,7 +187,10 @@ impl Command {
     pub fn blocks(&self) -> bool {
         matches!(
             self,
-            Command::Sleep { .. } | Command::Kubectl(Kubectl::RolloutStatus { watch: true, .. })
+            Command::Sleep { .. }
+                | Command::Kubectl(
+                    Kubectl::RolloutStatus { watch: true, .. } | Kubectl::Drain { .. }
+                )
         )
     }
 }
@@ -182,7 +203,9 @@ kubectl annotate deployment NAME KEY=VALUE [--overwrite]; \
 kubectl rollout status|history|undo|pause|resume|restart deployment NAME \
 (status: --timeout=D --watch=false --revision=N; history: --revision=N; undo: --to-revision=N); \
 kubectl get deployments|replicasets|pods|nodes|services [NAME] [-o wide] [-l SELECTOR] [--show-labels]; \
-kubectl describe deployment|replicaset|pod NAME; all in namespace default (-n default)";
+kubectl describe deployment|replicaset|pod NAME; kubectl cordon|uncordon NODE; \
+kubectl drain NODE [--ignore-daemonsets] [--delete-emptydir-data] [--force] [--timeout=D]; \
+all in namespace default (-n default)";
 
 /// Splits a command line into words as a POSIX shell would (quotes and backslashes; no
 /// expansions).
@@ -436,6 +459,28 @@ fn deployment_target(words: &[String], command: &str) -> Result<String, String> 
     }
 }
 
+/// Reads `NODE` or `node/NODE`.
+fn node_target(words: &[String], command: &str) -> Result<String, String> {
+    match words {
+        [one] => match one.split_once('/') {
+            Some((kind, name)) if Kind::parse(kind) == Some(Kind::Node) && !name.is_empty() => {
+                Ok(name.to_string())
+            }
+            Some((kind, _)) => Err(format!(
+                "`kubectl {command}` works on nodes, not \"{kind}\""
+            )),
+            None => Ok(one.clone()),
+        },
+        [] => Err(format!(
+            "`kubectl {command}` needs a node: `kubectl {command} NODE`"
+        )),
+        _ => Err(format!(
+            "`kubectl {command}` takes one node here; got {}",
+            words.join(" ")
+        )),
+    }
+}
+
 fn parse_pairs(words: &[String], what: &str) -> Result<Vec<(String, String)>, String> {
     words
         .iter()
@@ -528,6 +573,30 @@ fn parse_kubectl(words: &[String]) -> Result<Kubectl, String> {
             })
         }
         "rollout" => parse_rollout(args),
+        "cordon" | "uncordon" => {
+            let words = args.finish(verb)?;
+            let node = node_target(&words, verb)?;
+            Ok(if verb == "cordon" {
+                Kubectl::Cordon { node }
+            } else {
+                Kubectl::Uncordon { node }
+            })
+        }
+        "drain" => {
+            // No DaemonSets, emptyDir data or unmanaged pods exist here: these flags only
+            // say what a real drain would need, and are accepted.
+            args.take_bool(&["--ignore-daemonsets"])?;
+            args.take_bool(&["--delete-emptydir-data"])?;
+            args.take_bool(&["--force"])?;
+            let timeout_ms = args
+                .take_value(&["--timeout"])?
+                .map(|t| parse_duration(&t))
+                .transpose()?
+                .filter(|&t| t > 0);
+            let words = args.finish("drain")?;
+            let node = node_target(&words, "drain")?;
+            Ok(Kubectl::Drain { node, timeout_ms })
+        }
         "get" => {
             let wide = match args.take_value(&["-o", "--output"])? {
                 None => false,

@@ -12,6 +12,7 @@ pub use command::{Command, Kind, Kubectl};
 use crate::cluster::{NodeSpec, Timing};
 use crate::model::manifest::{Manifest, parse_manifests};
 use crate::model::quantity::{parse_cpu_millis, parse_memory_bytes};
+use crate::model::{Faults, ImageFault, NodeChange, NodeFault, RandomFaults};
 use crate::sim::{Latency, SimTime};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -79,6 +80,8 @@ pub struct Scenario {
     pub steps: Vec<Step>,
     /// Every manifest a step names with `-f`, parsed, by the name the step uses.
     pub manifests: BTreeMap<String, Vec<Manifest>>,
+    /// Injected failures (none without a `faults` section).
+    pub faults: Faults,
 }
 
 /// Defaults, in one place (the README's scenario reference lists the same values).
@@ -244,6 +247,7 @@ pub fn parse(
             "script: needs at least one step".into(),
         ));
     }
+    let faults = faults(raw.faults, &nodes, text, &err)?;
     Ok(Scenario {
         name: raw.name,
         description: raw.description,
@@ -253,6 +257,82 @@ pub fn parse(
         until: SimTime::from_ms(raw.until.unwrap_or(defaults::UNTIL_MS)),
         steps,
         manifests,
+        faults,
+    })
+}
+
+/// Checks the `faults` section: known nodes, sensible times and rates.
+fn faults(
+    raw: raw::RawFaults,
+    nodes: &[NodeSpec],
+    text: &str,
+    err: &dyn Fn(Option<usize>, String) -> ScenarioError,
+) -> Result<Faults, ScenarioError> {
+    let faults_line = find_line(text, "faults:").unwrap_or(0);
+    let line_in_faults = |needle: &str| find_line_from(text, needle, faults_line);
+    let mut images = BTreeMap::new();
+    for (image, f) in raw.images {
+        if image.trim().is_empty() {
+            return Err(err(
+                line_in_faults("images:"),
+                "faults.images: an image name is empty".into(),
+            ));
+        }
+        if f.exit_after == Some(0) {
+            return Err(err(
+                line_in_faults("exitAfter:"),
+                format!("faults.images[\"{image}\"].exitAfter: must be more than 0s"),
+            ));
+        }
+        images.insert(
+            image,
+            ImageFault {
+                pull_fails: f.pull == Some(raw::PullBehaviour::Fail),
+                exit_after_ms: f.exit_after,
+                readiness: f.ready.map(|p| p.0).unwrap_or_default(),
+                liveness: f.live.map(|p| p.0).unwrap_or_default(),
+            },
+        );
+    }
+    let mut node_faults = Vec::new();
+    for (i, f) in raw.nodes.into_iter().enumerate() {
+        if !nodes.iter().any(|n| n.name == f.node) {
+            let known: Vec<&str> = nodes.iter().map(|n| n.name.as_str()).collect();
+            return Err(err(
+                line_in_faults(&f.node),
+                format!(
+                    "faults.nodes[{i}].node: no node named \"{}\" (the cluster has {})",
+                    f.node,
+                    known.join(", ")
+                ),
+            ));
+        }
+        node_faults.push(NodeFault {
+            at_ms: f.at,
+            node: f.node,
+            change: match f.event {
+                raw::NodeEventKind::Down => NodeChange::Down,
+                raw::NodeEventKind::Up => NodeChange::Up,
+            },
+        });
+    }
+    node_faults.sort_by_key(|f| f.at_ms);
+    let base = RandomFaults::default();
+    let random = RandomFaults {
+        pod_crashes_per_hour: raw.random.pod_crashes_per_hour.unwrap_or(0.0),
+        node_failures_per_day: raw.random.node_failures_per_day.unwrap_or(0.0),
+        node_recovery: raw.random.node_recovery.unwrap_or(base.node_recovery),
+    };
+    random.node_recovery.validate().map_err(|e| {
+        err(
+            line_in_faults("nodeRecovery:"),
+            format!("faults.random.nodeRecovery: {e}"),
+        )
+    })?;
+    Ok(Faults {
+        images,
+        nodes: node_faults,
+        random,
     })
 }
 

@@ -25,6 +25,128 @@ pub(super) struct RawScenario {
     pub script: Vec<RawStep>,
     #[serde(default, deserialize_with = "opt_duration")]
     pub until: Option<u64>,
+    #[serde(default)]
+    pub faults: RawFaults,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(super) struct RawFaults {
+    #[serde(default)]
+    pub images: BTreeMap<String, RawImageFault>,
+    #[serde(default)]
+    pub nodes: Vec<RawNodeFault>,
+    #[serde(default)]
+    pub random: RawRandomFaults,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(super) struct RawImageFault {
+    #[serde(default)]
+    pub pull: Option<PullBehaviour>,
+    #[serde(default, deserialize_with = "opt_duration")]
+    pub exit_after: Option<u64>,
+    #[serde(default)]
+    pub ready: Option<ProbeFaultDe>,
+    #[serde(default)]
+    pub live: Option<ProbeFaultDe>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) enum PullBehaviour {
+    Fail,
+    Ok,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) enum NodeEventKind {
+    Down,
+    Up,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(super) struct RawNodeFault {
+    #[serde(deserialize_with = "duration")]
+    pub at: u64,
+    pub node: String,
+    pub event: NodeEventKind,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(super) struct RawRandomFaults {
+    #[serde(default, deserialize_with = "opt_rate")]
+    pub pod_crashes_per_hour: Option<f64>,
+    #[serde(default, deserialize_with = "opt_rate")]
+    pub node_failures_per_day: Option<f64>,
+    #[serde(default, deserialize_with = "opt_latency")]
+    pub node_recovery: Option<Latency>,
+}
+
+/// `never`, `always`, or `{failProbability: P}`.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct ProbeFaultDe(pub crate::model::ProbeFault);
+
+impl<'de> Deserialize<'de> for ProbeFaultDe {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use crate::model::ProbeFault;
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ProbeFaultDe;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("`never`, `always` or {failProbability: P} with 0 <= P <= 1")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<ProbeFaultDe, E> {
+                match v {
+                    "never" => Ok(ProbeFaultDe(ProbeFault::Never)),
+                    "always" => Ok(ProbeFaultDe(ProbeFault::Pass)),
+                    other => Err(E::custom(format!(
+                        "`{other}` is not a probe behaviour; write `never`, `always` or {{failProbability: 0.3}}"
+                    ))),
+                }
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ProbeFaultDe, A::Error> {
+                let Some(key) = map.next_key::<String>()? else {
+                    return Err(de::Error::custom("an empty probe behaviour"));
+                };
+                if key != "failProbability" {
+                    return Err(de::Error::custom(format!(
+                        "unknown field `{key}`, expected `failProbability`"
+                    )));
+                }
+                let p: f64 = map.next_value()?;
+                if !(0.0..=1.0).contains(&p) {
+                    return Err(de::Error::custom(format!(
+                        "failProbability {p} must be between 0 and 1"
+                    )));
+                }
+                if let Some(extra) = map.next_key::<String>()? {
+                    return Err(de::Error::custom(format!("unknown field `{extra}`")));
+                }
+                Ok(ProbeFaultDe(ProbeFault::FailProbability(p)))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    Dur::deserialize(d).map(|x| x.0)
+}
+
+/// A rate: a finite number >= 0.
+fn opt_rate<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    let v = f64::deserialize(d)?;
+    if !v.is_finite() || v < 0.0 {
+        return Err(de::Error::custom(format!(
+            "{v} is not a rate; write a number >= 0"
+        )));
+    }
+    Ok(Some(v))
 }
 
 #[derive(Debug, Default, Deserialize)]

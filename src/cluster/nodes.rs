@@ -1,0 +1,131 @@
+//! Node writes (cordon, uncordon, eviction) and the machines under the nodes: a machine
+//! that stops (a scenario's node fault or a random failure) and starts again.
+
+use super::{Cluster, Event, EventType};
+use crate::controllers::{kubelet, node_lifecycle, scheduler};
+use crate::model::*;
+use rand::RngExt;
+
+impl Cluster {
+    /// Sets `spec.unschedulable` (`kubectl cordon` / `uncordon`); `false` when it already was.
+    pub fn set_unschedulable(&mut self, n: NodeId, unschedulable: bool) -> bool {
+        let node = &mut self.store.nodes[n.0 as usize];
+        if node.unschedulable == unschedulable {
+            return false;
+        }
+        node.unschedulable = unschedulable;
+        let name = node.name.clone();
+        let (reason, message) = if unschedulable {
+            ("NodeNotSchedulable", "NodeNotSchedulable")
+        } else {
+            ("NodeSchedulable", "NodeSchedulable")
+        };
+        self.record(
+            EventType::Normal,
+            reason,
+            "node",
+            &name,
+            "kubelet",
+            format!("Node {name} status is now: {message}"),
+        );
+        scheduler::node_changed(self, n);
+        true
+    }
+
+    /// The Eviction API (no PodDisruptionBudgets here): a graceful delete.
+    pub fn evict_pod(&mut self, p: PodId) {
+        self.delete_pod(p);
+    }
+
+    /// The machine stops: its containers die with it, heartbeats stop, and the API learns
+    /// of it only when the node lifecycle controller's grace period runs out.
+    pub(crate) fn node_down(&mut self, n: NodeId) {
+        let now = self.now();
+        let node = &mut self.store.nodes[n.0 as usize];
+        if !node.kubelet_up {
+            return;
+        }
+        node.kubelet_up = false;
+        node.fault_epoch += 1;
+        let (epoch, created, name) = (node.fault_epoch, node.creation, node.name.clone());
+        for p in node_lifecycle::pods_on(self, n) {
+            // Whatever the kubelet had scheduled for these pods will not happen.
+            self.store.pods[p.0 as usize].kubelet_epoch += 1;
+        }
+        let at = node_lifecycle::not_ready_at(created, now);
+        self.schedule(at, Event::NodeMonitor(n, epoch));
+        self.fault(
+            "NodeDown",
+            format!("node/{name}"),
+            "the machine stopped (no heartbeats, containers gone)".to_string(),
+        );
+    }
+
+    /// The machine is back: the kubelet posts Ready at once, the node lifecycle controller
+    /// removes the taints at its next monitor tick, and the kubelet deals with its pods.
+    pub(crate) fn node_up(&mut self, n: NodeId) {
+        let now = self.now();
+        let node = &mut self.store.nodes[n.0 as usize];
+        if node.kubelet_up {
+            return;
+        }
+        node.kubelet_up = true;
+        node.fault_epoch += 1;
+        let was_not_ready = !node.ready;
+        node.ready = true;
+        let (epoch, tainted, name) = (
+            node.fault_epoch,
+            node.unreachable_since.is_some(),
+            node.name.clone(),
+        );
+        if was_not_ready {
+            self.record(
+                EventType::Normal,
+                "NodeReady",
+                "node",
+                &name,
+                "kubelet",
+                format!("Node {name} status is now: NodeReady"),
+            );
+        }
+        if tainted {
+            let at = node_lifecycle::next_monitor_tick(now);
+            self.schedule(at, Event::NodeMonitor(n, epoch));
+        }
+        self.fault(
+            "NodeUp",
+            format!("node/{name}"),
+            "the machine is back: the kubelet restarts".to_string(),
+        );
+        kubelet::node_restarted(self, n);
+        self.schedule_random_node_failure(n);
+    }
+
+    /// Draws the node's next random failure (nothing, and no draw, at a rate of 0).
+    pub(crate) fn schedule_random_node_failure(&mut self, n: NodeId) {
+        let rate = self.config.faults.random.node_failures_per_day;
+        if rate <= 0.0 {
+            return;
+        }
+        let u: f64 = self.rngs.node_faults.random();
+        let ms = (-(1.0 - u).ln() * 86_400_000.0 / rate).min(1e15) as u64;
+        let at = self.now().plus_ms(ms);
+        self.schedule(at, Event::RandomNodeFailure(n));
+    }
+
+    /// A random failure: the node goes down and comes back after the recovery time.
+    pub(crate) fn random_node_failure(&mut self, n: NodeId) {
+        if !self.store.node(n).kubelet_up {
+            return;
+        }
+        self.node_down(n);
+        let d = self
+            .config
+            .faults
+            .random
+            .node_recovery
+            .sample(&mut self.rngs.node_faults);
+        let at = self.now().plus_ms(d);
+        self.schedule(at, Event::NodeUp(n));
+    }
+}

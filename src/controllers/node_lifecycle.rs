@@ -1,0 +1,151 @@
+//! The node lifecycle controller and the taint-based eviction it drives: a node whose
+//! heartbeats stop is marked `Unknown` (printed `NotReady`) once the grace period has passed,
+//! tainted `node.kubernetes.io/unreachable`, its pods marked not Ready, and after their
+//! `tolerationSeconds` (300 s, added to every pod by the `DefaultTolerationSeconds`
+//! admission plugin) the pods are deleted. They stay `Terminating` until the node is back.
+
+use crate::cluster::{Cluster, Event, EventType};
+use crate::controllers::scheduler;
+use crate::model::*;
+use crate::sim::SimTime;
+
+/// `--node-monitor-grace-period` (50 s since Kubernetes 1.32).
+pub const NODE_MONITOR_GRACE_MS: u64 = 50_000;
+/// `--node-monitor-period`: how often the controller looks at every node.
+pub const NODE_MONITOR_PERIOD_MS: u64 = 5_000;
+/// The kubelet renews its node lease every 10 s (a quarter of the 40 s lease).
+pub const HEARTBEAT_PERIOD_MS: u64 = 10_000;
+/// `tolerationSeconds` of the default `node.kubernetes.io/unreachable` toleration.
+pub const DEFAULT_TOLERATION_SECONDS: u64 = 300;
+
+/// When the controller notices a node whose machine stopped at `down`: the first monitor
+/// tick strictly after the last heartbeat plus the grace period.
+pub fn not_ready_at(created: SimTime, down: SimTime) -> SimTime {
+    let since = down.ms_since(created);
+    let last_heartbeat = created.plus_ms(since - since % HEARTBEAT_PERIOD_MS);
+    next_monitor_tick(last_heartbeat.plus_ms(NODE_MONITOR_GRACE_MS))
+}
+
+/// The first monitor tick strictly after `t` (ticks run every 5 s from time zero).
+pub fn next_monitor_tick(t: SimTime) -> SimTime {
+    let ms = t.as_ms();
+    SimTime::from_ms(ms - ms % NODE_MONITOR_PERIOD_MS + NODE_MONITOR_PERIOD_MS)
+}
+
+/// Mirrors `monitorNodeHealth` for one node: a silent node past its grace period becomes
+/// `Unknown` and tainted, and `MarkPodsNotReady` runs; a node heard from again loses its taints.
+pub(crate) fn monitor(c: &mut Cluster, n: NodeId, epoch: u32) {
+    let node = c.store.node(n);
+    if node.fault_epoch != epoch {
+        return;
+    }
+    let now = c.now();
+    if node.kubelet_up {
+        if node.unreachable_since.is_some() {
+            c.store.nodes[n.0 as usize].unreachable_since = None;
+            scheduler::node_changed(c, n);
+        }
+        return;
+    }
+    if node.unreachable_since.is_some() {
+        return;
+    }
+    let name = node.name.clone();
+    let node = &mut c.store.nodes[n.0 as usize];
+    node.ready = false;
+    node.unreachable_since = Some(now);
+    scheduler::node_changed(c, n);
+    c.record(
+        EventType::Normal,
+        "NodeNotReady",
+        "node",
+        &name,
+        "node-controller",
+        format!("Node {name} status is now: NodeNotReady"),
+    );
+    c.fault(
+        "NodeNotReady",
+        format!("node/{name}"),
+        "no heartbeat for the grace period: NotReady, tainted unreachable".to_string(),
+    );
+    for p in pods_on(c, n) {
+        if c.store.pod(p).ready {
+            c.set_pod_unready(p);
+            c.pod_event(
+                p,
+                EventType::Warning,
+                "NodeNotReady",
+                "node-controller",
+                |_| "Node is not ready".to_string(),
+            );
+        }
+    }
+    let at = now.plus_secs(DEFAULT_TOLERATION_SECONDS);
+    c.schedule(at, Event::NodeEviction(n, epoch));
+}
+
+/// The taint-eviction controller: pods still on a tainted node once their toleration has run
+/// out are deleted (gracefully; nobody on the node can finish the deletion yet).
+pub(crate) fn evict(c: &mut Cluster, n: NodeId, epoch: u32) {
+    let node = c.store.node(n);
+    if node.fault_epoch != epoch || node.unreachable_since.is_none() {
+        return;
+    }
+    let name = node.name.clone();
+    let victims: Vec<PodId> = pods_on(c, n)
+        .into_iter()
+        .filter(|&p| c.store.pod(p).deletion.is_none())
+        .collect();
+    if victims.is_empty() {
+        return;
+    }
+    c.fault(
+        "TaintEviction",
+        format!("node/{name}"),
+        format!(
+            "{} pod(s) deleted after tolerationSeconds={DEFAULT_TOLERATION_SECONDS}",
+            victims.len()
+        ),
+    );
+    for p in victims {
+        c.pod_event(
+            p,
+            EventType::Normal,
+            "TaintManagerEviction",
+            "taint-eviction-controller",
+            |c| format!("Marking for deletion Pod default/{}", c.store.pod(p).name),
+        );
+        c.delete_pod(p);
+    }
+}
+
+/// Pods bound to a node and not gone, in creation order. A scan over every pod: node
+/// failures are rare, and upstream lists the node's pods here too.
+pub(crate) fn pods_on(c: &Cluster, n: NodeId) -> Vec<PodId> {
+    c.store
+        .pods
+        .iter()
+        .enumerate()
+        .filter(|(_, pod)| pod.node == Some(n) && !pod.gone)
+        .map(|(i, _)| PodId(i as u32))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_silent_node_is_noticed_after_the_grace_period_on_a_monitor_tick() {
+        let t = SimTime::from_ms;
+        // Created at 0: heartbeats at 0, 10 s, 20 s... Down at 125 s: last heartbeat 120 s,
+        // grace ends at 170 s, the next tick strictly after it is 175 s.
+        assert_eq!(not_ready_at(t(0), t(125_000)), t(175_000));
+        // Down right on a heartbeat: that heartbeat was sent.
+        assert_eq!(not_ready_at(t(0), t(120_000)), t(175_000));
+        // Created at 3 s: heartbeats at 3, 13, ... 123 s; grace ends 173 s; tick 175 s.
+        assert_eq!(not_ready_at(t(3_000), t(125_000)), t(175_000));
+        assert_eq!(next_monitor_tick(t(170_000)), t(175_000));
+        assert_eq!(next_monitor_tick(t(171_000)), t(175_000));
+    }
+}
