@@ -222,6 +222,8 @@ fn plot(dir: &Path) -> ExitCode {
         pods_csv: &texts[2],
         deployments_csv: &texts[3],
         commands_csv: &texts[4],
+        faults_csv: &texts[5],
+        pod_status_csv: &texts[6],
     };
     let drawn = charts::RunData::parse(&files).and_then(|d| charts::render(&d));
     let drawn = match drawn {
@@ -281,6 +283,8 @@ fn run(
         ("pods.csv", report::pods_csv(&session)),
         ("deployments.csv", report::deployments_csv(&session)),
         ("commands.csv", report::commands_csv(&session)),
+        ("faults.csv", report::faults_csv(&session)),
+        ("pod-status.csv", report::pod_status_csv(&session)),
         ("summary.yaml", report::summary_yaml(&session)),
     ]
     .into_iter()
@@ -299,6 +303,8 @@ fn run(
         pods_csv: text("pods.csv"),
         deployments_csv: text("deployments.csv"),
         commands_csv: text("commands.csv"),
+        faults_csv: text("faults.csv"),
+        pod_status_csv: text("pod-status.csv"),
     };
     let drawn = charts::RunData::parse(&inputs).and_then(|d| charts::render(&d));
     let chart_error = match drawn {

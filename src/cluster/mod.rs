@@ -196,33 +196,49 @@ pub(crate) struct Rngs {
     streams: RngStreams,
 }
 
-/// Per-key work-queue state: when the key's sync is due (`NEVER` if not queued).
+/// Per-key work-queue state, as client-go's rate-limited delaying queue keeps it: a key is
+/// either queued (`due`, after the watch reaction latency) or waiting for a delayed add
+/// (`AddAfter`); each keeps only its earliest time, and the two are independent, so a
+/// delayed re-check is never swallowed by an earlier immediate one.
 #[derive(Debug, Default)]
 pub(crate) struct WorkQueue {
     due: Vec<SimTime>,
+    waiting: Vec<SimTime>,
+}
+
+fn earliest(slots: &mut Vec<SimTime>, key: usize, at: SimTime) -> Option<SimTime> {
+    if slots.len() <= key {
+        slots.resize(key + 1, SimTime::NEVER);
+    }
+    (at < slots[key]).then(|| {
+        slots[key] = at;
+        at
+    })
 }
 
 impl WorkQueue {
-    /// Returns `Some(at)` when a new event must be queued (not queued yet, or earlier).
+    /// `Add`: returns `Some(at)` when a new event must be queued (not queued yet, or earlier).
     fn request(&mut self, key: usize, at: SimTime) -> Option<SimTime> {
-        if self.due.len() <= key {
-            self.due.resize(key + 1, SimTime::NEVER);
-        }
-        (at < self.due[key]).then(|| {
-            self.due[key] = at;
-            at
-        })
+        earliest(&mut self.due, key, at)
     }
 
-    /// Whether the popped event is the live request for `key` (and clears it).
+    /// `AddAfter`: the same for the waiting entry of the key.
+    fn request_after(&mut self, key: usize, at: SimTime) -> Option<SimTime> {
+        earliest(&mut self.waiting, key, at)
+    }
+
+    /// Whether the popped event is a live request for `key` (and clears what it serves).
     fn take(&mut self, key: usize, now: SimTime) -> bool {
-        match self.due.get_mut(key) {
-            Some(due) if *due == now => {
-                *due = SimTime::NEVER;
-                true
+        let mut live = false;
+        for slots in [&mut self.due, &mut self.waiting] {
+            if let Some(t) = slots.get_mut(key)
+                && *t == now
+            {
+                *t = SimTime::NEVER;
+                live = true;
             }
-            _ => false,
         }
+        live
     }
 }
 
@@ -265,6 +281,41 @@ pub struct Cluster {
     /// Events and samples for reports.
     pub recorder: Recorder,
     deployment_writes: Vec<DeploymentId>,
+    /// The deployment queue's overall token bucket (`DefaultControllerRateLimiter`).
+    deployment_bucket: TokenBucket,
+}
+
+/// `rate.Limiter` as client-go's default controller rate limiter builds it: 10 tokens a
+/// second, bursts of 100; a reservation beyond the tokens waits for them.
+#[derive(Debug, Clone, Copy)]
+struct TokenBucket {
+    tokens: f64,
+    last: SimTime,
+}
+
+impl TokenBucket {
+    const RATE_PER_S: f64 = 10.0;
+    const BURST: f64 = 100.0;
+
+    fn full() -> Self {
+        TokenBucket {
+            tokens: Self::BURST,
+            last: SimTime::ZERO,
+        }
+    }
+
+    /// Takes one token at `now`; returns how long the caller must wait for it, in ms.
+    fn reserve(&mut self, now: SimTime) -> u64 {
+        let elapsed_s = now.ms_since(self.last) as f64 / 1000.0;
+        self.tokens = (self.tokens + elapsed_s * Self::RATE_PER_S).min(Self::BURST);
+        self.last = now;
+        self.tokens -= 1.0;
+        if self.tokens >= 0.0 {
+            0
+        } else {
+            (-self.tokens / Self::RATE_PER_S * 1000.0).ceil() as u64
+        }
+    }
 }
 
 impl Cluster {
@@ -298,6 +349,7 @@ impl Cluster {
             scheduler: scheduler::SchedulerState::default(),
             kubelet_pods: std::collections::BTreeMap::new(),
             deployment_writes: Vec::new(),
+            deployment_bucket: TokenBucket::full(),
         }
     }
 
@@ -443,12 +495,27 @@ impl Cluster {
     /// Queues a Deployment sync after the reaction latency (deduplicated, earliest wins).
     pub(crate) fn enqueue_deployment(&mut self, d: DeploymentId) {
         let at = self.now().plus_ms(self.reaction_ms());
-        self.enqueue_deployment_at(d, at);
+        self.enqueue_deployment_now(d, at);
     }
 
     /// Queues a Deployment sync at `at` (deduplicated, earliest wins).
-    pub(crate) fn enqueue_deployment_at(&mut self, d: DeploymentId, at: SimTime) {
+    fn enqueue_deployment_now(&mut self, d: DeploymentId, at: SimTime) {
         if let Some(at) = self.deployment_queue.request(d.0 as usize, at) {
+            self.engine.schedule(at, Event::SyncDeployment(d));
+        }
+    }
+
+    /// `AddRateLimited` for a Deployment after a successful sync (which `Forget`s the key): the
+    /// item's back-off is its first step, 5 ms, unless the queue's token bucket is empty.
+    pub(crate) fn enqueue_deployment_rate_limited(&mut self, d: DeploymentId) {
+        let now = self.now();
+        let wait = self.deployment_bucket.reserve(now).max(5);
+        self.enqueue_deployment_at(d, now.plus_ms(wait));
+    }
+
+    /// `AddAfter` for a Deployment: a sync at `at`, kept apart from immediate requests.
+    pub(crate) fn enqueue_deployment_at(&mut self, d: DeploymentId, at: SimTime) {
+        if let Some(at) = self.deployment_queue.request_after(d.0 as usize, at) {
             self.engine.schedule(at, Event::SyncDeployment(d));
         }
     }
@@ -456,12 +523,18 @@ impl Cluster {
     /// Queues a ReplicaSet sync after the reaction latency.
     pub(crate) fn enqueue_replica_set(&mut self, r: RsId) {
         let at = self.now().plus_ms(self.reaction_ms());
-        self.enqueue_replica_set_at(r, at);
+        self.enqueue_replica_set_now(r, at);
     }
 
-    /// Queues a ReplicaSet sync at `at`.
-    pub(crate) fn enqueue_replica_set_at(&mut self, r: RsId, at: SimTime) {
+    fn enqueue_replica_set_now(&mut self, r: RsId, at: SimTime) {
         if let Some(at) = self.replica_set_queue.request(r.0 as usize, at) {
+            self.engine.schedule(at, Event::SyncReplicaSet(r));
+        }
+    }
+
+    /// `AddAfter` for a ReplicaSet: a sync at `at`, kept apart from immediate requests.
+    pub(crate) fn enqueue_replica_set_at(&mut self, r: RsId, at: SimTime) {
+        if let Some(at) = self.replica_set_queue.request_after(r.0 as usize, at) {
             self.engine.schedule(at, Event::SyncReplicaSet(r));
         }
     }
@@ -505,18 +578,24 @@ impl Cluster {
 
     /// A pod was added, changed or removed: its ReplicaSet's controller sees it.
     pub(crate) fn pod_written(&mut self, p: PodId) {
-        let pod = self.store.pod(p);
-        let owner = pod.owner;
+        self.sample_pod_status(p);
+        let owner = self.store.pod(p).owner;
+        self.enqueue_replica_set(owner);
+    }
+
+    /// Records the pod's STATUS, readiness and availability for reports, if they changed.
+    pub(crate) fn sample_pod_status(&mut self, p: PodId) {
         if self.recorder.keep_pod_events {
+            let pod = self.store.pod(p);
             let sample = PodStatusSample {
                 time: self.now(),
                 pod: p.0,
                 status: pod.status_text(),
                 ready: pod.ready,
+                available: pod.counted_available,
             };
             self.recorder.pod_status(sample);
         }
-        self.enqueue_replica_set(owner);
     }
 
     /// Records a fault moment.

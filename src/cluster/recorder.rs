@@ -92,6 +92,8 @@ pub struct PodStatusSample {
     pub status: &'static str,
     /// Ready condition.
     pub ready: bool,
+    /// Counted available by its ReplicaSet.
+    pub available: bool,
 }
 
 /// Everything recorded during a run.
@@ -110,7 +112,7 @@ pub struct Recorder {
     /// Pod status changes (kept with pod events).
     pub pod_statuses: Vec<PodStatusSample>,
     /// Each pod's latest recorded status and readiness.
-    last_pod_status: Vec<Option<(&'static str, bool)>>,
+    last_pod_status: Vec<Option<(&'static str, bool, bool)>>,
 }
 
 impl Recorder {
@@ -169,7 +171,7 @@ impl Recorder {
         if self.last_pod_status.len() <= i {
             self.last_pod_status.resize(i + 1, None);
         }
-        let now = (sample.status, sample.ready);
+        let now = (sample.status, sample.ready, sample.available);
         if self.last_pod_status[i] != Some(now) {
             self.last_pod_status[i] = Some(now);
             self.pod_statuses.push(sample);

@@ -385,8 +385,11 @@ fn promote_available(c: &mut Cluster, r: RsId, now: SimTime) {
     let Some(min_ready) = c.store.replica_set(r).map(|rs| rs.min_ready_seconds) else {
         return;
     };
-    let live = &mut c.store.rs_pods[r.0 as usize];
-    while let Some(&(since, p)) = live.pending_available.first() {
+    loop {
+        let live = &mut c.store.rs_pods[r.0 as usize];
+        let Some(&(since, p)) = live.pending_available.first() else {
+            break;
+        };
         if since.plus_secs(min_ready.max(0) as u64) >= now {
             break;
         }
@@ -395,6 +398,7 @@ fn promote_available(c: &mut Cluster, r: RsId, now: SimTime) {
         let pod = &mut c.store.pods[p.0 as usize];
         pod.counted_available = true;
         pod.times.available.get_or_insert(now);
+        c.sample_pod_status(p);
     }
 }
 
@@ -417,6 +421,7 @@ pub(crate) fn recount_availability(c: &mut Cluster, r: RsId) {
         } else if let Some(since) = pod.ready_since {
             pending.insert((since, p));
         }
+        c.sample_pod_status(p);
     }
     let live = &mut c.store.rs_pods[r.0 as usize];
     live.available = available;

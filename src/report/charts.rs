@@ -65,15 +65,21 @@ pub struct RunFiles<'a> {
     pub deployments_csv: &'a str,
     #[allow(missing_docs)]
     pub commands_csv: &'a str,
+    /// May be empty (runs before faults existed).
+    pub faults_csv: &'a str,
+    /// May be empty: pods then show their moments from `pods.csv` only.
+    pub pod_status_csv: &'a str,
 }
 
 /// Names of the files [`RunFiles`] come from, in its field order.
-pub const INPUT_FILES: [&str; 5] = [
+pub const INPUT_FILES: [&str; 7] = [
     "summary.yaml",
     "replicasets.csv",
     "pods.csv",
     "deployments.csv",
     "commands.csv",
+    "faults.csv",
+    "pod-status.csv",
 ];
 
 /// A ReplicaSet as the charts see it.
@@ -105,6 +111,27 @@ pub struct PodRow {
     pub available: Option<u64>,
     pub terminating: Option<u64>,
     pub gone: Option<u64>,
+    /// Its status changes from `pod-status.csv`, in time order (empty without that file).
+    pub statuses: Vec<StatusRow>,
+}
+
+/// A pod's STATUS, readiness and availability from `time` on.
+#[derive(Debug, Clone, PartialEq)]
+#[allow(missing_docs)]
+pub struct StatusRow {
+    pub time: u64,
+    pub status: String,
+    pub ready: bool,
+    pub available: bool,
+}
+
+/// A fault moment from `faults.csv`.
+#[derive(Debug, Clone, PartialEq)]
+#[allow(missing_docs)]
+pub struct FaultRow {
+    pub time: u64,
+    pub kind: String,
+    pub object: String,
 }
 
 /// A Deployment's size and bounds from `time` on.
@@ -141,6 +168,8 @@ pub struct RunData {
     pub specs: Vec<SpecRow>,
     #[allow(missing_docs)]
     pub markers: Vec<MarkerRow>,
+    #[allow(missing_docs)]
+    pub faults: Vec<FaultRow>,
 }
 
 /// Seconds with up to millisecond precision (`12.345`) to ms, exactly.
@@ -216,6 +245,22 @@ struct SpecCsv {
 }
 
 #[derive(Deserialize)]
+struct FaultCsv {
+    time_s: String,
+    kind: String,
+    object: String,
+}
+
+#[derive(Deserialize)]
+struct StatusCsv {
+    time_s: String,
+    pod: String,
+    status: String,
+    ready: bool,
+    available: bool,
+}
+
+#[derive(Deserialize)]
 struct MarkerCsv {
     time_s: String,
     deployment: String,
@@ -260,6 +305,35 @@ impl RunData {
                 gone: opt_ms(&row.gone_s).map_err(f)?,
                 name: row.pod,
                 replicaset: row.replicaset,
+                statuses: Vec::new(),
+            });
+        }
+        let index: BTreeMap<String, usize> = pods
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.name.clone(), i))
+            .collect();
+        for row in read_csv::<StatusCsv>("pod-status.csv", files.pod_status_csv)? {
+            let time = parse_ms(&row.time_s).map_err(at("pod-status.csv"))?;
+            let Some(&i) = index.get(&row.pod) else {
+                return Err(ChartError(format!(
+                    "pod-status.csv: pod \"{}\" is not in pods.csv",
+                    row.pod
+                )));
+            };
+            pods[i].statuses.push(StatusRow {
+                time,
+                status: row.status,
+                ready: row.ready,
+                available: row.available,
+            });
+        }
+        let mut faults = Vec::new();
+        for row in read_csv::<FaultCsv>("faults.csv", files.faults_csv)? {
+            faults.push(FaultRow {
+                time: parse_ms(&row.time_s).map_err(at("faults.csv"))?,
+                kind: row.kind,
+                object: row.object,
             });
         }
         let mut specs = Vec::new();
@@ -287,6 +361,7 @@ impl RunData {
             pods,
             specs,
             markers,
+            faults,
         })
     }
 
@@ -380,6 +455,54 @@ const DESIRED: RGBColor = RGBColor(90, 90, 90);
 const FLOOR: RGBColor = RGBColor(200, 40, 40);
 const CEILING: RGBColor = RGBColor(120, 60, 170);
 const MARKER: RGBColor = RGBColor(120, 120, 120);
+const FAULT: RGBColor = RGBColor(200, 30, 30);
+
+/// Spans `[from, to)` in which `on` holds for a pod and it is not terminating.
+fn status_spans(p: &PodRow, on: impl Fn(&StatusRow) -> bool) -> Vec<(u64, Option<u64>)> {
+    let mut spans = Vec::new();
+    let mut open: Option<u64> = None;
+    for x in &p.statuses {
+        let now_on = on(x) && x.status != "Terminating";
+        match (open, now_on) {
+            (None, true) => open = Some(x.time),
+            (Some(from), false) => {
+                spans.push((from, Some(x.time.max(from))));
+                open = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(from) = open {
+        spans.push((from, p.gone.map(|g| g.max(from))));
+    }
+    spans
+}
+
+/// Fault moments that concern a Deployment: every node fault, and those of its ReplicaSets
+/// and pods.
+fn faults_of<'a>(data: &'a RunData, deployment: &str, rss: &[&RsInfo]) -> Vec<&'a FaultRow> {
+    data.faults
+        .iter()
+        .filter(|f| match f.object.split_once('/') {
+            Some(("node", _)) => true,
+            Some(("replicaset", name)) => rss.iter().any(|r| r.name == name),
+            Some(("pod", name)) => data
+                .pods
+                .iter()
+                .any(|p| p.name == name && rss.iter().any(|r| r.name == p.replicaset)),
+            _ => false,
+        })
+        .filter(|_| !deployment.is_empty())
+        .collect()
+}
+
+/// `NodeDown node-2`; a ReplicaSet's or pod's fault by its kind alone.
+fn fault_label(f: &FaultRow) -> String {
+    match f.object.split_once('/') {
+        Some(("node", name)) => format!("{} {name}", f.kind),
+        _ => f.kind.clone(),
+    }
+}
 
 fn rs_label(rs: &RsInfo) -> String {
     let revs: Vec<String> = rs.revisions.iter().map(i64::to_string).collect();
@@ -534,23 +657,40 @@ where
         .iter()
         .filter(|m| m.deployment == deployment)
         .collect();
+    let faults = faults_of(data, deployment, &rss);
 
     let mut available: Vec<Steps> = vec![Steps::default(); rss.len()];
     let (mut ready, mut live) = (Steps::default(), Steps::default());
     let mut changes = Vec::new();
     for p in &pods {
         let stop = p.terminating.or(p.gone);
-        if let (Some(i), Some(a)) = (rss.iter().position(|r| r.name == p.replicaset), p.available) {
-            available[i].interval(a, stop.filter(|s| *s >= a));
-            changes.push(a);
-        }
-        if let Some(r) = p.ready {
-            ready.interval(r, stop.filter(|s| *s >= r));
-            changes.push(r);
+        let rs_index = rss.iter().position(|r| r.name == p.replicaset);
+        if p.statuses.is_empty() {
+            if let (Some(i), Some(a)) = (rs_index, p.available) {
+                available[i].interval(a, stop.filter(|s| *s >= a));
+                changes.push(a);
+            }
+            if let Some(r) = p.ready {
+                ready.interval(r, stop.filter(|s| *s >= r));
+                changes.push(r);
+            }
+        } else {
+            // Faults can take a pod out of service and back: follow its status changes.
+            for (from, to) in status_spans(p, |x| x.available) {
+                if let Some(i) = rs_index {
+                    available[i].interval(from, to);
+                }
+                changes.extend([Some(from), to].into_iter().flatten());
+            }
+            for (from, to) in status_spans(p, |x| x.ready) {
+                ready.interval(from, to);
+                changes.extend([Some(from), to].into_iter().flatten());
+            }
         }
         live.interval(p.created, p.gone);
         changes.extend([Some(p.created), stop, p.gone].into_iter().flatten());
     }
+    changes.extend(faults.iter().map(|f| f.time));
     changes.extend(specs.iter().map(|s| s.time));
     let times = sample_times(changes.into_iter(), end);
     let mut stacked: Vec<Vec<f64>> = Vec::new();
@@ -673,17 +813,24 @@ where
         ))
         .map_err(de)?;
 
-    // Command markers: a thin vertical line and a short label, staggered when close.
-    let mut merged: Vec<(u64, String)> = Vec::new();
-    for m in &markers {
+    // Command markers (grey) and fault markers (red): a thin vertical line and a short
+    // label, staggered when close.
+    let mut all: Vec<(u64, String, bool)> = markers
+        .iter()
+        .map(|m| (m.time, m.label.clone(), false))
+        .chain(faults.iter().map(|f| (f.time, fault_label(f), true)))
+        .collect();
+    all.sort_by_key(|(t, _, fault)| (*t, *fault));
+    let mut merged: Vec<(u64, String, bool)> = Vec::new();
+    for (time, label, fault) in all {
         match merged.last_mut() {
-            Some((t, label)) if *t == m.time => {
-                if !label.split(" + ").any(|l| l == m.label) {
-                    label.push_str(" + ");
-                    label.push_str(&m.label);
+            Some((t, l, f)) if *t == time && *f == fault => {
+                if !l.split(" + ").any(|x| x == label) {
+                    l.push_str(" + ");
+                    l.push_str(&label);
                 }
             }
-            _ => merged.push((m.time, m.label.clone())),
+            _ => merged.push((time, label, fault)),
         }
     }
     // Each label goes on the first of a few rows where it does not run into the previous
@@ -691,12 +838,13 @@ where
     let plot_px = f64::from(chart.plotting_area().dim_in_pixel().0.max(1));
     let data_per_px = x_max / plot_px;
     let mut row_ends = [f64::NEG_INFINITY; 4];
-    for (t, label) in &merged {
+    for (t, label, fault) in &merged {
         let x = *t as f64 / 1000.0;
+        let colour = if *fault { FAULT } else { MARKER };
         chart
             .draw_series(std::iter::once(PathElement::new(
                 vec![(x, 0.0), (x, y_top)],
-                MARKER.stroke_width(1),
+                colour.stroke_width(if *fault { 2 } else { 1 }),
             )))
             .map_err(de)?;
         let width = (label.chars().count() + 2) as f64 * 7.5 * data_per_px;
@@ -714,7 +862,7 @@ where
             .draw_series(std::iter::once(Text::new(
                 format!(" {label}"),
                 (x, y),
-                (FONT, 13).into_font().color(&MARKER.mix(1.0)),
+                (FONT, 13).into_font().color(&colour.mix(1.0)),
             )))
             .map_err(de)?;
     }
@@ -772,6 +920,13 @@ where
         MARKER.stroke_width(1),
         Swatch::Line,
     ));
+    if !faults.is_empty() {
+        entries.push((
+            "fault (node down/up, first failures)".into(),
+            FAULT.stroke_width(2),
+            Swatch::Line,
+        ));
+    }
     draw_panel(
         &panel,
         &entries,
@@ -782,45 +937,106 @@ where
 }
 
 /// States of a pod's life, in order, with their colours.
-const STATES: [(&str, RGBColor); 6] = [
+const STATES: [(&str, RGBColor); 8] = [
     ("Pending (not scheduled)", RGBColor(190, 190, 190)),
     ("pulling image / creating", RGBColor(240, 200, 80)),
+    (
+        "image pull failing (ErrImagePull, back-off)",
+        RGBColor(150, 90, 200),
+    ),
+    ("crashed (Error, CrashLoopBackOff)", RGBColor(110, 30, 30)),
     ("running, not ready", RGBColor(235, 130, 50)),
     ("ready, not yet available", RGBColor(150, 205, 140)),
     ("available", RGBColor(40, 150, 70)),
     ("terminating", RGBColor(200, 70, 70)),
 ];
+const PENDING: usize = 0;
+const CREATING: usize = 1;
+const PULL_FAILING: usize = 2;
+const CRASHED: usize = 3;
+const NOT_READY: usize = 4;
+const READY: usize = 5;
+const AVAILABLE: usize = 6;
+const TERMINATING: usize = 7;
 
-/// A pod's state segments `(state, from, to)` in ms, each ending where the next begins.
+/// A pod's state segments `(state, from, to)` in ms, each ending where the next begins:
+/// from its status changes when `pod-status.csv` has them, else from its moments.
 fn segments(p: &PodRow, end: u64) -> Vec<(usize, u64, u64)> {
+    if !p.statuses.is_empty() {
+        return status_segments(p, end);
+    }
     let stop = p.terminating.or(p.gone).unwrap_or(end);
     let marks = [
-        Some(p.created),
-        p.scheduled,
-        p.started,
-        p.ready,
-        p.available,
+        (PENDING, Some(p.created)),
+        (CREATING, p.scheduled),
+        (NOT_READY, p.started),
+        (READY, p.ready),
+        (AVAILABLE, p.available),
     ];
     let mut out = Vec::new();
-    for (state, from) in marks.iter().enumerate() {
+    for (i, (state, from)) in marks.iter().enumerate() {
         let Some(from) = *from else { break };
         if from >= stop {
             break;
         }
-        let to = marks[state + 1..]
+        let to = marks[i + 1..]
             .iter()
-            .flatten()
+            .filter_map(|(_, t)| *t)
             .next()
-            .copied()
             .unwrap_or(stop)
             .min(stop);
-        if to > from || state == 4 {
-            out.push((state, from, to.max(from)));
+        if to > from || *state == AVAILABLE {
+            out.push((*state, from, to.max(from)));
         }
     }
     if let Some(t) = p.terminating {
-        out.push((5, t, p.gone.unwrap_or(end).max(t)));
+        out.push((TERMINATING, t, p.gone.unwrap_or(end).max(t)));
     }
+    out
+}
+
+/// The state a status row stands for.
+fn state_of(p: &PodRow, x: &StatusRow) -> usize {
+    match x.status.as_str() {
+        "Terminating" => TERMINATING,
+        "ErrImagePull" | "ImagePullBackOff" => PULL_FAILING,
+        "CrashLoopBackOff" | "Error" => CRASHED,
+        "Pending" | "ContainerCreating" => {
+            if p.scheduled.is_some_and(|s| x.time >= s) {
+                CREATING
+            } else {
+                PENDING
+            }
+        }
+        _ if x.available => AVAILABLE,
+        _ if x.ready => READY,
+        _ => NOT_READY,
+    }
+}
+
+fn status_segments(p: &PodRow, end: u64) -> Vec<(usize, u64, u64)> {
+    let last = p.gone.unwrap_or(end);
+    let mut marks: Vec<(u64, usize)> = p
+        .statuses
+        .iter()
+        .map(|x| (x.time, state_of(p, x)))
+        .collect();
+    // Binding leaves the STATUS column at `Pending`, so no row marks it: add the moment.
+    if let Some(s) = p.scheduled {
+        let i = marks.partition_point(|(t, _)| *t <= s);
+        if i > 0 && marks[i - 1].1 == PENDING {
+            marks.insert(i, (s, CREATING));
+        }
+    }
+    let mut out: Vec<(usize, u64, u64)> = Vec::new();
+    for (i, &(from, state)) in marks.iter().enumerate() {
+        let to = marks.get(i + 1).map_or(last, |n| n.0).max(from);
+        match out.last_mut() {
+            Some((s, _, t)) if *s == state => *t = to,
+            _ => out.push((state, from, to)),
+        }
+    }
+    out.retain(|(state, from, to)| to > from || *state == AVAILABLE);
     out
 }
 
@@ -1033,16 +1249,17 @@ mod tests {
             available: Some(17_500),
             terminating: Some(30_000),
             gone: Some(31_000),
+            statuses: Vec::new(),
         };
         assert_eq!(
             segments(&p, 40_000),
             [
-                (0, 0, 20),
-                (1, 20, 2000),
-                (2, 2000, 2500),
-                (3, 2500, 17_500),
-                (4, 17_500, 30_000),
-                (5, 30_000, 31_000)
+                (PENDING, 0, 20),
+                (CREATING, 20, 2000),
+                (NOT_READY, 2000, 2500),
+                (READY, 2500, 17_500),
+                (AVAILABLE, 17_500, 30_000),
+                (TERMINATING, 30_000, 31_000)
             ]
         );
         let killed_while_pulling = PodRow {
@@ -1054,8 +1271,59 @@ mod tests {
         };
         assert_eq!(
             segments(&killed_while_pulling, 40_000),
-            [(0, 0, 20), (1, 20, 1000), (5, 1000, 31_000)]
+            [
+                (PENDING, 0, 20),
+                (CREATING, 20, 1000),
+                (TERMINATING, 1000, 31_000)
+            ]
         );
+    }
+
+    #[test]
+    fn status_changes_show_back_off_and_unready_periods() {
+        let row = |time, status: &str, ready, available| StatusRow {
+            time,
+            status: status.into(),
+            ready,
+            available,
+        };
+        let p = PodRow {
+            name: "p".into(),
+            replicaset: "rs".into(),
+            revision: 1,
+            created: 0,
+            scheduled: Some(20),
+            started: Some(2000),
+            ready: Some(2000),
+            available: Some(2000),
+            terminating: None,
+            gone: None,
+            statuses: vec![
+                row(0, "Pending", false, false),
+                row(1000, "ContainerCreating", false, false),
+                row(2000, "Running", true, true),
+                row(7000, "Error", false, false),
+                row(8000, "CrashLoopBackOff", false, false),
+                row(18_000, "ContainerCreating", false, false),
+                row(19_000, "Running", true, false),
+            ],
+        };
+        assert_eq!(
+            segments(&p, 30_000),
+            [
+                (PENDING, 0, 20),
+                (CREATING, 20, 2000),
+                (AVAILABLE, 2000, 7000),
+                (CRASHED, 7000, 18_000),
+                (CREATING, 18_000, 19_000),
+                (READY, 19_000, 30_000)
+            ]
+        );
+        assert_eq!(
+            status_spans(&p, |x| x.ready),
+            [(2000, Some(7000)), (19_000, None)]
+        );
+        assert_eq!(status_spans(&p, |x| x.available), [(2000, Some(7000))]);
     }
 
     #[test]

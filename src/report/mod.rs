@@ -358,3 +358,39 @@ pub fn pods_csv(s: &Session) -> String {
         }),
     )
 }
+
+/// `faults.csv`: every fault moment (node down and up, NotReady, evictions, the first
+/// failure of each kind in a ReplicaSet, random crashes); only a header without faults.
+pub fn faults_csv(s: &Session) -> String {
+    csv_text(
+        &["time_s", "kind", "object", "detail"],
+        s.cluster.recorder.faults.iter().map(|f| {
+            vec![
+                seconds(f.time),
+                f.kind.to_string(),
+                f.object.clone(),
+                f.detail.clone(),
+            ]
+        }),
+    )
+}
+
+/// `pod-status.csv`: a row whenever a pod's STATUS column, readiness or availability changes.
+pub fn pod_status_csv(s: &Session) -> String {
+    let store = &s.cluster.store;
+    csv_text(
+        &["time_s", "pod", "status", "ready", "available"],
+        s.cluster.recorder.pod_statuses.iter().map(|x| {
+            vec![
+                seconds(x.time),
+                store
+                    .pods
+                    .get(x.pod as usize)
+                    .map_or(String::new(), |p| p.name.clone()),
+                x.status.to_string(),
+                x.ready.to_string(),
+                x.available.to_string(),
+            ]
+        }),
+    )
+}

@@ -21,12 +21,15 @@ fn draw(s: &Session) -> Vec<(String, Vec<u8>)> {
         report::deployments_csv(s),
         report::commands_csv(s),
     );
+    let (faults, statuses) = (report::faults_csv(s), report::pod_status_csv(s));
     let files = charts::RunFiles {
         summary_yaml: &summary,
         replicasets_csv: &rs,
         pods_csv: &pods,
         deployments_csv: &deps,
         commands_csv: &cmds,
+        faults_csv: &faults,
+        pod_status_csv: &statuses,
     };
     let data = charts::RunData::parse(&files).expect("run files parse");
     charts::render(&data).expect("charts draw")

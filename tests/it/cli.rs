@@ -7,7 +7,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const RUN_FILES: [&str; 7] = [
+const RUN_FILES: [&str; 9] = [
+    "faults.csv",
+    "pod-status.csv",
     "transcript.txt",
     "events.csv",
     "replicasets.csv",

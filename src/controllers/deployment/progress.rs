@@ -161,8 +161,9 @@ fn requeue_stuck_deployment(
     let now = c.now();
     let due = cond.last_update.plus_secs(deadline.max(0) as u64);
     if due.ms_since(now) < 1000 {
-        // Rate-limited requeue: the first retry after a successful sync waits 5 ms.
-        c.enqueue_deployment_at(id, now.plus_ms(5));
+        // Rate-limited requeue: 5 ms after a successful sync, slower once the queue's
+        // bucket runs dry. Upstream re-syncs like this for as long as the condition allows.
+        c.enqueue_deployment_rate_limited(id);
     } else {
         c.enqueue_deployment_at(id, due.plus_secs(1));
     }
