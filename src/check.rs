@@ -67,3 +67,61 @@ pub fn rollout_complete(c: &Cluster, d: DeploymentId) -> bool {
             && util::deployment_complete(dep.spec.replicas, dep.meta.generation, &dep.status)
     })
 }
+
+/// The store's incrementally kept counts agree with a recount from the pods: each
+/// ReplicaSet's active, ready, available, not-Ready and terminating pods, and each node's
+/// bound pods. O(pods): for tests after every event of small runs.
+pub fn counts_consistent(c: &Cluster) -> Result<(), Violation> {
+    let s = &c.store;
+    for (r, live) in s.rs_pods.iter().enumerate() {
+        let pods: Vec<&crate::model::Pod> =
+            s.pods.iter().filter(|p| p.owner.0 as usize == r).collect();
+        let active: Vec<&&crate::model::Pod> = pods.iter().filter(|p| p.is_active()).collect();
+        let recount = (
+            active.len(),
+            active.iter().filter(|p| p.ready).count() as i32,
+            active.iter().filter(|p| p.counted_available).count() as i32,
+            active.iter().filter(|p| !p.ready).count(),
+            pods.iter()
+                .filter(|p| !p.gone && p.deletion.is_some())
+                .count() as i32,
+        );
+        let by_node: usize = live.ready_on_node.values().map(Vec::len).sum();
+        if by_node as i32 != live.ready {
+            return Err(Violation(format!(
+                "at {}: ReplicaSet #{r} lists {by_node} Ready pods by node but counts {}",
+                c.now(),
+                live.ready
+            )));
+        }
+        let kept = (
+            live.active.len(),
+            live.ready,
+            live.available,
+            live.not_ready.len(),
+            live.terminating,
+        );
+        if recount != kept {
+            return Err(Violation(format!(
+                "at {}: ReplicaSet #{r} keeps (active, ready, available, not ready, terminating) = {kept:?}, but its pods say {recount:?}",
+                c.now()
+            )));
+        }
+    }
+    for (n, node) in s.nodes.iter().enumerate() {
+        let bound = s
+            .pods
+            .iter()
+            .filter(|p| !p.gone && p.node.is_some_and(|x| x.0 as usize == n))
+            .count() as u32;
+        if bound != node.pods {
+            return Err(Violation(format!(
+                "at {}: node {} counts {} pods, but {bound} are bound to it",
+                c.now(),
+                node.name,
+                node.pods
+            )));
+        }
+    }
+    Ok(())
+}

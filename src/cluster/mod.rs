@@ -283,6 +283,9 @@ pub struct Cluster {
     deployment_writes: Vec<DeploymentId>,
     /// The deployment queue's overall token bucket (`DefaultControllerRateLimiter`).
     deployment_bucket: TokenBucket,
+    /// Each node's pending random failure (`NEVER` when none is drawn), so that one node
+    /// never runs two failure processes at once.
+    pub(crate) random_failure_due: Vec<SimTime>,
 }
 
 /// `rate.Limiter` as client-go's default controller rate limiter builds it: 10 tokens a
@@ -350,6 +353,7 @@ impl Cluster {
             kubelet_pods: std::collections::BTreeMap::new(),
             deployment_writes: Vec::new(),
             deployment_bucket: TokenBucket::full(),
+            random_failure_due: Vec::new(),
         }
     }
 

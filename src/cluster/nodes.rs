@@ -4,6 +4,7 @@
 use super::{Cluster, Event, EventType};
 use crate::controllers::{kubelet, node_lifecycle, scheduler};
 use crate::model::*;
+use crate::sim::SimTime;
 use rand::RngExt;
 
 impl Cluster {
@@ -107,15 +108,27 @@ impl Cluster {
         if rate <= 0.0 {
             return;
         }
+        let i = n.0 as usize;
+        if self.random_failure_due.len() <= i {
+            self.random_failure_due.resize(i + 1, SimTime::NEVER);
+        }
+        if self.random_failure_due[i] != SimTime::NEVER {
+            return;
+        }
         let u: f64 = self.rngs.node_faults.random();
         let ms = (-(1.0 - u).ln() * 86_400_000.0 / rate).min(1e15) as u64;
         let at = self.now().plus_ms(ms);
+        self.random_failure_due[i] = at;
         self.schedule(at, Event::RandomNodeFailure(n));
     }
 
     /// A random failure: the node goes down and comes back after the recovery time.
     pub(crate) fn random_node_failure(&mut self, n: NodeId) {
+        if let Some(due) = self.random_failure_due.get_mut(n.0 as usize) {
+            *due = SimTime::NEVER;
+        }
         if !self.store.node(n).kubelet_up {
+            // Down already (a scenario's node event): the next failure is drawn when it is back.
             return;
         }
         self.node_down(n);

@@ -219,7 +219,7 @@ fn a_failed_step_exits_1_with_every_file_written() {
 fn every_class_of_bad_input_exits_2_naming_file_line_and_field() {
     let dir = scratch("exit2");
     let out = dir.join("out");
-    let cases: [(&str, &[u8], &str); 12] = [
+    let cases: [(&str, &[u8], &str); 16] = [
         ("yaml", b"name: x\nscript: [\n", ":3:1: "),
         (
             "unknown-field",
@@ -267,6 +267,26 @@ fn every_class_of_bad_input_exits_2_naming_file_line_and_field() {
             "sleep",
             b"name: x\nscript:\n  - sleep 30\n",
             "\"30\" has no unit",
+        ),
+        (
+            "probability",
+            b"name: x\nfaults:\n  images:\n    \"a:1\": {ready: {failProbability: 1.5}}\nscript: [sleep 1s]\n",
+            ":4:20: faults.images.a:1.ready: failProbability 1.5 must be between 0 and 1",
+        ),
+        (
+            "fault-node",
+            b"name: x\nfaults:\n  nodes:\n    - {at: 1m, node: worker-9, event: down}\nscript: [sleep 1s]\n",
+            ":4: faults.nodes[0].node: no node named \"worker-9\"",
+        ),
+        (
+            "fault-event",
+            b"name: x\nfaults:\n  nodes:\n    - {at: 1m, node: node-1, event: sideways}\nscript: [sleep 1s]\n",
+            ":4:37: faults.nodes[0].event: unknown variant `sideways`",
+        ),
+        (
+            "drain",
+            b"name: x\nscript:\n  - kubectl drain\n",
+            ":3: script[0]: `kubectl drain`: `kubectl drain` needs a node",
         ),
     ];
     for (file, text, want) in cases {

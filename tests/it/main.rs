@@ -5,6 +5,7 @@ mod bench;
 mod charts;
 mod cli;
 mod common;
+mod faults;
 mod lesson;
 mod properties;
 mod rollouts;
