@@ -132,8 +132,9 @@ pub enum Event {
     KubeletSyncFailed(PodId, u32),
     /// A back-off ended: pull again, or restart the container.
     KubeletRetry(PodId, u32),
-    /// The container exited with an error (crash, or killed after failing liveness).
-    KubeletContainerExited(PodId, u32),
+    /// The container exited with an error: its `exitAfter` (`0`), a random crash (`1`), or
+    /// killed after failing its liveness probe (`2`).
+    KubeletContainerExited(PodId, u32, u8),
     /// A readiness (`0`) or liveness (`1`) probe runs.
     KubeletProbe(PodId, u32, u8),
     /// A node's machine stops.
@@ -163,7 +164,7 @@ impl Traced for Event {
             Event::KubeletPullFailed(p, e) => (10, p.0, e),
             Event::KubeletSyncFailed(p, e) => (11, p.0, e),
             Event::KubeletRetry(p, e) => (12, p.0, e),
-            Event::KubeletContainerExited(p, e) => (13, p.0, e),
+            Event::KubeletContainerExited(p, e, k) => (13 + (u64::from(k) << 8), p.0, e),
             Event::KubeletProbe(p, e, k) => (14 + u64::from(k), p.0, e),
             Event::NodeDown(n) => (16, n.0, 0),
             Event::NodeUp(n) => (17, n.0, 0),
@@ -476,7 +477,7 @@ impl Cluster {
             Event::KubeletPullFailed(p, e) => kubelet::pull_failed(self, p, e),
             Event::KubeletSyncFailed(p, e) => kubelet::sync_failed(self, p, e),
             Event::KubeletRetry(p, e) => kubelet::retry(self, p, e),
-            Event::KubeletContainerExited(p, e) => kubelet::container_exited(self, p, e),
+            Event::KubeletContainerExited(p, e, k) => kubelet::container_exited(self, p, e, k),
             Event::KubeletProbe(p, e, k) => kubelet::probe(self, p, e, k),
             Event::NodeDown(n) => self.node_down(n),
             Event::NodeUp(n) => self.node_up(n),

@@ -18,6 +18,10 @@ pub const BACKOFF_INITIAL_MS: u64 = 10_000;
 pub const BACKOFF_MAX_MS: u64 = 300_000;
 /// The kubelet re-syncs a pod whose container failed at its next PLEG relist (1 s).
 pub const FAILED_SYNC_DELAY_MS: u64 = 1_000;
+/// Why a container exited, as [`Event::KubeletContainerExited`] carries it.
+const EXIT_AFTER: u8 = 0;
+const EXIT_RANDOM: u8 = 1;
+const EXIT_LIVENESS: u8 = 2;
 /// Probe kinds carried by [`Event::KubeletProbe`].
 pub const READINESS: u8 = 0;
 #[allow(missing_docs)]
@@ -314,12 +318,13 @@ fn schedule_exit(c: &mut Cluster, p: PodId, epoch: u32, exit_after_ms: Option<u6
         (-(1.0 - u).ln() * 3_600_000.0 / rate).min(1e15) as u64
     });
     let exit = match (exit_after_ms, random) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
+        (Some(a), Some(b)) if b < a => Some((b, EXIT_RANDOM)),
+        (Some(a), _) => Some((a, EXIT_AFTER)),
+        (None, b) => b.map(|b| (b, EXIT_RANDOM)),
     };
-    if let Some(ms) = exit {
+    if let Some((ms, cause)) = exit {
         let at = c.now().plus_ms(ms);
-        c.schedule(at, Event::KubeletContainerExited(p, epoch));
+        c.schedule(at, Event::KubeletContainerExited(p, epoch, cause));
     }
 }
 
@@ -483,15 +488,12 @@ fn restart_container(c: &mut Cluster, p: PodId, finished: SimTime) {
 
 /// The container exited with an error: the pod is not Ready, the restart count grows, and
 /// the kubelet syncs it at its next relist.
-pub(crate) fn container_exited(c: &mut Cluster, p: PodId, epoch: u32) {
+pub(crate) fn container_exited(c: &mut Cluster, p: PodId, epoch: u32, cause: u8) {
     if !current(c, p, epoch) {
         return;
     }
     let now = c.now();
-    let random = c
-        .store
-        .replica_set(c.store.pod(p).owner)
-        .is_some_and(|rs| rs.fault.exit_after_ms.is_none() && !rs.fault.liveness.can_fail());
+    let random = cause == EXIT_RANDOM;
     let pod = &mut c.store.pods[p.0 as usize];
     pod.kubelet_epoch += 1;
     let epoch = pod.kubelet_epoch;
@@ -592,7 +594,7 @@ pub(crate) fn probe(c: &mut Cluster, p: PodId, epoch: u32, kind: u8) {
             .stop
             .sample(&mut c.rngs.kubelets[n.0 as usize]);
         let at = c.now().plus_ms(d);
-        c.schedule(at, Event::KubeletContainerExited(p, epoch));
+        c.schedule(at, Event::KubeletContainerExited(p, epoch, EXIT_LIVENESS));
         return;
     }
     c.schedule(next, Event::KubeletProbe(p, epoch, kind));

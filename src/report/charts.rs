@@ -815,10 +815,22 @@ where
 
     // Command markers (grey) and fault markers (red): a thin vertical line and a short
     // label, staggered when close.
+    // Random crashes can be many: a short tick each along the top, no label.
+    let (crashes, labelled): (Vec<&&FaultRow>, Vec<&&FaultRow>) =
+        faults.iter().partition(|f| f.kind == "RandomCrash");
+    for f in &crashes {
+        let x = f.time as f64 / 1000.0;
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(x, y_top * 0.93), (x, y_top)],
+                FAULT.stroke_width(2),
+            )))
+            .map_err(de)?;
+    }
     let mut all: Vec<(u64, String, bool)> = markers
         .iter()
         .map(|m| (m.time, m.label.clone(), false))
-        .chain(faults.iter().map(|f| (f.time, fault_label(f), true)))
+        .chain(labelled.iter().map(|f| (f.time, fault_label(f), true)))
         .collect();
     all.sort_by_key(|(t, _, fault)| (*t, *fault));
     let mut merged: Vec<(u64, String, bool)> = Vec::new();
@@ -920,9 +932,16 @@ where
         MARKER.stroke_width(1),
         Swatch::Line,
     ));
-    if !faults.is_empty() {
+    if faults.iter().any(|f| f.kind != "RandomCrash") {
         entries.push((
             "fault (node down/up, first failures)".into(),
+            FAULT.stroke_width(2),
+            Swatch::Line,
+        ));
+    }
+    if faults.iter().any(|f| f.kind == "RandomCrash") {
+        entries.push((
+            "random container crash (tick at the top)".into(),
             FAULT.stroke_width(2),
             Swatch::Line,
         ));
