@@ -145,9 +145,9 @@ pub(crate) fn start_pod(c: &mut Cluster, p: PodId, epoch: u32) {
         };
         ready_at = ready_at.max(done);
     }
-    if ready_at > now {
-        c.store.pods[p.0 as usize].times.pulling = Some(now);
-    }
+    // Only a pull started now is reported when the images are ready (a pod started again
+    // after its node came back finds them on disk).
+    c.store.pods[p.0 as usize].times.pulling = (ready_at > now).then_some(now);
     c.schedule(ready_at, Event::KubeletImagesReady(p, epoch));
 }
 

@@ -686,3 +686,68 @@ fn random_rates_inject_crashes_and_node_failures_that_recover() {
         }
     }
 }
+
+#[test]
+fn a_node_back_before_the_eviction_restarts_its_pods_in_place() {
+    let text = scenario_text(
+        "faults:\n  nodes:\n    - {at: 1m, node: node-2, event: down}\n    - {at: 3m, node: node-2, event: up}\n",
+        SIX,
+        "  - kubectl apply -f d.yml\n  - {at: 2m30s, run: kubectl get deployment web}\n  - {at: 4m, run: kubectl get pods -o wide}\n  - kubectl get deployment web\n",
+        "1h",
+    );
+    let s = session(&text);
+    let node2 = s
+        .cluster
+        .store
+        .node_names
+        .get("node-2")
+        .copied()
+        .expect("node-2");
+    let on_node2: Vec<_> = s
+        .cluster
+        .store
+        .pods
+        .iter()
+        .filter(|p| p.node == Some(node2))
+        .collect();
+    assert!(!on_node2.is_empty());
+    for p in &on_node2 {
+        assert!(
+            p.deletion.is_none() && !p.gone,
+            "{} was not evicted",
+            p.name
+        );
+        assert_eq!(p.restarts, 1, "{}", p.name);
+        assert!(p.ready, "{} is Ready again", p.name);
+    }
+    assert_eq!(s.cluster.store.pods.len(), 6, "no replacement was created");
+    let t = transcript(&s);
+    assert!(
+        t.contains(&format!("web    {}/6", 6 - on_node2.len())),
+        "{t}"
+    );
+    assert!(last_deployment_row_is_ready(&t), "{t}");
+    // Restarted containers find their image on the node.
+    let pulls_after_up = s
+        .cluster
+        .recorder
+        .events
+        .iter()
+        .filter(|e| e.reason == "Pulled" && e.time.as_ms() > 180_000)
+        .collect::<Vec<_>>();
+    assert_eq!(pulls_after_up.len(), on_node2.len());
+    assert!(
+        pulls_after_up
+            .iter()
+            .all(|e| e.message.contains("already present on machine"))
+    );
+}
+
+/// The last `get deployment` row shows every replica ready, updated and available.
+fn last_deployment_row_is_ready(transcript: &str) -> bool {
+    transcript
+        .lines()
+        .rev()
+        .find(|l| l.starts_with("web "))
+        .is_some_and(|l| l.split_whitespace().collect::<Vec<_>>()[1..4] == ["6/6", "6", "6"])
+}
