@@ -140,20 +140,7 @@ impl Cluster {
             self.store.pods[moved.0 as usize].active_slot = Some(slot);
         }
         if ready {
-            live.ready -= 1;
-            if counted {
-                live.available -= 1;
-            } else if let Some(since) = since {
-                live.pending_available.remove(&(since, p));
-            }
-            if let Some(n) = node
-                && let Some(on_node) = live.ready_on_node.get_mut(&n)
-            {
-                on_node.retain(|x| x.id != p);
-                if on_node.is_empty() {
-                    live.ready_on_node.remove(&n);
-                }
-            }
+            leave_ready_counts(live, p, node, counted, since);
         } else {
             self.leave_not_ready(p);
         }
@@ -241,32 +228,18 @@ impl Cluster {
             return;
         }
         pod.ready = false;
-        let (owner, active, node, counted, since, uid) = (
+        let (owner, active, node, counted, since) = (
             pod.owner,
             pod.active_slot.is_some(),
             pod.node,
             pod.counted_available,
             pod.ready_since,
-            pod.uid,
         );
         pod.counted_available = false;
         pod.ready_since = Some(now.whole_seconds());
         if active {
             let live = &mut self.store.rs_pods[owner.0 as usize];
-            live.ready -= 1;
-            if counted {
-                live.available -= 1;
-            } else if let Some(since) = since {
-                live.pending_available.remove(&(since, p));
-            }
-            if let Some(n) = node
-                && let Some(on_node) = live.ready_on_node.get_mut(&n)
-            {
-                on_node.retain(|x| x.uid != uid);
-                if on_node.is_empty() {
-                    live.ready_on_node.remove(&n);
-                }
-            }
+            leave_ready_counts(live, p, node, counted, since);
             live.not_ready.push(p);
             let slot = (live.not_ready.len() - 1) as u32;
             self.store.pods[p.0 as usize].not_ready_slot = Some(slot);
@@ -347,6 +320,31 @@ fn pod_name_prefix(rs_name: &str) -> String {
         prefix.truncate(58);
     }
     prefix
+}
+
+/// Takes an active Ready pod out of its ReplicaSet's ready and available counts and its
+/// per-node Ready list (it turned unready or inactive).
+fn leave_ready_counts(
+    live: &mut super::RsPods,
+    p: PodId,
+    node: Option<NodeId>,
+    counted: bool,
+    since: Option<crate::sim::SimTime>,
+) {
+    live.ready -= 1;
+    if counted {
+        live.available -= 1;
+    } else if let Some(since) = since {
+        live.pending_available.remove(&(since, p));
+    }
+    if let Some(n) = node
+        && let Some(on_node) = live.ready_on_node.get_mut(&n)
+    {
+        on_node.retain(|x| x.id != p);
+        if on_node.is_empty() {
+            live.ready_on_node.remove(&n);
+        }
+    }
 }
 
 fn adjust_node_deployment_count(store: &mut Store, n: NodeId, d: DeploymentId, delta: i32) {

@@ -228,13 +228,19 @@ pub(crate) fn images_ready(c: &mut Cluster, p: PodId, epoch: u32) {
             });
         }
     }
+    create_containers(c, p, n, epoch);
+}
+
+/// Creates the pod's containers (`Created` events) and starts them after the start latency.
+fn create_containers(c: &mut Cluster, p: PodId, n: NodeId, epoch: u32) {
     container_events(c, p, "Created", "Created container: ");
     let d = c
         .config
         .timing
         .container_start
         .sample(&mut c.rngs.kubelets[n.0 as usize]);
-    c.schedule(now.plus_ms(d), Event::KubeletContainerStarted(p, epoch));
+    let at = c.now().plus_ms(d);
+    c.schedule(at, Event::KubeletContainerStarted(p, epoch));
 }
 
 /// One Normal kubelet event per container: `<prefix><container name>`.
@@ -476,14 +482,7 @@ fn restart_container(c: &mut Cluster, p: PodId, finished: SimTime) {
             )
         });
     }
-    container_events(c, p, "Created", "Created container: ");
-    let d = c
-        .config
-        .timing
-        .container_start
-        .sample(&mut c.rngs.kubelets[n.0 as usize]);
-    let at = c.now().plus_ms(d);
-    c.schedule(at, Event::KubeletContainerStarted(p, epoch));
+    create_containers(c, p, n, epoch);
 }
 
 /// The container exited with an error: the pod is not Ready, the restart count grows, and

@@ -1,13 +1,20 @@
 //! Helpers to build clusters and manifests.
 
 use rollsim::cluster::{Cluster, ClusterConfig, NodeSpec, Timing};
+use rollsim::model::Faults;
 use rollsim::model::manifest::{Manifest, parse_manifests};
 use rollsim::sim::{Latency, SimTime};
 
 pub fn cluster(seed: u64, nodes: usize, timing: Timing) -> Cluster {
+    cluster_with_faults(seed, nodes, timing, Faults::default())
+}
+
+/// Nodes `node-1`.. with room for 500 pods each, and the scenario's node faults scheduled.
+pub fn cluster_with_faults(seed: u64, nodes: usize, timing: Timing, faults: Faults) -> Cluster {
     let mut c = Cluster::new(ClusterConfig {
         seed,
         timing,
+        faults,
         ..Default::default()
     });
     for i in 1..=nodes {
@@ -19,6 +26,7 @@ pub fn cluster(seed: u64, nodes: usize, timing: Timing) -> Cluster {
             labels: Default::default(),
         });
     }
+    c.schedule_node_faults().expect("fault nodes exist");
     c
 }
 

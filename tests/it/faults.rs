@@ -5,7 +5,7 @@
 
 use crate::common::*;
 use rollsim::check;
-use rollsim::cluster::{Cluster, ClusterConfig, KubeEvent, NodeSpec};
+use rollsim::cluster::{Cluster, KubeEvent};
 use rollsim::model::{Faults, ImageFault, NodeChange, NodeFault, ProbeFault};
 use rollsim::play::{Entry, PlayOptions, Session, play};
 use rollsim::scenario::{self, Files};
@@ -474,25 +474,9 @@ fn the_docs_stuck_rollout_is_8_and_5_and_scaling_to_15_gives_11_and_7() {
     );
 }
 
-/// A cluster with faults, driven event by event.
+/// A cluster with faults and constant latencies, driven event by event.
 pub fn faulty_cluster(seed: u64, nodes: usize, faults: Faults) -> Cluster {
-    let mut c = Cluster::new(ClusterConfig {
-        seed,
-        timing: constant_timing(),
-        faults,
-        ..Default::default()
-    });
-    for i in 1..=nodes {
-        c.add_node(NodeSpec {
-            name: format!("node-{i}"),
-            cpu_millis: 64_000,
-            memory_bytes: 256 << 30,
-            max_pods: 500,
-            labels: Default::default(),
-        });
-    }
-    c.schedule_node_faults().expect("known nodes");
-    c
+    cluster_with_faults(seed, nodes, constant_timing(), faults)
 }
 
 #[test]
