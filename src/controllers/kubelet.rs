@@ -122,9 +122,7 @@ pub(crate) fn start_pod(c: &mut Cluster, p: PodId, epoch: u32) {
             .map(|(_, t)| *t);
         let done = match present {
             Some(t) if t <= now => {
-                c.pod_event(p, EventType::Normal, "Pulled", "kubelet", |c| {
-                    format!("Container image \"{}\" already present on machine and can be accessed by the pod", c.store.images[image as usize])
-                });
+                already_present_event(c, p, image);
                 t
             }
             Some(t) => {
@@ -216,12 +214,7 @@ pub(crate) fn images_ready(c: &mut Cluster, p: PodId, epoch: u32) {
     let now = c.now();
     if let Some(since) = c.store.pod(p).times.pulling {
         let waited = now.ms_since(since);
-        let images = c
-            .store
-            .replica_set(c.store.pod(p).owner)
-            .map(|rs| rs.images.clone())
-            .unwrap_or_default();
-        for image in images {
+        for image in pod_images(c, p) {
             c.pod_event(p, EventType::Normal, "Pulled", "kubelet", |c| {
                 let name = &c.store.images[image as usize];
                 format!("Successfully pulled image \"{name}\" in {} ({} including waiting). Image size: {} bytes.", go_duration(waited), go_duration(waited), image_size(name))
@@ -469,20 +462,27 @@ fn restart_container(c: &mut Cluster, p: PodId, finished: SimTime) {
     pod.kubelet_epoch += 1;
     let epoch = pod.kubelet_epoch;
     pod.container = ContainerState::Waiting("ContainerCreating");
-    let images = c
-        .store
-        .replica_set(c.store.pod(p).owner)
-        .map(|rs| rs.images.clone())
-        .unwrap_or_default();
-    for image in images {
-        c.pod_event(p, EventType::Normal, "Pulled", "kubelet", |c| {
-            format!(
-                "Container image \"{}\" already present on machine and can be accessed by the pod",
-                c.store.images[image as usize]
-            )
-        });
+    for image in pod_images(c, p) {
+        already_present_event(c, p, image);
     }
     create_containers(c, p, n, epoch);
+}
+
+/// The interned images of the pod's containers.
+fn pod_images(c: &Cluster, p: PodId) -> Vec<u32> {
+    c.store
+        .replica_set(c.store.pod(p).owner)
+        .map(|rs| rs.images.clone())
+        .unwrap_or_default()
+}
+
+fn already_present_event(c: &mut Cluster, p: PodId, image: u32) {
+    c.pod_event(p, EventType::Normal, "Pulled", "kubelet", |c| {
+        format!(
+            "Container image \"{}\" already present on machine and can be accessed by the pod",
+            c.store.images[image as usize]
+        )
+    });
 }
 
 /// The container exited with an error: the pod is not Ready, the restart count grows, and

@@ -42,6 +42,15 @@ fn pod_events<'a>(s: &'a Session, reason: &str) -> Vec<&'a KubeEvent> {
         .collect()
 }
 
+fn node_id(s: &Session, name: &str) -> rollsim::model::NodeId {
+    s.cluster
+        .store
+        .node_names
+        .get(name)
+        .copied()
+        .unwrap_or_else(|| panic!("{name} exists"))
+}
+
 fn secs(t: SimTime) -> f64 {
     t.as_ms() as f64 / 1000.0
 }
@@ -309,13 +318,7 @@ fn a_dead_node_is_not_ready_after_the_grace_period_and_its_pods_are_evicted_afte
             (900.0, "NodeUp")
         ]
     );
-    let node2 = s
-        .cluster
-        .store
-        .node_names
-        .get("node-2")
-        .copied()
-        .expect("node-2");
+    let node2 = node_id(&s, "node-2");
     let on_node2: Vec<_> = s
         .cluster
         .store
@@ -390,13 +393,7 @@ fn drain_cordons_evicts_and_waits_and_uncordon_undoes_the_cordon() {
     assert!(t.contains("node/node-1 already cordoned"));
     assert!(t.contains("node/node-1 uncordoned"));
     assert!(t.contains("Error from server (NotFound): nodes \"node-9\" not found"));
-    let node1 = s
-        .cluster
-        .store
-        .node_names
-        .get("node-1")
-        .copied()
-        .expect("node-1");
+    let node1 = node_id(&s, "node-1");
     // Nothing was scheduled there while it was cordoned.
     let drained_at = s.steps[2].end;
     let uncordoned_at = s.steps[6].start;
@@ -680,13 +677,7 @@ fn a_node_back_before_the_eviction_restarts_its_pods_in_place() {
         "1h",
     );
     let s = session(&text);
-    let node2 = s
-        .cluster
-        .store
-        .node_names
-        .get("node-2")
-        .copied()
-        .expect("node-2");
+    let node2 = node_id(&s, "node-2");
     let on_node2: Vec<_> = s
         .cluster
         .store
