@@ -648,3 +648,37 @@ impl Cluster {
         self.engine.schedule(at, event);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_delayed_add_is_not_swallowed_by_an_earlier_immediate_one() {
+        let t = SimTime::from_ms;
+        let mut q = WorkQueue::default();
+        assert_eq!(q.request(0, t(5)), Some(t(5)));
+        assert_eq!(q.request(0, t(7)), None, "a later immediate add merges");
+        assert_eq!(q.request_after(0, t(6_000)), Some(t(6_000)));
+        assert_eq!(
+            q.request_after(0, t(9_000)),
+            None,
+            "the earliest waiting entry wins"
+        );
+        assert!(q.take(0, t(5)));
+        assert!(!q.take(0, t(7)), "the merged add has no event of its own");
+        assert!(q.take(0, t(6_000)));
+        assert!(!q.take(0, t(9_000)));
+    }
+
+    #[test]
+    fn the_token_bucket_allows_a_burst_of_100_then_10_a_second() {
+        let mut b = TokenBucket::full();
+        let now = SimTime::from_ms(1_000);
+        let waits: Vec<u64> = (0..103).map(|_| b.reserve(now)).collect();
+        assert!(waits[..100].iter().all(|w| *w == 0));
+        assert_eq!(waits[100..], [100, 200, 300]);
+        // Two seconds later 20 tokens have come back, 3 of them owed.
+        assert_eq!(b.reserve(SimTime::from_ms(3_000)), 0);
+    }
+}

@@ -755,6 +755,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn back_off_doubles_from_10s_to_a_5_minute_cap_and_expires_after_10_minutes() {
+        // flowcontrol's TestSlowBackoff / TestBackoffReset, with the kubelet's 10 s and 5 min.
+        let t = SimTime::from_ms;
+        let mut b = Backoff::default();
+        assert!(!b.in_backoff_since(t(0), t(0)), "no entry: not in back-off");
+        let mut delays = Vec::new();
+        let mut now = 0;
+        for _ in 0..8 {
+            b.next(t(now));
+            delays.push(b.delay_ms / 1000);
+            now += b.delay_ms;
+        }
+        assert_eq!(delays, [10, 20, 40, 80, 160, 300, 300, 300]);
+        let last = b.last_update.expect("updated");
+        assert!(b.in_backoff_since(last, last.plus_ms(299_999)));
+        assert!(!b.in_backoff_since(last, last.plus_ms(300_000)));
+        // Untouched for more than twice the cap: forgotten, and the next delay is 10 s again.
+        let later = last.plus_ms(600_001);
+        assert!(!b.in_backoff_since(later, later));
+        b.next(later);
+        assert_eq!(b.delay_ms, 10_000);
+    }
+
+    #[test]
     fn durations_print_like_go() {
         assert_eq!(go_duration(500), "500ms");
         assert_eq!(go_duration(2345), "2.345s");
