@@ -207,6 +207,13 @@ fn plot(dir: &Path) -> ExitCode {
         let path = dir.join(name);
         match std::fs::read_to_string(&path) {
             Ok(t) => texts.push(t),
+            // Runs made before faults existed have neither file: they draw without them.
+            Err(e)
+                if e.kind() == std::io::ErrorKind::NotFound
+                    && charts::OPTIONAL_INPUT_FILES.contains(&name) =>
+            {
+                texts.push(String::new());
+            }
             Err(e) => {
                 eprintln!(
                     "error: {}: {e} (is this a rollsim run folder?)",

@@ -82,6 +82,9 @@ pub const INPUT_FILES: [&str; 7] = [
     "pod-status.csv",
 ];
 
+/// Inputs a run folder may lack (written only since faults were simulated).
+pub const OPTIONAL_INPUT_FILES: [&str; 2] = ["faults.csv", "pod-status.csv"];
+
 /// A ReplicaSet as the charts see it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RsInfo {

@@ -185,13 +185,13 @@ fn plot_redraws_a_runs_charts_byte_for_byte() {
     let out_s = out.to_str().expect("utf-8");
     let (code, _) = rollsim(&[
         "run",
-        "scenarios/proportional-scaling.yaml",
+        "scenarios/node-failure.yaml",
         "--out",
         out_s,
         "--quiet",
     ]);
     assert_eq!(code, 0);
-    let dir = out.join("proportional-scaling");
+    let dir = out.join("node-failure");
     let charts = ["rollout.png", "rollout.svg", "pods.png", "pods.svg"];
     let drawn: Vec<Vec<u8>> = charts
         .iter()
@@ -205,6 +205,12 @@ fn plot_redraws_a_runs_charts_byte_for_byte() {
     for (c, before) in charts.iter().zip(&drawn) {
         assert_eq!(&std::fs::read(dir.join(c)).expect("redrawn"), before, "{c}");
     }
+    // A run folder from before faults were simulated lacks these two files: still drawn.
+    for f in charts::OPTIONAL_INPUT_FILES {
+        std::fs::remove_file(dir.join(f)).expect("removed");
+    }
+    let (code, stderr) = rollsim(&["plot", dir.to_str().expect("utf-8")]);
+    assert_eq!(code, 0, "{stderr}");
     std::fs::remove_file(dir.join("pods.csv")).expect("removed");
     let (code, stderr) = rollsim(&["plot", dir.to_str().expect("utf-8")]);
     assert_eq!(code, 2);
