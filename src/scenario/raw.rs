@@ -79,9 +79,9 @@ pub(super) struct RawNodeFault {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(super) struct RawRandomFaults {
-    #[serde(default, deserialize_with = "opt_rate")]
+    #[serde(default, deserialize_with = "crash_rate")]
     pub pod_crashes_per_hour: Option<f64>,
-    #[serde(default, deserialize_with = "opt_rate")]
+    #[serde(default, deserialize_with = "failure_rate")]
     pub node_failures_per_day: Option<f64>,
     #[serde(default, deserialize_with = "opt_latency")]
     pub node_recovery: Option<Latency>,
@@ -138,12 +138,20 @@ fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     Dur::deserialize(d).map(|x| x.0)
 }
 
-/// A rate: a finite number >= 0.
-fn opt_rate<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+fn crash_rate<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    rate(d, "podCrashesPerHour")
+}
+
+fn failure_rate<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    rate(d, "nodeFailuresPerDay")
+}
+
+/// A rate: a finite number >= 0 (the message names the field: serde's path stops above it).
+fn rate<'de, D: Deserializer<'de>>(d: D, field: &str) -> Result<Option<f64>, D::Error> {
     let v = f64::deserialize(d)?;
     if !v.is_finite() || v < 0.0 {
         return Err(de::Error::custom(format!(
-            "{v} is not a rate; write a number >= 0"
+            "{field}: {v} is not a rate; write a number >= 0"
         )));
     }
     Ok(Some(v))

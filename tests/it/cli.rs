@@ -219,7 +219,7 @@ fn a_failed_step_exits_1_with_every_file_written() {
 fn every_class_of_bad_input_exits_2_naming_file_line_and_field() {
     let dir = scratch("exit2");
     let out = dir.join("out");
-    let cases: [(&str, &[u8], &str); 16] = [
+    let cases: [(&str, &[u8], &str); 17] = [
         ("yaml", b"name: x\nscript: [\n", ":3:1: "),
         (
             "unknown-field",
@@ -282,6 +282,11 @@ fn every_class_of_bad_input_exits_2_naming_file_line_and_field() {
             "fault-event",
             b"name: x\nfaults:\n  nodes:\n    - {at: 1m, node: node-1, event: sideways}\nscript: [sleep 1s]\n",
             ":4:37: faults.nodes[0].event: unknown variant `sideways`",
+        ),
+        (
+            "rate",
+            b"name: x\nfaults:\n  random: {podCrashesPerHour: -1}\nscript: [sleep 1s]\n",
+            ":3:11: faults.random: podCrashesPerHour: -1 is not a rate",
         ),
         (
             "drain",
