@@ -408,7 +408,7 @@ impl Player<'_> {
     /// Blocks like `kubectl drain`: cordons, evicts, then polls every second and prints
     /// `pod/X evicted` as each pod disappears, and `node/X drained` when none is left.
     fn drain(&mut self, node: &str, timeout_ms: Option<u64>) -> Result<bool, BudgetExceeded> {
-        let (out, mut waiting) = match kubectl::drain::start_drain(&mut self.c, node) {
+        let (out, pods) = match kubectl::drain::start_drain(&mut self.c, node) {
             Ok(started) => started,
             Err(out) => {
                 self.output(&out.text);
@@ -416,9 +416,35 @@ impl Player<'_> {
             }
         };
         self.output(&out.text);
-        self.tracker.observe(&self.c);
+        // Pods still to evict, with the time of their next attempt; then evicted ones.
+        let mut to_evict: Vec<(PodId, SimTime)> =
+            pods.into_iter().map(|p| (p, self.c.now())).collect();
+        let mut waiting: Vec<PodId> = Vec::new();
+        let mut first = true;
         let deadline = timeout_ms.map_or(SimTime::NEVER, |t| self.c.now().plus_ms(t));
         loop {
+            let now = self.c.now();
+            let mut attempts = String::new();
+            for (p, at) in &mut to_evict {
+                if *at <= now {
+                    let (text, done) = kubectl::drain::evict(&mut self.c, *p);
+                    attempts.push_str(&text);
+                    if done {
+                        waiting.push(*p);
+                        *at = SimTime::NEVER;
+                    } else {
+                        *at = now.plus_secs(kubectl::drain::EVICT_RETRY_SECONDS);
+                    }
+                }
+            }
+            to_evict.retain(|(_, at)| *at != SimTime::NEVER);
+            if first {
+                self.output(&attempts);
+                first = false;
+            } else if !attempts.is_empty() {
+                self.later(attempts.trim_end());
+            }
+            self.tracker.observe(&self.c);
             let mut evicted = Vec::new();
             waiting.retain(|&p| {
                 let gone = self.c.store.pod(p).gone;
@@ -430,7 +456,7 @@ impl Player<'_> {
             for name in evicted {
                 self.later(&format!("pod/{name} evicted"));
             }
-            if waiting.is_empty() {
+            if waiting.is_empty() && to_evict.is_empty() {
                 self.later(&format!("node/{node} drained"));
                 return Ok(true);
             }
@@ -439,16 +465,31 @@ impl Player<'_> {
                 let stop = deadline.min(self.scenario.until);
                 self.advance_to(stop)?;
                 if deadline <= self.scenario.until {
-                    let first = self.c.store.pod(waiting[0]).name.clone();
-                    let err = format!(
-                        "error when waiting for pod \"{first}\" in namespace \"default\" to terminate: global timeout reached: {}",
-                        crate::controllers::kubelet::go_duration(timeout_ms.unwrap_or(0))
-                    );
+                    let limit = crate::controllers::kubelet::go_duration(timeout_ms.unwrap_or(0));
+                    // A pod the budget still refuses fails its eviction; otherwise the first
+                    // evicted pod that is still there fails the wait.
+                    let err = match (to_evict.first(), waiting.first()) {
+                        (Some((p, _)), _) => format!(
+                            "error when evicting pods/\"{}\" -n \"default\": global timeout reached: {limit}",
+                            self.c.store.pod(*p).name
+                        ),
+                        (None, Some(p)) => format!(
+                            "error when waiting for pod \"{}\" in namespace \"default\" to terminate: global timeout reached: {limit}",
+                            self.c.store.pod(*p).name
+                        ),
+                        (None, None) => format!("global timeout reached: {limit}"),
+                    };
                     let mut text = format!(
                         "There are pending pods in node \"{node}\" when an error occurred: {err}\n"
                     );
-                    for p in &waiting {
-                        text.push_str(&format!("pod/{}\n", self.c.store.pod(*p).name));
+                    let mut pending: Vec<String> = waiting
+                        .iter()
+                        .chain(to_evict.iter().map(|(p, _)| p))
+                        .map(|p| self.c.store.pod(*p).name.clone())
+                        .collect();
+                    pending.sort();
+                    for name in pending {
+                        text.push_str(&format!("pod/{name}\n"));
                     }
                     text.push_str(&format!(
                         "error: unable to drain node \"{node}\" due to error: {err}, continuing command...\nThere are pending nodes to be drained:\n {node}\nerror: {err}"

@@ -5,7 +5,7 @@
 use super::Cluster;
 use crate::controllers::deployment::util;
 use crate::model::manifest::{
-    ApiError, ConfigMapManifest, DeploymentManifest, ServiceManifest, deployment_spec,
+    ApiError, ConfigMapManifest, DeploymentManifest, PdbManifest, ServiceManifest, deployment_spec,
 };
 use crate::model::*;
 use std::collections::BTreeMap;
@@ -491,8 +491,40 @@ impl Cluster {
         match kind {
             "service" => self.store.services.remove(name).is_some(),
             "configmap" => self.store.config_maps.remove(name).is_some(),
+            "poddisruptionbudget" => self.store.pdbs.remove(name).is_some(),
             _ => false,
         }
+    }
+
+    /// `kubectl apply` of a PodDisruptionBudget.
+    pub fn apply_pdb(&mut self, m: &PdbManifest) -> Result<ApplyOutcome, ApiError> {
+        let (min_available, max_unavailable, selector) = m.checked()?;
+        let existing = self.store.pdbs.get(&m.metadata.name).cloned();
+        let (uid, creation) = match &existing {
+            Some(old) => (old.meta.uid, old.meta.creation),
+            None => (self.new_uid(), self.now().whole_seconds()),
+        };
+        let pdb = PodDisruptionBudget {
+            meta: ObjectMeta {
+                name: m.metadata.name.clone(),
+                uid,
+                labels: m.metadata.labels.clone(),
+                annotations: m.metadata.annotations.clone(),
+                creation,
+                generation: 1,
+                ..Default::default()
+            },
+            min_available,
+            max_unavailable,
+            selector,
+        };
+        let outcome = match existing {
+            None => ApplyOutcome::Created,
+            Some(old) if old == pdb => ApplyOutcome::Unchanged,
+            Some(_) => ApplyOutcome::Configured,
+        };
+        self.store.pdbs.insert(pdb.meta.name.clone(), pdb);
+        Ok(outcome)
     }
 
     /// Surge and unavailability bounds of a Deployment as resolved now.

@@ -12,6 +12,7 @@ mod recorder;
 mod store;
 
 pub use api::{ApplyOutcome, UndoOutcome};
+pub use nodes::PdbStatus;
 pub use recorder::{
     EventType, FaultRecord, KubeEvent, ObjectRef, PodStatusSample, Recorder, RsSample,
 };

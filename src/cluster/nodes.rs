@@ -6,6 +6,20 @@ use crate::controllers::{kubelet, node_lifecycle, scheduler};
 use crate::model::*;
 use crate::sim::SimTime;
 use rand::RngExt;
+use std::collections::BTreeMap;
+
+/// What `kubectl get pdb` and the Eviction API read of a budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PdbStatus {
+    /// Pods the budget expects (`expectedPods`).
+    pub expected: i32,
+    /// Selected pods that are Ready and not being deleted.
+    pub current_healthy: i32,
+    /// Healthy pods the budget requires.
+    pub desired_healthy: i32,
+    /// How many healthy pods may be evicted now.
+    pub disruptions_allowed: i32,
+}
 
 impl Cluster {
     /// Sets `spec.unschedulable` (`kubectl cordon` / `uncordon`); `false` when it already was.
@@ -33,9 +47,89 @@ impl Cluster {
         true
     }
 
-    /// The Eviction API (no PodDisruptionBudgets here): a graceful delete.
-    pub fn evict_pod(&mut self, p: PodId) {
+    /// The Eviction API (`pkg/registry/core/pod/storage/eviction.go`): a graceful delete
+    /// unless the pod's PodDisruptionBudget forbids it; `Err` carries the API's refusal.
+    pub fn evict_pod(&mut self, p: PodId) -> Result<(), String> {
+        let pod = self.store.pod(p);
+        if pod.gone {
+            return Ok(());
+        }
+        // `canIgnorePDB`: pods being deleted, terminal or still pending are not counted.
+        let ignore = pod.deletion.is_some()
+            || matches!(
+                pod.phase,
+                PodPhase::Pending | PodPhase::Succeeded | PodPhase::Failed
+            );
+        let budgets: Vec<String> = match self.store.pod_labels(pod) {
+            Some(labels) if !ignore => self
+                .store
+                .pdbs
+                .values()
+                .filter(|b| b.selector.matches(labels))
+                .map(|b| b.meta.name.clone())
+                .collect(),
+            _ => Vec::new(),
+        };
+        if budgets.len() > 1 {
+            return Err("This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.".into());
+        }
+        if let Some(name) = budgets.first()
+            && let Some(budget) = self.store.pdbs.get(name)
+        {
+            let status = self.pdb_status(budget);
+            let unhealthy_but_budget_met = !self.store.pod(p).ready
+                && status.current_healthy >= status.desired_healthy
+                && status.desired_healthy > 0;
+            if !unhealthy_but_budget_met && status.disruptions_allowed <= 0 {
+                return Err(
+                    "Cannot evict pod as it would violate the pod's disruption budget.".into(),
+                );
+            }
+        }
         self.delete_pod(p);
+        Ok(())
+    }
+
+    /// The disruption controller's view of a budget now (`getExpectedPodCount`,
+    /// `countHealthyPods`): pods it selects, healthy ones (Ready, not being deleted), and
+    /// how many more may go. A scan over every pod: drains are rare.
+    pub fn pdb_status(&self, budget: &PodDisruptionBudget) -> PdbStatus {
+        let mut selected = 0;
+        let mut current_healthy = 0;
+        let mut controllers: BTreeMap<(bool, u32), i32> = BTreeMap::new();
+        for pod in self.store.pods.iter().filter(|p| !p.gone) {
+            let Some(labels) = self.store.pod_labels(pod) else {
+                continue;
+            };
+            if !budget.selector.matches(labels) {
+                continue;
+            }
+            selected += 1;
+            if pod.deletion.is_none() && pod.ready {
+                current_healthy += 1;
+            }
+            // `getExpectedScale`: each controller's scale once; a Deployment's for its
+            // ReplicaSets' pods.
+            if let Some(rs) = self.store.replica_set(pod.owner) {
+                match self.store.deployment(rs.owner) {
+                    Some(d) => controllers.insert((true, rs.owner.0), d.spec.replicas),
+                    None => controllers.insert((false, pod.owner.0), rs.replicas),
+                };
+            }
+        }
+        let scale: i32 = controllers.values().sum();
+        let (expected, desired_healthy) = match (budget.max_unavailable, budget.min_available) {
+            (Some(max), _) => (scale, (scale - max.scaled(scale, true)).max(0)),
+            (None, Some(IntOrPercent::Int(min))) => (selected, min),
+            (None, Some(min)) => (scale, min.scaled(scale, true)),
+            (None, None) => (selected, 0),
+        };
+        PdbStatus {
+            expected,
+            current_healthy,
+            desired_healthy,
+            disruptions_allowed: (current_healthy - desired_healthy).max(0),
+        }
     }
 
     /// The machine stops: its containers die with it, heartbeats stop, and the API learns

@@ -103,6 +103,8 @@ pub struct Store {
     pub services: BTreeMap<String, Service>,
     #[allow(missing_docs)]
     pub config_maps: BTreeMap<String, ConfigMap>,
+    /// PodDisruptionBudgets by name.
+    pub pdbs: BTreeMap<String, PodDisruptionBudget>,
     /// Interned image names.
     pub images: Vec<String>,
     /// Cluster IPs handed out so far.

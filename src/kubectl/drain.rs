@@ -31,11 +31,10 @@ pub fn cordon(c: &mut Cluster, node: &str, unschedulable: bool) -> Output {
     Output { text, ok: true }
 }
 
-/// Cordons the node and evicts its pods (`GetPodsForDeletion` lists them by name, as the
-/// API server returns them); prints `evicting pod default/X` for each. Returns the evicted
-/// pods, which `drain` then waits for.
+/// Cordons the node and lists its pods (`GetPodsForDeletion` lists them by name, as the API
+/// server returns them), which `drain` then evicts and waits for.
 pub fn start_drain(c: &mut Cluster, node: &str) -> Result<(Output, Vec<PodId>), Output> {
-    let mut out = cordon(c, node, true);
+    let out = cordon(c, node, true);
     if !out.ok {
         return Err(out);
     }
@@ -51,9 +50,23 @@ pub fn start_drain(c: &mut Cluster, node: &str) -> Result<(Output, Vec<PodId>), 
         .map(|(i, p)| (p.name.clone(), PodId(i as u32)))
         .collect();
     pods.sort();
-    for (name, p) in &pods {
-        out.text.push_str(&format!("evicting pod default/{name}\n"));
-        c.evict_pod(*p);
-    }
     Ok((out, pods.into_iter().map(|(_, p)| p).collect()))
+}
+
+/// Seconds `drain` waits before evicting a pod again after a refusal (`EvictErrorRetryDelay`).
+pub const EVICT_RETRY_SECONDS: u64 = 5;
+
+/// One eviction attempt as `drain` makes it: the lines it prints, and whether it went through.
+pub fn evict(c: &mut Cluster, p: PodId) -> (String, bool) {
+    let name = c.store.pod(p).name.clone();
+    let mut text = format!("evicting pod default/{name}\n");
+    match c.evict_pod(p) {
+        Ok(()) => (text, true),
+        Err(e) => {
+            text.push_str(&format!(
+                "error when evicting pods/\"{name}\" -n \"default\" (will retry after {EVICT_RETRY_SECONDS}s): {e}\n"
+            ));
+            (text, false)
+        }
+    }
 }

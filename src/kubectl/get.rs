@@ -269,6 +269,29 @@ pub fn get(c: &Cluster, args: &GetArgs) -> Output {
                 w.write("\n");
             }
         }
+        Kind::PodDisruptionBudget => {
+            // `printPodDisruptionBudget`.
+            w.write("NAME\tMIN AVAILABLE\tMAX UNAVAILABLE\tALLOWED DISRUPTIONS\tAGE");
+            w.write(header_end);
+            for (name, b) in &c.store.pdbs {
+                if !named(name) || !keep(&b.meta.labels) {
+                    continue;
+                }
+                rows += 1;
+                let shown = |v: Option<crate::model::IntOrPercent>| {
+                    v.map_or("N/A".to_string(), |v| v.to_string())
+                };
+                w.write(&format!(
+                    "{name}\t{}\t{}\t{}\t{}",
+                    shown(b.min_available),
+                    shown(b.max_unavailable),
+                    c.pdb_status(b).disruptions_allowed,
+                    age(b.meta.creation, now)
+                ));
+                w.write(&labels_col(&b.meta.labels));
+                w.write("\n");
+            }
+        }
     }
     if rows == 0 {
         return match name {

@@ -66,6 +66,7 @@ pub fn execute(
                         Manifest::Deployment(d) => c.apply_deployment(d),
                         Manifest::Service(s) => Ok(c.apply_service(s)),
                         Manifest::ConfigMap(cm) => Ok(c.apply_config_map(cm)),
+                        Manifest::PodDisruptionBudget(b) => c.apply_pdb(b),
                     };
                     match outcome {
                         Ok(o) => out.push(
@@ -91,6 +92,10 @@ pub fn execute(
                         Manifest::ConfigMap(cm) => {
                             (c.delete_simple("configmap", &cm.metadata.name), "configmaps")
                         }
+                        Manifest::PodDisruptionBudget(b) => (
+                            c.delete_simple("poddisruptionbudget", &b.metadata.name),
+                            "poddisruptionbudgets.policy",
+                        ),
                     };
                     if deleted {
                         out.push(&format!("{} \"{}\" deleted", m.kind_prefix(), m.name()), true);
@@ -124,8 +129,15 @@ pub fn execute(
         Kubectl::Cordon { node } => return drain::cordon(c, node, true),
         Kubectl::Uncordon { node } => return drain::cordon(c, node, false),
         Kubectl::Drain { node, .. } => {
+            // Without the clock (the player drives the blocking form): one eviction pass.
             return match drain::start_drain(c, node) {
-                Ok((out, _)) | Err(out) => out,
+                Ok((mut out, pods)) => {
+                    for p in pods {
+                        out.text.push_str(&drain::evict(c, p).0);
+                    }
+                    out
+                }
+                Err(out) => out,
             };
         }
         Kubectl::Scale { name, replicas } => {

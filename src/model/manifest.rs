@@ -43,6 +43,8 @@ pub enum Manifest {
     Service(ServiceManifest),
     #[allow(missing_docs)]
     ConfigMap(ConfigMapManifest),
+    #[allow(missing_docs)]
+    PodDisruptionBudget(PdbManifest),
 }
 
 impl Manifest {
@@ -52,6 +54,7 @@ impl Manifest {
             Manifest::Deployment(_) => "deployment.apps",
             Manifest::Service(_) => "service",
             Manifest::ConfigMap(_) => "configmap",
+            Manifest::PodDisruptionBudget(_) => "poddisruptionbudget.policy",
         }
     }
 
@@ -61,6 +64,7 @@ impl Manifest {
             Manifest::Deployment(d) => &d.metadata.name,
             Manifest::Service(s) => &s.metadata.name,
             Manifest::ConfigMap(c) => &c.metadata.name,
+            Manifest::PodDisruptionBudget(p) => &p.metadata.name,
         }
     }
 }
@@ -154,6 +158,75 @@ pub enum IntOrString {
     Int(i64),
     #[allow(missing_docs)]
     Str(String),
+}
+
+/// A `policy/v1` PodDisruptionBudget as written.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PdbManifest {
+    #[allow(missing_docs)]
+    pub api_version: String,
+    #[allow(missing_docs)]
+    pub kind: String,
+    #[allow(missing_docs)]
+    #[serde(default)]
+    pub metadata: ManifestMeta,
+    #[allow(missing_docs)]
+    #[serde(default)]
+    pub spec: PdbSpecManifest,
+}
+
+/// `spec` of a PodDisruptionBudget.
+#[derive(Debug, Clone, PartialEq, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PdbSpecManifest {
+    #[allow(missing_docs)]
+    pub min_available: Option<IntOrString>,
+    #[allow(missing_docs)]
+    pub max_unavailable: Option<IntOrString>,
+    #[allow(missing_docs)]
+    pub selector: Option<LabelSelector>,
+}
+
+impl PdbManifest {
+    /// Validates (`ValidatePodDisruptionBudgetSpec`) into the stored object's fields.
+    pub fn checked(
+        &self,
+    ) -> Result<(Option<IntOrPercent>, Option<IntOrPercent>, LabelSelector), ApiError> {
+        let mut errors = Vec::new();
+        let min = self
+            .spec
+            .min_available
+            .as_ref()
+            .and_then(|v| int_or_percent(v, "spec.minAvailable", &mut errors));
+        let max = self
+            .spec
+            .max_unavailable
+            .as_ref()
+            .and_then(|v| int_or_percent(v, "spec.maxUnavailable", &mut errors));
+        if let Some(Err(e)) = self.spec.selector.as_ref().map(LabelSelector::validate) {
+            errors.push(format!("spec.selector: {e}"));
+        }
+        if self.spec.min_available.is_some() && self.spec.max_unavailable.is_some() {
+            errors.push(
+                "spec: Invalid value: minAvailable and maxUnavailable cannot be both set".into(),
+            );
+        }
+        for (path, v) in [("spec.minAvailable", min), ("spec.maxUnavailable", max)] {
+            if let Some(IntOrPercent::Percent(p)) = v
+                && p > 100
+            {
+                errors.push(format!(
+                    "{path}: Invalid value: \"{p}%\": must not be greater than 100%"
+                ));
+            }
+        }
+        if errors.is_empty() {
+            Ok((min, max, self.spec.selector.clone().unwrap_or_default()))
+        } else {
+            Err(invalid("PodDisruptionBudget", &self.metadata.name, &errors))
+        }
+    }
 }
 
 /// A v1 Service as written.
@@ -319,14 +392,17 @@ fn parse_document(doc: &str, first_line: usize) -> Result<Manifest, ManifestErro
         ("v1", "ConfigMap") => {
             Manifest::ConfigMap(serde_yaml::from_str(doc).map_err(|e| yaml_error(&e, first_line))?)
         }
-        (_, "Deployment" | "Service" | "ConfigMap") => {
+        ("policy/v1", "PodDisruptionBudget") => Manifest::PodDisruptionBudget(
+            serde_yaml::from_str(doc).map_err(|e| yaml_error(&e, first_line))?,
+        ),
+        (_, "Deployment" | "Service" | "ConfigMap" | "PodDisruptionBudget") => {
             return Err(at(format!(
                 "no matches for kind \"{kind}\" in version \"{api_version}\""
             )));
         }
         _ => {
             return Err(at(format!(
-                "kind \"{kind}\" ({api_version}) is not simulated: rollsim supports apps/v1 Deployment, v1 Service and v1 ConfigMap"
+                "kind \"{kind}\" ({api_version}) is not simulated: rollsim supports apps/v1 Deployment, v1 Service, v1 ConfigMap and policy/v1 PodDisruptionBudget"
             )));
         }
     };

@@ -467,6 +467,20 @@ pub struct Service {
     pub ports: Vec<(i32, String, Option<i32>)>,
 }
 
+/// A PodDisruptionBudget (`policy/v1`): how many of the pods it selects evictions must
+/// leave healthy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PodDisruptionBudget {
+    #[allow(missing_docs)]
+    pub meta: ObjectMeta,
+    #[allow(missing_docs)]
+    pub min_available: Option<IntOrPercent>,
+    #[allow(missing_docs)]
+    pub max_unavailable: Option<IntOrPercent>,
+    #[allow(missing_docs)]
+    pub selector: LabelSelector,
+}
+
 /// A ConfigMap (stored, not used by the simulation).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConfigMap {

@@ -16,6 +16,8 @@ pub enum Kind {
     Node,
     #[allow(missing_docs)]
     Service,
+    #[allow(missing_docs)]
+    PodDisruptionBudget,
 }
 
 impl Kind {
@@ -31,6 +33,11 @@ impl Kind {
             "pod" | "pods" | "po" => Kind::Pod,
             "node" | "nodes" | "no" => Kind::Node,
             "service" | "services" | "svc" => Kind::Service,
+            "poddisruptionbudget"
+            | "poddisruptionbudgets"
+            | "pdb"
+            | "poddisruptionbudget.policy"
+            | "poddisruptionbudgets.policy" => Kind::PodDisruptionBudget,
             _ => return None,
         })
     }
@@ -43,6 +50,7 @@ impl Kind {
             Kind::Pod => "pods",
             Kind::Node => "nodes",
             Kind::Service => "services",
+            Kind::PodDisruptionBudget => "poddisruptionbudgets.policy",
         }
     }
 }
@@ -202,7 +210,7 @@ kubectl scale deployment NAME --replicas=N; kubectl set image deployment/NAME CO
 kubectl annotate deployment NAME KEY=VALUE [--overwrite]; \
 kubectl rollout status|history|undo|pause|resume|restart deployment NAME \
 (status: --timeout=D --watch=false --revision=N; history: --revision=N; undo: --to-revision=N); \
-kubectl get deployments|replicasets|pods|nodes|services [NAME] [-o wide] [-l SELECTOR] [--show-labels]; \
+kubectl get deployments|replicasets|pods|nodes|services|pdb [NAME] [-o wide] [-l SELECTOR] [--show-labels]; \
 kubectl describe deployment|replicaset|pod NAME; kubectl cordon|uncordon NODE; \
 kubectl drain NODE [--ignore-daemonsets] [--delete-emptydir-data] [--force] [--timeout=D]; \
 all in namespace default (-n default)";

@@ -70,6 +70,9 @@ pub fn apply(c: &mut Cluster, yaml: &str) {
             Manifest::ConfigMap(cm) => {
                 c.apply_config_map(&cm);
             }
+            Manifest::PodDisruptionBudget(b) => {
+                c.apply_pdb(&b).expect("budget accepted");
+            }
         }
     }
 }

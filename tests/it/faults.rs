@@ -726,3 +726,80 @@ fn last_deployment_row_is_ready(transcript: &str) -> bool {
         .find(|l| l.starts_with("web "))
         .is_some_and(|l| l.split_whitespace().collect::<Vec<_>>()[1..4] == ["6/6", "6", "6"])
 }
+
+#[test]
+fn a_disruption_budget_makes_drain_wait_and_never_goes_below_it() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/drain-with-pdb.yaml");
+    let sc = scenario::load(&path, 1_000_000).expect("scenario loads");
+    let s = play(&sc, PlayOptions::default());
+    assert!(s.steps.iter().all(|x| x.as_expected));
+    let t = transcript(&s);
+    assert!(t.contains("poddisruptionbudget.policy/web-pdb created"));
+    assert!(t.contains(
+        "(will retry after 5s): Cannot evict pod as it would violate the pod's disruption budget."
+    ));
+    assert!(
+        t.contains("web-pdb   5               N/A               1                     11s"),
+        "{t}"
+    );
+    assert!(t.contains("node/node-1 drained"));
+    // Ready pods never fell below the budget's 5 once the rollout was complete.
+    let done = s.steps[1].end;
+    let statuses = &s.cluster.recorder.pod_statuses;
+    let mut ready = std::collections::BTreeMap::new();
+    for x in statuses {
+        ready.insert(x.pod, x.ready && x.status != "Terminating");
+        if x.time > done {
+            let count = ready.values().filter(|r| **r).count();
+            assert!(count >= 5, "{count} ready at {}", x.time);
+        }
+    }
+}
+
+#[test]
+fn budgets_resolve_like_the_disruption_controller() {
+    let budget = |spec: &str| {
+        format!(
+            "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {{name: b}}\nspec:\n  {spec}\n  selector: {{matchLabels: {{app: web}}}}\n"
+        )
+    };
+    let mut c = cluster(1, 3, constant_timing());
+    apply(
+        &mut c,
+        &deployment_yaml("web", 10, "app:1", &rolling("25%", "25%"), ""),
+    );
+    run_until_complete(&mut c, "web", SimTime::from_ms(60_000));
+    for (spec, desired, allowed) in [
+        ("minAvailable: 7", 7, 3),
+        ("minAvailable: \"75%\"", 8, 2),
+        ("maxUnavailable: 1", 9, 1),
+        ("maxUnavailable: \"25%\"", 7, 3),
+        ("minAvailable: 12", 12, 0),
+    ] {
+        apply(&mut c, &budget(spec));
+        let b = c.store.pdbs.get("b").expect("budget");
+        let status = c.pdb_status(b);
+        assert_eq!(status.current_healthy, 10, "{spec}");
+        assert_eq!(
+            (status.desired_healthy, status.disruptions_allowed),
+            (desired, allowed),
+            "{spec}"
+        );
+    }
+    let both = budget("minAvailable: 1\n  maxUnavailable: 1");
+    let m = rollsim::model::manifest::parse_manifests(&both).expect("parses");
+    let rollsim::model::manifest::Manifest::PodDisruptionBudget(b) = &m[0] else {
+        panic!("a budget")
+    };
+    let err = c.apply_pdb(b).expect_err("both set is invalid");
+    assert!(
+        err.0
+            .starts_with("The PodDisruptionBudget \"b\" is invalid: ")
+            && err
+                .0
+                .contains("minAvailable and maxUnavailable cannot be both set"),
+        "{}",
+        err.0
+    );
+}
