@@ -428,14 +428,7 @@ impl Cluster {
             ),
         };
         let svc = Service {
-            meta: ObjectMeta {
-                name: m.metadata.name.clone(),
-                uid,
-                labels: m.metadata.labels.clone(),
-                annotations: m.metadata.annotations.clone(),
-                creation,
-                ..Default::default()
-            },
+            meta: m.metadata.stored(uid, creation),
             service_type: m
                 .spec
                 .service_type
@@ -473,13 +466,7 @@ impl Cluster {
         };
         let creation = existing.map_or(self.now().whole_seconds(), |c| c.meta.creation);
         let cm = ConfigMap {
-            meta: ObjectMeta {
-                name: m.metadata.name.clone(),
-                labels: m.metadata.labels.clone(),
-                annotations: m.metadata.annotations.clone(),
-                creation,
-                ..Default::default()
-            },
+            meta: m.metadata.stored(0, creation),
             data: m.data.clone(),
         };
         self.store.config_maps.insert(cm.meta.name.clone(), cm);
@@ -506,13 +493,8 @@ impl Cluster {
         };
         let pdb = PodDisruptionBudget {
             meta: ObjectMeta {
-                name: m.metadata.name.clone(),
-                uid,
-                labels: m.metadata.labels.clone(),
-                annotations: m.metadata.annotations.clone(),
-                creation,
                 generation: 1,
-                ..Default::default()
+                ..m.metadata.stored(uid, creation)
             },
             min_available,
             max_unavailable,

@@ -100,11 +100,7 @@ pub(crate) fn start_pod(c: &mut Cluster, p: PodId, epoch: u32) {
     }
     if let Some(image) = failing_image(c, p) {
         pulling_event(c, p, image);
-        let d = c
-            .config
-            .timing
-            .image_pull
-            .sample(&mut c.rngs.kubelets[n.0 as usize]);
+        let d = pull_latency(c, n);
         c.schedule(now.plus_ms(d), Event::KubeletPullFailed(p, epoch));
         return;
     }
@@ -131,12 +127,7 @@ pub(crate) fn start_pod(c: &mut Cluster, p: PodId, epoch: u32) {
             }
             None => {
                 pulling_event(c, p, image);
-                let d = c
-                    .config
-                    .timing
-                    .image_pull
-                    .sample(&mut c.rngs.kubelets[n.0 as usize]);
-                let t = now.plus_ms(d);
+                let t = now.plus_ms(pull_latency(c, n));
                 c.store.nodes[n.0 as usize].images.push((image, t));
                 t
             }
@@ -160,6 +151,14 @@ fn assign_pod_ip(c: &mut Cluster, p: PodId, n: NodeId) {
     let pod = &mut c.store.pods[p.0 as usize];
     pod.ip = octets;
     pod.times.kubelet_start = Some(now);
+}
+
+/// One image pull on node `n`, from its kubelet's stream (a failing pull takes as long).
+fn pull_latency(c: &mut Cluster, n: NodeId) -> u64 {
+    c.config
+        .timing
+        .image_pull
+        .sample(&mut c.rngs.kubelets[n.0 as usize])
 }
 
 /// The first of the pod's images whose pulls fail, if any.

@@ -87,6 +87,21 @@ pub struct ManifestMeta {
     pub annotations: BTreeMap<String, String>,
 }
 
+impl ManifestMeta {
+    /// The stored object's metadata: name, labels and annotations as written, with the
+    /// identity the API server keeps (`uid`, whole-second `creation`).
+    pub fn stored(&self, uid: u128, creation: crate::sim::SimTime) -> super::ObjectMeta {
+        super::ObjectMeta {
+            name: self.name.clone(),
+            uid,
+            labels: self.labels.clone(),
+            annotations: self.annotations.clone(),
+            creation,
+            ..Default::default()
+        }
+    }
+}
+
 /// An `apps/v1` Deployment as written.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
