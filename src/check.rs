@@ -86,7 +86,7 @@ pub fn counts_consistent(c: &Cluster) -> Result<(), Violation> {
                 .filter(|p| !p.gone && p.deletion.is_some())
                 .count() as i32,
         );
-        let by_node: usize = live.ready_on_node.values().map(Vec::len).sum();
+        let by_node: usize = live.ready_on_node.len();
         if by_node as i32 != live.ready {
             return Err(Violation(format!(
                 "at {}: ReplicaSet #{r} lists {by_node} Ready pods by node but counts {}",

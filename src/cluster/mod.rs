@@ -16,7 +16,7 @@ pub use nodes::PdbStatus;
 pub use recorder::{
     EventType, FaultRecord, KubeEvent, ObjectRef, PodStatusSample, Recorder, RsSample,
 };
-pub use store::{ReadyPod, RsPods, Store};
+pub use store::{ReadyByNode, ReadyPod, RsPods, Store};
 
 use crate::controllers::{deployment, kubelet, node_lifecycle, replica_set, scheduler};
 use crate::model::*;

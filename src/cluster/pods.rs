@@ -194,9 +194,7 @@ impl Cluster {
             let live = &mut self.store.rs_pods[owner.0 as usize];
             if let Some(n) = node {
                 live.ready_on_node
-                    .entry(n)
-                    .or_default()
-                    .push(super::store::ReadyPod { uid, id: p, since });
+                    .push(n, super::store::ReadyPod { uid, id: p, since });
             }
             let min_ready = self
                 .store
@@ -337,13 +335,8 @@ fn leave_ready_counts(
     } else if let Some(since) = since {
         live.pending_available.remove(&(since, p));
     }
-    if let Some(n) = node
-        && let Some(on_node) = live.ready_on_node.get_mut(&n)
-    {
-        on_node.retain(|x| x.id != p);
-        if on_node.is_empty() {
-            live.ready_on_node.remove(&n);
-        }
+    if let Some(n) = node {
+        live.ready_on_node.remove(n, p);
     }
 }
 

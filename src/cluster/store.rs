@@ -24,7 +24,59 @@ pub struct RsPods {
     pub not_ready: Vec<PodId>,
     /// Active Ready pods by node, with what the deletion ranking reads of them (UID and
     /// Ready time), so it need neither look at every pod nor at the pod records.
-    pub ready_on_node: BTreeMap<NodeId, Vec<ReadyPod>>,
+    pub ready_on_node: ReadyByNode,
+}
+
+/// A ReplicaSet's Ready pods, one list per node, indexed by node id. Emptied lists keep
+/// their room: a rollout empties and refills the same nodes, and allocating on every
+/// first-Ready pod of a node would cost more than the memory.
+#[derive(Debug, Clone, Default)]
+pub struct ReadyByNode {
+    lists: Vec<Vec<ReadyPod>>,
+}
+
+impl ReadyByNode {
+    /// Adds a Ready pod on `n`.
+    pub fn push(&mut self, n: NodeId, pod: ReadyPod) {
+        let i = n.0 as usize;
+        if self.lists.len() <= i {
+            self.lists.resize_with(i + 1, Vec::new);
+        }
+        self.lists[i].push(pod);
+    }
+
+    /// Removes pod `p` from `n`'s list, if it is there.
+    pub fn remove(&mut self, n: NodeId, p: PodId) {
+        if let Some(list) = self.lists.get_mut(n.0 as usize)
+            && let Some(i) = list.iter().position(|x| x.id == p)
+        {
+            list.remove(i);
+        }
+    }
+
+    /// The Ready pods on `n`, in the order they became Ready.
+    pub fn on(&self, n: NodeId) -> &[ReadyPod] {
+        self.lists.get(n.0 as usize).map_or(&[], Vec::as_slice)
+    }
+
+    /// Nodes with at least one Ready pod, in node order, with their pods.
+    pub fn nodes(&self) -> impl Iterator<Item = (NodeId, &[ReadyPod])> {
+        self.lists
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| !l.is_empty())
+            .map(|(i, l)| (NodeId(i as u32), l.as_slice()))
+    }
+
+    /// Ready pods on all nodes.
+    pub fn len(&self) -> usize {
+        self.lists.iter().map(Vec::len).sum()
+    }
+
+    /// Whether no node has a Ready pod.
+    pub fn is_empty(&self) -> bool {
+        self.lists.iter().all(Vec::is_empty)
+    }
 }
 
 /// A multiplicative hash for the small integer pairs of `pod_name_keys` (SipHash is built

@@ -301,26 +301,23 @@ fn victims(c: &Cluster, r: RsId, n: usize, now: SimTime) -> Vec<PodId> {
     if need == 0 {
         return out;
     }
+    let mut per_node = 1;
     let mut nodes: Vec<(std::cmp::Reverse<u32>, NodeId)> = live
         .ready_on_node
-        .keys()
-        .map(|&node| (std::cmp::Reverse(c.store.active_on(dep, node)), node))
+        .nodes()
+        .map(|(node, pods)| {
+            per_node = per_node.max(pods.len());
+            (std::cmp::Reverse(c.store.active_on(dep, node)), node)
+        })
         .collect();
     // Only the highest levels are needed: try the nodes ranked at or above the k-th,
     // for a k that usually holds `need` pods, and fall back to all nodes when it does not.
-    let per_node = live
-        .ready_on_node
-        .values()
-        .map(Vec::len)
-        .max()
-        .unwrap_or(1)
-        .max(1);
     let enough = (need.div_ceil(per_node) * 4).min(nodes.len());
     if enough > 0 && enough < nodes.len() {
         nodes.select_nth_unstable(enough - 1);
         let cut = nodes[enough - 1].0;
         let front: Vec<_> = nodes.iter().copied().filter(|n| n.0 <= cut).collect();
-        let pods: usize = front.iter().map(|n| live.ready_on_node[&n.1].len()).sum();
+        let pods: usize = front.iter().map(|n| live.ready_on_node.on(n.1).len()).sum();
         if pods >= need {
             nodes = front;
         }
@@ -335,7 +332,7 @@ fn victims(c: &Cluster, r: RsId, n: usize, now: SimTime) -> Vec<PodId> {
     while i < nodes.len() && seen < need {
         let level = nodes[i].0;
         while i < nodes.len() && nodes[i].0 == level {
-            for p in &live.ready_on_node[&nodes[i].1] {
+            for p in live.ready_on_node.on(nodes[i].1) {
                 let key = (level, log_rank(p.since, now), p.uid, p.id);
                 if best.len() < need {
                     best.push(key);

@@ -38,19 +38,26 @@ pub(crate) fn node_changed(c: &mut Cluster, n: NodeId) {
     if s.scores.len() <= n.0 as usize {
         s.scores.resize(n.0 as usize + 1, None);
     }
-    if let Some(old) = s.scores[n.0 as usize].take()
-        && let Some(bucket) = s.index.get_mut(old as usize)
-    {
-        bucket.remove(&n);
-    }
     let node = c.store.node(n);
-    if node.ready && !node.unschedulable && node.unreachable_since.is_none() {
-        let score = least_allocated_score(node);
-        if s.index.len() <= score as usize {
-            s.index.resize(score as usize + 1, BTreeSet::new());
+    let score = (node.ready && !node.unschedulable && node.unreachable_since.is_none())
+        .then(|| least_allocated_score(node));
+    // A pod more or less moves a big node's score only every few pods: most changes leave
+    // the node where it is in the index.
+    if s.scores[n.0 as usize] != score {
+        if let Some(old) = s.scores[n.0 as usize].take()
+            && let Some(bucket) = s.index.get_mut(old as usize)
+        {
+            bucket.remove(&n);
         }
-        s.index[score as usize].insert(n);
-        s.scores[n.0 as usize] = Some(score);
+        if let Some(score) = score {
+            if s.index.len() <= score as usize {
+                s.index.resize(score as usize + 1, BTreeSet::new());
+            }
+            s.index[score as usize].insert(n);
+            s.scores[n.0 as usize] = Some(score);
+        }
+    }
+    if score.is_some() {
         retry_unschedulable(c);
     }
 }
@@ -97,9 +104,13 @@ pub(crate) fn schedule_pod(c: &mut Cluster, p: PodId) {
         .index
         .iter()
         .rev()
-        .flat_map(|bucket| bucket.iter().copied())
-        .find(|n| fits(c.store.node(*n), &req, selector));
-    let selector = selector.clone();
+        .filter(|bucket| !bucket.is_empty())
+        .find_map(|bucket| {
+            bucket
+                .iter()
+                .copied()
+                .find(|n| fits(c.store.node(*n), &req, selector))
+        });
     match chosen {
         Some(n) => {
             c.bind_pod(p, n);
@@ -119,6 +130,7 @@ pub(crate) fn schedule_pod(c: &mut Cluster, p: PodId) {
             );
         }
         None => {
+            let selector = selector.clone();
             c.scheduler.unschedulable.push(p);
             c.pod_event(
                 p,
