@@ -71,7 +71,7 @@ pub struct Engine<E> {
     trace: Trace,
 }
 
-impl<E: Traced> Engine<E> {
+impl<E: Traced + Copy> Engine<E> {
     /// An engine at time zero with the given limits.
     pub fn new(budget: Budget, keep_trace_records: bool) -> Self {
         Engine {

@@ -28,16 +28,6 @@ impl<E> Ord for Entry<E> {
     }
 }
 
-/// No node.
-const NIL: u32 = u32::MAX;
-
-/// One queued event in the wheel's slab.
-struct Slot<E> {
-    seq: u64,
-    event: Option<E>,
-    next: u32,
-}
-
 /// Milliseconds the timing wheel covers ahead of the earliest pending time (about 65 s):
 /// nearly every event of a rollout lands inside it.
 const WHEEL_MS: u64 = 1 << 16;
@@ -51,13 +41,17 @@ const WORDS: usize = (WHEEL_MS / 64) as usize;
 /// soon as the window reaches their time), so the order is exactly (time, insertion
 /// sequence) — the same as a heap of `(time, seq)` — at O(1) per push and pop instead of
 /// O(log n) cache misses.
+///
+/// Each bucket is a contiguous array read front to back, so popping walks memory in order
+/// (a linked list through a slab made every pop a cache miss at scale). Drained arrays go
+/// to a pool and are handed to the next bucket that fills, so memory follows the pending
+/// events rather than every millisecond ever used.
 pub struct EventQueue<E> {
-    /// Each bucket is a FIFO list threaded through `slab`: its first and last node.
-    heads: Vec<u32>,
-    tails: Vec<u32>,
-    /// Queued events; freed nodes are reused first (they are the ones still in cache).
-    slab: Vec<Slot<E>>,
-    free: u32,
+    buckets: Vec<Vec<(u64, E)>>,
+    /// Events of the bucket at `base` already popped.
+    cursor: usize,
+    /// Emptied bucket arrays, kept for reuse.
+    pool: Vec<Vec<(u64, E)>>,
     /// One bit per bucket: non-empty.
     occupied: Vec<u64>,
     /// Start of the window; no pending event is earlier.
@@ -69,24 +63,27 @@ pub struct EventQueue<E> {
 
 impl<E> std::fmt::Debug for EventQueue<E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "EventQueue({} pending)", self.len())
+        write!(
+            f,
+            "EventQueue({} pending)",
+            self.in_wheel + self.overflow.len()
+        )
     }
 }
 
-impl<E> Default for EventQueue<E> {
+impl<E: Copy> Default for EventQueue<E> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<E> EventQueue<E> {
+impl<E: Copy> EventQueue<E> {
     /// An empty queue.
     pub fn new() -> Self {
         EventQueue {
-            heads: vec![NIL; WHEEL_MS as usize],
-            tails: vec![NIL; WHEEL_MS as usize],
-            slab: Vec::new(),
-            free: NIL,
+            buckets: (0..WHEEL_MS).map(|_| Vec::new()).collect(),
+            cursor: 0,
+            pool: Vec::new(),
             occupied: vec![0; WORDS],
             base: 0,
             in_wheel: 0,
@@ -101,29 +98,13 @@ impl<E> EventQueue<E> {
 
     fn put_in_wheel(&mut self, t: u64, seq: u64, event: E) {
         let i = Self::slot(t);
-        let node = if self.free == NIL {
-            self.slab.push(Slot {
-                seq,
-                event: Some(event),
-                next: NIL,
-            });
-            (self.slab.len() - 1) as u32
-        } else {
-            let node = self.free;
-            let slot = &mut self.slab[node as usize];
-            self.free = slot.next;
-            *slot = Slot {
-                seq,
-                event: Some(event),
-                next: NIL,
-            };
-            node
-        };
-        match self.tails[i] {
-            NIL => self.heads[i] = node,
-            tail => self.slab[tail as usize].next = node,
+        let bucket = &mut self.buckets[i];
+        if bucket.capacity() == 0
+            && let Some(spare) = self.pool.pop()
+        {
+            *bucket = spare;
         }
-        self.tails[i] = node;
+        bucket.push((seq, event));
         self.occupied[i / 64] |= 1 << (i % 64);
         self.in_wheel += 1;
     }
@@ -146,9 +127,11 @@ impl<E> EventQueue<E> {
         seq
     }
 
-    /// Moves the window to start at `base`, bringing in heap events it now covers.
+    /// Moves the window to start at `base` (whose bucket is unread), bringing in heap
+    /// events it now covers.
     fn advance_base(&mut self, base: u64) {
         self.base = base;
+        self.cursor = 0;
         let end = base.saturating_add(WHEEL_MS);
         while self.overflow.peek().is_some_and(|e| e.time.as_ms() < end) {
             if let Some(e) = self.overflow.pop() {
@@ -200,17 +183,13 @@ impl<E> EventQueue<E> {
             self.advance_base(t);
         }
         let i = Self::slot(t);
-        let node = self.heads[i];
-        if node == NIL {
-            return None;
-        }
-        let slot = &mut self.slab[node as usize];
-        let (seq, event, next) = (slot.seq, slot.event.take()?, slot.next);
-        slot.next = self.free;
-        self.free = node;
-        self.heads[i] = next;
-        if next == NIL {
-            self.tails[i] = NIL;
+        let bucket = &mut self.buckets[i];
+        let &(seq, event) = bucket.get(self.cursor)?;
+        self.cursor += 1;
+        if self.cursor == bucket.len() {
+            bucket.clear();
+            self.pool.push(std::mem::take(bucket));
+            self.cursor = 0;
             self.occupied[i / 64] &= !(1 << (i % 64));
         }
         self.in_wheel -= 1;
