@@ -130,7 +130,12 @@ pub fn manifest(p: &BenchParams, version: u32) -> String {
     )
 }
 
-fn apply(c: &mut Cluster, p: &BenchParams, version: u32) -> Result<DeploymentId, BenchError> {
+/// Applies the generated Deployment at `version`.
+pub(crate) fn apply(
+    c: &mut Cluster,
+    p: &BenchParams,
+    version: u32,
+) -> Result<DeploymentId, BenchError> {
     let manifests = parse_manifests(&manifest(p, version))
         .map_err(|e| BenchError::Invalid(format!("generated manifest: {e}")))?;
     for m in manifests {
@@ -153,19 +158,7 @@ pub fn run(p: &BenchParams) -> Result<BenchResult, BenchError> {
 /// As [`run`], also handing back the cluster, so a caller timing the run can free its
 /// memory after stopping the clock.
 pub fn run_keeping_cluster(p: &BenchParams) -> Result<(BenchResult, Cluster), BenchError> {
-    let mut c = Cluster::new(ClusterConfig {
-        seed: p.seed,
-        timing: realistic_timing(),
-        budget: Budget {
-            max_events: u64::MAX,
-            until: SimTime::NEVER,
-        },
-        record_events: p.record_events,
-        ..Default::default()
-    });
-    for i in 1..=p.nodes {
-        c.add_node(node(i));
-    }
+    let mut c = generated_cluster(p);
     let mut peak = 0;
     let id = apply(&mut c, p, 1)?;
     wait_complete(&mut c, id, "v1", &mut peak, false)?;
@@ -180,6 +173,24 @@ pub fn run_keeping_cluster(p: &BenchParams) -> Result<(BenchResult, Cluster), Be
         peak_pods: peak,
     };
     Ok((result, c))
+}
+
+/// The generated cluster: its nodes, nothing applied yet.
+pub(crate) fn generated_cluster(p: &BenchParams) -> Cluster {
+    let mut c = Cluster::new(ClusterConfig {
+        seed: p.seed,
+        timing: realistic_timing(),
+        budget: Budget {
+            max_events: u64::MAX,
+            until: SimTime::NEVER,
+        },
+        record_events: p.record_events,
+        ..Default::default()
+    });
+    for i in 1..=p.nodes {
+        c.add_node(node(i));
+    }
+    c
 }
 
 fn wait_complete(

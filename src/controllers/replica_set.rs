@@ -301,48 +301,46 @@ fn victims(c: &Cluster, r: RsId, n: usize, now: SimTime) -> Vec<PodId> {
     if need == 0 {
         return out;
     }
-    let mut per_node = 1;
-    let mut nodes: Vec<(std::cmp::Reverse<u32>, NodeId)> = live
-        .ready_on_node
-        .nodes()
-        .map(|(node, pods)| {
-            per_node = per_node.max(pods.len());
-            (std::cmp::Reverse(c.store.active_on(dep, node)), node)
-        })
-        .collect();
-    // Only the highest levels are needed: try the nodes ranked at or above the k-th,
-    // for a k that usually holds `need` pods, and fall back to all nodes when it does not.
-    let enough = (need.div_ceil(per_node) * 4).min(nodes.len());
-    if enough > 0 && enough < nodes.len() {
-        nodes.select_nth_unstable(enough - 1);
-        let cut = nodes[enough - 1].0;
-        let front: Vec<_> = nodes.iter().copied().filter(|n| n.0 <= cut).collect();
-        let pods: usize = front.iter().map(|n| live.ready_on_node.on(n.1).len()).sum();
-        if pods >= need {
-            nodes = front;
+    // Whole rank levels from the top until they hold `need` pods: count the Ready pods at
+    // each level, then key only the pods of those levels. The keys are unique, so the
+    // order in which nodes are visited cannot change the pick.
+    let level_of = |node: NodeId| c.store.active_on(dep, node);
+    let mut pods_at_level: Vec<usize> = Vec::new();
+    for (node, pods) in live.ready_on_node.nodes() {
+        let level = level_of(node) as usize;
+        if pods_at_level.len() <= level {
+            pods_at_level.resize(level + 1, 0);
         }
+        pods_at_level[level] += pods.len();
     }
-    nodes.sort_unstable();
+    let (mut lowest, mut covered) = (pods_at_level.len(), 0);
+    while lowest > 0 && covered < need {
+        lowest -= 1;
+        covered += pods_at_level[lowest];
+    }
     type ReadyKey = (std::cmp::Reverse<u32>, i64, u128, PodId);
-    // The `need` smallest keys of whole rank levels, kept in a bounded max-heap: most pods
-    // are rejected by one comparison with the largest kept so far.
+    // The `need` smallest keys, kept in a bounded max-heap: most pods are rejected by one
+    // comparison with the largest kept so far.
     let mut best: std::collections::BinaryHeap<ReadyKey> =
         std::collections::BinaryHeap::with_capacity(need + 1);
-    let (mut seen, mut i) = (0, 0);
-    while i < nodes.len() && seen < need {
-        let level = nodes[i].0;
-        while i < nodes.len() && nodes[i].0 == level {
-            for p in live.ready_on_node.on(nodes[i].1) {
-                let key = (level, log_rank(p.since, now), p.uid, p.id);
-                if best.len() < need {
-                    best.push(key);
-                } else if best.peek().is_some_and(|top| key < *top) {
-                    best.pop();
-                    best.push(key);
-                }
-                seen += 1;
+    for (node, pods) in live.ready_on_node.nodes() {
+        let level = level_of(node);
+        if (level as usize) < lowest {
+            continue;
+        }
+        for p in pods {
+            let key = (
+                std::cmp::Reverse(level),
+                log_rank(p.since, now),
+                p.uid,
+                p.id,
+            );
+            if best.len() < need {
+                best.push(key);
+            } else if best.peek().is_some_and(|top| key < *top) {
+                best.pop();
+                best.push(key);
             }
-            i += 1;
         }
     }
     out.extend(best.into_sorted_vec().into_iter().map(|k| k.3));
@@ -448,6 +446,43 @@ mod tests {
         );
         assert_eq!(calls, 10);
         assert_eq!(slow_start_batch(0, 1, || true), 0);
+    }
+
+    #[test]
+    fn victims_are_the_first_of_a_ranking_of_every_active_pod() {
+        // The pick from not-Ready pods and the top rank levels must be the one ranking all
+        // active pods gives, at every moment of a rollout (uneven levels, fresh and old
+        // Ready times, pods not yet Ready) and for any number of pods to delete.
+        let params = crate::bench::BenchParams {
+            replicas: 90,
+            nodes: 7,
+            ..Default::default()
+        };
+        let mut c = crate::bench::generated_cluster(&params);
+        let mut compared = 0;
+        for version in 1..=2 {
+            let d = crate::bench::apply(&mut c, &params, version).expect("applies");
+            let limit = c.now().plus_secs(3600);
+            while !crate::check::rollout_complete(&c, d) {
+                assert!(c.step_until(limit).expect("within budget"), "stuck");
+                let now = c.now();
+                for r in c.store.deployment(d).expect("exists").replica_sets.clone() {
+                    let active = c.store.rs_pods[r.0 as usize].active.clone();
+                    let ranks: Vec<PodRank> = active.iter().map(|&p| pod_rank(&c, p, d)).collect();
+                    for n in [1, 2, active.len() / 3, active.len().saturating_sub(1)] {
+                        if n == 0 || n >= active.len() {
+                            continue;
+                        }
+                        let want = pods_to_delete(ranks.clone(), n, now);
+                        // Both list the pods in deletion order.
+                        let got = victims(&c, r, n, now);
+                        assert_eq!(got, want, "{n} of ReplicaSet #{} at {now}", r.0);
+                        compared += 1;
+                    }
+                }
+            }
+        }
+        assert!(compared > 1000, "only {compared} picks compared");
     }
 
     fn pod(id: u32) -> PodRank {
