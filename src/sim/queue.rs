@@ -32,6 +32,8 @@ impl<E> Ord for Entry<E> {
 /// nearly every event of a rollout lands inside it.
 const WHEEL_MS: u64 = 1 << 16;
 const WORDS: usize = (WHEEL_MS / 64) as usize;
+/// Largest bucket array kept for reuse, in events.
+const POOLED_CAPACITY: usize = 256;
 
 /// Pending events, earliest first, FIFO among equal times.
 ///
@@ -188,7 +190,12 @@ impl<E: Copy> EventQueue<E> {
         self.cursor += 1;
         if self.cursor == bucket.len() {
             bucket.clear();
-            self.pool.push(std::mem::take(bucket));
+            let spare = std::mem::take(bucket);
+            // A burst's big array would otherwise be handed to a bucket of one event and
+            // stay allocated for good; those are freed instead.
+            if spare.capacity() <= POOLED_CAPACITY {
+                self.pool.push(spare);
+            }
             self.cursor = 0;
             self.occupied[i / 64] &= !(1 << (i % 64));
         }
