@@ -211,7 +211,7 @@ pub(crate) fn images_ready(c: &mut Cluster, p: PodId, epoch: u32) {
         return;
     };
     let now = c.now();
-    if let Some(since) = c.store.pod(p).times.pulling {
+    if let (Some(since), true) = (c.store.pod(p).times.pulling, c.records_pod_events()) {
         let waited = now.ms_since(since);
         for image in pod_images(c, p) {
             c.pod_event(p, EventType::Normal, "Pulled", "kubelet", |c| {

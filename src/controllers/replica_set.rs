@@ -318,24 +318,34 @@ fn victims(c: &Cluster, r: RsId, n: usize, now: SimTime) -> Vec<PodId> {
         lowest -= 1;
         covered += pods_at_level[lowest];
     }
-    type ReadyKey = (std::cmp::Reverse<u32>, i64, u128, PodId);
-    // The `need` smallest keys, kept in a bounded max-heap: most pods are rejected by one
-    // comparison with the largest kept so far.
+    // Levels above the lowest go whole; only the lowest is chosen from, by a bounded
+    // max-heap of the `partial` smallest keys (most pods are rejected by one comparison
+    // with the largest kept so far).
+    let above: usize = pods_at_level.iter().skip(lowest + 1).sum();
+    let partial = need - above.min(need);
+    // A Ready pod's key packed as (level, Ready-time bucket) then UID then index: the order
+    // of `deletion_key` for Ready pods, compared as plain integers.
+    type ReadyKey = (u64, u128, u32);
+    let mut chosen: Vec<ReadyKey> = Vec::with_capacity(need);
     let mut best: std::collections::BinaryHeap<ReadyKey> =
-        std::collections::BinaryHeap::with_capacity(need + 1);
+        std::collections::BinaryHeap::with_capacity(partial + 1);
+    // A node's list runs in Ready order, so neighbours mostly share their Ready second.
+    let mut bucket = (SimTime::NEVER, 0);
     for (node, pods) in live.ready_on_node.nodes() {
         let level = level_of(node);
         if (level as usize) < lowest {
             continue;
         }
+        let head = u64::from(u32::MAX - level) << 32;
         for p in pods {
-            let key = (
-                std::cmp::Reverse(level),
-                log_rank(p.since, now),
-                p.uid,
-                p.id,
-            );
-            if best.len() < need {
+            if p.since != bucket.0 {
+                // log_rank is at least -1.
+                bucket = (p.since, (log_rank(p.since, now) + 1) as u64);
+            }
+            let key = (head | bucket.1, p.uid, p.id.0);
+            if level as usize > lowest {
+                chosen.push(key);
+            } else if best.len() < partial {
                 best.push(key);
             } else if best.peek().is_some_and(|top| key < *top) {
                 best.pop();
@@ -343,7 +353,9 @@ fn victims(c: &Cluster, r: RsId, n: usize, now: SimTime) -> Vec<PodId> {
             }
         }
     }
-    out.extend(best.into_sorted_vec().into_iter().map(|k| k.3));
+    chosen.extend(best.into_vec());
+    chosen.sort_unstable();
+    out.extend(chosen.into_iter().map(|k| PodId(k.2)));
     out
 }
 
