@@ -22,6 +22,10 @@ use crate::controllers::{deployment, kubelet, node_lifecycle, replica_set, sched
 use crate::model::*;
 use crate::sim::{Budget, BudgetExceeded, Engine, Latency, RngStreams, SimRng, SimTime, Traced};
 
+/// How many events ahead [`Cluster::touch_ahead`] looks: far enough for a memory load to
+/// finish before its event comes up, near enough that it is still in cache then.
+const TOUCH_AHEAD: usize = 8;
+
 /// Latencies of the simulated components.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Timing {
@@ -438,6 +442,7 @@ impl Cluster {
         let Some(event) = self.engine.pop_until(deadline)? else {
             return Ok(false);
         };
+        self.touch_ahead();
         self.dispatch(event);
         Ok(true)
     }
@@ -453,6 +458,29 @@ impl Cluster {
     /// Deployments written (spec or status) since the last call, in write order.
     pub fn take_deployment_writes(&mut self) -> Vec<DeploymentId> {
         std::mem::take(&mut self.deployment_writes)
+    }
+
+    /// Reads the pod record of an event a few places ahead, so that its cache misses overlap
+    /// with this event's work instead of stalling that event. At scale nearly every event
+    /// starts with a miss on a pod record last touched seconds of virtual time before
+    /// (those of one millisecond are spread over the whole pod table); 6–18% off the
+    /// 150,000-pod bench in alternating runs. Reading has no effect on the simulation.
+    fn touch_ahead(&self) {
+        let pod = match self.engine.peek_ahead(TOUCH_AHEAD) {
+            Some(
+                Event::SchedulePod(p)
+                | Event::KubeletStartPod(p, _)
+                | Event::KubeletImagesReady(p, _)
+                | Event::KubeletContainerStarted(p, _)
+                | Event::KubeletPodReady(p, _)
+                | Event::KubeletKillPod(p)
+                | Event::KubeletPodStopped(p, _),
+            ) => p,
+            _ => return,
+        };
+        if let Some(pod) = self.store.pods.get(pod.0 as usize) {
+            std::hint::black_box((pod.kubelet_epoch, pod.restarts, pod.uid));
+        }
     }
 
     fn dispatch(&mut self, event: Event) {

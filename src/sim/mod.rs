@@ -118,6 +118,12 @@ impl<E: Traced + Copy> Engine<E> {
         self.queue.peek_time()
     }
 
+    /// The event that will be popped `k + 1`-th from now, if it is due in the current
+    /// millisecond.
+    pub fn peek_ahead(&self, k: usize) -> Option<E> {
+        self.queue.peek_ahead(k)
+    }
+
     /// Number of queued events.
     pub fn queued(&self) -> usize {
         self.queue.len()

@@ -203,6 +203,14 @@ impl<E: Copy> EventQueue<E> {
         Some((SimTime::from_ms(t), seq, event))
     }
 
+    /// The event that will be popped `k + 1`-th from now, if it is due in the current
+    /// millisecond (for touching its data ahead of time).
+    pub fn peek_ahead(&self, k: usize) -> Option<E> {
+        self.buckets[Self::slot(self.base)]
+            .get(self.cursor + k)
+            .map(|e| e.1)
+    }
+
     /// Time of the earliest event.
     pub fn peek_time(&self) -> Option<SimTime> {
         self.wheel_min()
@@ -234,6 +242,27 @@ mod tests {
         q.push(SimTime::from_ms(5), "b3");
         let order: Vec<_> = std::iter::from_fn(|| q.pop().map(|(_, _, e)| e)).collect();
         assert_eq!(order, vec!["a", "b1", "b2", "b3"]);
+    }
+
+    #[test]
+    fn peek_ahead_sees_the_coming_events_of_the_current_millisecond() {
+        let mut q = EventQueue::new();
+        for (t, e) in [(5, "a"), (5, "b"), (5, "c"), (6, "d")] {
+            q.push(SimTime::from_ms(t), e);
+        }
+        assert_eq!(q.pop().map(|(_, _, e)| e), Some("a"));
+        assert_eq!(q.peek_ahead(0), Some("b"));
+        assert_eq!(q.peek_ahead(1), Some("c"));
+        assert_eq!(
+            q.peek_ahead(2),
+            None,
+            "a later millisecond is not looked at"
+        );
+        assert_eq!(
+            q.pop().map(|(_, _, e)| e),
+            Some("b"),
+            "peeking takes nothing"
+        );
     }
 
     #[test]
