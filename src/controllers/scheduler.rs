@@ -8,15 +8,59 @@
 
 use crate::cluster::{Cluster, Event, EventType};
 use crate::model::*;
-use std::collections::BTreeSet;
 
 /// Scheduler state: the score index and the pods that fit nowhere yet.
 #[derive(Debug, Default)]
 pub struct SchedulerState {
     /// Schedulable nodes by least-allocated score (0..=100), each bucket in node order.
-    index: Vec<BTreeSet<NodeId>>,
+    index: Vec<NodeSet>,
     scores: Vec<Option<u32>>,
     unschedulable: Vec<PodId>,
+}
+
+/// A set of nodes as one bit per node id: insertion, removal and the first member in node
+/// order cost O(1) (a score bucket of a large cluster holds thousands of nodes).
+#[derive(Debug, Default, Clone)]
+struct NodeSet {
+    words: Vec<u64>,
+    len: usize,
+}
+
+impl NodeSet {
+    fn insert(&mut self, n: NodeId) {
+        let (w, bit) = (n.0 as usize / 64, 1u64 << (n.0 % 64));
+        if self.words.len() <= w {
+            self.words.resize(w + 1, 0);
+        }
+        if self.words[w] & bit == 0 {
+            self.words[w] |= bit;
+            self.len += 1;
+        }
+    }
+
+    fn remove(&mut self, n: NodeId) {
+        let (w, bit) = (n.0 as usize / 64, 1u64 << (n.0 % 64));
+        if let Some(word) = self.words.get_mut(w)
+            && *word & bit != 0
+        {
+            *word &= !bit;
+            self.len -= 1;
+        }
+    }
+
+    /// Members in node order.
+    fn iter(&self) -> impl Iterator<Item = NodeId> + '_ {
+        self.words.iter().enumerate().flat_map(|(w, &word)| {
+            let mut bits = word;
+            std::iter::from_fn(move || {
+                (bits != 0).then(|| {
+                    let b = bits.trailing_zeros();
+                    bits &= bits - 1;
+                    NodeId(w as u32 * 64 + b)
+                })
+            })
+        })
+    }
 }
 
 /// `LeastAllocated` score (0–100, higher is emptier) averaged over CPU and memory.
@@ -47,11 +91,11 @@ pub(crate) fn node_changed(c: &mut Cluster, n: NodeId) {
         if let Some(old) = s.scores[n.0 as usize].take()
             && let Some(bucket) = s.index.get_mut(old as usize)
         {
-            bucket.remove(&n);
+            bucket.remove(n);
         }
         if let Some(score) = score {
             if s.index.len() <= score as usize {
-                s.index.resize(score as usize + 1, BTreeSet::new());
+                s.index.resize(score as usize + 1, NodeSet::default());
             }
             s.index[score as usize].insert(n);
             s.scores[n.0 as usize] = Some(score);
@@ -104,11 +148,10 @@ pub(crate) fn schedule_pod(c: &mut Cluster, p: PodId) {
         .index
         .iter()
         .rev()
-        .filter(|bucket| !bucket.is_empty())
+        .filter(|bucket| bucket.len > 0)
         .find_map(|bucket| {
             bucket
                 .iter()
-                .copied()
                 .find(|n| fits(c.store.node(*n), &req, selector))
         });
     match chosen {
@@ -205,4 +248,25 @@ fn failed_scheduling_message(
         "0/{n} nodes are available: {list}. preemption: 0/{n} nodes are available: {}.",
         sorted(preemption)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_node_set_lists_its_members_in_node_order() {
+        let mut set = NodeSet::default();
+        for n in [130, 3, 64, 3, 0, 63] {
+            set.insert(NodeId(n));
+        }
+        set.remove(NodeId(64));
+        set.remove(NodeId(999));
+        assert_eq!(
+            set.len, 4,
+            "a repeated insert and a missing remove count nothing"
+        );
+        let members: Vec<u32> = set.iter().map(|n| n.0).collect();
+        assert_eq!(members, [0, 3, 63, 130]);
+    }
 }
