@@ -52,7 +52,9 @@ impl Cluster {
             name_key,
             counted_available: false,
         });
-        self.store.pod_name_keys.insert((r, name_key));
+        self.store.rs_pods[r.0 as usize]
+            .name_suffixes
+            .insert(name_key);
         self.store.existing_pods += 1;
         self.pod_written(id);
         crate::controllers::scheduler::pod_created(self, id);
@@ -78,7 +80,7 @@ impl Cluster {
                 key = key * NAME_ALPHABET.len() as u32 + i as u32;
                 name.push(NAME_ALPHABET[i] as char);
             }
-            if !self.store.pod_name_keys.contains(&(r, key)) {
+            if !self.store.rs_pods[r.0 as usize].name_suffixes.contains(key) {
                 return (name, key);
             }
         }
@@ -258,7 +260,9 @@ impl Cluster {
         pod.kubelet_epoch += 1;
         let (owner, node, deleting, name_key) =
             (pod.owner, pod.node, pod.deletion.is_some(), pod.name_key);
-        self.store.pod_name_keys.remove(&(owner, name_key));
+        self.store.rs_pods[owner.0 as usize]
+            .name_suffixes
+            .remove(name_key);
         self.store.existing_pods -= 1;
         let live = &mut self.store.rs_pods[owner.0 as usize];
         live.live -= 1;

@@ -25,6 +25,8 @@ pub struct RsPods {
     /// Active Ready pods by node, with what the deletion ranking reads of them (UID and
     /// Ready time), so it need neither look at every pod nor at the pod records.
     pub ready_on_node: ReadyByNode,
+    /// Name suffixes its pods use (existing pods only).
+    pub name_suffixes: SuffixSet,
 }
 
 /// A ReplicaSet's Ready pods, one list per node, indexed by node id. Emptied lists keep
@@ -79,36 +81,45 @@ impl ReadyByNode {
     }
 }
 
-/// A multiplicative hash for the small integer pairs of `pod_name_keys` (SipHash is built
-/// to resist attackers, which a simulation does not have).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NameKeyHasher;
-
-impl std::hash::BuildHasher for NameKeyHasher {
-    type Hasher = NameKeyHash;
-    fn build_hasher(&self) -> NameKeyHash {
-        NameKeyHash(0)
-    }
+/// The name suffixes in use by one ReplicaSet's pods (the 5-character random part as a
+/// base-27 number, below 27⁵): the collision check of `generateName` without comparing
+/// strings or hashing. One bit per suffix, in pages of 4,096 allocated as suffixes land in
+/// them, so a small ReplicaSet holds a few pages and a huge one about 1.8 MB.
+#[derive(Debug, Clone, Default)]
+pub struct SuffixSet {
+    pages: Vec<Option<Box<[u64; 64]>>>,
 }
 
-/// The hasher [`NameKeyHasher`] builds.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NameKeyHash(u64);
+impl SuffixSet {
+    fn split(key: u32) -> (usize, usize, u64) {
+        let key = key as usize;
+        (key >> 12, (key >> 6) & 63, 1 << (key & 63))
+    }
 
-impl std::hash::Hasher for NameKeyHash {
-    fn finish(&self) -> u64 {
-        self.0
+    /// Whether `key` is in use.
+    pub fn contains(&self, key: u32) -> bool {
+        let (page, word, bit) = Self::split(key);
+        self.pages
+            .get(page)
+            .and_then(Option::as_ref)
+            .is_some_and(|p| p[word] & bit != 0)
     }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.write_u64(u64::from(*b));
+
+    /// Marks `key` in use.
+    pub fn insert(&mut self, key: u32) {
+        let (page, word, bit) = Self::split(key);
+        if self.pages.len() <= page {
+            self.pages.resize_with(page + 1, || None);
         }
+        self.pages[page].get_or_insert_with(|| Box::new([0; 64]))[word] |= bit;
     }
-    fn write_u32(&mut self, n: u32) {
-        self.write_u64(u64::from(n));
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(29) ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+
+    /// Frees `key`.
+    pub fn remove(&mut self, key: u32) {
+        let (page, word, bit) = Self::split(key);
+        if let Some(Some(p)) = self.pages.get_mut(page) {
+            p[word] &= !bit;
+        }
     }
 }
 
@@ -147,10 +158,6 @@ pub struct Store {
     pub rs_names: BTreeMap<String, RsId>,
     /// Every pod ever created; gone ones keep their record for reports.
     pub pods: Vec<Pod>,
-    /// Name suffixes in use, by ReplicaSet (the name's random part as a base-27 number):
-    /// the collision check of `generateName` without comparing strings. Only ever asked
-    /// whether it holds a key, never iterated, so its hash order cannot reach an output.
-    pub pod_name_keys: std::collections::HashSet<(RsId, u32), NameKeyHasher>,
     #[allow(missing_docs)]
     pub services: BTreeMap<String, Service>,
     #[allow(missing_docs)]
@@ -286,5 +293,29 @@ impl Store {
                 .map(|r| self.rs_pods[r.0 as usize].live)
                 .sum()
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_suffix_set_holds_any_suffix_below_27_to_the_fifth() {
+        let mut set = SuffixSet::default();
+        let top = 27u32.pow(5) - 1;
+        for key in [0, 63, 64, 4095, 4096, top] {
+            assert!(!set.contains(key));
+            set.insert(key);
+            assert!(set.contains(key));
+        }
+        set.remove(64);
+        assert!(!set.contains(64));
+        assert!(set.contains(63) && set.contains(4096) && set.contains(top));
+        set.remove(12_345_678);
+        assert!(
+            !set.contains(12_345_678),
+            "removing a key never added is harmless"
+        );
     }
 }
