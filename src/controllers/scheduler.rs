@@ -24,6 +24,9 @@ pub struct SchedulerState {
 struct NodeSet {
     words: Vec<u64>,
     len: usize,
+    /// No word before this one has a member (nodes leave a bucket in node order as they
+    /// fill, so without it every lookup would rescan the emptied front).
+    first: usize,
 }
 
 impl NodeSet {
@@ -35,6 +38,7 @@ impl NodeSet {
         if self.words[w] & bit == 0 {
             self.words[w] |= bit;
             self.len += 1;
+            self.first = self.first.min(w);
         }
     }
 
@@ -45,21 +49,29 @@ impl NodeSet {
         {
             *word &= !bit;
             self.len -= 1;
+            while self.first < self.words.len() && self.words[self.first] == 0 {
+                self.first += 1;
+            }
         }
     }
 
     /// Members in node order.
     fn iter(&self) -> impl Iterator<Item = NodeId> + '_ {
-        self.words.iter().enumerate().flat_map(|(w, &word)| {
-            let mut bits = word;
-            std::iter::from_fn(move || {
-                (bits != 0).then(|| {
-                    let b = bits.trailing_zeros();
-                    bits &= bits - 1;
-                    NodeId(w as u32 * 64 + b)
+        let first = self.first.min(self.words.len());
+        self.words[first..]
+            .iter()
+            .enumerate()
+            .flat_map(move |(i, &word)| {
+                let w = first + i;
+                let mut bits = word;
+                std::iter::from_fn(move || {
+                    (bits != 0).then(|| {
+                        let b = bits.trailing_zeros();
+                        bits &= bits - 1;
+                        NodeId(w as u32 * 64 + b)
+                    })
                 })
             })
-        })
     }
 }
 
@@ -268,5 +280,16 @@ mod tests {
         );
         let members: Vec<u32> = set.iter().map(|n| n.0).collect();
         assert_eq!(members, [0, 3, 63, 130]);
+        // Emptying the front words, then refilling one of them.
+        for n in [0, 3, 63] {
+            set.remove(NodeId(n));
+        }
+        assert_eq!(set.iter().map(|n| n.0).collect::<Vec<_>>(), [130]);
+        set.insert(NodeId(5));
+        assert_eq!(set.iter().map(|n| n.0).collect::<Vec<_>>(), [5, 130]);
+        set.remove(NodeId(130));
+        set.remove(NodeId(5));
+        assert_eq!(set.iter().count(), 0);
+        assert_eq!(set.len, 0);
     }
 }
