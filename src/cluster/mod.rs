@@ -156,6 +156,33 @@ pub enum Event {
     RandomNodeFailure(NodeId),
 }
 
+impl Event {
+    /// The pod the event is about, if it is about one.
+    pub fn pod(&self) -> Option<PodId> {
+        match *self {
+            Event::SchedulePod(p)
+            | Event::KubeletStartPod(p, _)
+            | Event::KubeletImagesReady(p, _)
+            | Event::KubeletContainerStarted(p, _)
+            | Event::KubeletPodReady(p, _)
+            | Event::KubeletKillPod(p)
+            | Event::KubeletPodStopped(p, _)
+            | Event::KubeletPullFailed(p, _)
+            | Event::KubeletSyncFailed(p, _)
+            | Event::KubeletRetry(p, _)
+            | Event::KubeletContainerExited(p, _, _)
+            | Event::KubeletProbe(p, _, _) => Some(p),
+            Event::SyncDeployment(_)
+            | Event::SyncReplicaSet(_)
+            | Event::NodeDown(_)
+            | Event::NodeUp(_)
+            | Event::NodeMonitor(_, _)
+            | Event::NodeEviction(_, _)
+            | Event::RandomNodeFailure(_) => None,
+        }
+    }
+}
+
 impl Traced for Event {
     fn trace_key(&self) -> u64 {
         let (tag, a, b) = match *self {
@@ -478,20 +505,10 @@ impl Cluster {
         self.touch_countdown = TOUCH_BATCH - 1;
         let mut sum = 0u64;
         for k in TOUCH_AHEAD..TOUCH_AHEAD + TOUCH_BATCH {
-            let p = match self.engine.peek_ahead(k) {
-                Some(
-                    Event::SchedulePod(p)
-                    | Event::KubeletStartPod(p, _)
-                    | Event::KubeletImagesReady(p, _)
-                    | Event::KubeletContainerStarted(p, _)
-                    | Event::KubeletPodReady(p, _)
-                    | Event::KubeletKillPod(p)
-                    | Event::KubeletPodStopped(p, _),
-                ) => p,
-                Some(_) => continue,
-                None => break,
+            let Some(event) = self.engine.peek_ahead(k) else {
+                break;
             };
-            if let Some(pod) = self.store.pods.get(p.0 as usize) {
+            if let Some(pod) = event.pod().and_then(|p| self.store.pods.get(p.0 as usize)) {
                 sum = sum
                     .wrapping_add(u64::from(pod.kubelet_epoch))
                     .wrapping_add(u64::from(pod.restarts))
