@@ -96,8 +96,11 @@ impl Cluster {
         if let Some(Some(d)) = self.store.deployments.get_mut(rs.owner.0 as usize) {
             d.replica_sets.push(id);
         }
+        self.store.rs_pods.push(super::RsPods {
+            pod_prefix: super::pods::pod_name_prefix(&rs.meta.name),
+            ..Default::default()
+        });
         self.store.replica_sets.push(Some(rs));
-        self.store.rs_pods.push(super::RsPods::default());
         self.replica_set_written(id);
         id
     }

@@ -4,8 +4,7 @@ use super::{Cluster, Event, EventType, Store};
 use crate::model::*;
 use rand::RngExt;
 
-/// Characters the API server uses for `generateName` suffixes.
-const NAME_ALPHABET: &[u8; 27] = b"bcdfghjklmnpqrstvwxz2456789";
+use super::store::{NAME_ALPHABET, SUFFIX_LEN};
 
 impl Cluster {
     /// Creates a pod for ReplicaSet `r` (the ReplicaSet controller's create call).
@@ -20,7 +19,7 @@ impl Cluster {
                 self.config.max_pods
             ));
         }
-        let (name, name_key) = self.generate_name(r);
+        let name_key = self.generate_name_key(r);
         let id = PodId(self.store.pods.len() as u32);
         let uid = self.new_uid();
         let now = self.now();
@@ -31,7 +30,6 @@ impl Cluster {
         let slot = (live.active.len() - 1) as u32;
         let not_ready_slot = (live.not_ready.len() - 1) as u32;
         self.store.pods.push(Pod {
-            name,
             uid,
             creation: now.whole_seconds(),
             created_at: now,
@@ -61,27 +59,17 @@ impl Cluster {
         Ok(id)
     }
 
-    fn generate_name(&mut self, r: RsId) -> (String, u32) {
-        let rs_name = self
-            .store
-            .replica_set(r)
-            .map_or("", |rs| rs.meta.name.as_str());
-        // getPodsPrefix: `<rs>-`, truncated so the 5-character suffix fits in 63.
-        let prefix_len = (rs_name.len() + 1).min(58);
-        let mut name = String::with_capacity(prefix_len + 5);
-        name.push_str(rs_name);
-        name.push('-');
-        name.truncate(prefix_len);
+    /// Draws a `generateName` suffix not in use by the ReplicaSet's pods, as its base-27
+    /// number (the name itself is built when shown: [`Store::pod_name`]).
+    fn generate_name_key(&mut self, r: RsId) -> u32 {
         loop {
             let mut key = 0u32;
-            name.truncate(prefix_len);
-            for _ in 0..5 {
+            for _ in 0..SUFFIX_LEN {
                 let i = self.rngs.names.random_range(0..NAME_ALPHABET.len());
                 key = key * NAME_ALPHABET.len() as u32 + i as u32;
-                name.push(NAME_ALPHABET[i] as char);
             }
             if !self.store.rs_pods[r.0 as usize].name_suffixes.contains(key) {
-                return (name, key);
+                return key;
             }
         }
     }
@@ -309,14 +297,14 @@ impl Cluster {
     ) {
         if self.records_pod_events() {
             let msg = message(self);
-            let name = self.store.pod(p).name.clone();
+            let name = self.store.pod_name(self.store.pod(p));
             self.record(event_type, reason, "pod", &name, source, msg);
         }
     }
 }
 
 /// Mirrors `getPodsPrefix`: `<rs>-`, truncated so the 5-character suffix fits in 63.
-fn pod_name_prefix(rs_name: &str) -> String {
+pub(crate) fn pod_name_prefix(rs_name: &str) -> String {
     let mut prefix = format!("{rs_name}-");
     if prefix.len() > 58 {
         prefix.truncate(58);

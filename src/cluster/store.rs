@@ -8,6 +8,9 @@ use std::collections::{BTreeMap, BTreeSet};
 /// Per-ReplicaSet pod bookkeeping, maintained as pods change.
 #[derive(Debug, Clone, Default)]
 pub struct RsPods {
+    /// `getPodsPrefix` of the ReplicaSet's name: its pods are named this plus a 5-character
+    /// suffix (kept here, as pods outlive a deleted ReplicaSet's record in reports).
+    pub pod_prefix: String,
     /// Active pods (not terminating, not terminal), in creation order save for removals.
     pub active: Vec<PodId>,
     /// Active pods that are Ready.
@@ -79,6 +82,20 @@ impl ReadyByNode {
     pub fn is_empty(&self) -> bool {
         self.lists.iter().all(Vec::is_empty)
     }
+}
+
+/// Characters the API server uses for `generateName` suffixes.
+pub(crate) const NAME_ALPHABET: &[u8; 27] = b"bcdfghjklmnpqrstvwxz2456789";
+/// Length of a `generateName` suffix.
+pub(crate) const SUFFIX_LEN: usize = 5;
+
+/// A 5-character name suffix as its base-27 number (first character most significant).
+fn suffix_key(suffix: &str) -> Option<u32> {
+    (suffix.len() == SUFFIX_LEN).then_some(())?;
+    suffix.bytes().try_fold(0u32, |key, b| {
+        let digit = NAME_ALPHABET.iter().position(|&a| a == b)?;
+        Some(key * NAME_ALPHABET.len() as u32 + digit as u32)
+    })
 }
 
 /// The name suffixes in use by one ReplicaSet's pods (the 5-character random part as a
@@ -247,7 +264,7 @@ impl Store {
             .filter(|(_, p)| !p.gone)
             .map(|(i, p)| (PodId(i as u32), p))
             .collect();
-        pods.sort_by(|a, b| a.1.name.cmp(&b.1.name));
+        pods.sort_by_cached_key(|(_, p)| self.pod_name(p));
         pods
     }
 
@@ -255,8 +272,30 @@ impl Store {
     pub fn pod_by_name(&self, name: &str) -> Option<PodId> {
         self.pods
             .iter()
-            .position(|p| !p.gone && p.name == name)
+            .position(|p| {
+                !p.gone
+                    && name
+                        .strip_prefix(self.rs_pods[p.owner.0 as usize].pod_prefix.as_str())
+                        .and_then(suffix_key)
+                        == Some(p.name_key)
+            })
             .map(|i| PodId(i as u32))
+    }
+
+    /// A pod's name: its ReplicaSet's prefix and the 5-character suffix drawn for it.
+    /// Built on demand (only reports and kubectl output need it), so creating a pod
+    /// allocates nothing for its name.
+    pub fn pod_name(&self, pod: &Pod) -> String {
+        let prefix = &self.rs_pods[pod.owner.0 as usize].pod_prefix;
+        let mut name = String::with_capacity(prefix.len() + SUFFIX_LEN);
+        name.push_str(prefix);
+        let mut place = NAME_ALPHABET.len().pow(SUFFIX_LEN as u32 - 1) as u32;
+        for _ in 0..SUFFIX_LEN {
+            let digit = pod.name_key / place % NAME_ALPHABET.len() as u32;
+            name.push(NAME_ALPHABET[digit as usize] as char);
+            place /= NAME_ALPHABET.len() as u32;
+        }
+        name
     }
 
     /// Active pods of Deployment `d` on node `n`.
@@ -299,6 +338,37 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pod_names_are_built_from_the_drawn_suffix_and_found_again() {
+        let params = crate::bench::BenchParams {
+            replicas: 40,
+            nodes: 2,
+            ..Default::default()
+        };
+        let mut c = crate::bench::generated_cluster(&params);
+        crate::bench::apply(&mut c, &params, 1).expect("applies");
+        c.run_until(SimTime::from_secs(30)).expect("within budget");
+        let store = &c.store;
+        let mut names = std::collections::BTreeSet::new();
+        for (i, pod) in store.pods.iter().enumerate() {
+            let name = store.pod_name(pod);
+            let suffix = name
+                .strip_prefix("bench-")
+                .and_then(|rest| rest.split_once('-'))
+                .map(|(_hash, suffix)| suffix)
+                .expect("bench-<hash>-<suffix>");
+            assert_eq!(suffix.len(), SUFFIX_LEN);
+            assert!(suffix.bytes().all(|b| NAME_ALPHABET.contains(&b)), "{name}");
+            assert_eq!(suffix_key(suffix), Some(pod.name_key), "{name}");
+            assert_eq!(store.pod_by_name(&name), Some(PodId(i as u32)));
+            names.insert(name);
+        }
+        assert_eq!(names.len(), 40, "every name differs");
+        assert_eq!(store.pod_by_name("bench-nosuchpod"), None);
+        assert_eq!(suffix_key("bcdf"), None, "too short");
+        assert_eq!(suffix_key("bcdfa"), None, "a vowel is never drawn");
+    }
 
     #[test]
     fn a_suffix_set_holds_any_suffix_below_27_to_the_fifth() {

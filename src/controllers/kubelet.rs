@@ -420,7 +420,7 @@ pub(crate) fn sync_failed(c: &mut Cluster, p: PodId, epoch: u32) {
                         ..Default::default()
                     }
                     .uid_string();
-                    let pod_name = pod.name.clone();
+                    let pod_name = c.store.pod_name(pod);
                     for name in names {
                         c.pod_event(p, EventType::Warning, "BackOff", "kubelet", |_| {
                             format!("Back-off restarting failed container {name} in pod {pod_name}_default({uid})")
@@ -499,7 +499,7 @@ pub(crate) fn container_exited(c: &mut Cluster, p: PodId, epoch: u32, cause: u8)
     pod.restarts += 1;
     pod.times.last_terminated = Some(now);
     if random {
-        let name = format!("pod/{}", pod.name);
+        let name = format!("pod/{}", c.store.pod_name(c.store.pod(p)));
         c.fault("RandomCrash", name, "the container crashed".to_string());
     }
     if c.store.pod(p).ready {

@@ -113,7 +113,12 @@ pub(crate) fn evict(c: &mut Cluster, n: NodeId, epoch: u32) {
             EventType::Normal,
             "TaintManagerEviction",
             "taint-eviction-controller",
-            |c| format!("Marking for deletion Pod default/{}", c.store.pod(p).name),
+            |c| {
+                format!(
+                    "Marking for deletion Pod default/{}",
+                    c.store.pod_name(c.store.pod(p))
+                )
+            },
         );
         c.delete_pod(p);
     }

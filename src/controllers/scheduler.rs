@@ -178,7 +178,7 @@ pub(crate) fn schedule_pod(c: &mut Cluster, p: PodId) {
                 |c| {
                     format!(
                         "Successfully assigned default/{} to {}",
-                        c.store.pod(p).name,
+                        c.store.pod_name(c.store.pod(p)),
                         c.store.node(n).name
                     )
                 },

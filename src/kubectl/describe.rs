@@ -776,7 +776,7 @@ pub fn pod(c: &Cluster, id: PodId) -> String {
     let mut out = String::new();
     {
         let w = &mut Prefixed(&mut tw);
-        w.line(0, &format!("Name:\t{}\n", p.name));
+        w.line(0, &format!("Name:\t{}\n", c.store.pod_name(p)));
         w.line(0, "Namespace:\tdefault\n");
         w.line(0, "Priority:\t0\n");
         w.line(0, "Service Account:\tdefault\n");
@@ -857,7 +857,12 @@ pub fn pod(c: &Cluster, id: PodId) -> String {
             w.line(0, &format!("{t}\n"));
         }
     }
-    describe_events(&mut tw, &mut out, &events_about(c, "pod", &p.name), now);
+    describe_events(
+        &mut tw,
+        &mut out,
+        &events_about(c, "pod", &c.store.pod_name(p)),
+        now,
+    );
     tw.flush_into(&mut out);
     out
 }

@@ -47,7 +47,7 @@ pub fn start_drain(c: &mut Cluster, node: &str) -> Result<(Output, Vec<PodId>), 
         .iter()
         .enumerate()
         .filter(|(_, p)| p.node == Some(n) && !p.gone)
-        .map(|(i, p)| (p.name.clone(), PodId(i as u32)))
+        .map(|(i, p)| (c.store.pod_name(p), PodId(i as u32)))
         .collect();
     pods.sort();
     Ok((out, pods.into_iter().map(|(_, p)| p).collect()))
@@ -58,7 +58,7 @@ pub const EVICT_RETRY_SECONDS: u64 = 5;
 
 /// One eviction attempt as `drain` makes it: the lines it prints, and whether it went through.
 pub fn evict(c: &mut Cluster, p: PodId) -> (String, bool) {
-    let name = c.store.pod(p).name.clone();
+    let name = c.store.pod_name(c.store.pod(p));
     let mut text = format!("evicting pod default/{name}\n");
     match c.evict_pod(p) {
         Ok(()) => (text, true),

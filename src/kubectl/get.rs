@@ -150,7 +150,8 @@ pub fn get(c: &Cluster, args: &GetArgs) -> Output {
             w.write(header_end);
             for (_, p) in c.store.pods_sorted() {
                 let labels = c.store.pod_labels(p);
-                if !named(&p.name) || !labels.is_none_or(&keep) {
+                let name = c.store.pod_name(p);
+                if !named(&name) || !labels.is_none_or(&keep) {
                     continue;
                 }
                 rows += 1;
@@ -171,8 +172,7 @@ pub fn get(c: &Cluster, args: &GetArgs) -> Output {
                     _ => p.restarts.to_string(),
                 };
                 w.write(&format!(
-                    "{}\t{ready}/{containers}\t{}\t{restarts}\t{}",
-                    p.name,
+                    "{name}\t{ready}/{containers}\t{}\t{restarts}\t{}",
                     pod_status(p),
                     age(p.creation, now)
                 ));

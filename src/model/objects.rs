@@ -375,10 +375,9 @@ pub struct Pod {
     pub created_at: SimTime,
     /// Pod IP as a big-endian IPv4 number; 0 until the kubelet creates the sandbox.
     pub ip: u32,
-    /// The random part of its name as a base-27 number (its key among its ReplicaSet's names).
+    /// The random part of its name as a base-27 number (its key among its ReplicaSet's
+    /// names); the name `<replicaset>-<5 chars>` is `Store::pod_name`.
     pub(crate) name_key: u32,
-    /// Name `<replicaset>-<5 chars>`.
-    pub name: String,
 }
 
 impl Pod {

@@ -339,7 +339,7 @@ pub fn pods_csv(s: &Session) -> String {
                 .and_then(Option::as_ref);
             let final_state = if p.gone { "Deleted" } else { pod_status(p) };
             vec![
-                p.name.clone(),
+                store.pod_name(p),
                 rs.map_or(String::new(), |r| r.meta.name.clone()),
                 revision_at(p.owner.0 as usize, p.created_at)
                     .or(rs.map(|r| r.revision()))
@@ -386,7 +386,7 @@ pub fn pod_status_csv(s: &Session) -> String {
                 store
                     .pods
                     .get(x.pod as usize)
-                    .map_or(String::new(), |p| p.name.clone()),
+                    .map_or(String::new(), |p| store.pod_name(p)),
                 x.status.to_string(),
                 x.ready.to_string(),
                 x.available.to_string(),

@@ -328,7 +328,8 @@ fn a_dead_node_is_not_ready_after_the_grace_period_and_its_pods_are_evicted_afte
         .collect();
     assert!(!on_node2.is_empty());
     for p in &on_node2 {
-        assert_eq!(p.times.terminating.map(secs), Some(415.0), "{}", p.name);
+        let name = s.cluster.store.pod_name(p);
+        assert_eq!(p.times.terminating.map(secs), Some(415.0), "{name}");
         let gone = p.times.gone.map(secs).expect("gone once the node is back");
         assert!((900.0..905.0).contains(&gone), "{gone}");
     }
@@ -676,13 +677,10 @@ fn a_node_back_before_the_eviction_restarts_its_pods_in_place() {
         .collect();
     assert!(!on_node2.is_empty());
     for p in &on_node2 {
-        assert!(
-            p.deletion.is_none() && !p.gone,
-            "{} was not evicted",
-            p.name
-        );
-        assert_eq!(p.restarts, 1, "{}", p.name);
-        assert!(p.ready, "{} is Ready again", p.name);
+        let name = s.cluster.store.pod_name(p);
+        assert!(p.deletion.is_none() && !p.gone, "{name} was not evicted");
+        assert_eq!(p.restarts, 1, "{name}");
+        assert!(p.ready, "{name} is Ready again");
     }
     assert_eq!(s.cluster.store.pods.len(), 6, "no replacement was created");
     let t = transcript(&s);
