@@ -91,7 +91,9 @@ pub(crate) const SUFFIX_LEN: usize = 5;
 
 /// A 5-character name suffix as its base-27 number (first character most significant).
 fn suffix_key(suffix: &str) -> Option<u32> {
-    (suffix.len() == SUFFIX_LEN).then_some(())?;
+    if suffix.len() != SUFFIX_LEN {
+        return None;
+    }
     suffix.bytes().try_fold(0u32, |key, b| {
         let digit = NAME_ALPHABET.iter().position(|&a| a == b)?;
         Some(key * NAME_ALPHABET.len() as u32 + digit as u32)
