@@ -449,7 +449,7 @@ impl Player<'_> {
             waiting.retain(|&p| {
                 let gone = self.c.store.pod(p).gone;
                 if gone {
-                    evicted.push(self.c.store.pod_name(self.c.store.pod(p)));
+                    evicted.push(self.c.store.pod_name_of(p));
                 }
                 !gone
             });
@@ -471,11 +471,11 @@ impl Player<'_> {
                     let err = match (to_evict.first(), waiting.first()) {
                         (Some((p, _)), _) => format!(
                             "error when evicting pods/\"{}\" -n \"default\": global timeout reached: {limit}",
-                            self.c.store.pod_name(self.c.store.pod(*p))
+                            self.c.store.pod_name_of(*p)
                         ),
                         (None, Some(p)) => format!(
                             "error when waiting for pod \"{}\" in namespace \"default\" to terminate: global timeout reached: {limit}",
-                            self.c.store.pod_name(self.c.store.pod(*p))
+                            self.c.store.pod_name_of(*p)
                         ),
                         (None, None) => format!("global timeout reached: {limit}"),
                     };
@@ -485,7 +485,7 @@ impl Player<'_> {
                     let mut pending: Vec<String> = waiting
                         .iter()
                         .chain(to_evict.iter().map(|(p, _)| p))
-                        .map(|p| self.c.store.pod_name(self.c.store.pod(*p)))
+                        .map(|p| self.c.store.pod_name_of(*p))
                         .collect();
                     pending.sort();
                     for name in pending {

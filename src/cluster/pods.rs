@@ -297,7 +297,7 @@ impl Cluster {
     ) {
         if self.records_pod_events() {
             let msg = message(self);
-            let name = self.store.pod_name(self.store.pod(p));
+            let name = self.store.pod_name_of(p);
             self.record(event_type, reason, "pod", &name, source, msg);
         }
     }

@@ -284,6 +284,11 @@ impl Store {
             .map(|i| PodId(i as u32))
     }
 
+    /// The name of pod `p` (see [`Store::pod_name`]).
+    pub fn pod_name_of(&self, p: PodId) -> String {
+        self.pod_name(self.pod(p))
+    }
+
     /// A pod's name: its ReplicaSet's prefix and the 5-character suffix drawn for it.
     /// Built on demand (only reports and kubectl output need it), so creating a pod
     /// allocates nothing for its name.

@@ -499,7 +499,7 @@ pub(crate) fn container_exited(c: &mut Cluster, p: PodId, epoch: u32, cause: u8)
     pod.restarts += 1;
     pod.times.last_terminated = Some(now);
     if random {
-        let name = format!("pod/{}", c.store.pod_name(c.store.pod(p)));
+        let name = format!("pod/{}", c.store.pod_name_of(p));
         c.fault("RandomCrash", name, "the container crashed".to_string());
     }
     if c.store.pod(p).ready {

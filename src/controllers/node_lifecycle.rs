@@ -116,7 +116,7 @@ pub(crate) fn evict(c: &mut Cluster, n: NodeId, epoch: u32) {
             |c| {
                 format!(
                     "Marking for deletion Pod default/{}",
-                    c.store.pod_name(c.store.pod(p))
+                    c.store.pod_name_of(p)
                 )
             },
         );

@@ -248,7 +248,7 @@ fn rs_pod_event(c: &mut Cluster, r: RsId, p: PodId, reason: &'static str, prefix
         .replica_set(r)
         .map(|rs| rs.meta.name.clone())
         .unwrap_or_default();
-    let msg = format!("{prefix}{}", c.store.pod_name(c.store.pod(p)));
+    let msg = format!("{prefix}{}", c.store.pod_name_of(p));
     c.record(
         EventType::Normal,
         reason,

@@ -23,9 +23,9 @@ pub struct SchedulerState {
 #[derive(Debug, Default, Clone)]
 struct NodeSet {
     words: Vec<u64>,
-    len: usize,
     /// No word before this one has a member (nodes leave a bucket in node order as they
-    /// fill, so without it every lookup would rescan the emptied front).
+    /// fill, so without it every lookup would rescan the emptied front); past the end when
+    /// the set is empty.
     first: usize,
 }
 
@@ -37,7 +37,6 @@ impl NodeSet {
         }
         if self.words[w] & bit == 0 {
             self.words[w] |= bit;
-            self.len += 1;
             self.first = self.first.min(w);
         }
     }
@@ -48,11 +47,14 @@ impl NodeSet {
             && *word & bit != 0
         {
             *word &= !bit;
-            self.len -= 1;
             while self.first < self.words.len() && self.words[self.first] == 0 {
                 self.first += 1;
             }
         }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.first >= self.words.len()
     }
 
     /// Members in node order.
@@ -160,7 +162,7 @@ pub(crate) fn schedule_pod(c: &mut Cluster, p: PodId) {
         .index
         .iter()
         .rev()
-        .filter(|bucket| bucket.len > 0)
+        .filter(|bucket| !bucket.is_empty())
         .find_map(|bucket| {
             bucket
                 .iter()
@@ -178,7 +180,7 @@ pub(crate) fn schedule_pod(c: &mut Cluster, p: PodId) {
                 |c| {
                     format!(
                         "Successfully assigned default/{} to {}",
-                        c.store.pod_name(c.store.pod(p)),
+                        c.store.pod_name_of(p),
                         c.store.node(n).name
                     )
                 },
@@ -275,7 +277,8 @@ mod tests {
         set.remove(NodeId(64));
         set.remove(NodeId(999));
         assert_eq!(
-            set.len, 4,
+            set.iter().count(),
+            4,
             "a repeated insert and a missing remove count nothing"
         );
         let members: Vec<u32> = set.iter().map(|n| n.0).collect();
@@ -290,6 +293,6 @@ mod tests {
         set.remove(NodeId(130));
         set.remove(NodeId(5));
         assert_eq!(set.iter().count(), 0);
-        assert_eq!(set.len, 0);
+        assert!(set.is_empty());
     }
 }

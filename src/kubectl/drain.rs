@@ -58,7 +58,7 @@ pub const EVICT_RETRY_SECONDS: u64 = 5;
 
 /// One eviction attempt as `drain` makes it: the lines it prints, and whether it went through.
 pub fn evict(c: &mut Cluster, p: PodId) -> (String, bool) {
-    let name = c.store.pod_name(c.store.pod(p));
+    let name = c.store.pod_name_of(p);
     let mut text = format!("evicting pod default/{name}\n");
     match c.evict_pod(p) {
         Ok(()) => (text, true),

@@ -63,13 +63,21 @@ pub struct EventQueue<E> {
     next_seq: u64,
 }
 
+impl<E> EventQueue<E> {
+    /// Number of pending events.
+    pub fn len(&self) -> usize {
+        self.in_wheel + self.overflow.len()
+    }
+
+    /// Whether nothing is pending.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 impl<E> std::fmt::Debug for EventQueue<E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "EventQueue({} pending)",
-            self.in_wheel + self.overflow.len()
-        )
+        write!(f, "EventQueue({} pending)", self.len())
     }
 }
 
@@ -216,16 +224,6 @@ impl<E: Copy> EventQueue<E> {
         self.wheel_min()
             .map(SimTime::from_ms)
             .or_else(|| self.overflow.peek().map(|e| e.time))
-    }
-
-    /// Number of pending events.
-    pub fn len(&self) -> usize {
-        self.in_wheel + self.overflow.len()
-    }
-
-    /// Whether nothing is pending.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 
