@@ -70,7 +70,7 @@ pub fn rollout_complete(c: &Cluster, d: DeploymentId) -> bool {
 
 /// The store's incrementally kept counts agree with a recount from the pods: each
 /// ReplicaSet's active, ready, available, not-Ready and terminating pods, and each node's
-/// bound pods. O(pods): for tests after every event of small runs.
+/// bound pods (count and list). O(pods): for tests after every event of small runs.
 pub fn counts_consistent(c: &Cluster) -> Result<(), Violation> {
     let s = &c.store;
     for (r, live) in s.rs_pods.iter().enumerate() {
@@ -109,11 +109,22 @@ pub fn counts_consistent(c: &Cluster) -> Result<(), Violation> {
         }
     }
     for (n, node) in s.nodes.iter().enumerate() {
-        let bound = s
+        let recount: Vec<crate::model::PodId> = s
             .pods
             .iter()
-            .filter(|p| !p.gone && p.node.is_some_and(|x| x.0 as usize == n))
-            .count() as u32;
+            .enumerate()
+            .filter(|(_, p)| !p.gone && p.node.is_some_and(|x| x.0 as usize == n))
+            .map(|(i, _)| crate::model::PodId(i as u32))
+            .collect();
+        if recount != s.pods_on_node(crate::model::NodeId(n as u32)) {
+            return Err(Violation(format!(
+                "at {}: node {} lists bound pods {:?}, but its pods say {recount:?}",
+                c.now(),
+                node.name,
+                node.bound
+            )));
+        }
+        let bound = recount.len() as u32;
         if bound != node.pods {
             return Err(Violation(format!(
                 "at {}: node {} counts {} pods, but {bound} are bound to it",

@@ -439,6 +439,7 @@ impl Cluster {
             fault_epoch: 0,
             allocated: PodRequests::default(),
             pods: 0,
+            bound: Vec::new(),
             images: Vec::new(),
             pod_ips_assigned: 0,
         });

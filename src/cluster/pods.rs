@@ -147,6 +147,7 @@ impl Cluster {
         pod.node = Some(n);
         pod.times.scheduled = Some(now);
         let (owner, active) = (pod.owner, pod.active_slot.is_some());
+        self.store.nodes[n.0 as usize].bound.push(p);
         let Some(rs) = self.store.replica_set(owner) else {
             return;
         };
@@ -252,6 +253,12 @@ impl Cluster {
             .name_suffixes
             .remove(name_key);
         self.store.existing_pods -= 1;
+        if let Some(n) = node {
+            let bound = &mut self.store.nodes[n.0 as usize].bound;
+            if let Some(i) = bound.iter().position(|&b| b == p) {
+                bound.remove(i);
+            }
+        }
         let live = &mut self.store.rs_pods[owner.0 as usize];
         live.live -= 1;
         if deleting {

@@ -224,6 +224,14 @@ impl Store {
         &self.pods[id.0 as usize]
     }
 
+    /// The pods bound to a node and not yet gone, in creation order; the cost follows the
+    /// node's pods, not every pod the cluster ever had.
+    pub fn pods_on_node(&self, id: NodeId) -> Vec<PodId> {
+        let mut pods = self.nodes[id.0 as usize].bound.clone();
+        pods.sort_unstable();
+        pods
+    }
+
     /// The node.
     pub fn node(&self, id: NodeId) -> &Node {
         &self.nodes[id.0 as usize]

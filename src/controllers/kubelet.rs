@@ -629,14 +629,7 @@ fn probe_failure_text(c: &Cluster, p: PodId, spec: &crate::model::template::Prob
 /// down finish terminating (their containers are long gone); the others get new containers.
 pub(crate) fn node_restarted(c: &mut Cluster, n: NodeId) {
     let now = c.now();
-    let on_node: Vec<PodId> = c
-        .store
-        .pods
-        .iter()
-        .enumerate()
-        .filter(|(_, pod)| pod.node == Some(n) && !pod.gone)
-        .map(|(i, _)| PodId(i as u32))
-        .collect();
+    let on_node = c.store.pods_on_node(n);
     for p in on_node {
         let at = now.plus_ms(c.reaction_ms());
         let pod = &mut c.store.pods[p.0 as usize];

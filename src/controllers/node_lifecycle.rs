@@ -127,13 +127,7 @@ pub(crate) fn evict(c: &mut Cluster, n: NodeId, epoch: u32) {
 /// Pods bound to a node and not gone, in creation order. A scan over every pod: node
 /// failures are rare, and upstream lists the node's pods here too.
 pub(crate) fn pods_on(c: &Cluster, n: NodeId) -> Vec<PodId> {
-    c.store
-        .pods
-        .iter()
-        .enumerate()
-        .filter(|(_, pod)| pod.node == Some(n) && !pod.gone)
-        .map(|(i, _)| PodId(i as u32))
-        .collect()
+    c.store.pods_on_node(n)
 }
 
 #[cfg(test)]

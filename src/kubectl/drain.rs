@@ -43,11 +43,9 @@ pub fn start_drain(c: &mut Cluster, node: &str) -> Result<(Output, Vec<PodId>), 
     };
     let mut pods: Vec<(String, PodId)> = c
         .store
-        .pods
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| p.node == Some(n) && !p.gone)
-        .map(|(i, p)| (c.store.pod_name(p), PodId(i as u32)))
+        .pods_on_node(n)
+        .into_iter()
+        .map(|p| (c.store.pod_name_of(p), p))
         .collect();
     pods.sort();
     Ok((out, pods.into_iter().map(|(_, p)| p).collect()))

@@ -445,6 +445,9 @@ pub struct Node {
     pub allocated: PodRequests,
     /// Bound pods not yet gone.
     pub pods: u32,
+    /// Those pods, in binding order, so a node's pods are found without reading every pod
+    /// ever created.
+    pub bound: Vec<PodId>,
     /// Images present (interned ids), with the time they finished pulling.
     pub images: Vec<(u32, SimTime)>,
     /// Pod IPs handed out so far (the next host number in its pod CIDR).
