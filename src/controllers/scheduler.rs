@@ -79,7 +79,8 @@ impl NodeSet {
 
 /// `LeastAllocated` score (0–100, higher is emptier) averaged over CPU and memory.
 pub fn least_allocated_score(node: &Node) -> u32 {
-    let part = |used: u64, cap: u64| {
+    let part = |used: u128, cap: u64| {
+        let cap = u128::from(cap);
         (cap.saturating_sub(used) * 100)
             .checked_div(cap)
             .unwrap_or(0) as u32
@@ -142,8 +143,8 @@ fn fits(
     selector: &std::collections::BTreeMap<String, String>,
 ) -> bool {
     node.pods < node.max_pods
-        && node.allocated.cpu_millis + req.cpu_millis <= node.cpu_millis
-        && node.allocated.memory_bytes + req.memory_bytes <= node.memory_bytes
+        && node.allocated.cpu_millis + req.cpu_millis <= u128::from(node.cpu_millis)
+        && node.allocated.memory_bytes + req.memory_bytes <= u128::from(node.memory_bytes)
         && selector.iter().all(|(k, v)| node.labels.get(k) == Some(v))
 }
 
@@ -227,7 +228,7 @@ fn failed_scheduling_message(
             ("node(s) didn't match Pod's node affinity/selector", false)
         } else if node.pods >= node.max_pods {
             ("Too many pods", true)
-        } else if node.allocated.cpu_millis + req.cpu_millis > node.cpu_millis {
+        } else if node.allocated.cpu_millis + req.cpu_millis > u128::from(node.cpu_millis) {
             ("Insufficient cpu", true)
         } else {
             ("Insufficient memory", true)
@@ -267,6 +268,48 @@ fn failed_scheduling_message(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn node(cpu_millis: u64, memory_bytes: u64) -> Node {
+        Node {
+            name: "n".into(),
+            uid: 0,
+            labels: Default::default(),
+            creation: crate::sim::SimTime::ZERO,
+            cpu_millis,
+            memory_bytes,
+            max_pods: 110,
+            ready: true,
+            unschedulable: false,
+            kubelet_up: true,
+            unreachable_since: None,
+            fault_epoch: 0,
+            allocated: PodRequests::default(),
+            pods: 0,
+            bound: Vec::new(),
+            images: Vec::new(),
+            pod_ips_assigned: 0,
+        }
+    }
+
+    #[test]
+    fn requests_past_u64_never_wrap_into_a_fit() {
+        // A node of CPU `1e100` saturates at u64::MAX millicores; pods of `1e16` cores ask for
+        // 1e19 millicores each: one fits, a second would pass u64::MAX and must not fit.
+        let mut n = node(u64::MAX, u64::MAX);
+        let req = PodRequests {
+            cpu_millis: 10_000_000_000_000_000_000,
+            memory_bytes: 1,
+            cpu_millis_nonzero: 10_000_000_000_000_000_000,
+            memory_bytes_nonzero: 1,
+        };
+        let none = std::collections::BTreeMap::new();
+        assert!(fits(&n, &req, &none));
+        n.allocated = req;
+        n.pods = 1;
+        assert!(!fits(&n, &req, &none), "1e19 + 1e19 > u64::MAX");
+        // CPU (2^64 - 1 - 1e19) / (2^64 - 1) = 45 %, memory 99 %: 72, no overflow.
+        assert_eq!(least_allocated_score(&n), 72);
+    }
 
     #[test]
     fn a_node_set_lists_its_members_in_node_order() {

@@ -299,15 +299,16 @@ impl Probe {
 /// CPU (millicores) and memory (bytes) one pod asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct PodRequests {
-    /// Sum of containers' CPU requests.
-    pub cpu_millis: u64,
+    /// Sum of containers' CPU requests. Sums are 128-bit so that no request a manifest can
+    /// write (each at most `u64::MAX`) overflows, however many pods a node holds.
+    pub cpu_millis: u128,
     /// Sum of containers' memory requests.
-    pub memory_bytes: u64,
+    pub memory_bytes: u128,
     /// As above but with the scheduler's non-zero defaults (100m, 200Mi) for containers
     /// that request nothing; used for scoring only.
-    pub cpu_millis_nonzero: u64,
+    pub cpu_millis_nonzero: u128,
     /// See `cpu_millis_nonzero`.
-    pub memory_bytes_nonzero: u64,
+    pub memory_bytes_nonzero: u128,
 }
 
 /// Scheduler defaults for containers without requests (`schedutil.DefaultMilliCPURequest`, `DefaultMemoryRequest`).
@@ -380,10 +381,12 @@ impl PodTemplateSpec {
                 .and_then(|m| m.get("memory"))
                 .and_then(quantity_text)
                 .and_then(|s| parse_memory_bytes(&s).ok());
-            r.cpu_millis += cpu.unwrap_or(0);
-            r.memory_bytes += mem.unwrap_or(0);
-            r.cpu_millis_nonzero += cpu.filter(|v| *v > 0).unwrap_or(DEFAULT_CPU_MILLIS);
-            r.memory_bytes_nonzero += mem.filter(|v| *v > 0).unwrap_or(DEFAULT_MEMORY_BYTES);
+            r.cpu_millis += u128::from(cpu.unwrap_or(0));
+            r.memory_bytes += u128::from(mem.unwrap_or(0));
+            r.cpu_millis_nonzero +=
+                u128::from(cpu.filter(|v| *v > 0).unwrap_or(DEFAULT_CPU_MILLIS));
+            r.memory_bytes_nonzero +=
+                u128::from(mem.filter(|v| *v > 0).unwrap_or(DEFAULT_MEMORY_BYTES));
         }
         r
     }
