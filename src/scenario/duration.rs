@@ -1,7 +1,11 @@
 //! Durations as scenarios write them: Go's `time.ParseDuration` units (`ms`, `s`, `m`, `h`),
 //! combined and fractional (`1m30s`, `1.5s`, `800ms`), rounded to whole milliseconds.
 
-/// Parses a duration into milliseconds.
+/// The longest duration a scenario may write (366 days, as `8784h`): no run is longer, so
+/// no wait, latency or `until` needs more.
+pub const MAX_DURATION_MS: u64 = 366 * 86_400_000;
+
+/// Parses a duration into milliseconds (at most [`MAX_DURATION_MS`]).
 pub fn parse_duration(text: &str) -> Result<u64, String> {
     let s = text.trim();
     if s.is_empty() {
@@ -44,8 +48,10 @@ pub fn parse_duration(text: &str) -> Result<u64, String> {
         total += value * scale;
         rest = next;
     }
-    if !total.is_finite() || total > 1e15 {
-        return Err(format!("\"{s}\" is too long"));
+    if !total.is_finite() || total > MAX_DURATION_MS as f64 {
+        return Err(format!(
+            "\"{s}\" is too long: rollsim plays at most 366 days (8784h)"
+        ));
     }
     Ok(total.round() as u64)
 }
@@ -93,6 +99,17 @@ mod tests {
         assert!(parse_duration("3d").unwrap_err().contains("unknown unit"));
         assert!(parse_duration("").is_err());
         assert!(parse_duration("s").is_err());
+    }
+
+    #[test]
+    fn durations_are_bounded_by_the_longest_run() {
+        assert_eq!(parse_duration("8784h"), Ok(MAX_DURATION_MS));
+        assert!(parse_duration("8784h1ms").unwrap_err().contains("366 days"));
+        assert!(
+            parse_duration("100000000h")
+                .unwrap_err()
+                .contains("too long")
+        );
     }
 
     #[test]

@@ -105,7 +105,7 @@ pub mod defaults {
 /// Reads and checks a scenario file. `max_pods` bounds every replica count it asks for.
 pub fn load(path: &Path, max_pods: usize) -> Result<Scenario, ScenarioError> {
     let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| ScenarioError {
+    let bytes = read_input_file(path).map_err(|e| ScenarioError {
         file: shown.clone(),
         line: None,
         column: None,
@@ -116,14 +116,98 @@ pub fn load(path: &Path, max_pods: usize) -> Result<Scenario, ScenarioError> {
     parse(&text, &shown, &Files::Dir(&dir), max_pods)
 }
 
-/// A file's bytes as text, or an error naming the file.
-fn utf8_text(bytes: Vec<u8>, shown: &str) -> Result<String, ScenarioError> {
+/// Largest scenario or manifest file rollsim reads: a few hundred times the largest shipped
+/// scenario, and far below anything that could strain memory.
+pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Deepest nesting of YAML collections a scenario or manifest may have (Kubernetes objects
+/// need about ten levels); checked before the parser sees the text.
+pub const MAX_YAML_DEPTH: usize = 64;
+
+/// Reads a scenario or manifest: a regular file (not a directory, device or pipe) of at
+/// most [`MAX_FILE_BYTES`].
+pub fn read_input_file(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if meta.is_dir() {
+        return Err("it is a directory, not a file".into());
+    }
+    if !meta.is_file() {
+        return Err("it is not a regular file (a device, pipe or socket)".into());
+    }
+    let too_big = || format!("it is larger than {} MiB", MAX_FILE_BYTES / (1024 * 1024));
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(too_big());
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        // It grew while being read.
+        return Err(too_big());
+    }
+    Ok(bytes)
+}
+
+/// A file's bytes as text (a leading UTF-8 byte-order mark dropped, as kubectl does), or an
+/// error naming the file.
+fn utf8_text(mut bytes: Vec<u8>, shown: &str) -> Result<String, ScenarioError> {
+    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        bytes.drain(..3);
+    }
     String::from_utf8(bytes).map_err(|_| ScenarioError {
         file: shown.to_string(),
         line: None,
         column: None,
         message: "the file is not UTF-8 text (is it binary?)".into(),
     })
+}
+
+/// The deepest collection nesting in YAML text, counted cheaply and generously: flow
+/// brackets (outside quotes and comments) plus the block sequence dashes and mapping keys
+/// that open on one line, plus indentation levels. Linear in the text, so a hostile file is
+/// refused before the parser spends time on it.
+pub fn yaml_nesting(text: &str) -> usize {
+    let mut deepest = 0;
+    let mut flow = 0usize;
+    let mut indents: Vec<usize> = Vec::new();
+    for line in text.lines() {
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        let body = &line[indent..];
+        if body.is_empty() || body.starts_with('#') {
+            continue;
+        }
+        while indents.last().is_some_and(|&i| i >= indent) {
+            indents.pop();
+        }
+        indents.push(indent);
+        let mut opened_here = 0usize;
+        let mut rest = body;
+        while let Some(r) = rest
+            .strip_prefix("- ")
+            .or_else(|| rest.strip_prefix('-').filter(|r| r.is_empty()))
+        {
+            opened_here += 1;
+            rest = r.trim_start_matches(' ');
+        }
+        let mut quote: Option<char> = None;
+        for ch in rest.chars() {
+            match (quote, ch) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '\'' | '"') => quote = Some(ch),
+                (None, '#') => break,
+                (None, '[' | '{') => flow += 1,
+                (None, ']' | '}') => flow = flow.saturating_sub(1),
+                (None, ':') => opened_here += 1,
+                _ => {}
+            }
+            deepest = deepest.max(indents.len() + opened_here + flow);
+        }
+        deepest = deepest.max(indents.len() + opened_here + flow);
+    }
+    deepest
 }
 
 /// Where `-f` files not given inline under `files:` come from.
@@ -157,6 +241,7 @@ pub fn parse(
             "the file is empty; a scenario needs `name` and `script`".into(),
         ));
     }
+    check_nesting(text).map_err(|m| err(None, m))?;
     let raw: raw::RawScenario = serde_yaml::from_str(text).map_err(|e| {
         let loc = e.location();
         let msg = e.to_string();
@@ -201,12 +286,9 @@ pub fn parse(
 
     let mut steps = Vec::new();
     let mut manifests = BTreeMap::new();
-    let mut search_from = 0;
+    let mut step_lines = StepLines::new(text);
     for (i, step) in raw.script.iter().enumerate() {
-        let line = find_line_from(text, &step.run, search_from).unwrap_or(0);
-        if line > 0 {
-            search_from = line;
-        }
+        let line = step_lines.next(&step.run).unwrap_or(0);
         let at_line = (line > 0).then_some(line);
         let command = command::parse_command(&step.run)
             .map_err(|m| err(at_line, format!("script[{i}]: `{}`: {m}", step.run)))?;
@@ -323,17 +405,52 @@ fn faults(
         node_failures_per_day: raw.random.node_failures_per_day.unwrap_or(0.0),
         node_recovery: raw.random.node_recovery.unwrap_or(base.node_recovery),
     };
-    random.node_recovery.validate().map_err(|e| {
-        err(
-            line_in_faults("nodeRecovery:"),
-            format!("faults.random.nodeRecovery: {e}"),
-        )
-    })?;
+    random
+        .node_recovery
+        .validate()
+        .map_err(|e| e.to_string())
+        .and_then(|()| check_recovery(random.node_recovery))
+        .map_err(|e| {
+            err(
+                line_in_faults("nodeRecovery:"),
+                format!("faults.random.nodeRecovery: {e}"),
+            )
+        })?;
     Ok(Faults {
         images,
         nodes: node_faults,
         random,
     })
+}
+
+/// Refuses text nested deeper than [`MAX_YAML_DEPTH`] before any parser reads it.
+pub fn check_nesting(text: &str) -> Result<(), String> {
+    let depth = yaml_nesting(text);
+    if depth > MAX_YAML_DEPTH {
+        return Err(format!(
+            "the YAML is nested {depth} levels deep; rollsim reads at most {MAX_YAML_DEPTH}"
+        ));
+    }
+    Ok(())
+}
+
+/// A machine takes at least a second to come back: a recovery time of (typically) zero
+/// would have nodes fail and return at one instant, over and over.
+fn check_recovery(l: Latency) -> Result<(), String> {
+    let typical_ms = match l {
+        Latency::Constant(ms) => ms as f64,
+        Latency::Uniform { low_ms, .. } => low_ms as f64,
+        Latency::Normal { mean_ms, .. } => mean_ms,
+        Latency::LogNormal { median_ms, .. } => median_ms,
+        Latency::Exponential { mean_ms } => mean_ms,
+    };
+    if typical_ms < 1000.0 {
+        return Err(
+            "a machine takes at least 1s to come back (its constant, lower bound, mean or median must be >= 1s)"
+                .into(),
+        );
+    }
+    Ok(())
 }
 
 /// `[a-z0-9][a-z0-9-]*`, at most 63 characters: safe as a folder name anywhere.
@@ -342,6 +459,87 @@ pub fn valid_name(name: &str) -> bool {
     matches!(bytes.next(), Some(b'a'..=b'z' | b'0'..=b'9'))
         && bytes.all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-'))
         && name.len() <= 63
+}
+
+/// Finds each script step's line in one pass over the text: steps are items of the
+/// top-level `script:` sequence, in order, so each search starts where the last one ended
+/// and looks no further than the next item.
+struct StepLines<'a> {
+    text: &'a str,
+    /// Byte offset of the first line not yet passed.
+    pos: usize,
+    /// 1-based number of the line at `pos`.
+    line: usize,
+}
+
+impl<'a> StepLines<'a> {
+    fn new(text: &'a str) -> Self {
+        let mut cursor = StepLines {
+            text,
+            pos: 0,
+            line: 1,
+        };
+        let start = if text.starts_with("script:") {
+            Some(0)
+        } else {
+            text.find("\nscript:").map(|i| i + 1)
+        };
+        if let Some(start) = start {
+            cursor.line += text[..start].matches('\n').count();
+            cursor.pos = start;
+        }
+        cursor
+    }
+
+    /// The next line, from the cursor, and its number.
+    fn take_line(&mut self) -> Option<(usize, &'a str)> {
+        if self.pos >= self.text.len() {
+            return None;
+        }
+        let rest = &self.text[self.pos..];
+        let len = rest.find('\n').map_or(rest.len(), |i| i + 1);
+        let found = (self.line, &rest[..len]);
+        self.pos += len;
+        self.line += 1;
+        Some(found)
+    }
+
+    /// The line of the next step whose command is `run`: the line holding that text within
+    /// the next sequence item (a step written with quotes or escapes falls back to the
+    /// item's `-` line).
+    fn next(&mut self, run: &str) -> Option<usize> {
+        // The scan may start on the `script:` line itself (a flow sequence).
+        let mut dash_line = None;
+        while let Some((n, l)) = self.take_line() {
+            let t = l.trim_start();
+            if dash_line.is_none() && t.contains(run) {
+                return Some(n);
+            }
+            if t.starts_with('-') {
+                if t.contains(run) {
+                    return Some(n);
+                }
+                dash_line = Some(n);
+                // The item's other lines (`at:`, `run:`) follow: look at a few of them.
+                for _ in 0..4 {
+                    let save = (self.pos, self.line);
+                    match self.take_line() {
+                        Some((m, l2)) if !l2.trim_start().starts_with('-') => {
+                            if l2.contains(run) {
+                                return Some(m);
+                            }
+                        }
+                        _ => {
+                            (self.pos, self.line) = save;
+                            break;
+                        }
+                    }
+                }
+                return dash_line;
+            }
+        }
+        dash_line
+    }
 }
 
 fn find_line(text: &str, needle: &str) -> Option<usize> {
@@ -487,12 +685,20 @@ fn load_manifest(
             Files::Dir(d) => Some(d.join(name)),
             Files::Embedded(_) => None,
         };
-        let read = path.as_ref().map(std::fs::read);
+        let read = path.as_ref().map(|p| (p.exists(), read_input_file(p)));
         match (path, read) {
-            (Some(p), Some(Ok(bytes))) => {
+            (Some(p), Some((_, Ok(bytes)))) => {
                 let shown = p.display().to_string();
                 let text = utf8_text(bytes, &shown)?;
                 (shown, text)
+            }
+            (Some(p), Some((true, Err(e)))) => {
+                return Err(ScenarioError {
+                    file: scenario_file.to_string(),
+                    line: step_line,
+                    column: None,
+                    message: format!("cannot read \"{name}\" ({}): {e}", p.display()),
+                });
             }
             _ => {
                 return Err(ScenarioError {
@@ -506,6 +712,12 @@ fn load_manifest(
             }
         }
     };
+    check_nesting(&text).map_err(|message| ScenarioError {
+        file: shown.clone(),
+        line: None,
+        column: None,
+        message,
+    })?;
     parse_manifests(&text).map_err(|e| ScenarioError {
         file: shown,
         line: e.line,

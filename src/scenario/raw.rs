@@ -20,7 +20,7 @@ pub(super) struct RawScenario {
     pub cluster: RawCluster,
     #[serde(default)]
     pub timing: RawTiming,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique_keys")]
     pub files: BTreeMap<String, String>,
     pub script: Vec<RawStep>,
     #[serde(default, deserialize_with = "opt_duration")]
@@ -32,7 +32,7 @@ pub(super) struct RawScenario {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(super) struct RawFaults {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique_keys")]
     pub images: BTreeMap<String, RawImageFault>,
     #[serde(default)]
     pub nodes: Vec<RawNodeFault>,
@@ -138,20 +138,47 @@ fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     Dur::deserialize(d).map(|x| x.0)
 }
 
+/// Most random crashes per pod and hour: one a second, far beyond any crash loop (the
+/// kubelet's back-off alone spaces restarts 10 s to 5 min apart).
+pub const MAX_POD_CRASHES_PER_HOUR: f64 = 3_600.0;
+/// Most random failures per node and day: one a minute, far beyond any real machine.
+pub const MAX_NODE_FAILURES_PER_DAY: f64 = 1_440.0;
+
 fn crash_rate<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-    rate(d, "podCrashesPerHour")
+    rate(
+        d,
+        "podCrashesPerHour",
+        MAX_POD_CRASHES_PER_HOUR,
+        "per pod and hour",
+    )
 }
 
 fn failure_rate<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-    rate(d, "nodeFailuresPerDay")
+    rate(
+        d,
+        "nodeFailuresPerDay",
+        MAX_NODE_FAILURES_PER_DAY,
+        "per node and day",
+    )
 }
 
-/// A rate: a finite number >= 0 (the message names the field: serde's path stops above it).
-fn rate<'de, D: Deserializer<'de>>(d: D, field: &str) -> Result<Option<f64>, D::Error> {
+/// A rate: a finite number from 0 to `max` (the message names the field: serde's path stops
+/// above it).
+fn rate<'de, D: Deserializer<'de>>(
+    d: D,
+    field: &str,
+    max: f64,
+    unit: &str,
+) -> Result<Option<f64>, D::Error> {
     let v = f64::deserialize(d)?;
     if !v.is_finite() || v < 0.0 {
         return Err(de::Error::custom(format!(
             "{field}: {v} is not a rate; write a number >= 0"
+        )));
+    }
+    if v > max {
+        return Err(de::Error::custom(format!(
+            "{field}: {v} is more than rollsim simulates; the most is {max} {unit}"
         )));
     }
     Ok(Some(v))
@@ -201,6 +228,36 @@ pub(super) struct RawStep {
     pub at: Option<u64>,
     pub run: String,
     pub expect_failure: bool,
+}
+
+/// A mapping whose keys must differ: YAML parsers disagree on a repeated key (the last
+/// wins here, kubectl refuses it), so a repeated file or image name is an error.
+fn unique_keys<'de, D, T>(d: D) -> Result<BTreeMap<String, T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct V<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+        type Value = BTreeMap<String, T>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a mapping of names")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = BTreeMap::new();
+            while let Some(key) = map.next_key::<String>()? {
+                if out.contains_key(&key) {
+                    return Err(de::Error::custom(format!(
+                        "\"{key}\" is given twice; each name may appear once"
+                    )));
+                }
+                let value = map.next_value()?;
+                out.insert(key, value);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_map(V(std::marker::PhantomData))
 }
 
 fn opt_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
