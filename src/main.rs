@@ -3,12 +3,18 @@
 //! codes: 0 as expected, 1 a step failed unexpectedly (files written), 2 invalid input.
 #![forbid(unsafe_code)]
 
+mod output;
+
 use clap::{Parser, Subcommand};
-use rollsim::play::{PlayOptions, play};
+use rollsim::play::{self, PlayOptions, Progress, play_observed};
 use rollsim::report::{self, charts};
 use rollsim::scenario::{self, Scenario, ScenarioError};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 /// Deterministic discrete-event simulator of Kubernetes Deployment rollouts.
 ///
@@ -38,9 +44,17 @@ enum Command {
         /// Do not print the transcript (files are written all the same).
         #[arg(long)]
         quiet: bool,
-        /// Most pods that may exist at once; a scenario asking for more is rejected.
-        #[arg(long, default_value_t = 1_000_000)]
-        max_pods: usize,
+        /// Most pods that may exist at once; a scenario asking for more is rejected. The
+        /// default is Kubernetes' own limit per cluster, which keeps a run within about 1 GB.
+        #[arg(long, default_value_t = play::DEFAULT_MAX_PODS as u64, value_parser = clap::value_parser!(u64).range(1..=play::MAX_MAX_PODS as u64))]
+        max_pods: u64,
+        /// Most events the run may process (about 2 million a second); a run that reaches
+        /// it stops, writes its files and exits 1.
+        #[arg(long, default_value_t = play::DEFAULT_MAX_EVENTS, value_parser = clap::value_parser!(u64).range(1..=play::MAX_MAX_EVENTS))]
+        max_events: u64,
+        /// Milliseconds of wall time before the first progress line and between lines.
+        #[arg(long, default_value_t = 1000, hide = true)]
+        progress_every_ms: u64,
     },
     /// Redraw the charts of a finished run from the CSV files and summary in its folder.
     Plot {
@@ -79,8 +93,8 @@ enum Command {
         /// Scenario file (YAML).
         scenario: PathBuf,
         /// Pod limit to check replica counts against.
-        #[arg(long, default_value_t = 1_000_000)]
-        max_pods: usize,
+        #[arg(long, default_value_t = play::DEFAULT_MAX_PODS as u64, value_parser = clap::value_parser!(u64).range(1..=play::MAX_MAX_PODS as u64))]
+        max_pods: u64,
     },
 }
 
@@ -93,30 +107,44 @@ fn load(path: Option<&Path>, max_pods: usize) -> Result<Scenario, ScenarioError>
 
 fn main() -> ExitCode {
     match Cli::parse().command {
-        Command::Validate { scenario, max_pods } => match load(Some(&scenario), max_pods) {
-            Ok(s) => {
-                println!(
-                    "{}: ok — scenario {}, {} nodes, {} steps, {} manifest file(s)",
-                    scenario.display(),
-                    s.name,
-                    s.nodes.len(),
-                    s.steps.len(),
-                    s.manifests.len()
-                );
-                ExitCode::SUCCESS
+        Command::Validate { scenario, max_pods } => {
+            match load(Some(&scenario), max_pods as usize) {
+                Ok(s) => {
+                    println!(
+                        "{}: ok — scenario {}, {} nodes, {} steps, {} manifest file(s)",
+                        scenario.display(),
+                        s.name,
+                        s.nodes.len(),
+                        s.steps.len(),
+                        s.manifests.len()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(2)
+                }
             }
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::from(2)
-            }
-        },
+        }
         Command::Run {
             scenario,
             seed,
             out,
             quiet,
             max_pods,
-        } => run(scenario.as_deref(), seed, &out, quiet, max_pods),
+            max_events,
+            progress_every_ms,
+        } => run(
+            scenario.as_deref(),
+            &out,
+            quiet,
+            PlayOptions {
+                seed,
+                max_pods: max_pods as usize,
+                max_events,
+            },
+            std::time::Duration::from_millis(progress_every_ms),
+        ),
         Command::Plot { dir } => plot(&dir),
         Command::Bench {
             replicas,
@@ -255,44 +283,159 @@ fn plot(dir: &Path) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// Ctrl-C, SIGTERM and SIGHUP set the returned flag, which the run checks; a second one
+/// ends the process at once (exit 130), leaving only a temporary folder that the next run
+/// removes.
+fn interrupt_flag() -> Arc<AtomicBool> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let flag = Arc::new(AtomicBool::new(false));
+    for signal in [SIGINT, SIGTERM, SIGHUP] {
+        // Registration only fails for signals that cannot be caught; these three can.
+        let _ = signal_hook::flag::register_conditional_shutdown(signal, 130, flag.clone());
+        let _ = signal_hook::flag::register(signal, flag.clone());
+    }
+    flag
+}
+
+/// Prints where a long run is on standard error, at most once per `every`, and only once
+/// the run has taken longer than that.
+struct ProgressLine {
+    started: Instant,
+    every: Duration,
+    last: Option<Instant>,
+    terminal: bool,
+}
+
+impl ProgressLine {
+    fn new(every: Duration) -> Self {
+        ProgressLine {
+            started: Instant::now(),
+            every,
+            last: None,
+            terminal: std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn show(&mut self, p: &Progress) {
+        let now = Instant::now();
+        let due = self
+            .last
+            .map_or(now.duration_since(self.started) >= self.every, |last| {
+                now.duration_since(last) >= self.every
+            });
+        if !due {
+            return;
+        }
+        self.last = Some(now);
+        let line = format!(
+            "rollsim: virtual time {}, {} events, step {} of {} ({:.0} s)",
+            p.now,
+            p.events,
+            p.step.min(p.steps),
+            p.steps,
+            now.duration_since(self.started).as_secs_f64()
+        );
+        if self.terminal {
+            eprint!("\r{line}\x1b[K");
+        } else {
+            eprintln!("{line}");
+        }
+    }
+
+    /// Ends a progress line left open on a terminal.
+    fn finish(&self) {
+        if self.terminal && self.last.is_some() {
+            eprintln!();
+        }
+    }
+}
+
 fn run(
     path: Option<&Path>,
-    seed: Option<u64>,
     out: &Path,
     quiet: bool,
-    max_pods: usize,
+    options: PlayOptions,
+    progress_every: Duration,
 ) -> ExitCode {
-    let scenario = match load(path, max_pods) {
+    let scenario = match load(path, options.max_pods) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
-    let wall = std::time::Instant::now();
-    let session = play(
-        &scenario,
-        PlayOptions {
-            seed,
-            max_pods,
-            ..Default::default()
-        },
-    );
+    let staging = match output::prepare(out, &scenario.name) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let interrupted = interrupt_flag();
+    let wall = Instant::now();
+    let mut progress = ProgressLine::new(progress_every);
+    let session = play_observed(&scenario, options, &mut |p| {
+        progress.show(p);
+        !interrupted.load(Ordering::Relaxed)
+    });
+    progress.finish();
     let wall = wall.elapsed();
+    if session.interrupted {
+        return stop_interrupted(staging);
+    }
     let transcript = report::transcript(&session);
     if !quiet {
         print!("{transcript}");
     }
+    let (files, chart_error) = run_files(&session, transcript);
+    if interrupted.load(Ordering::Relaxed) {
+        return stop_interrupted(staging);
+    }
+    let target = staging.target();
+    if let Err(e) = staging.commit(&files) {
+        eprintln!("error: could not write {}: {e}", target.display());
+        return ExitCode::from(1);
+    }
+    eprintln!(
+        "rollsim: wrote {} ({} files); {} events in {:.3} s wall time",
+        target.display(),
+        files.len(),
+        session.cluster.events_processed(),
+        wall.as_secs_f64()
+    );
+    if let Some(e) = chart_error {
+        eprintln!("error: the charts could not be drawn: {e}");
+        return ExitCode::from(1);
+    }
+    report_failures(&session)
+}
+
+/// An interrupted run writes nothing: its temporary folder goes, the earlier run stays.
+fn stop_interrupted(staging: output::Staging) -> ExitCode {
+    let target = staging.target();
+    staging.abandon();
+    eprintln!(
+        "rollsim: interrupted; nothing written ({} is as it was)",
+        target.display()
+    );
+    ExitCode::from(130)
+}
+
+/// Every file of a run's folder, as bytes, and an error if the charts could not be drawn.
+fn run_files(
+    session: &rollsim::play::Session,
+    transcript: String,
+) -> (Vec<(String, Vec<u8>)>, Option<charts::ChartError>) {
     let mut files: Vec<(String, Vec<u8>)> = [
         ("transcript.txt", transcript),
-        ("events.csv", report::events_csv(&session)),
-        ("replicasets.csv", report::replicasets_csv(&session)),
-        ("pods.csv", report::pods_csv(&session)),
-        ("deployments.csv", report::deployments_csv(&session)),
-        ("commands.csv", report::commands_csv(&session)),
-        ("faults.csv", report::faults_csv(&session)),
-        ("pod-status.csv", report::pod_status_csv(&session)),
-        ("summary.yaml", report::summary_yaml(&session)),
+        ("events.csv", report::events_csv(session)),
+        ("replicasets.csv", report::replicasets_csv(session)),
+        ("pods.csv", report::pods_csv(session)),
+        ("deployments.csv", report::deployments_csv(session)),
+        ("commands.csv", report::commands_csv(session)),
+        ("faults.csv", report::faults_csv(session)),
+        ("pod-status.csv", report::pod_status_csv(session)),
+        ("summary.yaml", report::summary_yaml(session)),
     ]
     .into_iter()
     .map(|(n, t)| (n.to_string(), t.into_bytes()))
@@ -313,31 +456,21 @@ fn run(
         faults_csv: text("faults.csv"),
         pod_status_csv: text("pod-status.csv"),
     };
-    let drawn = charts::RunData::parse(&inputs).and_then(|d| charts::render(&d));
-    let chart_error = match drawn {
+    match charts::RunData::parse(&inputs).and_then(|d| charts::render(&d)) {
         Ok(d) => {
             files.extend(d);
-            None
+            (files, None)
         }
-        Err(e) => Some(e),
-    };
-    let target = out.join(&session.name);
-    if let Err(e) = write_run(out, &session.name, &files) {
-        eprintln!("error: could not write {}: {e}", target.display());
-        return ExitCode::from(1);
+        Err(e) => (files, Some(e)),
     }
-    eprintln!(
-        "rollsim: wrote {} ({} files); {} events in {:.3} s wall time",
-        target.display(),
-        files.len(),
-        session.cluster.events_processed(),
-        wall.as_secs_f64()
-    );
-    if let Some(e) = chart_error {
-        eprintln!("error: the charts could not be drawn: {e}");
-        return ExitCode::from(1);
-    }
+}
+
+/// Exit 1 and the steps that failed, or exit 0.
+fn report_failures(session: &rollsim::play::Session) -> ExitCode {
     let failed = session.unexpected_failures();
+    if let Some(why) = &session.aborted {
+        eprintln!("rollsim: {why}; the files hold the run up to that moment");
+    }
     if failed > 0 || session.aborted.is_some() {
         for s in session.steps.iter().filter(|s| !s.as_expected) {
             let what = if s.succeeded {
@@ -353,35 +486,4 @@ fn run(
         return ExitCode::from(1);
     }
     ExitCode::SUCCESS
-}
-
-/// Writes the files into `<out>/.<name>.tmp-<pid>/`, then swaps that folder into
-/// `<out>/<name>/`, so a failed write never leaves a half-written or half-replaced run.
-fn write_run(out: &Path, name: &str, files: &[(String, Vec<u8>)]) -> std::io::Result<()> {
-    std::fs::create_dir_all(out)?;
-    let pid = std::process::id();
-    let tmp = out.join(format!(".{name}.tmp-{pid}"));
-    let old = out.join(format!(".{name}.old-{pid}"));
-    let target = out.join(name);
-    let result = (|| {
-        std::fs::create_dir(&tmp)?;
-        for (file, text) in files {
-            std::fs::write(tmp.join(file), text)?;
-        }
-        if target.exists() {
-            std::fs::rename(&target, &old)?;
-        }
-        std::fs::rename(&tmp, &target)?;
-        if old.exists() {
-            std::fs::remove_dir_all(&old)?;
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_dir_all(&tmp);
-        if old.exists() && !target.exists() {
-            let _ = std::fs::rename(&old, &target);
-        }
-    }
-    result
 }

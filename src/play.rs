@@ -9,6 +9,61 @@ use crate::model::*;
 use crate::scenario::{Command, Kubectl, Scenario};
 use crate::sim::{Budget, BudgetExceeded, SimTime};
 use std::collections::BTreeMap;
+use std::fmt;
+
+/// Pods a run may have at once unless told otherwise: Kubernetes' own limit for one cluster
+/// (150,000), which keeps any run within about 1 GB.
+pub const DEFAULT_MAX_PODS: usize = 150_000;
+/// The most pods any run may be allowed: about 700 MB of pod records at the bench's rate.
+pub const MAX_MAX_PODS: usize = 1_000_000;
+/// Events a run may process unless told otherwise: five to ten seconds of simulation, far
+/// beyond any shipped scenario (the largest takes 26,305), yet a bound on a scenario that
+/// would otherwise run for minutes (a year of a stuck rollout re-synced ten times a second).
+pub const DEFAULT_MAX_EVENTS: u64 = 10_000_000;
+/// The most events any run may be allowed.
+pub const MAX_MAX_EVENTS: u64 = 10_000_000_000;
+/// How often (in processed events) a long run reports its progress.
+pub const PROGRESS_EVERY_EVENTS: u64 = 1 << 14;
+
+/// Where a run is, for a progress line: virtual time, events, the step playing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// Virtual time reached.
+    pub now: SimTime,
+    /// Events processed so far.
+    pub events: u64,
+    /// The step playing (1-based) and the number of steps.
+    pub step: usize,
+    #[allow(missing_docs)]
+    pub steps: usize,
+}
+
+/// Why a run stopped before its script ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Halt {
+    /// The event budget ran out.
+    Budget(BudgetExceeded),
+    /// The caller asked to stop (an interrupt).
+    Interrupted,
+}
+
+impl From<BudgetExceeded> for Halt {
+    fn from(e: BudgetExceeded) -> Self {
+        Halt::Budget(e)
+    }
+}
+
+impl fmt::Display for Halt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Halt::Budget(BudgetExceeded::Events(n)) => write!(
+                f,
+                "stopped after {n} events, the run's event budget (raise it with --max-events)"
+            ),
+            Halt::Interrupted => f.write_str("interrupted"),
+        }
+    }
+}
 
 /// How a run is set up beyond the scenario itself.
 #[derive(Debug, Clone, Copy)]
@@ -25,8 +80,8 @@ impl Default for PlayOptions {
     fn default() -> Self {
         PlayOptions {
             seed: None,
-            max_pods: 1_000_000,
-            max_events: Budget::default().max_events,
+            max_pods: DEFAULT_MAX_PODS,
+            max_events: DEFAULT_MAX_EVENTS,
         }
     }
 }
@@ -152,6 +207,8 @@ pub struct Session {
     pub specs: Vec<SpecSample>,
     /// Set when the run hit its event budget.
     pub aborted: Option<String>,
+    /// Set when the caller's progress observer asked the run to stop.
+    pub interrupted: bool,
 }
 
 impl Session {
@@ -293,6 +350,8 @@ struct Player<'a> {
     steps: Vec<StepResult>,
     markers: Vec<Marker>,
     aborted: Option<String>,
+    interrupted: bool,
+    observer: &'a mut dyn FnMut(&Progress) -> bool,
 }
 
 /// Why a wait ended.
@@ -305,10 +364,10 @@ enum Wait {
 
 impl Player<'_> {
     /// Runs events up to `deadline` (bounded by `until`), watching rollouts after each.
-    fn advance_to(&mut self, deadline: SimTime) -> Result<Wait, BudgetExceeded> {
+    fn advance_to(&mut self, deadline: SimTime) -> Result<Wait, Halt> {
         let until = self.scenario.until;
         let target = deadline.min(until);
-        while self.c.step_until(target)? {
+        while self.step(target)? {
             self.tracker.observe(&self.c);
         }
         self.c.run_until(target)?;
@@ -317,6 +376,25 @@ impl Player<'_> {
         } else {
             Wait::Deadline
         })
+    }
+
+    /// Runs the next event due by `target`, if any; every [`PROGRESS_EVERY_EVENTS`] events
+    /// it tells the observer where the run is, and stops if the observer says so.
+    fn step(&mut self, target: SimTime) -> Result<bool, Halt> {
+        let stepped = self.c.step_until(target)?;
+        let events = self.c.events_processed();
+        if stepped && events.is_multiple_of(PROGRESS_EVERY_EVENTS) {
+            let progress = Progress {
+                now: self.c.now(),
+                events,
+                step: self.steps.len() + 1,
+                steps: self.scenario.steps.len(),
+            };
+            if !(self.observer)(&progress) {
+                return Err(Halt::Interrupted);
+            }
+        }
+        Ok(stepped)
     }
 
     fn output(&mut self, text: &str) {
@@ -346,7 +424,7 @@ impl Player<'_> {
         name: &str,
         timeout_ms: Option<u64>,
         revision: i64,
-    ) -> Result<bool, BudgetExceeded> {
+    ) -> Result<bool, Halt> {
         let Some((id, d)) = self.c.store.deployment_by_name(name) else {
             self.output(&format!(
                 "Error from server (NotFound): deployments.apps \"{name}\" not found\n"
@@ -369,7 +447,7 @@ impl Player<'_> {
         let deadline = timeout_ms.map_or(SimTime::NEVER, |t| self.c.now().plus_ms(t));
         let target = deadline.min(self.scenario.until);
         loop {
-            if !self.c.step_until(target)? {
+            if !self.step(target)? {
                 self.c.run_until(target)?;
                 if deadline <= self.scenario.until {
                     self.later("error: timed out waiting for the condition");
@@ -407,7 +485,7 @@ impl Player<'_> {
 
     /// Blocks like `kubectl drain`: cordons, evicts, then polls every second and prints
     /// `pod/X evicted` as each pod disappears, and `node/X drained` when none is left.
-    fn drain(&mut self, node: &str, timeout_ms: Option<u64>) -> Result<bool, BudgetExceeded> {
+    fn drain(&mut self, node: &str, timeout_ms: Option<u64>) -> Result<bool, Halt> {
         let (out, pods) = match kubectl::drain::start_drain(&mut self.c, node) {
             Ok(started) => started,
             Err(out) => {
@@ -558,7 +636,7 @@ impl Player<'_> {
         }
     }
 
-    fn run_step(&mut self, index: usize) -> Result<bool, BudgetExceeded> {
+    fn run_step(&mut self, index: usize) -> Result<bool, Halt> {
         let step = &self.scenario.steps[index];
         if let Some(at) = step.at
             && at > self.c.now()
@@ -627,6 +705,16 @@ impl Player<'_> {
 
 /// Plays a scenario to its last step (or its `until`).
 pub fn play(scenario: &Scenario, options: PlayOptions) -> Session {
+    play_observed(scenario, options, &mut |_| true)
+}
+
+/// Plays a scenario, telling `observer` where it is every [`PROGRESS_EVERY_EVENTS`] events;
+/// the run stops (its session marked `interrupted`) when the observer returns false.
+pub fn play_observed(
+    scenario: &Scenario,
+    options: PlayOptions,
+    observer: &mut dyn FnMut(&Progress) -> bool,
+) -> Session {
     let seed = options.seed.unwrap_or(scenario.seed);
     let mut c = Cluster::new(ClusterConfig {
         seed,
@@ -652,6 +740,8 @@ pub fn play(scenario: &Scenario, options: PlayOptions) -> Session {
         steps: Vec::new(),
         markers: Vec::new(),
         aborted: None,
+        interrupted: false,
+        observer,
     };
     for i in 0..scenario.steps.len() {
         match p.run_step(i) {
@@ -661,6 +751,11 @@ pub fn play(scenario: &Scenario, options: PlayOptions) -> Session {
                 if skipped > 0 {
                     p.note(format!("rollsim: {skipped} later step(s) not run"));
                 }
+                break;
+            }
+            Err(Halt::Interrupted) => {
+                p.note(format!("rollsim: {}", Halt::Interrupted));
+                p.interrupted = true;
                 break;
             }
             Err(e) => {
@@ -681,5 +776,6 @@ pub fn play(scenario: &Scenario, options: PlayOptions) -> Session {
         steps: p.steps,
         markers: p.markers,
         aborted: p.aborted,
+        interrupted: p.interrupted,
     }
 }

@@ -8,4 +8,5 @@ mod common;
 mod faults;
 mod lesson;
 mod properties;
+mod robustness;
 mod rollouts;
