@@ -181,11 +181,17 @@ impl Cluster {
         let (owner, active, node) = (pod.owner, pod.active_slot.is_some(), pod.node);
         if active {
             self.leave_not_ready(p);
-            let uid = self.store.pods[p.0 as usize].uid;
+            let pod = &self.store.pods[p.0 as usize];
+            let entry = super::store::ReadyPod {
+                uid: pod.uid,
+                id: p,
+                restarts: pod.restarts,
+                since,
+                creation: pod.creation,
+            };
             let live = &mut self.store.rs_pods[owner.0 as usize];
             if let Some(n) = node {
-                live.ready_on_node
-                    .push(n, super::store::ReadyPod { uid, id: p, since });
+                live.ready_on_node.push(n, entry);
             }
             let min_ready = self
                 .store

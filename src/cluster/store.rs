@@ -149,8 +149,13 @@ pub struct ReadyPod {
     pub uid: u128,
     #[allow(missing_docs)]
     pub id: PodId,
+    /// Highest restart count of its containers (a restart takes a pod out of Ready first,
+    /// so the count cannot change while it is listed).
+    pub restarts: u32,
     /// Ready condition's last transition (whole seconds).
     pub since: SimTime,
+    /// Creation (whole seconds).
+    pub creation: SimTime,
 }
 
 /// Every object of the simulated cluster, with name indexes.

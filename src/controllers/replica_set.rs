@@ -91,30 +91,46 @@ type DeletionKey = (
     i32,
     std::cmp::Reverse<u32>,
     i64,
+    u128,
     std::cmp::Reverse<u32>,
     i64,
     u128,
-    PodId,
 );
 
-/// Mirrors `ActivePodsWithRanks.Less` (PodDeletionCost and LogarithmicScaleDown on, as by
-/// default) as a sort key: `Less` means "delete first".
+/// The pods upstream compares past the Ready time (rule 6): Ready pods equal in every
+/// earlier rule and Ready in the same second. Not-Ready pods skip rule 6 and form no group.
+type ReadyGroup = (bool, PodPhase, i32, u32, SimTime);
+
+fn ready_group(p: &PodRank) -> Option<ReadyGroup> {
+    let since = p.ready_since.filter(|_| p.ready)?;
+    Some((p.scheduled, p.phase, p.deletion_cost, p.rank, since))
+}
+
+/// Mirrors `ActivePodsWithRanks.Less` (PodDeletionCost and LogarithmicScaleDown on, as
+/// they are by default, the latter locked on since 1.31) as a sort key: smaller means
+/// "delete first". In upstream's order: unscheduled, phase, not Ready, deletion cost,
+/// higher rank; for two Ready pods the newer Ready time by log2 bucket (a zero time first);
+/// then more restarts, then the newer creation by log2 bucket, then UID.
 ///
-/// Upstream's relation is not transitive, so no sort key can match it everywhere: two
-/// Ready pods whose Ready times differ but share a log2 bucket are ordered by UID at once,
-/// while pods Ready in the same second go on to the restart and creation rules. Go's sort
-/// accepts that and returns an order that depends on the informer's list order. This key
-/// follows upstream exactly for every pair except Ready pods Ready in the same second that
-/// differ in restarts or creation bucket (there it uses UID too), and is a total order, so
-/// the first `n` can be selected in linear time. Not-Ready pods follow rules 7 and 8
-/// exactly. Remaining ties are broken by UID, then pod index.
-fn deletion_key(p: &PodRank, now: SimTime) -> DeletionKey {
+/// Upstream's relation is not transitive: two Ready pods whose Ready times differ but share
+/// a log2 bucket are ordered by UID at once, while pods Ready in the same second go on to
+/// restarts and creation time. The key follows both through `group_uid`, compared after
+/// the Ready bucket: a pod's own UID, except in a group of pods Ready in the same second
+/// (equal in the earlier rules) that differ among themselves in restarts or creation
+/// bucket, where it is the group's smallest UID, so that its members go on to restarts and
+/// creation as upstream orders them. So every pair is ordered as upstream orders it (every
+/// pair of upstream's test lists, every pair of different buckets, of one second, and of
+/// different seconds whose groups are uniform, as in a rollout's waves of identical pods),
+/// except pods of different seconds of which one belongs to a mixed group; and the key is a
+/// total order, so the first `n` are selected in linear time, independently of list order
+/// (Go's sort, given upstream's relation, returns an order that depends on it).
+fn deletion_key(p: &PodRank, group_uid: u128, now: SimTime) -> DeletionKey {
     // afterOrZero: a zero time sorts first.
     let bucket = |t: Option<SimTime>| t.map_or(i64::MIN, |t| log_rank(t, now));
-    let (ready_bucket, restarts, creation) = if p.ready {
-        (bucket(p.ready_since), 0, 0)
+    let (ready_bucket, group_uid) = if p.ready {
+        (bucket(p.ready_since), group_uid)
     } else {
-        (0, p.restarts, bucket(Some(p.creation)))
+        (0, 0)
     };
     (
         p.scheduled,
@@ -123,20 +139,69 @@ fn deletion_key(p: &PodRank, now: SimTime) -> DeletionKey {
         p.deletion_cost,
         std::cmp::Reverse(p.rank),
         ready_bucket,
-        std::cmp::Reverse(restarts),
-        creation,
+        group_uid,
+        std::cmp::Reverse(p.restarts),
+        bucket(Some(p.creation)),
         p.uid,
-        p.id,
     )
 }
 
-/// [`deletion_key`] as an ordering.
+/// Pods of one [`ReadyGroup`]: their smallest UID, and whether they differ in restarts or
+/// creation bucket (only then does the group's UID stand in for its members').
+#[derive(Debug, Clone, Copy)]
+struct GroupUid {
+    min: u128,
+    first: (u32, i64),
+    mixed: bool,
+}
+
+impl GroupUid {
+    fn new(uid: u128, restarts: u32, created_bucket: i64) -> Self {
+        GroupUid {
+            min: uid,
+            first: (restarts, created_bucket),
+            mixed: false,
+        }
+    }
+
+    fn add(&mut self, uid: u128, restarts: u32, created_bucket: i64) {
+        self.min = self.min.min(uid);
+        self.mixed |= (restarts, created_bucket) != self.first;
+    }
+
+    /// The UID a member compares with after the Ready bucket.
+    fn for_member(&self, uid: u128) -> u128 {
+        if self.mixed { self.min } else { uid }
+    }
+}
+
+/// The keys of two pods ranked against each other alone.
+fn pair_keys(a: &PodRank, b: &PodRank, now: SimTime) -> (DeletionKey, DeletionKey) {
+    let created = |p: &PodRank| log_rank(p.creation, now);
+    let (mut ga, mut gb) = (a.uid, b.uid);
+    if ready_group(a).is_some() && ready_group(a) == ready_group(b) {
+        let mut g = GroupUid::new(a.uid, a.restarts, created(a));
+        g.add(b.uid, b.restarts, created(b));
+        (ga, gb) = (g.for_member(a.uid), g.for_member(b.uid));
+    }
+    (deletion_key(a, ga, now), deletion_key(b, gb, now))
+}
+
+/// `ActivePodsWithRanks.Less(a, b)`: `a` is deleted before `b`. Pods equal in every rule
+/// (and UID) are not less either way, as upstream.
+pub fn deletion_less(a: &PodRank, b: &PodRank, now: SimTime) -> bool {
+    let (ka, kb) = pair_keys(a, b, now);
+    ka < kb
+}
+
+/// [`deletion_less`] as an ordering, ties broken by pod index.
 pub fn deletion_order(a: &PodRank, b: &PodRank, now: SimTime) -> Ordering {
-    deletion_key(a, now).cmp(&deletion_key(b, now))
+    let (ka, kb) = pair_keys(a, b, now);
+    (ka, a.id).cmp(&(kb, b.id))
 }
 
 /// Mirrors `getPodsToDelete`: all pods in list order when all go, else the `diff` first by
-/// `deletion_order`.
+/// the deletion ranking.
 pub fn pods_to_delete(pods: Vec<PodRank>, diff: usize, now: SimTime) -> Vec<PodId> {
     if diff < pods.len() {
         return first_ranked(pods, diff, now);
@@ -144,13 +209,35 @@ pub fn pods_to_delete(pods: Vec<PodRank>, diff: usize, now: SimTime) -> Vec<PodI
     pods.into_iter().map(|p| p.id).collect()
 }
 
-/// The `n` first of `pods` by [`deletion_order`], in that order.
+/// Each [`ReadyGroup`] among `pods`.
+fn group_uids(pods: &[PodRank], now: SimTime) -> std::collections::BTreeMap<ReadyGroup, GroupUid> {
+    let mut groups: std::collections::BTreeMap<ReadyGroup, GroupUid> = Default::default();
+    for p in pods {
+        if let Some(g) = ready_group(p) {
+            let created = log_rank(p.creation, now);
+            groups
+                .entry(g)
+                .and_modify(|u| u.add(p.uid, p.restarts, created))
+                .or_insert(GroupUid::new(p.uid, p.restarts, created));
+        }
+    }
+    groups
+}
+
+/// The `n` first of `pods` by the deletion ranking, in that order.
 fn first_ranked(pods: Vec<PodRank>, n: usize, now: SimTime) -> Vec<PodId> {
     if n == 0 {
         return Vec::new();
     }
-    let mut keyed: Vec<(DeletionKey, PodId)> =
-        pods.iter().map(|p| (deletion_key(p, now), p.id)).collect();
+    let groups = group_uids(&pods, now);
+    let mut keyed: Vec<(DeletionKey, PodId)> = pods
+        .iter()
+        .map(|p| {
+            let group = ready_group(p).and_then(|g| groups.get(&g));
+            let uid = group.map_or(p.uid, |g| g.for_member(p.uid));
+            (deletion_key(p, uid, now), p.id)
+        })
+        .collect();
     if n < keyed.len() {
         keyed.select_nth_unstable(n - 1);
         keyed.truncate(n);
@@ -277,11 +364,59 @@ fn pod_rank(c: &Cluster, id: PodId, dep: DeploymentId) -> PodRank {
     }
 }
 
+/// One rank level and Ready second as one number: levels are below 2^24 (pods per node)
+/// and Ready seconds below 2^40 (any run), so distinct pairs never share a number.
+fn group_slot(level: u32, since: SimTime) -> u64 {
+    (u64::from(level) << 40) | (since.as_ms() / 1000)
+}
+
+/// A multiply-shift hash for [`group_slot`] numbers: the groups are looked up, never
+/// iterated, so the hash only needs to be fast, not keyed.
+#[derive(Default, Clone, Copy)]
+struct Mix(u64);
+
+impl std::hash::Hasher for Mix {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0 ^ v).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29);
+    }
+}
+
+type BuildMix = std::hash::BuildHasherDefault<Mix>;
+
+/// [`log_rank`] + 1 (so at least 0) of the last time asked, remembered for the next call.
+#[derive(Default)]
+struct LogBucket {
+    last: Option<(SimTime, u8)>,
+}
+
+impl LogBucket {
+    fn of(&mut self, t: SimTime, now: SimTime) -> u8 {
+        match self.last {
+            Some((at, b)) if at == t => b,
+            _ => {
+                // log_rank lies in -1..=63.
+                let b = (log_rank(t, now) + 1) as u8;
+                self.last = Some((t, b));
+                b
+            }
+        }
+    }
+}
+
 /// Mirrors `getPodsToDelete` over the ReplicaSet's active pods, without ranking all of them:
 /// not-Ready pods always rank before Ready ones, and Ready pods on the same node share their
 /// node's rank, so only the not-Ready pods and the Ready pods on the highest-ranked nodes
 /// (whole rank levels, until there are `n`) can be among the first `n`. Ready pods are keyed
-/// from the per-node lists alone (rank, Ready-time bucket, UID), exactly as
+/// from the per-node lists alone (rank, Ready-time bucket, group UID, restarts, creation
+/// bucket, UID), exactly as
 /// [`deletion_order`] orders them, so the pick is the one ranking every pod would make.
 fn victims(c: &Cluster, r: RsId, n: usize, now: SimTime) -> Vec<PodId> {
     let Some(dep) = c.store.replica_set(r).map(|rs| rs.owner) else {
@@ -323,14 +458,34 @@ fn victims(c: &Cluster, r: RsId, n: usize, now: SimTime) -> Vec<PodId> {
     // with the largest kept so far).
     let above: usize = pods_at_level.iter().skip(lowest + 1).sum();
     let partial = need - above.min(need);
-    // A Ready pod's key packed as (level, Ready-time bucket) then UID then index: the order
-    // of `deletion_key` for Ready pods, compared as plain integers.
-    type ReadyKey = (u64, u128, u32);
+    // Ready pods of one level and Ready second form a group (see `deletion_key`), from one
+    // pass over the candidate levels. A lookup table, never iterated: its order cannot
+    // reach the result.
+    let mut groups: std::collections::HashMap<u64, GroupUid, BuildMix> = Default::default();
+    let mut created_bucket = LogBucket::default();
+    for (node, pods) in live.ready_on_node.nodes() {
+        let level = level_of(node);
+        if (level as usize) < lowest {
+            continue;
+        }
+        for p in pods {
+            let created = i64::from(created_bucket.of(p.creation, now));
+            groups
+                .entry(group_slot(level, p.since))
+                .and_modify(|g| g.add(p.uid, p.restarts, created))
+                .or_insert(GroupUid::new(p.uid, p.restarts, created));
+        }
+    }
+    // A Ready pod's key packed as (level, Ready-time bucket), group UID, (restarts,
+    // creation bucket), UID, index: the order of `deletion_key` for Ready pods, compared as
+    // plain integers.
+    type ReadyKey = (u64, u128, u64, u128, u32);
     let mut chosen: Vec<ReadyKey> = Vec::with_capacity(need);
     let mut best: std::collections::BinaryHeap<ReadyKey> =
         std::collections::BinaryHeap::with_capacity(partial + 1);
-    // A node's list runs in Ready order, so neighbours mostly share their Ready second.
-    let mut bucket = (SimTime::NEVER, 0);
+    // A node's list runs in Ready order, so neighbours mostly share their Ready second
+    // (and pods created together their creation second): log2 is taken once per run.
+    let mut ready_bucket = LogBucket::default();
     for (node, pods) in live.ready_on_node.nodes() {
         let level = level_of(node);
         if (level as usize) < lowest {
@@ -338,11 +493,16 @@ fn victims(c: &Cluster, r: RsId, n: usize, now: SimTime) -> Vec<PodId> {
         }
         let head = u64::from(u32::MAX - level) << 32;
         for p in pods {
-            if p.since != bucket.0 {
-                // log_rank is at least -1.
-                bucket = (p.since, (log_rank(p.since, now) + 1) as u64);
-            }
-            let key = (head | bucket.1, p.uid, p.id.0);
+            let key = (
+                head | u64::from(ready_bucket.of(p.since, now)),
+                groups
+                    .get(&group_slot(level, p.since))
+                    .map_or(p.uid, |g| g.for_member(p.uid)),
+                u64::from(u32::MAX - p.restarts) << 32
+                    | u64::from(created_bucket.of(p.creation, now)),
+                p.uid,
+                p.id.0,
+            );
             if level as usize > lowest {
                 chosen.push(key);
             } else if best.len() < partial {
@@ -355,7 +515,7 @@ fn victims(c: &Cluster, r: RsId, n: usize, now: SimTime) -> Vec<PodId> {
     }
     chosen.extend(best.into_vec());
     chosen.sort_unstable();
-    out.extend(chosen.into_iter().map(|k| PodId(k.2)));
+    out.extend(chosen.into_iter().map(|k| PodId(k.4)));
     out
 }
 
@@ -438,6 +598,7 @@ pub(crate) fn recount_availability(c: &mut Cluster, r: RsId) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     #[test]
     fn slow_start_doubles_and_stops_at_the_first_failed_batch() {
@@ -618,11 +779,279 @@ mod tests {
         );
     }
 
+    /// `TestSortingActivePodsWithRanks`' pods, by their upstream names. Times are offsets
+    /// from `now` (40 days into the run); `None` is Go's zero time. Every UID is empty
+    /// upstream, so 0 here. Upstream names the last 8-hour pods `*-10-hours` though they
+    /// use its `then8Hours`; they are named for their age here.
+    fn upstream_ranked_pods(now: SimTime) -> BTreeMap<&'static str, PodRank> {
+        let ago = |secs: u64| SimTime::from_secs(now.as_ms() / 1000 - secs);
+        let month = 30 * 86_400;
+        let pod = |name, node: bool, phase, ready, restarts, ready_since, created| {
+            let r = PodRank {
+                id: PodId(0),
+                scheduled: node,
+                phase,
+                ready,
+                deletion_cost: 0,
+                rank: 1,
+                ready_since,
+                restarts,
+                creation: created,
+                uid: 0,
+            };
+            (name, r)
+        };
+        use PodPhase::*;
+        let zero = SimTime::ZERO;
+        let mut pods: BTreeMap<&str, PodRank> = [
+            pod("unscheduled", false, Pending, false, 0, None, zero),
+            pod("pending", true, Pending, false, 0, None, zero),
+            pod("unknown-phase", true, Unknown, false, 0, None, zero),
+            pod("not-ready", true, Running, false, 0, None, zero),
+            pod(
+                "ready-no-last-transition-time",
+                true,
+                Running,
+                true,
+                0,
+                None,
+                zero,
+            ),
+            pod("ready-now", true, Running, true, 0, Some(now), now),
+            pod(
+                "ready-then",
+                true,
+                Running,
+                true,
+                0,
+                Some(ago(month)),
+                ago(month),
+            ),
+            pod(
+                "ready-high-restarts",
+                true,
+                Running,
+                true,
+                9001,
+                Some(now),
+                now,
+            ),
+            pod(
+                "ready-now-created-then",
+                true,
+                Running,
+                true,
+                0,
+                Some(now),
+                ago(month),
+            ),
+            pod(
+                "low-deletion-cost",
+                true,
+                Running,
+                true,
+                0,
+                Some(now),
+                ago(month),
+            ),
+            pod(
+                "high-deletion-cost",
+                true,
+                Running,
+                true,
+                0,
+                Some(now),
+                ago(month),
+            ),
+            pod(
+                "unscheduled-5-hours",
+                false,
+                Pending,
+                false,
+                0,
+                None,
+                ago(5 * 3600),
+            ),
+            pod(
+                "unscheduled-8-hours",
+                false,
+                Pending,
+                false,
+                0,
+                None,
+                ago(8 * 3600),
+            ),
+            pod(
+                "ready-2-hours",
+                false,
+                Running,
+                true,
+                0,
+                Some(ago(2 * 3600)),
+                ago(month),
+            ),
+            pod(
+                "ready-5-hours",
+                false,
+                Running,
+                true,
+                0,
+                Some(ago(5 * 3600)),
+                ago(month),
+            ),
+            pod(
+                "ready-8-hours",
+                false,
+                Running,
+                true,
+                0,
+                Some(ago(8 * 3600)),
+                ago(month),
+            ),
+        ]
+        .into_iter()
+        .collect();
+        for (name, cost) in [("low-deletion-cost", 10), ("high-deletion-cost", 100)] {
+            if let Some(p) = pods.get_mut(name) {
+                p.deletion_cost = cost;
+            }
+        }
+        pods
+    }
+
+    #[test]
+    fn upstreams_sorting_active_pods_with_ranks_table() {
+        // TestSortingActivePodsWithRanks, every row. Pods 5 and 8 hours old share log2
+        // bucket 44 (of nanoseconds), 2 hours is 42, a month 51, now -1.
+        let now = SimTime::from_secs(40 * 86_400);
+        let pods = upstream_ranked_pods(now);
+        let get = |name: &str, rank: u32| PodRank { rank, ..pods[name] };
+        let equal = [
+            ("unscheduled", "unscheduled"),
+            ("pending", "pending"),
+            ("unknown-phase", "unknown-phase"),
+            ("not-ready", "not-ready"),
+            ("ready-now-created-then", "ready-now-created-then"),
+            ("ready-now", "ready-now"),
+            ("ready-then", "ready-then"),
+            ("ready-high-restarts", "ready-high-restarts"),
+            ("ready-now-created-then", "ready-now-created-then"),
+            ("unscheduled-5-hours", "unscheduled-8-hours"),
+            ("ready-5-hours", "ready-8-hours"),
+        ];
+        for (a, b) in equal {
+            let (a_pod, b_pod) = (get(a, 1), get(b, 1));
+            assert!(!deletion_less(&a_pod, &b_pod, now), "{a} !< {b}");
+            assert!(!deletion_less(&b_pod, &a_pod, now), "{b} !< {a}");
+        }
+        // (lesser, its rank, greater, its rank, PodDeletionCost enabled)
+        let unequal = [
+            ("unscheduled", 1, "pending", 2, true),
+            ("unscheduled", 2, "pending", 1, true),
+            ("pending", 1, "unknown-phase", 2, true),
+            ("unknown-phase", 1, "not-ready", 2, true),
+            ("not-ready", 1, "ready-no-last-transition-time", 1, true),
+            ("ready-no-last-transition-time", 1, "ready-now", 1, true),
+            ("ready-now", 2, "ready-no-last-transition-time", 1, true),
+            ("ready-now", 1, "ready-then", 1, true),
+            ("ready-now", 2, "ready-then", 1, true),
+            ("ready-high-restarts", 1, "ready-now", 1, true),
+            ("ready-now", 2, "ready-high-restarts", 1, true),
+            ("ready-now", 1, "ready-now-created-then", 1, true),
+            ("ready-now-created-then", 2, "ready-now", 1, true),
+            ("low-deletion-cost", 2, "high-deletion-cost", 1, true),
+            ("high-deletion-cost", 2, "low-deletion-cost", 1, false),
+            ("ready-2-hours", 1, "ready-5-hours", 1, true),
+        ];
+        for (lesser, lesser_rank, greater, greater_rank, cost_enabled) in unequal {
+            let mut l = get(lesser, lesser_rank);
+            let mut g = get(greater, greater_rank);
+            if !cost_enabled {
+                // With the PodDeletionCost gate off the annotation is not read at all.
+                (l.deletion_cost, g.deletion_cost) = (0, 0);
+            }
+            assert!(deletion_less(&l, &g, now), "{lesser} < {greater}");
+            assert!(!deletion_less(&g, &l, now), "not {greater} < {lesser}");
+        }
+    }
+
+    /// `ActivePodsWithRanks.Less` rule by rule, as upstream writes it (for pairs only: it
+    /// is not transitive, so it cannot sort).
+    fn upstream_less(a: &PodRank, b: &PodRank, now: SimTime) -> bool {
+        // afterOrZero, then logarithmicRankDiff with the UID tie-break.
+        let newer = |x: Option<SimTime>, y: Option<SimTime>| match (x, y) {
+            (None, _) | (_, None) => x.is_none(),
+            (Some(x), Some(y)) => match log_rank(x, now) - log_rank(y, now) {
+                0 => a.uid < b.uid,
+                d => d < 0,
+            },
+        };
+        if a.scheduled != b.scheduled {
+            return !a.scheduled;
+        }
+        if a.phase != b.phase {
+            return a.phase < b.phase;
+        }
+        if a.ready != b.ready {
+            return !a.ready;
+        }
+        if a.deletion_cost != b.deletion_cost {
+            return a.deletion_cost < b.deletion_cost;
+        }
+        if a.rank != b.rank {
+            return a.rank > b.rank;
+        }
+        if a.ready && b.ready && a.ready_since != b.ready_since {
+            return newer(a.ready_since, b.ready_since);
+        }
+        if a.restarts != b.restarts {
+            return a.restarts > b.restarts;
+        }
+        if a.creation != b.creation {
+            return newer(Some(a.creation), Some(b.creation));
+        }
+        false
+    }
+
+    #[test]
+    fn every_pair_is_ordered_as_upstreams_less_orders_it() {
+        use rand::{RngExt, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(12);
+        let now = SimTime::from_secs(4_000);
+        let mut random_pod = |id| PodRank {
+            id: PodId(id),
+            scheduled: rng.random_bool(0.9),
+            phase: [PodPhase::Pending, PodPhase::Unknown, PodPhase::Running]
+                [rng.random_range(0..3)],
+            ready: rng.random_bool(0.8),
+            deletion_cost: rng.random_range(0..2),
+            rank: rng.random_range(1..3),
+            ready_since: rng
+                .random_bool(0.95)
+                .then(|| SimTime::from_secs(rng.random_range(3_990..4_000))),
+            restarts: rng.random_range(0..2),
+            creation: SimTime::from_secs(rng.random_range(3_000..4_000)),
+            uid: rng.random_range(0..50),
+        };
+        let pods: Vec<PodRank> = (0..4_000).map(&mut random_pod).collect();
+        for pair in pods.chunks(2) {
+            let (a, b) = (&pair[0], &pair[1]);
+            assert_eq!(
+                deletion_less(a, b, now),
+                upstream_less(a, b, now),
+                "{a:?} < {b:?}"
+            );
+            assert_eq!(deletion_less(b, a, now), upstream_less(b, a, now));
+        }
+    }
+
     #[test]
     fn a_cycle_in_upstreams_less_becomes_one_order_whatever_the_input_order() {
         // Ready times 10 s, 10 s and 11 s ago share a log2 bucket; upstream's Less orders
-        // B < C and C < A by UID but A < B by creation: a cycle. The key orders all three by
-        // UID (B, C, A) from any input order, agreeing with upstream on two of the pairs.
+        // B < C and C < A by UID but A < B by creation: a cycle. A and B share their Ready
+        // second and differ in creation, so their group's UID is B's (1): A then B by
+        // creation, and C (UID 2) after both, from any input order, agreeing with upstream
+        // on A < B and B < C.
         let now = SimTime::from_secs(1000);
         let a = PodRank {
             ready_since: Some(SimTime::from_secs(990)),
@@ -650,7 +1079,7 @@ mod tests {
             [c, b, a],
         ];
         for o in &orders {
-            assert_eq!(pods_to_delete(o.to_vec(), 2, now), [b.id, c.id]);
+            assert_eq!(pods_to_delete(o.to_vec(), 2, now), [a.id, b.id]);
         }
         // Where the relation is transitive the result does not depend on the input order.
         let d = PodRank {
