@@ -56,6 +56,62 @@ impl IntOrPercent {
     }
 }
 
+/// Upstream's `intstr.IntOrString` as a manifest may write it: an int, or any string, valid
+/// or not. Resolved to an [`IntOrPercent`] the way `GetScaledValueFromIntOrPercent` reads it,
+/// with its error texts; an unset field is `None` where one is taken.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum IntOrString {
+    /// `Type: Int`.
+    Int(i32),
+    /// `Type: String`: a percentage when valid.
+    Str(String),
+}
+
+impl IntOrString {
+    /// What `GetScaledValueFromIntOrPercent` accepts: an int as is, or a string that ends in
+    /// `%` whose prefix `strconv.Atoi` parses (a sign is allowed, as Atoi allows it).
+    pub fn resolve(&self) -> Result<IntOrPercent, String> {
+        let s = match self {
+            IntOrString::Int(v) => return Ok(IntOrPercent::Int(*v)),
+            IntOrString::Str(s) => s,
+        };
+        let Some(digits) = s.strip_suffix('%') else {
+            return Err(
+                "invalid value for IntOrString: invalid type: string is not a percentage".into(),
+            );
+        };
+        atoi(digits)
+            .map(|v| IntOrPercent::Percent(v.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32))
+            .map_err(|why| {
+                format!("invalid value for IntOrString: invalid value \"{s}\": strconv.Atoi: parsing \"{digits}\": {why}")
+            })
+    }
+
+    /// Mirrors `GetScaledValueFromIntOrPercent` on a set value.
+    pub fn scaled_value(&self, total: i32, round_up: bool) -> Result<i32, String> {
+        self.resolve().map(|v| v.scaled(total, round_up))
+    }
+}
+
+/// Go's `strconv.Atoi` on a 64-bit machine: an optional sign and decimal digits, with its two
+/// error texts.
+fn atoi(s: &str) -> Result<i64, &'static str> {
+    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err("invalid syntax");
+    }
+    s.parse::<i64>().map_err(|_| "value out of range")
+}
+
+impl From<IntOrPercent> for IntOrString {
+    fn from(v: IntOrPercent) -> Self {
+        match v {
+            IntOrPercent::Int(i) => IntOrString::Int(i),
+            IntOrPercent::Percent(p) => IntOrString::Str(format!("{p}%")),
+        }
+    }
+}
+
 impl fmt::Display for IntOrPercent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -76,6 +132,33 @@ mod tests {
         assert_eq!(IntOrPercent::Percent(39).scaled(10, true), 4);
         assert_eq!(IntOrPercent::Percent(39).scaled(10, false), 3);
         assert_eq!(IntOrPercent::Int(7).scaled(3, false), 7);
+    }
+
+    #[test]
+    fn int_or_string_resolves_with_upstreams_errors() {
+        assert_eq!(IntOrString::Int(3).resolve(), Ok(IntOrPercent::Int(3)));
+        assert_eq!(
+            IntOrString::Str("-10%".into()).resolve(),
+            Ok(IntOrPercent::Percent(-10))
+        );
+        assert_eq!(
+            IntOrString::Str("invalid".into()).resolve(),
+            Err("invalid value for IntOrString: invalid type: string is not a percentage".into())
+        );
+        assert_eq!(
+            IntOrString::Str("1.5%".into()).resolve(),
+            Err("invalid value for IntOrString: invalid value \"1.5%\": strconv.Atoi: parsing \"1.5\": invalid syntax".into())
+        );
+        assert_eq!(
+            IntOrString::Str("%".into()).resolve(),
+            Err("invalid value for IntOrString: invalid value \"%\": strconv.Atoi: parsing \"\": invalid syntax".into())
+        );
+        assert!(
+            IntOrString::Str("99999999999999999999%".into())
+                .resolve()
+                .is_err_and(|e| e.ends_with("value out of range"))
+        );
+        assert_eq!(IntOrString::Str("39%".into()).scaled_value(10, true), Ok(4));
     }
 
     #[test]

@@ -10,7 +10,7 @@ pub mod selector;
 pub mod template;
 
 pub use faults::{Faults, ImageFault, NodeChange, NodeFault, ProbeFault, RandomFaults};
-pub use intstr::IntOrPercent;
+pub use intstr::{IntOrPercent, IntOrString};
 pub use objects::*;
 pub use selector::LabelSelector;
 pub use template::{Container, PodRequests, PodTemplateSpec, compute_hash, safe_encode_string};

@@ -8,5 +8,5 @@ mod rolling;
 mod sync;
 pub mod util;
 
-pub use sync::set_condition;
 pub(crate) use sync::sync_deployment;
+pub use util::set_condition;

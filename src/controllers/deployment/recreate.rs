@@ -41,13 +41,22 @@ pub(crate) fn rollout_recreate(c: &mut Cluster, id: DeploymentId, d: &mut Deploy
     progress::sync_rollout_status(c, id, d, &inputs);
 }
 
-/// Mirrors `oldPodsRunning`: old ReplicaSets report replicas, or any of their pods is not
-/// yet Succeeded/Failed (terminating pods count).
+/// Mirrors `oldPodsRunning` through [`util::old_pods_running`]. A pod that is not gone has
+/// not reached Succeeded or Failed (Deployment pods restart), so each counts as running.
 fn old_pods_running(c: &Cluster, sets: &super::sync::RsSets) -> bool {
-    sets.old.iter().any(|r| {
-        c.store
-            .replica_set(*r)
-            .is_some_and(|rs| rs.status.replicas > 0)
-            || c.store.rs_pods[r.0 as usize].live > 0
-    })
+    let status_replicas: Vec<i32> = sets
+        .old
+        .iter()
+        .filter_map(|r| c.store.replica_set(*r))
+        .map(|rs| rs.status.replicas)
+        .collect();
+    let not_gone: usize = sets
+        .old
+        .iter()
+        .map(|r| c.store.rs_pods[r.0 as usize].live as usize)
+        .sum();
+    util::old_pods_running(
+        &status_replicas,
+        std::iter::repeat_n(PodPhase::Running, not_gone),
+    )
 }

@@ -1,11 +1,10 @@
 //! `syncDeployment`, `getAllReplicaSetsAndSyncRevision`, `sync`/`scale`, `cleanupDeployment`
 //! (upstream `deployment_controller.go` and `sync.go`).
 
-use super::util::{self, RsSnapshot, ScaleAction};
+use super::util::{self, RsSnapshot, ScaleAction, new_condition, set_condition};
 use super::{progress, recreate, rolling};
 use crate::cluster::{Cluster, EventType};
 use crate::model::*;
-use crate::sim::SimTime;
 
 /// Mirrors `syncDeployment`: one pass of the controller over one Deployment.
 pub(crate) fn sync_deployment(c: &mut Cluster, id: DeploymentId) {
@@ -36,41 +35,6 @@ pub(crate) fn sync_deployment(c: &mut Cluster, id: DeploymentId) {
     match d.spec.strategy {
         Strategy::Recreate => recreate::rollout_recreate(c, id, &mut d),
         Strategy::RollingUpdate { .. } => rolling::rollout_rolling(c, id, &mut d),
-    }
-}
-
-/// Mirrors `SetDeploymentCondition`: no change if status and reason are equal; keeps the
-/// transition time if only the reason changes; the new condition goes last.
-pub fn set_condition(status: &mut DeploymentStatus, cond: Condition) {
-    let mut cond = cond;
-    if let Some(cur) = status.condition(cond.kind) {
-        if cur.status == cond.status && cur.reason == cond.reason {
-            return;
-        }
-        if cur.status == cond.status {
-            cond.last_transition = cur.last_transition;
-        }
-    }
-    status.conditions.retain(|c| c.kind != cond.kind);
-    status.conditions.push(cond);
-}
-
-/// `NewDeploymentCondition` at `now` (whole seconds).
-pub(crate) fn new_condition(
-    kind: &'static str,
-    status: ConditionStatus,
-    reason: &'static str,
-    message: String,
-    now: SimTime,
-) -> Condition {
-    let t = now.whole_seconds();
-    Condition {
-        kind,
-        status,
-        reason,
-        message,
-        last_update: t,
-        last_transition: t,
     }
 }
 
@@ -528,35 +492,26 @@ fn sync_scale_only(c: &mut Cluster, id: DeploymentId, d: &mut Deployment) {
     }
 }
 
-/// Mirrors `cleanupDeployment`: deletes the oldest-revision old ReplicaSets beyond
-/// `revisionHistoryLimit`, skipping any that still have replicas or unobserved changes.
+/// Mirrors `cleanupDeployment`: deletes what [`util::cleanup_deployment`] picks.
 pub(crate) fn cleanup_deployment(c: &mut Cluster, d: &Deployment, old: &[RsId]) {
-    let Some(limit) = d.spec.revision_history_limit.filter(|l| *l != i32::MAX) else {
-        return;
-    };
-    let mut candidates: Vec<RsId> = old
+    let candidates: Vec<util::CleanupCandidate> = old
         .iter()
-        .copied()
-        .filter(|r| c.store.live_replica_set(*r).is_some())
+        .filter_map(|&r| {
+            let rs = c.store.replica_set(r)?;
+            Some(util::CleanupCandidate {
+                key: r.0,
+                name: rs.meta.name.clone(),
+                revision: rs.revision(),
+                created: rs.meta.creation,
+                spec_replicas: rs.replicas,
+                status_replicas: rs.status.replicas,
+                generation: rs.meta.generation,
+                observed_generation: rs.status.observed_generation,
+                deleting: rs.meta.deletion.is_some(),
+            })
+        })
         .collect();
-    let diff = candidates.len() as i64 - i64::from(limit);
-    if diff <= 0 {
-        return;
-    }
-    candidates.sort_by_key(|r| {
-        let rs = c.store.replica_set(*r);
-        rs.map(|rs| (rs.revision(), rs.meta.creation, rs.meta.name.clone()))
-    });
-    for r in candidates.into_iter().take(diff as usize) {
-        let Some(rs) = c.store.replica_set(r) else {
-            continue;
-        };
-        if rs.status.replicas != 0
-            || rs.replicas != 0
-            || rs.meta.generation > rs.status.observed_generation
-        {
-            continue;
-        }
-        c.delete_replica_set(r);
+    for key in util::cleanup_deployment(d.spec.revision_history_limit, &candidates) {
+        c.delete_replica_set(RsId(key));
     }
 }

@@ -2,7 +2,7 @@
 //! each mirroring a function of upstream `pkg/controller/deployment/util/deployment_util.go`,
 //! `rolling.go` or `sync.go`, so upstream's own table tests port directly.
 
-use crate::model::{DeploymentStatus, IntOrPercent, Strategy};
+use crate::model::{DeploymentStatus, IntOrPercent, IntOrString, Strategy};
 use crate::sim::SimTime;
 
 /// What the Deployment controller reads of one ReplicaSet from its cache.
@@ -46,6 +46,21 @@ pub fn resolve_fenceposts(
         unavailable = 1;
     }
     (surge, unavailable)
+}
+
+/// Mirrors `ResolveFenceposts` on the fields as written: an unset field counts as 0, and a
+/// string that is not a percentage is upstream's error (maxSurge is resolved first, so its
+/// error wins). [`resolve_fenceposts`] is the same on values validation has already checked.
+pub fn resolve_fenceposts_checked(
+    max_surge: Option<&IntOrString>,
+    max_unavailable: Option<&IntOrString>,
+    desired: i32,
+) -> Result<(i32, i32), String> {
+    let resolve =
+        |v: Option<&IntOrString>| v.map_or(Ok(IntOrPercent::Int(0)), IntOrString::resolve);
+    let surge = resolve(max_surge)?;
+    let unavailable = resolve(max_unavailable)?;
+    Ok(resolve_fenceposts(surge, unavailable, desired))
 }
 
 /// Mirrors `MaxUnavailable`: 0 unless RollingUpdate with replicas > 0; capped at replicas.
@@ -420,6 +435,14 @@ pub fn deployment_timed_out(
         _ => cond.last_update.plus_secs(deadline.max(0) as u64) < now,
     }
 }
+
+#[path = "util/status.rs"]
+mod status;
+pub use status::*;
+
+#[cfg(test)]
+#[path = "util/status_tests.rs"]
+mod status_tests;
 
 #[cfg(test)]
 #[path = "util/tests.rs"]

@@ -47,6 +47,48 @@ fn resolve_fenceposts_table() {
 }
 
 #[test]
+fn upstream_resolve_fenceposts_table() {
+    // TestResolveFenceposts, every row: the fields as strings, unset as None; an error row
+    // returns no values (upstream returns 0, 0 with the error).
+    let not_percent = "invalid value for IntOrString: invalid type: string is not a percentage";
+    type Row = (
+        Option<&'static str>,
+        Option<&'static str>,
+        i32,
+        Result<(i32, i32), &'static str>,
+    );
+    let rows: [Row; 7] = [
+        (Some("0%"), Some("0%"), 0, Ok((0, 1))),
+        (Some("39%"), Some("39%"), 10, Ok((4, 3))),
+        (Some("oops"), Some("39%"), 10, Err(not_percent)),
+        (Some("55%"), Some("urg"), 10, Err(not_percent)),
+        (None, Some("39%"), 10, Ok((0, 3))),
+        (Some("39%"), None, 10, Ok((4, 0))),
+        (None, None, 10, Ok((0, 1))),
+    ];
+    for (surge, unavailable, desired, want) in rows {
+        let s = surge.map(|v| IntOrString::Str(v.into()));
+        let u = unavailable.map(|v| IntOrString::Str(v.into()));
+        let got = resolve_fenceposts_checked(s.as_ref(), u.as_ref(), desired);
+        assert_eq!(
+            got,
+            want.map_err(String::from),
+            "{surge:?} {unavailable:?} of {desired}"
+        );
+    }
+    let one_and_a_half = IntOrString::Str("1.5%".into());
+    assert_eq!(
+        resolve_fenceposts_checked(Some(&one_and_a_half), None, 10),
+        Err("invalid value for IntOrString: invalid value \"1.5%\": strconv.Atoi: parsing \"1.5\": invalid syntax".into())
+    );
+    // Ints are not scaled or clamped.
+    assert_eq!(
+        resolve_fenceposts_checked(Some(&IntOrString::Int(3)), Some(&IntOrString::Int(0)), 2),
+        Ok((3, 0))
+    );
+}
+
+#[test]
 fn max_unavailable_table() {
     // TestMaxUnavailable.
     assert_eq!(
