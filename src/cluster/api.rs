@@ -284,9 +284,12 @@ impl Cluster {
         overwrite: bool,
     ) -> Result<(), ApiError> {
         let (id, mut d) = self.deployment_named(name)?;
+        // `validateNoAnnotationOverwrites`: the change-cause annotation can always be
+        // overwritten (so `rollout history` can record each command).
         if let Some(old) = d.meta.annotations.get(key)
             && !overwrite
             && old != value
+            && key != CHANGE_CAUSE_ANNOTATION
         {
             return Err(ApiError(format!(
                 "error: --overwrite is false but found the following declared annotation(s): '{key}' already has a value ({old})"
@@ -318,10 +321,16 @@ impl Cluster {
                 "error: deployments \"{name}\" can't restart paused deployment (run rollout resume first)"
             )));
         }
-        std::sync::Arc::make_mut(&mut d.spec.template)
+        let annotations = &mut std::sync::Arc::make_mut(&mut d.spec.template)
             .metadata
-            .annotations
-            .insert(RESTARTED_AT_ANNOTATION.into(), stamp);
+            .annotations;
+        if annotations.get(RESTARTED_AT_ANNOTATION) == Some(&stamp) {
+            // The stamp has one-second resolution: the patch kubectl computes is empty.
+            return Err(ApiError(format!(
+                "error: failed to create patch for {name}: if restart has already been triggered within the past second, please wait before attempting to trigger another"
+            )));
+        }
+        annotations.insert(RESTARTED_AT_ANNOTATION.into(), stamp);
         self.update_deployment(id, d);
         Ok(())
     }
@@ -333,6 +342,11 @@ impl Cluster {
         to_revision: i64,
     ) -> Result<UndoOutcome, ApiError> {
         let (id, mut d) = self.deployment_named(name)?;
+        if to_revision < 0 {
+            return Err(ApiError(format!(
+                "error: unable to find specified revision {to_revision} in history"
+            )));
+        }
         let rss = self.store.replica_sets_of(id);
         let target = if to_revision > 0 {
             rss.iter()

@@ -684,13 +684,35 @@ impl Cluster {
         source: &'static str,
         message: String,
     ) {
+        self.record_about(event_type, reason, kind, name, "", source, message);
+    }
+
+    /// Records an event about a part of an object (`field_path`, e.g. a container).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn record_about(
+        &mut self,
+        event_type: EventType,
+        reason: &'static str,
+        kind: &'static str,
+        name: &str,
+        field_path: &str,
+        source: &'static str,
+        message: String,
+    ) {
         let now = self.now();
-        let object = ObjectRef {
-            kind,
-            name: name.to_string(),
+        let event = KubeEvent {
+            time: now,
+            event_type,
+            reason,
+            object: ObjectRef {
+                kind,
+                name: name.to_string(),
+            },
+            source,
+            message,
+            field_path: field_path.to_string(),
         };
-        self.recorder
-            .event(now, event_type, reason, object, source, message);
+        self.recorder.event(now, event);
     }
 
     /// Whether per-pod events are recorded (skip building their messages otherwise).

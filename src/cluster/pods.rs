@@ -44,6 +44,7 @@ impl Cluster {
             kubelet_epoch: 0,
             ip: 0,
             gone: false,
+            marked_not_ready: false,
             times: PodTimes::default(),
             active_slot: Some(slot),
             not_ready_slot: Some(not_ready_slot),
@@ -175,6 +176,7 @@ impl Cluster {
             return;
         }
         pod.ready = true;
+        pod.marked_not_ready = false;
         let since = now.whole_seconds();
         pod.ready_since = Some(since);
         pod.times.ready.get_or_insert(now);
@@ -312,6 +314,33 @@ impl Cluster {
             let msg = message(self);
             let name = self.store.pod_name_of(p);
             self.record(event_type, reason, "pod", &name, source, msg);
+        }
+    }
+
+    /// Records a kubelet event about one of the pod's containers (`recordContainerEvent`:
+    /// its field path is `spec.containers{<name>}`, which `kubectl describe` prints before
+    /// the message).
+    pub(crate) fn container_event(
+        &mut self,
+        p: PodId,
+        container: &str,
+        event_type: EventType,
+        reason: &'static str,
+        message: impl FnOnce(&Self) -> String,
+    ) {
+        if self.records_pod_events() {
+            let msg = message(self);
+            let name = self.store.pod_name_of(p);
+            let field_path = format!("spec.containers{{{container}}}");
+            self.record_about(
+                event_type,
+                reason,
+                "pod",
+                &name,
+                &field_path,
+                "kubelet",
+                msg,
+            );
         }
     }
 }

@@ -45,6 +45,9 @@ pub struct KubeEvent {
     pub source: &'static str,
     #[allow(missing_docs)]
     pub message: String,
+    /// `involvedObject.fieldPath`: `spec.containers{web}` for the kubelet's container
+    /// events, empty otherwise.
+    pub field_path: String,
 }
 
 /// One ReplicaSet's counts after a change.
@@ -116,25 +119,10 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    /// Records an event.
-    pub fn event(
-        &mut self,
-        time: SimTime,
-        event_type: EventType,
-        reason: &'static str,
-        object: ObjectRef,
-        source: &'static str,
-        message: String,
-    ) {
-        if self.keep_pod_events || object.kind == "deployment" {
-            self.events.push(KubeEvent {
-                time,
-                event_type,
-                reason,
-                object,
-                source,
-                message,
-            });
+    /// Records an event (about a container when `field_path` is not empty).
+    pub fn event(&mut self, time: SimTime, event: KubeEvent) {
+        if self.keep_pod_events || event.object.kind == "deployment" {
+            self.events.push(KubeEvent { time, ..event });
         }
     }
 

@@ -199,9 +199,26 @@ fn full_reference(image: &str) -> String {
 }
 
 fn pulling_event(c: &mut Cluster, p: PodId, image: u32) {
-    c.pod_event(p, EventType::Normal, "Pulling", "kubelet", |c| {
+    let container = container_of_image(c, p, image);
+    c.container_event(p, &container, EventType::Normal, "Pulling", |c| {
         format!("Pulling image \"{}\"", c.store.images[image as usize])
     });
+}
+
+/// The first of the pod's containers that runs `image` (the one its pull events are about).
+fn container_of_image(c: &Cluster, p: PodId, image: u32) -> String {
+    let name = &c.store.images[image as usize];
+    c.store
+        .replica_set(c.store.pod(p).owner)
+        .and_then(|rs| {
+            rs.template
+                .spec
+                .containers
+                .iter()
+                .find(|k| &k.image == name)
+                .map(|k| k.name.clone())
+        })
+        .unwrap_or_default()
 }
 
 /// Images are present: report the pulls, create the containers, and start them after the
@@ -214,7 +231,8 @@ pub(crate) fn images_ready(c: &mut Cluster, p: PodId, epoch: u32) {
     if let (Some(since), true) = (c.store.pod(p).times.pulling, c.records_pod_events()) {
         let waited = now.ms_since(since);
         for image in pod_images(c, p) {
-            c.pod_event(p, EventType::Normal, "Pulled", "kubelet", |c| {
+            let container = container_of_image(c, p, image);
+            c.container_event(p, &container, EventType::Normal, "Pulled", |c| {
                 let name = &c.store.images[image as usize];
                 format!("Successfully pulled image \"{name}\" in {} ({} including waiting). Image size: {} bytes.", go_duration(waited), go_duration(waited), image_size(name))
             });
@@ -225,7 +243,7 @@ pub(crate) fn images_ready(c: &mut Cluster, p: PodId, epoch: u32) {
 
 /// Creates the pod's containers (`Created` events) and starts them after the start latency.
 fn create_containers(c: &mut Cluster, p: PodId, n: NodeId, epoch: u32) {
-    container_events(c, p, "Created", "Created container: ");
+    container_events(c, p, "Created", |_| "Container created".into());
     let d = c
         .config
         .timing
@@ -236,14 +254,19 @@ fn create_containers(c: &mut Cluster, p: PodId, n: NodeId, epoch: u32) {
 }
 
 /// One Normal kubelet event per container: `<prefix><container name>`.
-fn container_events(c: &mut Cluster, p: PodId, reason: &'static str, prefix: &str) {
+/// One event per container of the pod, with the message for that container's name (the
+/// kubelet's texts since 1.35: `Container created`, `Container started`).
+fn container_events(
+    c: &mut Cluster,
+    p: PodId,
+    reason: &'static str,
+    message: impl Fn(&str) -> String,
+) {
     if !c.records_pod_events() {
         return;
     }
     for name in container_names(c, p) {
-        c.pod_event(p, EventType::Normal, reason, "kubelet", |_| {
-            format!("{prefix}{name}")
-        });
+        c.container_event(p, &name, EventType::Normal, reason, |_| message(&name));
     }
 }
 
@@ -267,7 +290,7 @@ pub(crate) fn container_started(c: &mut Cluster, p: PodId, epoch: u32) {
         return;
     }
     let now = c.now();
-    container_events(c, p, "Started", "Started container ");
+    container_events(c, p, "Started", |_| "Container started".into());
     let pod = &mut c.store.pods[p.0 as usize];
     pod.phase = PodPhase::Running;
     pod.container = ContainerState::Running(now);
@@ -337,14 +360,15 @@ pub(crate) fn pull_failed(c: &mut Cluster, p: PodId, epoch: u32) {
     let now = c.now();
     c.store.pods[p.0 as usize].container = ContainerState::Waiting("ErrImagePull");
     c.kubelet_pods.entry(p).or_default().pull.next(now);
-    c.pod_event(p, EventType::Warning, "Failed", "kubelet", |c| {
+    let container = container_of_image(c, p, image);
+    c.container_event(p, &container, EventType::Warning, "Failed", |c| {
         let name = &c.store.images[image as usize];
         let full = full_reference(name);
         format!(
             "Failed to pull image \"{name}\": rpc error: code = NotFound desc = failed to pull and unpack image \"{full}\": failed to resolve reference \"{full}\": {full}: not found"
         )
     });
-    c.pod_event(p, EventType::Warning, "Failed", "kubelet", |_| {
+    c.container_event(p, &container, EventType::Warning, "Failed", |_| {
         "Error: ErrImagePull".to_string()
     });
     first_fault(c, p, "ErrImagePull", |c| {
@@ -395,13 +419,14 @@ pub(crate) fn sync_failed(c: &mut Cluster, p: PodId, epoch: u32) {
             };
             let last = state.pull.last_update.unwrap_or(now);
             c.store.pods[p.0 as usize].container = ContainerState::Waiting("ImagePullBackOff");
-            c.pod_event(p, EventType::Normal, "BackOff", "kubelet", |c| {
+            let container = container_of_image(c, p, image);
+            c.container_event(p, &container, EventType::Normal, "BackOff", |c| {
                 format!(
                     "Back-off pulling image \"{}\"",
                     c.store.images[image as usize]
                 )
             });
-            c.pod_event(p, EventType::Warning, "Failed", "kubelet", |_| {
+            c.container_event(p, &container, EventType::Warning, "Failed", |_| {
                 "Error: ImagePullBackOff".to_string()
             });
             c.pod_written(p);
@@ -422,7 +447,7 @@ pub(crate) fn sync_failed(c: &mut Cluster, p: PodId, epoch: u32) {
                     .uid_string();
                     let pod_name = c.store.pod_name(pod);
                     for name in names {
-                        c.pod_event(p, EventType::Warning, "BackOff", "kubelet", |_| {
+                        c.container_event(p, &name, EventType::Warning, "BackOff", |_| {
                             format!("Back-off restarting failed container {name} in pod {pod_name}_default({uid})")
                         });
                     }
@@ -476,7 +501,8 @@ fn pod_images(c: &Cluster, p: PodId) -> Vec<u32> {
 }
 
 fn already_present_event(c: &mut Cluster, p: PodId, image: u32) {
-    c.pod_event(p, EventType::Normal, "Pulled", "kubelet", |c| {
+    let container = container_of_image(c, p, image);
+    c.container_event(p, &container, EventType::Normal, "Pulled", |c| {
         format!(
             "Container image \"{}\" already present on machine and can be accessed by the pod",
             c.store.images[image as usize]
@@ -495,6 +521,9 @@ pub(crate) fn container_exited(c: &mut Cluster, p: PodId, epoch: u32, cause: u8)
     let pod = &mut c.store.pods[p.0 as usize];
     pod.kubelet_epoch += 1;
     let epoch = pod.kubelet_epoch;
+    if let ContainerState::Running(since) = pod.container {
+        pod.times.last_run_started = Some(since);
+    }
     pod.container = ContainerState::Terminated("Error");
     pod.restarts += 1;
     pod.times.last_terminated = Some(now);
@@ -555,7 +584,8 @@ pub(crate) fn probe(c: &mut Cluster, p: PodId, epoch: u32, kind: u8) {
     };
     if !passed {
         let why = probe_failure_text(c, p, &spec);
-        c.pod_event(p, EventType::Warning, "Unhealthy", "kubelet", |_| {
+        let container = container_names(c, p).into_iter().next().unwrap_or_default();
+        c.container_event(p, &container, EventType::Warning, "Unhealthy", |_| {
             format!("{label} probe failed: {why}")
         });
         if kind == READINESS {
@@ -579,7 +609,7 @@ pub(crate) fn probe(c: &mut Cluster, p: PodId, epoch: u32, kind: u8) {
         // The container is killed and restarted (with the restart back-off).
         c.kubelet_pods.entry(p).or_default().liveness_run = (true, 0);
         for name in container_names(c, p) {
-            c.pod_event(p, EventType::Normal, "Killing", "kubelet", |_| {
+            c.container_event(p, &name, EventType::Normal, "Killing", |_| {
                 format!("Container {name} failed liveness probe, will be restarted")
             });
         }
@@ -639,11 +669,13 @@ pub(crate) fn node_restarted(c: &mut Cluster, n: NodeId) {
             c.schedule(at, Event::KubeletPodStopped(p, epoch));
             continue;
         }
-        if matches!(pod.container, ContainerState::Running(_)) {
+        if let ContainerState::Running(since) = pod.container {
             pod.restarts += 1;
             pod.times.last_terminated = Some(now);
+            pod.times.last_run_started = Some(since);
         }
         pod.container = ContainerState::Waiting("ContainerCreating");
+        pod.marked_not_ready = false;
         if c.store.pod(p).ready {
             c.set_pod_unready(p);
         } else {
@@ -686,7 +718,7 @@ pub(crate) fn kill_pod(c: &mut Cluster, p: PodId) {
         c.schedule(now, Event::KubeletPodStopped(p, epoch));
         return;
     }
-    container_events(c, p, "Killing", "Stopping container ");
+    container_events(c, p, "Killing", |name| format!("Stopping container {name}"));
     let d = c
         .config
         .timing

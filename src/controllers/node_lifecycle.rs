@@ -70,7 +70,9 @@ pub(crate) fn monitor(c: &mut Cluster, n: NodeId, epoch: u32) {
     );
     for p in pods_on(c, n) {
         if c.store.pod(p).ready {
+            // Only the Ready condition changes; the containers' statuses stay as they were.
             c.set_pod_unready(p);
+            c.store.pods[p.0 as usize].marked_not_ready = true;
             c.pod_event(
                 p,
                 EventType::Warning,

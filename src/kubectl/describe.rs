@@ -150,43 +150,57 @@ fn describe_containers(
     let name_indent = if space.is_empty() { "" } else { " " };
     for c in containers {
         w.line(1, &format!("{name_indent}{}:\n", c.name));
-        if let Some((p, _)) = pod
-            && p.times.started.is_some()
-        {
-            w.line(
-                2,
-                &format!(
-                    "Container ID:\tcontainerd://{}\n",
+        // A container has a status once the kubelet has taken the pod on; its IDs are set
+        // once it has started (empty lines until then, as kubectl prints them).
+        let status = pod.and_then(|(p, _)| p.times.kubelet_start.map(|_| p));
+        let started = status.is_some_and(|p| p.times.started.is_some());
+        if let Some(p) = status {
+            let id = if started {
+                format!(
+                    "containerd://{}",
                     made_up_digest(&format!("{}/{}", p.uid, c.name))
-                ),
-            );
+                )
+            } else {
+                String::new()
+            };
+            w.line(2, &format!("Container ID:\t{id}\n"));
         }
         w.line(2, &format!("Image:\t{}\n", c.image));
-        if let Some((p, _)) = pod
-            && p.times.started.is_some()
-        {
-            w.line(2, &format!("Image ID:\t{}\n", image_id(&c.image)));
+        if status.is_some() {
+            let id = if started {
+                image_id(&c.image)
+            } else {
+                String::new()
+            };
+            w.line(2, &format!("Image ID:\t{id}\n"));
         }
+        // `describeContainerPorts`: `80/TCP (http)` for a named port.
+        let named = |text: String, name: &Option<String>| match name {
+            Some(n) if !n.is_empty() => format!("{text} ({n})"),
+            _ => text,
+        };
         let ports: Vec<String> = c
             .ports
             .iter()
             .map(|p| {
-                format!(
+                let text = format!(
                     "{}/{}",
                     p.container_port,
                     p.protocol.as_deref().unwrap_or("TCP")
-                )
+                );
+                named(text, &p.name)
             })
             .collect();
         let host_ports: Vec<String> = c
             .ports
             .iter()
             .map(|p| {
-                format!(
+                let text = format!(
                     "{}/{}",
                     p.host_port.unwrap_or(0),
                     p.protocol.as_deref().unwrap_or("TCP")
-                )
+                );
+                named(text, &p.name)
             })
             .collect();
         let (port_title, host_title) = if ports.len() > 1 {
@@ -218,7 +232,7 @@ fn describe_containers(
                 w.line(3, &format!("{s}\n"));
             }
         }
-        if let Some((p, _)) = pod {
+        if let Some(p) = status {
             describe_container_state(w, p);
         }
         if let Some(r) = &c.resources {
@@ -361,32 +375,56 @@ fn describe_container_state(w: &mut Prefixed, p: &Pod) {
             w.line(3, &format!("Reason:\t{reason}\n"));
         }
         ContainerState::Terminated(reason) => {
-            w.line(2, "State:\tTerminated\n");
-            w.line(3, &format!("Reason:\t{reason}\n"));
-            w.line(
-                3,
-                &format!(
-                    "Exit Code:\t{}\n",
-                    if reason == "Completed" { 0 } else { 1 }
-                ),
+            let code = if reason == "Completed" { 0 } else { 1 };
+            terminated(
+                w,
+                "State",
+                reason,
+                code,
+                p.times.last_run_started,
+                p.times.last_terminated,
             );
         }
     }
     if let (Some(finished), true) = (p.times.last_terminated, p.restarts > 0) {
-        w.line(2, "Last State:\tTerminated\n");
-        w.line(3, "Reason:\tError\n");
-        w.line(3, "Exit Code:\t1\n");
-        w.line(
-            3,
-            &format!("Finished:\t{}\n", rfc1123z(finished.whole_seconds())),
+        terminated(
+            w,
+            "Last State",
+            "Error",
+            1,
+            p.times.last_run_started,
+            Some(finished),
         );
     }
-    let ready = p.ready && matches!(p.container, ContainerState::Running(_));
     w.line(
         2,
-        &format!("Ready:\t{}\n", if ready { "True" } else { "False" }),
+        &format!(
+            "Ready:\t{}\n",
+            if p.containers_ready() {
+                "True"
+            } else {
+                "False"
+            }
+        ),
     );
     w.line(2, &format!("Restart Count:\t{}\n", p.restarts));
+}
+
+/// `describeStatus`' terminated state: reason, exit code, then `Started:` before `Finished:`.
+fn terminated(
+    w: &mut Prefixed,
+    title: &str,
+    reason: &str,
+    exit_code: i32,
+    started: Option<SimTime>,
+    finished: Option<SimTime>,
+) {
+    let when = |t: Option<SimTime>| t.map_or_else(String::new, |t| rfc1123z(t.whole_seconds()));
+    w.line(2, &format!("{title}:\tTerminated\n"));
+    w.line(3, &format!("Reason:\t{reason}\n"));
+    w.line(3, &format!("Exit Code:\t{exit_code}\n"));
+    w.line(3, &format!("Started:\t{}\n", when(started)));
+    w.line(3, &format!("Finished:\t{}\n", when(finished)));
 }
 
 /// Mirrors `describeVolumes` for the volume kinds manifests may declare here.
@@ -537,6 +575,7 @@ pub fn events_about<'a>(c: &'a Cluster, kind: &'a str, name: &'a str) -> Vec<Agg
                 && a.first.message == e.message
                 && a.first.event_type == e.event_type
                 && a.first.source == e.source
+                && a.first.field_path == e.field_path
         }) {
             Some(a) => {
                 a.count += 1;
@@ -573,12 +612,16 @@ fn describe_events(w: &mut TabWriter, out: &mut String, events: &[AggregatedEven
         } else {
             first
         };
+        // Since kubectl 1.35 a container's events name it before the message.
+        let message = match e.first.field_path.as_str() {
+            "" => e.first.message.trim().to_string(),
+            path => format!("{path}: {}", e.first.message.trim()),
+        };
         w.write(&format!(
-            "  {}\t{}\t{interval}\t{}\t{}\n",
+            "  {}\t{}\t{interval}\t{}\t{message}\n",
             e.first.event_type.as_str(),
             e.first.reason,
             e.first.source,
-            e.first.message.trim()
         ));
     }
 }
@@ -832,7 +875,13 @@ pub fn pod(c: &Cluster, id: PodId) -> String {
             w.line(1, &format!("PodReadyToStartContainers \t{}\n", tf(sandbox)));
             w.line(1, &format!("Initialized \t{}\n", tf(true)));
             w.line(1, &format!("Ready \t{}\n", tf(ready)));
-            w.line(1, &format!("ContainersReady \t{}\n", tf(ready && started)));
+            w.line(
+                1,
+                &format!(
+                    "ContainersReady \t{}\n",
+                    tf(p.containers_ready() && started)
+                ),
+            );
         }
         w.line(1, &format!("PodScheduled \t{}\n", tf(scheduled)));
         describe_volumes(w, &rs.template.spec.volumes, Some(p));

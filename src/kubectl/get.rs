@@ -11,7 +11,7 @@ use crate::scenario::Kind;
 use std::collections::BTreeMap;
 
 /// The kubelet version nodes report.
-pub const KUBELET_VERSION: &str = "v1.34.0";
+pub const KUBELET_VERSION: &str = "v1.36.3";
 
 /// A node's InternalIP, as kind hands them out (`172.18.0.2`, …).
 pub fn node_ip(n: NodeId) -> String {
@@ -159,11 +159,7 @@ pub fn get(c: &Cluster, args: &GetArgs) -> Output {
                     .store
                     .replica_set(p.owner)
                     .map_or(1, |rs| rs.template.spec.containers.len());
-                let ready = if p.ready && matches!(p.container, ContainerState::Running(_)) {
-                    containers
-                } else {
-                    0
-                };
+                let ready = if p.containers_ready() { containers } else { 0 };
                 // `printPod`: `3 (20s ago)` once a container has exited.
                 let restarts = match p.times.last_terminated {
                     Some(t) if p.restarts > 0 => {
@@ -213,7 +209,7 @@ pub fn get(c: &Cluster, args: &GetArgs) -> Output {
                 ));
                 if wide {
                     w.write(&format!(
-                        "\t{}\t<none>\tDebian GNU/Linux 12 (bookworm)\t6.8.0-rollsim\tcontainerd://1.7.24",
+                        "\t{}\t<none>\tDebian GNU/Linux 12 (bookworm)\t6.8.0-rollsim\tcontainerd://2.3.1",
                         node_ip(*id)
                     ));
                 }

@@ -89,16 +89,17 @@ pub fn execute(
                         Manifest::Service(s) => {
                             (c.delete_simple("service", &s.metadata.name), "services")
                         }
-                        Manifest::ConfigMap(cm) => {
-                            (c.delete_simple("configmap", &cm.metadata.name), "configmaps")
-                        }
+                        Manifest::ConfigMap(cm) => (
+                            c.delete_simple("configmap", &cm.metadata.name),
+                            "configmaps",
+                        ),
                         Manifest::PodDisruptionBudget(b) => (
                             c.delete_simple("poddisruptionbudget", &b.metadata.name),
                             "poddisruptionbudgets.policy",
                         ),
                     };
                     if deleted {
-                        out.push(&format!("{} \"{}\" deleted", m.kind_prefix(), m.name()), true);
+                        out.push(&deleted_line(m.kind_prefix(), m.name()), true);
                     } else {
                         out.push(
                             &format!(
@@ -118,9 +119,13 @@ pub fn execute(
                     Kind::Service => c.delete_simple("service", name),
                     _ => false,
                 };
-                let prefix = if *kind == Kind::Deployment { "deployment.apps" } else { "service" };
+                let prefix = if *kind == Kind::Deployment {
+                    "deployment.apps"
+                } else {
+                    "service"
+                };
                 if deleted {
-                    out.push(&format!("{prefix} \"{name}\" deleted"), true);
+                    out.push(&deleted_line(prefix, name), true);
                 } else {
                     out.push(&not_found(*kind, name), false);
                 }
@@ -140,9 +145,11 @@ pub fn execute(
                 Err(out) => out,
             };
         }
-        Kubectl::Scale { name, replicas } => {
-            simple(&mut out, c.scale_deployment(name, *replicas).map(|_| "scaled"), name)
-        }
+        Kubectl::Scale { name, replicas } => simple(
+            &mut out,
+            c.scale_deployment(name, *replicas).map(|_| "scaled"),
+            name,
+        ),
         Kubectl::SetImage { name, images } => {
             let mut changed = false;
             for (container, image) in images {
@@ -175,20 +182,20 @@ pub fn execute(
         Kubectl::RolloutResume { name } => pause_or_resume(c, &mut out, name, false),
         Kubectl::RolloutRestart { name } => {
             let stamp = human::rfc3339(c.now());
-            simple(&mut out, c.restart_deployment(name, stamp).map(|_| "restarted"), name)
+            simple(
+                &mut out,
+                c.restart_deployment(name, stamp).map(|_| "restarted"),
+                name,
+            )
         }
-        Kubectl::RolloutUndo { name, to_revision } => match c.undo_deployment(name, *to_revision) {
-            Ok(UndoOutcome::RolledBack) => {
-                out.push(&format!("deployment.apps/{name} rolled back"), true)
+        Kubectl::RolloutUndo { name, to_revision } => {
+            if c.store.deployment_by_name(name).is_some() {
+                // Every Deployment here was made by `kubectl apply`; since 1.36 kubectl warns
+                // (on standard error, before trying) that undo leaves its annotation behind.
+                out.push(&apply_managed_undo_warning(name), true);
             }
-            Ok(UndoOutcome::Skipped(rev)) => out.push(
-                &format!(
-                    "deployment.apps/{name} skipped rollback (current template already matches revision {rev})"
-                ),
-                true,
-            ),
-            Err(e) => out.push(&e.0, false),
-        },
+            undo(c, &mut out, name, *to_revision);
+        }
         Kubectl::RolloutHistory { name, revision } => {
             match c.store.deployment_by_name(name).map(|(id, _)| id) {
                 None => out.push(&not_found(Kind::Deployment, name), false),
@@ -198,9 +205,7 @@ pub fn execute(
                 },
             }
         }
-        Kubectl::RolloutStatus {
-            name, revision, ..
-        } => match c.store.deployment_by_name(name) {
+        Kubectl::RolloutStatus { name, revision, .. } => match c.store.deployment_by_name(name) {
             None => out.push(&not_found(Kind::Deployment, name), false),
             Some((_, d)) => match rollout::status(d, *revision) {
                 rollout::Status::Waiting(t) | rollout::Status::Done(t) => out.text.push_str(&t),
@@ -246,6 +251,34 @@ pub fn execute(
         }
     }
     out
+}
+
+/// `kubectl delete`'s line; since 1.34 it names the namespace of a namespaced object.
+fn deleted_line(kind_prefix: &str, name: &str) -> String {
+    format!("{kind_prefix} \"{name}\" deleted from default namespace")
+}
+
+/// What `kubectl rollout undo` prints on standard error for an object `kubectl apply` made.
+fn apply_managed_undo_warning(name: &str) -> String {
+    format!(
+        "Warning: resource deployments/{name} was previously managed with 'kubectl apply'. Rolling back will not update the kubectl.kubernetes.io/last-applied-configuration annotation, which may cause unexpected behavior on future 'kubectl apply' operations. Consider using 'kubectl apply' with your previous configuration file instead."
+    )
+}
+
+/// `kubectl rollout undo`'s result line.
+fn undo(c: &mut Cluster, out: &mut Output, name: &str, to_revision: i64) {
+    match c.undo_deployment(name, to_revision) {
+            Ok(UndoOutcome::RolledBack) => {
+                out.push(&format!("deployment.apps/{name} rolled back"), true)
+            }
+            Ok(UndoOutcome::Skipped(rev)) => out.push(
+                &format!(
+                    "deployment.apps/{name} skipped rollback (current template already matches revision {rev})"
+                ),
+                true,
+            ),
+            Err(e) => out.push(&e.0, false),
+    }
 }
 
 fn simple(out: &mut Output, result: Result<&str, crate::model::manifest::ApiError>, name: &str) {

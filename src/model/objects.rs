@@ -329,6 +329,8 @@ pub struct PodTimes {
     pub gone: Option<SimTime>,
     /// The last container exit (the RESTARTS column's `(20s ago)`).
     pub last_terminated: Option<SimTime>,
+    /// When the container that last exited had started (`Last State`'s `Started:`).
+    pub last_run_started: Option<SimTime>,
 }
 
 /// A Pod. Its template is its ReplicaSet's (pods of a ReplicaSet never differ).
@@ -363,6 +365,9 @@ pub struct Pod {
     pub ready: bool,
     /// Gone from the API server.
     pub gone: bool,
+    /// The node lifecycle controller set its Ready condition False (`MarkPodsNotReady`):
+    /// its containers still report ready, as nobody on the node could say otherwise.
+    pub marked_not_ready: bool,
     /// Counted available by its ReplicaSet.
     pub(crate) counted_available: bool,
     /// For reports.
@@ -381,6 +386,13 @@ pub struct Pod {
 }
 
 impl Pod {
+    /// Its containers report ready (`containerStatuses[].ready` with a running state): what
+    /// `kubectl get pods` counts in READY, whatever the pod's own Ready condition says.
+    pub fn containers_ready(&self) -> bool {
+        (self.ready || self.marked_not_ready)
+            && matches!(self.container, ContainerState::Running(_))
+    }
+
     /// Mirrors `controller.IsPodActive`: not terminal and not being deleted.
     pub fn is_active(&self) -> bool {
         !self.gone
