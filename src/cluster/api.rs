@@ -147,8 +147,8 @@ impl Cluster {
         };
         if existing.spec.selector != spec.selector {
             return Err(ApiError(format!(
-                "The Deployment \"{name}\" is invalid: spec.selector: Invalid value: v1.LabelSelector{{MatchLabels:{}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}}: field is immutable",
-                go_map(&spec.selector.match_labels)
+                "The Deployment \"{name}\" is invalid: spec.selector: Invalid value: {}: field is immutable",
+                crate::model::validation::json_selector(&spec.selector)
             )));
         }
         let mut d = existing.clone();
@@ -271,6 +271,12 @@ impl Cluster {
         }
         for c in matched {
             c.image = image.to_string();
+        }
+        // The API server validates the patched object as it would a new one.
+        let mut errors = Vec::new();
+        crate::model::manifest::validate_pod_template(&d.spec.template, &mut errors);
+        if !errors.is_empty() {
+            return Err(crate::model::manifest::invalid("Deployment", name, &errors));
         }
         Ok(self.update_deployment(id, d) == ApplyOutcome::Configured)
     }
@@ -533,9 +539,4 @@ impl Cluster {
             util::max_unavailable(d.spec.strategy, d.spec.replicas),
         )
     }
-}
-
-fn go_map(m: &BTreeMap<String, String>) -> String {
-    let inner: Vec<String> = m.iter().map(|(k, v)| format!("{k}:{v}")).collect();
-    format!("map[string]string{{{}}}", inner.join(" "))
 }

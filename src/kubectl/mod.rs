@@ -62,6 +62,20 @@ pub fn execute(
         Kubectl::Apply { files } => {
             for file in files {
                 for m in manifests.get(file).map(Vec::as_slice).unwrap_or_default() {
+                    // The cluster has one namespace; the NamespaceLifecycle admission plugin
+                    // refuses objects for any other.
+                    if let Some(ns) = m
+                        .metadata()
+                        .namespace
+                        .as_deref()
+                        .filter(|ns| *ns != "default")
+                    {
+                        out.push(
+                            &format!("Error from server (NotFound): error when creating \"{file}\": namespaces \"{ns}\" not found"),
+                            false,
+                        );
+                        continue;
+                    }
                     let outcome = match m {
                         Manifest::Deployment(d) => c.apply_deployment(d),
                         Manifest::Service(s) => Ok(c.apply_service(s)),

@@ -43,26 +43,25 @@ impl IntOrPercent {
         }
     }
 
-    /// How the API server prints the value in a validation error (Go's `%#v` of the struct).
-    pub fn go_repr(self) -> String {
+    /// How the API server prints the value in a validation error since 1.34: as JSON, a
+    /// number or a quoted percentage.
+    pub fn json(self) -> String {
         match self {
-            IntOrPercent::Int(v) => {
-                format!("intstr.IntOrString{{Type:0, IntVal:{v}, StrVal:\"\"}}")
-            }
-            IntOrPercent::Percent(p) => {
-                format!("intstr.IntOrString{{Type:1, IntVal:0, StrVal:\"{p}%\"}}")
-            }
+            IntOrPercent::Int(v) => v.to_string(),
+            IntOrPercent::Percent(p) => format!("\"{p}%\""),
         }
     }
 }
 
 /// Upstream's `intstr.IntOrString` as a manifest may write it: an int, or any string, valid
 /// or not. Resolved to an [`IntOrPercent`] the way `GetScaledValueFromIntOrPercent` reads it,
-/// with its error texts; an unset field is `None` where one is taken.
+/// with its error texts; an unset field is `None` where one is taken. Decoded as the API
+/// server decodes it: a number must be an int32 (`1.5` or `2147483648` fail with the JSON
+/// decoder's words).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum IntOrString {
     /// `Type: Int`.
-    Int(i32),
+    Int(i64),
     /// `Type: String`: a percentage when valid.
     Str(String),
 }
@@ -72,7 +71,10 @@ impl IntOrString {
     /// `%` whose prefix `strconv.Atoi` parses (a sign is allowed, as Atoi allows it).
     pub fn resolve(&self) -> Result<IntOrPercent, String> {
         let s = match self {
-            IntOrString::Int(v) => return Ok(IntOrPercent::Int(*v)),
+            IntOrString::Int(v) => {
+                let clamped = (*v).clamp(i64::from(i32::MIN), i64::from(i32::MAX));
+                return Ok(IntOrPercent::Int(clamped as i32));
+            }
             IntOrString::Str(s) => s,
         };
         let Some(digits) = s.strip_suffix('%') else {
@@ -93,6 +95,46 @@ impl IntOrString {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for IntOrString {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{Error, Visitor};
+        struct V;
+        fn not_int32<E: Error>(number: impl fmt::Display) -> E {
+            E::custom(format!(
+                "json: cannot unmarshal number {number} into Go value of type int32"
+            ))
+        }
+        impl Visitor<'_> for V {
+            type Value = IntOrString;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an int32 or a string such as \"25%\"")
+            }
+            fn visit_i64<E: Error>(self, v: i64) -> Result<IntOrString, E> {
+                i32::try_from(v)
+                    .map(|v| IntOrString::Int(i64::from(v)))
+                    .map_err(|_| not_int32(v))
+            }
+            fn visit_u64<E: Error>(self, v: u64) -> Result<IntOrString, E> {
+                i32::try_from(v)
+                    .map(|v| IntOrString::Int(i64::from(v)))
+                    .map_err(|_| not_int32(v))
+            }
+            fn visit_f64<E: Error>(self, v: f64) -> Result<IntOrString, E> {
+                Err(not_int32(v))
+            }
+            fn visit_str<E: Error>(self, v: &str) -> Result<IntOrString, E> {
+                Ok(IntOrString::Str(v.to_string()))
+            }
+            fn visit_bool<E: Error>(self, v: bool) -> Result<IntOrString, E> {
+                Err(E::custom(format!(
+                    "json: cannot unmarshal bool into Go value of type int32 (got {v})"
+                )))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// Go's `strconv.Atoi` on a 64-bit machine: an optional sign and decimal digits, with its two
 /// error texts.
 fn atoi(s: &str) -> Result<i64, &'static str> {
@@ -106,7 +148,7 @@ fn atoi(s: &str) -> Result<i64, &'static str> {
 impl From<IntOrPercent> for IntOrString {
     fn from(v: IntOrPercent) -> Self {
         match v {
-            IntOrPercent::Int(i) => IntOrString::Int(i),
+            IntOrPercent::Int(i) => IntOrString::Int(i64::from(i)),
             IntOrPercent::Percent(p) => IntOrString::Str(format!("{p}%")),
         }
     }

@@ -60,11 +60,16 @@ impl Manifest {
 
     /// The object's name.
     pub fn name(&self) -> &str {
+        &self.metadata().name
+    }
+
+    /// The object's `metadata` as written.
+    pub fn metadata(&self) -> &ManifestMeta {
         match self {
-            Manifest::Deployment(d) => &d.metadata.name,
-            Manifest::Service(s) => &s.metadata.name,
-            Manifest::ConfigMap(c) => &c.metadata.name,
-            Manifest::PodDisruptionBudget(p) => &p.metadata.name,
+            Manifest::Deployment(d) => &d.metadata,
+            Manifest::Service(s) => &s.metadata,
+            Manifest::ConfigMap(c) => &c.metadata,
+            Manifest::PodDisruptionBudget(p) => &p.metadata,
         }
     }
 }
@@ -165,15 +170,7 @@ pub struct RawRollingUpdate {
     pub max_unavailable: Option<IntOrString>,
 }
 
-/// A YAML int or string, as `intstr.IntOrString` accepts.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(untagged)]
-pub enum IntOrString {
-    #[allow(missing_docs)]
-    Int(i64),
-    #[allow(missing_docs)]
-    Str(String),
-}
+pub use super::intstr::IntOrString;
 
 /// A `policy/v1` PodDisruptionBudget as written.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -427,26 +424,43 @@ fn parse_document(doc: &str, first_line: usize) -> Result<Manifest, ManifestErro
         ));
     }
     if let Manifest::Deployment(d) = &manifest {
-        check_quantities(&d.spec.template).map_err(at)?;
+        check_quantities(&d.spec.template).map_err(|(message, name, text)| ManifestError {
+            line: Some(first_line + line_of_field(doc, &name, &text).unwrap_or(0)),
+            column: None,
+            message,
+        })?;
     }
     Ok(manifest)
 }
 
-fn check_quantities(t: &PodTemplateSpec) -> Result<(), String> {
+/// The 0-based line of `doc` where `key: value` is written (a quantity's own line), if found.
+fn line_of_field(doc: &str, key: &str, value: &str) -> Option<usize> {
+    doc.lines().position(|l| {
+        let l = l.trim_start().trim_start_matches("- ");
+        l.contains(&format!("{key}:")) && l.contains(value)
+    })
+}
+
+/// Quantities that do not parse, as the API server's decoder refuses them: the message, the
+/// resource name and the text, so that the error can point at its line. A sign is part of
+/// the syntax; a negative quantity is refused later, by validation.
+fn check_quantities(t: &PodTemplateSpec) -> Result<(), (String, String, String)> {
     for (i, c) in t.spec.containers.iter().enumerate() {
         let Some(res) = &c.resources else { continue };
         for (section, map) in [("requests", &res.requests), ("limits", &res.limits)] {
             for (name, v) in map {
                 let text = quantity_text(v).unwrap_or_default();
+                let unsigned = text.trim().trim_start_matches(['+', '-']);
                 let ok = match name.as_str() {
-                    "cpu" => parse_cpu_millis(&text).is_ok(),
-                    "memory" | "ephemeral-storage" => parse_memory_bytes(&text).is_ok(),
+                    "cpu" => parse_cpu_millis(unsigned).is_ok(),
+                    "memory" | "ephemeral-storage" => parse_memory_bytes(unsigned).is_ok(),
                     _ => true,
                 };
                 if !ok {
-                    return Err(format!(
+                    let message = format!(
                         "spec.template.spec.containers[{i}].resources.{section}.{name}: Invalid value: {text:?}: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
-                    ));
+                    );
+                    return Err((message, name.clone(), text));
                 }
             }
         }
@@ -467,7 +481,7 @@ impl fmt::Display for ApiError {
 impl std::error::Error for ApiError {}
 
 /// Builds `The Deployment "x" is invalid: ...` as the API server aggregates field errors.
-fn invalid(kind: &str, name: &str, errors: &[String]) -> ApiError {
+pub fn invalid(kind: &str, name: &str, errors: &[String]) -> ApiError {
     let body = if errors.len() == 1 {
         errors[0].clone()
     } else {
@@ -563,7 +577,7 @@ fn default_strategy(raw: Option<&RawStrategy>, errors: &mut Vec<String>) -> Opti
             if max_surge.is_literal_zero() && max_unavailable.is_literal_zero() {
                 errors.push(format!(
                     "{path}.maxUnavailable: Invalid value: {}: may not be 0 when `maxSurge` is 0",
-                    max_unavailable.go_repr()
+                    max_unavailable.json()
                 ));
             }
             Some(Strategy::RollingUpdate {
@@ -587,6 +601,8 @@ fn validate_deployment_fields(
 ) {
     let s = &m.spec;
     let _ = strategy;
+    super::validation::object_name(&m.metadata.name, errors);
+    super::validation::labels("metadata.labels", &m.metadata.labels, errors);
     if let Some(r) = s.replicas.filter(|r| *r < 0) {
         errors.push(format!(
             "spec.replicas: Invalid value: {r}: must be greater than or equal to 0"
@@ -613,40 +629,41 @@ fn validate_deployment_fields(
         errors.push("spec.selector: Required value".into());
     } else if selector.is_empty() {
         errors.push(
-            "spec.selector: Invalid value: \"null\": empty selector is invalid for deployment"
-                .into(),
+            "spec.selector: Invalid value: {}: empty selector is invalid for deployment".into(),
         );
     } else if let Err(e) = selector.validate() {
         errors.push(format!("spec.selector.matchExpressions: {e}"));
-    } else if !selector.matches(&template.metadata.labels) {
+    } else if !label_errors(&selector.match_labels, "spec.selector.matchLabels", errors)
+        && !label_errors(
+            &template.metadata.labels,
+            "spec.template.metadata.labels",
+            errors,
+        )
+        && !selector.matches(&template.metadata.labels)
+    {
         errors.push(format!(
             "spec.template.metadata.labels: Invalid value: {}: `selector` does not match template `labels`",
-            go_map_repr(&template.metadata.labels)
+            super::validation::json_map(&template.metadata.labels)
         ));
     }
     validate_pod_template(template, errors);
 }
 
-fn validate_pod_template(t: &PodTemplateSpec, errors: &mut Vec<String>) {
+/// `ValidateLabels` at `path`; whether it found anything.
+fn label_errors(labels: &BTreeMap<String, String>, path: &str, errors: &mut Vec<String>) -> bool {
+    let before = errors.len();
+    super::validation::labels(path, labels, errors);
+    errors.len() > before
+}
+
+/// The pod template's rules (`ValidatePodTemplateSpecForReplicaSet`) that concern what
+/// rollsim stores: containers, restart policy, no active deadline.
+pub fn validate_pod_template(t: &PodTemplateSpec, errors: &mut Vec<String>) {
     let p = "spec.template.spec";
     if t.spec.containers.is_empty() {
         errors.push(format!("{p}.containers: Required value"));
     }
-    let mut seen = Vec::new();
-    for (i, c) in t.spec.containers.iter().enumerate() {
-        if c.name.is_empty() {
-            errors.push(format!("{p}.containers[{i}].name: Required value"));
-        } else if seen.contains(&c.name) {
-            errors.push(format!(
-                "{p}.containers[{i}].name: Duplicate value: \"{}\"",
-                c.name
-            ));
-        }
-        seen.push(c.name.clone());
-        if c.image.trim().is_empty() {
-            errors.push(format!("{p}.containers[{i}].image: Required value"));
-        }
-    }
+    super::validation::containers(p, t, errors);
     if let Some(rp) = t
         .spec
         .restart_policy
@@ -660,12 +677,6 @@ fn validate_pod_template(t: &PodTemplateSpec, errors: &mut Vec<String>) {
     if t.spec.active_deadline_seconds.is_some() {
         errors.push(format!("{p}.activeDeadlineSeconds: Forbidden: activeDeadlineSeconds in ReplicaSet is not Supported"));
     }
-}
-
-/// Go's `%#v`-like map text the API server prints for label maps.
-fn go_map_repr(m: &BTreeMap<String, String>) -> String {
-    let inner: Vec<String> = m.iter().map(|(k, v)| format!("{k:?}:{v:?}")).collect();
-    format!("map[string]string{{{}}}", inner.join(", "))
 }
 
 #[cfg(test)]
@@ -714,7 +725,7 @@ mod tests {
         let err = deployment_spec(&deployment(&text)).unwrap_err();
         assert_eq!(
             err.0,
-            "The Deployment \"web\" is invalid: spec.strategy.rollingUpdate.maxUnavailable: Invalid value: intstr.IntOrString{Type:0, IntVal:0, StrVal:\"\"}: may not be 0 when `maxSurge` is 0"
+            "The Deployment \"web\" is invalid: spec.strategy.rollingUpdate.maxUnavailable: Invalid value: 0: may not be 0 when `maxSurge` is 0"
         );
     }
 

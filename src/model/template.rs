@@ -279,12 +279,19 @@ pub struct Probe {
 }
 
 impl Probe {
+    /// `SetDefaults_Probe`: an unset or zero timeout, period and thresholds take their
+    /// defaults (the API cannot tell 0 from unset for these ints).
     fn apply_defaults(&mut self) {
+        fn zero_is_unset(v: &mut Option<i32>, default: i32) {
+            if v.is_none_or(|v| v == 0) {
+                *v = Some(default);
+            }
+        }
         self.initial_delay_seconds.get_or_insert(0);
-        self.period_seconds.get_or_insert(10);
-        self.timeout_seconds.get_or_insert(1);
-        self.success_threshold.get_or_insert(1);
-        self.failure_threshold.get_or_insert(3);
+        zero_is_unset(&mut self.period_seconds, 10);
+        zero_is_unset(&mut self.timeout_seconds, 1);
+        zero_is_unset(&mut self.success_threshold, 1);
+        zero_is_unset(&mut self.failure_threshold, 3);
     }
 
     /// Seconds from container start until a probe that always succeeds marks the pod Ready.

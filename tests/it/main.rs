@@ -6,6 +6,7 @@ mod charts;
 mod cli;
 mod common;
 mod faults;
+mod kubectl_texts;
 mod lesson;
 mod properties;
 mod robustness;
