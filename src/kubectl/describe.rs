@@ -1,6 +1,7 @@
 //! `kubectl describe` for Deployments, ReplicaSets and Pods, and the pod-template block that
 //! `rollout history --revision` shares (`pkg/describe/describe.go`).
 
+use super::events::StoredEvent;
 use super::human::{age, rfc1123z};
 use super::tabwriter::{TabWriter, for_describe};
 use crate::cluster::{Cluster, KubeEvent};
@@ -555,45 +556,15 @@ pub fn pod_template_raw(t: &PodTemplateSpec) -> String {
     raw.into_raw()
 }
 
-/// Aggregated events about one object, as the event correlator stores them: identical
-/// events (same source, reason, type and message) count up instead of repeating.
-pub struct AggregatedEvent<'a> {
-    /// The first occurrence.
-    pub first: &'a KubeEvent,
-    /// When it last happened.
-    pub last: SimTime,
-    /// How many times.
-    pub count: u32,
-}
-
-/// Events about an object, aggregated and sorted by last occurrence (`SortableEvents`).
-pub fn events_about<'a>(c: &'a Cluster, kind: &'a str, name: &'a str) -> Vec<AggregatedEvent<'a>> {
-    let mut out: Vec<AggregatedEvent<'a>> = Vec::new();
-    for e in c.recorder.events_for(kind, name) {
-        match out.iter_mut().find(|a| {
-            a.first.reason == e.reason
-                && a.first.message == e.message
-                && a.first.event_type == e.event_type
-                && a.first.source == e.source
-                && a.first.field_path == e.field_path
-        }) {
-            Some(a) => {
-                a.count += 1;
-                a.last = e.time;
-            }
-            None => out.push(AggregatedEvent {
-                first: e,
-                last: e.time,
-                count: 1,
-            }),
-        }
-    }
-    out.sort_by_key(|a| a.last.whole_seconds());
-    out
+/// The Events about an object as the API server holds them at `now` (see
+/// [`events::stored_events`](super::events::stored_events)).
+pub fn events_about<'a>(c: &'a Cluster, kind: &'a str, name: &'a str) -> Vec<StoredEvent<'a>> {
+    let occurrences: Vec<&KubeEvent> = c.recorder.events_for(kind, name).collect();
+    super::events::stored_events(&occurrences, c.now())
 }
 
 /// Mirrors `DescribeEvents` (flushes the columns above first).
-fn describe_events(w: &mut TabWriter, out: &mut String, events: &[AggregatedEvent], now: SimTime) {
+fn describe_events(w: &mut TabWriter, out: &mut String, events: &[StoredEvent], now: SimTime) {
     if events.is_empty() {
         w.write("Events:\t<none>\n");
         return;
@@ -602,11 +573,11 @@ fn describe_events(w: &mut TabWriter, out: &mut String, events: &[AggregatedEven
     w.write("Events:\n  Type\tReason\tAge\tFrom\tMessage\n");
     w.write("  ----\t------\t----\t----\t-------\n");
     for e in events {
-        let first = age(e.first.time.whole_seconds(), now);
+        let first = age(e.first_time.whole_seconds(), now);
         let interval = if e.count > 1 {
             format!(
                 "{} (x{} over {first})",
-                age(e.last.whole_seconds(), now),
+                age(e.last_time.whole_seconds(), now),
                 e.count
             )
         } else {
@@ -614,8 +585,8 @@ fn describe_events(w: &mut TabWriter, out: &mut String, events: &[AggregatedEven
         };
         // Since kubectl 1.35 a container's events name it before the message.
         let message = match e.first.field_path.as_str() {
-            "" => e.first.message.trim().to_string(),
-            path => format!("{path}: {}", e.first.message.trim()),
+            "" => e.message.trim().to_string(),
+            path => format!("{path}: {}", e.message.trim()),
         };
         w.write(&format!(
             "  {}\t{}\t{interval}\t{}\t{message}\n",

@@ -5,6 +5,7 @@
 
 pub mod describe;
 pub mod drain;
+pub mod events;
 pub mod get;
 pub mod human;
 pub mod rollout;
