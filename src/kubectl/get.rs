@@ -44,6 +44,18 @@ pub struct GetArgs<'a> {
     pub show_labels: bool,
 }
 
+/// `GroupVersionResource.String()` of a kind, as list errors name it.
+fn group_version_resource(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Deployment => "apps/v1, Resource=deployments",
+        Kind::ReplicaSet => "apps/v1, Resource=replicasets",
+        Kind::Pod => "/v1, Resource=pods",
+        Kind::Node => "/v1, Resource=nodes",
+        Kind::Service => "/v1, Resource=services",
+        Kind::PodDisruptionBudget => "policy/v1, Resource=poddisruptionbudgets",
+    }
+}
+
 /// `labels.FormatLabels`: `k=v,k2=v2`, or `<none>`.
 fn format_labels(labels: &BTreeMap<String, String>) -> String {
     if labels.is_empty() {
@@ -75,7 +87,14 @@ pub fn get(c: &Cluster, args: &GetArgs) -> Output {
     let header_end = if show_labels { "\tLABELS\n" } else { "\n" };
     let terms = match selector.map(parse_selector_arg).transpose() {
         Ok(t) => t,
-        Err(e) => return Output::error(format!("error: {e}\n")),
+        // The API server parses the selector; cli-runtime's `EnhanceListError` says where.
+        Err(e) => {
+            return Output::error(format!(
+                "Error from server (BadRequest): Unable to find \"{}\" that match label selector \"{}\", field selector \"\": {e}\n",
+                group_version_resource(kind),
+                selector.unwrap_or_default()
+            ));
+        }
     };
     let keep = |labels: &BTreeMap<String, String>| {
         terms

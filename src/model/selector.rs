@@ -109,50 +109,257 @@ impl std::fmt::Display for LabelSelector {
     }
 }
 
-/// Parses a kubectl `-l` selector: comma-separated `k=v`, `k==v`, `k!=v`, `k`, `!k`.
-pub fn parse_selector_arg(s: &str) -> Result<Vec<(String, SelectorOp)>, String> {
-    let mut out = Vec::new();
-    for term in s.split(',').map(str::trim).filter(|t| !t.is_empty()) {
-        let parsed = if let Some((k, v)) = term.split_once("!=") {
-            (k.to_string(), SelectorOp::NotEq(v.to_string()))
-        } else if let Some((k, v)) = term.split_once("==").or_else(|| term.split_once('=')) {
-            (k.to_string(), SelectorOp::Eq(v.to_string()))
-        } else if let Some(k) = term.strip_prefix('!') {
-            (k.to_string(), SelectorOp::Absent)
-        } else {
-            (term.to_string(), SelectorOp::Present)
-        };
-        if parsed.0.is_empty() {
-            return Err(format!("unable to parse requirement: {term:?}"));
+/// One token of a selector string (`labels.Lexer`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Token {
+    End,
+    Ident(String),
+    Not,
+    Equals,
+    DoubleEquals,
+    NotEquals,
+    In,
+    NotIn,
+    Gt,
+    Lt,
+    Open,
+    Close,
+    Comma,
+}
+
+impl Token {
+    /// The literal as the parser's messages quote it (`''` at the end).
+    fn literal(&self) -> &str {
+        match self {
+            Token::End => "",
+            Token::Ident(s) => s,
+            Token::Not => "!",
+            Token::Equals => "=",
+            Token::DoubleEquals => "==",
+            Token::NotEquals => "!=",
+            Token::In => "in",
+            Token::NotIn => "notin",
+            Token::Gt => "gt",
+            Token::Lt => "lt",
+            Token::Open => "(",
+            Token::Close => ")",
+            Token::Comma => ",",
         }
-        out.push(parsed);
     }
-    Ok(out)
+}
+
+/// `labels.Lexer`: special characters, else identifiers (with the keywords among them).
+fn lex(s: &str) -> Vec<Token> {
+    let special = |c: char| matches!(c, '!' | '=' | '(' | ')' | ',');
+    let mut out = Vec::new();
+    let mut chars = s.chars().peekable();
+    while let Some(&c) = chars.peek() {
+        if c.is_whitespace() {
+            chars.next();
+        } else if special(c) {
+            chars.next();
+            let double = chars.peek() == Some(&'=') && matches!(c, '!' | '=');
+            if double {
+                chars.next();
+            }
+            out.push(match (c, double) {
+                ('!', true) => Token::NotEquals,
+                ('!', false) => Token::Not,
+                ('=', true) => Token::DoubleEquals,
+                ('=', false) => Token::Equals,
+                ('(', _) => Token::Open,
+                (')', _) => Token::Close,
+                _ => Token::Comma,
+            });
+        } else {
+            let mut word = String::new();
+            while let Some(&c) = chars.peek().filter(|c| !c.is_whitespace() && !special(**c)) {
+                word.push(c);
+                chars.next();
+            }
+            out.push(match word.as_str() {
+                "in" => Token::In,
+                "notin" => Token::NotIn,
+                "gt" => Token::Gt,
+                "lt" => Token::Lt,
+                _ => Token::Ident(word),
+            });
+        }
+    }
+    out.push(Token::End);
+    out
+}
+
+/// Mirrors `labels.Parse` (apimachinery `pkg/labels/selector.go`): `k=v`, `k==v`, `k!=v`,
+/// `k in (a,b)`, `k notin (a)`, `k`, `!k`, `k gt 3`, `k lt 3`, comma-separated, with its
+/// error texts.
+pub fn parse_selector_arg(s: &str) -> Result<Vec<(String, SelectorOp)>, String> {
+    let tokens = lex(s);
+    let mut pos = 0;
+    let mut out = Vec::new();
+    loop {
+        match &tokens[pos] {
+            Token::End => return Ok(out),
+            Token::Ident(_) | Token::Not => {
+                let r = parse_requirement(&tokens, &mut pos)
+                    .map_err(|e| format!("unable to parse requirement: {e}"))?;
+                out.push(r);
+                match &tokens[pos] {
+                    Token::End => return Ok(out),
+                    Token::Comma => pos += 1,
+                    t => {
+                        return Err(format!(
+                            "found '{}', expected: ',' or 'end of string'",
+                            t.literal()
+                        ));
+                    }
+                }
+            }
+            t => {
+                return Err(format!(
+                    "found '{}', expected: !, identifier, or 'end of string'",
+                    t.literal()
+                ));
+            }
+        }
+    }
+}
+
+/// `parseRequirement`: a key (after an optional `!`), then an operator and its values.
+fn parse_requirement(t: &[Token], pos: &mut usize) -> Result<(String, SelectorOp), String> {
+    let negated = t[*pos] == Token::Not;
+    if negated {
+        *pos += 1;
+    }
+    let key = match &t[*pos] {
+        Token::Ident(k) => k.clone(),
+        other if negated => {
+            return Err(format!(
+                "found '{}', expected: identifier after '!'",
+                other.literal()
+            ));
+        }
+        other => return Err(format!("found '{}', expected: identifier", other.literal())),
+    };
+    *pos += 1;
+    if matches!(t[*pos], Token::End | Token::Comma) || negated {
+        let op = if negated {
+            SelectorOp::Absent
+        } else {
+            SelectorOp::Present
+        };
+        return Ok((key, op));
+    }
+    let op = t[*pos].clone();
+    *pos += 1;
+    let op = match op {
+        Token::In | Token::NotIn => {
+            let values = parse_values(t, pos)?;
+            if op == Token::In {
+                SelectorOp::In(values)
+            } else {
+                SelectorOp::NotIn(values)
+            }
+        }
+        Token::Equals | Token::DoubleEquals | Token::NotEquals | Token::Gt | Token::Lt => {
+            let value = match &t[*pos] {
+                Token::Ident(v) => {
+                    *pos += 1;
+                    v.clone()
+                }
+                Token::End | Token::Comma => String::new(),
+                other => {
+                    return Err(format!("found '{}', expected: identifier", other.literal()));
+                }
+            };
+            match op {
+                Token::NotEquals => SelectorOp::NotIn(vec![value]),
+                Token::Gt | Token::Lt => {
+                    let n: i64 = value.parse().map_err(|_| {
+                        "for 'Gt', 'Lt' operators, the value must be an integer".to_string()
+                    })?;
+                    if op == Token::Gt {
+                        SelectorOp::Gt(n)
+                    } else {
+                        SelectorOp::Lt(n)
+                    }
+                }
+                _ => SelectorOp::In(vec![value]),
+            }
+        }
+        other => {
+            return Err(format!(
+                "found '{}', expected: in, notin, =, ==, !=, gt, lt",
+                other.literal()
+            ));
+        }
+    };
+    Ok((key, op))
+}
+
+/// `parseValues`: `(a, b, …)`.
+fn parse_values(t: &[Token], pos: &mut usize) -> Result<Vec<String>, String> {
+    if t[*pos] != Token::Open {
+        return Err(format!("found '{}' expected: '('", t[*pos].literal()));
+    }
+    *pos += 1;
+    let mut values = Vec::new();
+    loop {
+        match &t[*pos] {
+            Token::Ident(v) => {
+                values.push(v.clone());
+                *pos += 1;
+            }
+            Token::Close if values.is_empty() => {}
+            Token::Comma => values.push(String::new()),
+            other => {
+                return Err(format!(
+                    "found '{}', expected: ',', ')' or identifier",
+                    other.literal()
+                ));
+            }
+        }
+        match &t[*pos] {
+            Token::Comma => *pos += 1,
+            Token::Close => {
+                *pos += 1;
+                return Ok(values);
+            }
+            other => return Err(format!("found '{}', expected: ',' or ')'", other.literal())),
+        }
+    }
 }
 
 /// One parsed `-l` term.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SelectorOp {
-    /// `k=v`
-    Eq(String),
-    /// `k!=v`
-    NotEq(String),
+    /// `k=v`, `k in (a,b)`
+    In(Vec<String>),
+    /// `k!=v`, `k notin (a)`: also true without the label
+    NotIn(Vec<String>),
     /// `k`
     Present,
     /// `!k`
     Absent,
+    /// `k gt 3`
+    Gt(i64),
+    /// `k lt 3`
+    Lt(i64),
 }
 
-/// Whether `labels` satisfy every parsed `-l` term.
+/// Whether `labels` satisfy every parsed `-l` term (`Requirement.Matches`).
 pub fn matches_selector_arg(
     terms: &[(String, SelectorOp)],
     labels: &BTreeMap<String, String>,
 ) -> bool {
+    let number = |k: &str| labels.get(k).and_then(|v| v.parse::<i64>().ok());
     terms.iter().all(|(k, op)| match op {
-        SelectorOp::Eq(v) => labels.get(k) == Some(v),
-        SelectorOp::NotEq(v) => labels.get(k) != Some(v),
+        SelectorOp::In(v) => labels.get(k).is_some_and(|l| v.contains(l)),
+        SelectorOp::NotIn(v) => labels.get(k).is_none_or(|l| !v.contains(l)),
         SelectorOp::Present => labels.contains_key(k),
         SelectorOp::Absent => !labels.contains_key(k),
+        SelectorOp::Gt(n) => number(k).is_some_and(|l| l > *n),
+        SelectorOp::Lt(n) => number(k).is_some_and(|l| l < *n),
     })
 }
 
@@ -179,6 +386,36 @@ mod tests {
         assert!(s.matches(&labels(&[("app", "web"), ("tier", "b")])));
         assert!(!s.matches(&labels(&[("app", "web"), ("tier", "c")])));
         assert_eq!(s.to_string(), "app=web,tier in (a,b)");
+    }
+
+    #[test]
+    fn selector_strings_parse_as_labels_parse_does() {
+        let t = parse_selector_arg("app in (web, api), tier notin (db), version gt 2").unwrap();
+        assert!(matches_selector_arg(
+            &t,
+            &labels(&[("app", "api"), ("version", "3")])
+        ));
+        assert!(!matches_selector_arg(
+            &t,
+            &labels(&[("app", "api"), ("version", "2")])
+        ));
+        let err = |s: &str| parse_selector_arg(s).unwrap_err();
+        assert_eq!(
+            err("app notin"),
+            "unable to parse requirement: found '' expected: '('"
+        );
+        assert_eq!(
+            err("component not in (x)"),
+            "unable to parse requirement: found 'not', expected: in, notin, =, ==, !=, gt, lt"
+        );
+        assert_eq!(
+            err("=web"),
+            "found '=', expected: !, identifier, or 'end of string'"
+        );
+        assert_eq!(
+            err("app in (a"),
+            "unable to parse requirement: found '', expected: ',' or ')'"
+        );
     }
 
     #[test]

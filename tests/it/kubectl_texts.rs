@@ -161,3 +161,17 @@ fn pods_on_a_not_ready_node_keep_their_containers_ready() {
     assert!(t.contains("  ContainersReady             True \n"), "{t}");
     assert!(t.contains("    Ready:          True\n"), "{t}");
 }
+
+#[test]
+fn an_unparsable_selector_fails_as_the_api_server_reports_it() {
+    let t = transcript(
+        "",
+        "  - kubectl apply -f web.yaml\n  - sleep 5s\n  - kubectl get pods -l 'app notin'\n  - kubectl get pods -l 'app in (web, api)'\n",
+    );
+    assert_has(
+        &t,
+        "Error from server (BadRequest): Unable to find \"/v1, Resource=pods\" that match label selector \"app notin\", field selector \"\": unable to parse requirement: found '' expected: '('",
+    );
+    let listed = t.split("app in (web, api)").nth(1).unwrap_or_default();
+    assert_eq!(listed.matches("1/1     Running").count(), 2, "{t}");
+}
