@@ -5,6 +5,7 @@
 
 use super::SummaryFile;
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use serde::Deserialize;
@@ -381,7 +382,16 @@ impl RunData {
         names
     }
 
+    /// Where the time axis ends: a little past the run's end (5 % of it, 2 to 30 s), so
+    /// that the state it ended in shows as more than a sliver when the last step was the
+    /// rollout finishing.
     fn end_ms(&self) -> u64 {
+        let run = self.run_end_ms();
+        run + (run / 20).clamp(2_000, 30_000)
+    }
+
+    /// The virtual time the run covered.
+    fn run_end_ms(&self) -> u64 {
         (self.summary.virtual_time_s * 1000.0).round().max(1.0) as u64
     }
 }
@@ -546,6 +556,31 @@ fn summary_lines(data: &RunData, deployment: Option<&str>) -> Vec<String> {
 }
 
 type Res<T> = Result<T, ChartError>;
+
+/// The shade of the stretch after the run's end.
+const AFTER_RUN: RGBAColor = RGBAColor(0, 0, 0, 0.07);
+/// Its legend entry.
+const AFTER_RUN_LABEL: &str = "after the run's end (last state held)";
+
+/// Shades the axis past the run's end: the state there is the one the run ended in, held,
+/// not simulated further.
+fn draw_after_run<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    data: &RunData,
+    (y0, y1): (f64, f64),
+) -> Res<()> {
+    let (from, to) = (
+        data.run_end_ms() as f64 / 1000.0,
+        data.end_ms() as f64 / 1000.0,
+    );
+    chart
+        .draw_series(std::iter::once(Rectangle::new(
+            [(from, y0), (to, y1)],
+            AFTER_RUN.filled(),
+        )))
+        .map_err(de)?;
+    Ok(())
+}
 
 fn de<E: std::error::Error + Send + Sync>(e: DrawingAreaErrorKind<E>) -> ChartError {
     ChartError(format!("drawing failed: {e}"))
@@ -882,6 +917,7 @@ where
             .map_err(de)?;
     }
 
+    draw_after_run(&mut chart, data, (0.0, y_top))?;
     let mut entries: Vec<(String, ShapeStyle, Swatch)> = rss
         .iter()
         .enumerate()
@@ -949,6 +985,7 @@ where
             Swatch::Line,
         ));
     }
+    entries.push((AFTER_RUN_LABEL.into(), AFTER_RUN.filled(), Swatch::Area));
     draw_panel(
         &panel,
         &entries,
@@ -1180,10 +1217,12 @@ where
             )))
             .map_err(de)?;
     }
-    let entries: Vec<(String, ShapeStyle, Swatch)> = STATES
+    draw_after_run(&mut chart, data, (0.0, n))?;
+    let mut entries: Vec<(String, ShapeStyle, Swatch)> = STATES
         .iter()
         .map(|(label, c)| (label.to_string(), c.filled(), Swatch::Area))
         .collect();
+    entries.push((AFTER_RUN_LABEL.into(), AFTER_RUN.filled(), Swatch::Area));
     let mut caption = Vec::new();
     if step > 1 {
         caption.push(format!("showing {shown} of {total} pods:"));

@@ -216,3 +216,21 @@ fn plot_redraws_a_runs_charts_byte_for_byte() {
     assert_eq!(code, 2);
     assert!(stderr.contains("pods.csv"), "{stderr}");
 }
+
+#[test]
+fn the_time_axis_runs_past_the_end_of_the_run_and_says_so() {
+    // The lesson ends the moment its last rollout completes (289 s at seed 42): the axis
+    // goes on to 300 s, shaded, so the final state is more than a sliver.
+    let files = draw(&lesson());
+    for name in ["rollout.svg", "pods.svg"] {
+        let svg = svg_text(&files, name);
+        assert!(
+            svg.contains("after the run&apos;s end (last state held)"),
+            "{name}"
+        );
+        assert!(
+            svg.lines().any(|l| l.trim() == "300"),
+            "{name}: the axis reaches 300 s"
+        );
+    }
+}
