@@ -146,6 +146,7 @@ pub struct RawDeploymentSpec {
     #[allow(missing_docs)]
     pub progress_deadline_seconds: Option<i32>,
     #[allow(missing_docs)]
+    #[serde(default, deserialize_with = "super::template::yaml11_bool")]
     pub paused: Option<bool>,
 }
 
@@ -311,7 +312,7 @@ pub struct ConfigMapManifest {
     #[serde(default)]
     pub binary_data: BTreeMap<String, String>,
     #[allow(missing_docs)]
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::template::yaml11_bool")]
     pub immutable: Option<bool>,
 }
 
@@ -351,6 +352,24 @@ fn yaml_error(err: &serde_yaml::Error, first_line: usize) -> ManifestError {
         column: loc.map(|l| l.column()),
         message: msg,
     }
+}
+
+/// Decodes one document, with YAML merge keys (`<<: *defaults`) merged first as kubectl's
+/// YAML reader does (only then does an error lose its line within the document).
+fn decode<T: serde::de::DeserializeOwned>(
+    doc: &str,
+    first_line: usize,
+) -> Result<T, ManifestError> {
+    if !doc.contains("<<") {
+        return serde_yaml::from_str(doc).map_err(|e| yaml_error(&e, first_line));
+    }
+    let mut value: Value = serde_yaml::from_str(doc).map_err(|e| yaml_error(&e, first_line))?;
+    let no_line = |e: serde_yaml::Error| ManifestError {
+        line: Some(first_line),
+        ..yaml_error(&e, first_line)
+    };
+    value.apply_merge().map_err(no_line)?;
+    serde_yaml::from_value(value).map_err(no_line)
 }
 
 /// Parses every document of a manifest file. Kinds other than Deployment, Service and
@@ -395,18 +414,12 @@ fn parse_document(doc: &str, first_line: usize) -> Result<Manifest, ManifestErro
         return Err(at("Object 'Kind' is missing".into()));
     }
     let manifest = match (api_version.as_str(), kind.as_str()) {
-        ("apps/v1", "Deployment") => {
-            Manifest::Deployment(serde_yaml::from_str(doc).map_err(|e| yaml_error(&e, first_line))?)
+        ("apps/v1", "Deployment") => Manifest::Deployment(decode(doc, first_line)?),
+        ("v1", "Service") => Manifest::Service(decode(doc, first_line)?),
+        ("v1", "ConfigMap") => Manifest::ConfigMap(decode(doc, first_line)?),
+        ("policy/v1", "PodDisruptionBudget") => {
+            Manifest::PodDisruptionBudget(decode(doc, first_line)?)
         }
-        ("v1", "Service") => {
-            Manifest::Service(serde_yaml::from_str(doc).map_err(|e| yaml_error(&e, first_line))?)
-        }
-        ("v1", "ConfigMap") => {
-            Manifest::ConfigMap(serde_yaml::from_str(doc).map_err(|e| yaml_error(&e, first_line))?)
-        }
-        ("policy/v1", "PodDisruptionBudget") => Manifest::PodDisruptionBudget(
-            serde_yaml::from_str(doc).map_err(|e| yaml_error(&e, first_line))?,
-        ),
         (_, "Deployment" | "Service" | "ConfigMap" | "PodDisruptionBudget") => {
             return Err(at(format!(
                 "no matches for kind \"{kind}\" in version \"{api_version}\""
@@ -782,6 +795,24 @@ mod tests {
         );
         let err = parse_manifests(&text).unwrap_err();
         assert_eq!(err.line, Some(20));
+    }
+
+    #[test]
+    fn yaml_1_1_booleans_and_merge_keys_read_as_kubectl_reads_them() {
+        let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  paused: yes\n  selector:\n    matchLabels: &labels {app: web}\n  template:\n    metadata:\n      labels:\n        <<: *labels\n        tier: front\n    spec:\n      containers:\n      - name: web\n        image: nginx\n        tty: on\n";
+        let d = deployment(text);
+        assert_eq!(d.spec.paused, Some(true));
+        let labels = &d.spec.template.metadata.labels;
+        assert_eq!(labels.get("app").map(String::as_str), Some("web"));
+        assert_eq!(labels.get("tier").map(String::as_str), Some("front"));
+        assert_eq!(d.spec.template.spec.containers[0].tty, Some(true));
+        let bad = text.replace("paused: yes", "paused: maybe");
+        let err = parse_manifests(&bad).unwrap_err();
+        assert!(
+            err.message
+                .contains("cannot unmarshal string into Go value of type bool"),
+            "{err}"
+        );
     }
 
     #[test]

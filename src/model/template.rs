@@ -7,6 +7,38 @@ use serde::{Deserialize, Serialize};
 use serde_yaml::Value;
 use std::collections::BTreeMap;
 
+/// A boolean field as kubectl's YAML reader (YAML 1.1) takes it: `true`/`false` and also
+/// `yes`/`no`, `on`/`off`, `y`/`n` in their three spellings.
+pub(crate) fn yaml11_bool<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<bool>, D::Error> {
+    struct V;
+    impl serde::de::Visitor<'_> for V {
+        type Value = Option<bool>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a boolean")
+        }
+        fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Option<bool>, E> {
+            Ok(Some(v))
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Option<bool>, E> {
+            match v {
+                "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "true" | "True"
+                | "TRUE" => Ok(Some(true)),
+                "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "false" | "False"
+                | "FALSE" => Ok(Some(false)),
+                _ => Err(E::custom(format!(
+                    "json: cannot unmarshal string into Go value of type bool (got {v:?})"
+                ))),
+            }
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Option<bool>, E> {
+            Ok(None)
+        }
+    }
+    d.deserialize_any(V)
+}
+
 /// Label the Deployment controller adds to tell ReplicaSets' pods apart.
 pub const POD_TEMPLATE_HASH_LABEL: &str = "pod-template-hash";
 
@@ -152,10 +184,18 @@ pub struct Container {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[allow(missing_docs)]
     pub termination_message_policy: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "yaml11_bool"
+    )]
     #[allow(missing_docs)]
     pub stdin: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "yaml11_bool"
+    )]
     #[allow(missing_docs)]
     pub tty: Option<bool>,
 }
@@ -211,7 +251,11 @@ pub struct VolumeMount {
     pub name: String,
     #[allow(missing_docs)]
     pub mount_path: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "yaml11_bool"
+    )]
     #[allow(missing_docs)]
     pub read_only: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
