@@ -217,8 +217,8 @@ impl PdbManifest {
             .max_unavailable
             .as_ref()
             .and_then(|v| int_or_percent(v, "spec.maxUnavailable", &mut errors));
-        if let Some(Err(e)) = self.spec.selector.as_ref().map(LabelSelector::validate) {
-            errors.push(format!("spec.selector: {e}"));
+        if let Some(selector) = &self.spec.selector {
+            errors.extend(selector.validate("spec.selector"));
         }
         if self.spec.min_available.is_some() && self.spec.max_unavailable.is_some() {
             errors.push(
@@ -644,9 +644,7 @@ fn validate_deployment_fields(
         errors.push(
             "spec.selector: Invalid value: {}: empty selector is invalid for deployment".into(),
         );
-    } else if let Err(e) = selector.validate() {
-        errors.push(format!("spec.selector.matchExpressions: {e}"));
-    } else if !label_errors(&selector.match_labels, "spec.selector.matchLabels", errors)
+    } else if !extend_any(errors, selector.validate("spec.selector"))
         && !label_errors(
             &template.metadata.labels,
             "spec.template.metadata.labels",
@@ -660,6 +658,13 @@ fn validate_deployment_fields(
         ));
     }
     validate_pod_template(template, errors);
+}
+
+/// Appends `more` to `errors`; whether there was anything.
+fn extend_any(errors: &mut Vec<String>, more: Vec<String>) -> bool {
+    let any = !more.is_empty();
+    errors.extend(more);
+    any
 }
 
 /// `ValidateLabels` at `path`; whether it found anything.

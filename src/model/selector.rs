@@ -42,31 +42,44 @@ impl LabelSelector {
             && self.match_expressions.iter().all(|r| r.matches(labels))
     }
 
-    /// Checks operators and values as the API server does; returns the first problem.
-    pub fn validate(&self) -> Result<(), String> {
-        for r in &self.match_expressions {
+    /// `ValidateLabelSelector` at `path`: operators and their values, keys and labels, and
+    /// the `invalid label selector` line the API adds when the selector cannot be built.
+    pub fn validate(&self, path: &str) -> Vec<String> {
+        let mut errors = Vec::new();
+        for (i, r) in self.match_expressions.iter().enumerate() {
+            let at = format!("{path}.matchExpressions[{i}]");
             match r.operator.as_str() {
-                "In" | "NotIn" if r.values.is_empty() => {
-                    return Err(format!(
-                        "values: Required value: must be specified when `operator` is 'In' or 'NotIn' (key {})",
-                        r.key
-                    ));
-                }
-                "Exists" | "DoesNotExist" if !r.values.is_empty() => {
-                    return Err(format!(
-                        "values: Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist' (key {})",
-                        r.key
-                    ));
-                }
+                "In" | "NotIn" if r.values.is_empty() => errors.push(format!(
+                    "{at}.values: Required value: must be specified when `operator` is 'In' or 'NotIn'"
+                )),
+                "Exists" | "DoesNotExist" if !r.values.is_empty() => errors.push(format!(
+                    "{at}.values: Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'"
+                )),
                 "In" | "NotIn" | "Exists" | "DoesNotExist" => {}
-                op => {
-                    return Err(format!(
-                        "operator: Invalid value: \"{op}\": not a valid selector operator"
-                    ));
-                }
+                op => errors.push(format!(
+                    "{at}.operator: Invalid value: {op:?}: not a valid selector operator"
+                )),
             }
+            let mut key_errors = Vec::new();
+            let one = [(r.key.clone(), String::new())].into_iter().collect();
+            super::validation::labels(&format!("{at}.key"), &one, &mut key_errors);
+            errors.extend(key_errors);
         }
-        Ok(())
+        let mut labels = Vec::new();
+        super::validation::labels(
+            &format!("{path}.matchLabels"),
+            &self.match_labels,
+            &mut labels,
+        );
+        errors.extend(labels);
+        if !errors.is_empty() {
+            // `LabelSelectorAsSelector` fails too, and validation says so as well.
+            errors.push(format!(
+                "{path}: Invalid value: {}: invalid label selector",
+                super::validation::json_selector(self)
+            ));
+        }
+        errors
     }
 }
 

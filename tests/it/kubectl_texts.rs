@@ -175,3 +175,16 @@ fn an_unparsable_selector_fails_as_the_api_server_reports_it() {
     let listed = t.split("app in (web, api)").nth(1).unwrap_or_default();
     assert_eq!(listed.matches("1/1     Running").count(), 2, "{t}");
 }
+
+#[test]
+fn selector_expressions_are_validated_as_the_api_does() {
+    let odd = "  odd.yaml: |\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata: {name: odd}\n    spec:\n      selector:\n        matchLabels: {app: odd}\n        matchExpressions: [{key: tier, operator: In}, {key: x, operator: Near, values: [a]}]\n      template:\n        metadata: {labels: {app: odd, tier: a}}\n        spec: {containers: [{name: c, image: nginx}]}\n";
+    let t = transcript(odd, "  - kubectl apply -f odd.yaml\n");
+    for part in [
+        "spec.selector.matchExpressions[0].values: Required value: must be specified when `operator` is 'In' or 'NotIn'",
+        "spec.selector.matchExpressions[1].operator: Invalid value: \"Near\": not a valid selector operator",
+        "spec.selector: Invalid value: {\"matchLabels\":{\"app\":\"odd\"},\"matchExpressions\":[{\"key\":\"tier\",\"operator\":\"In\"},{\"key\":\"x\",\"operator\":\"Near\",\"values\":[\"a\"]}]}: invalid label selector",
+    ] {
+        assert!(t.contains(part), "want {part:?} in\n{t}");
+    }
+}
