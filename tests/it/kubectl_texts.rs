@@ -188,3 +188,29 @@ fn selector_expressions_are_validated_as_the_api_does() {
         assert!(t.contains(part), "want {part:?} in\n{t}");
     }
 }
+
+#[test]
+fn a_pod_bound_to_a_silent_kubelet_is_pending_with_no_container_state() {
+    let play_text = |extra: &str| {
+        let text = format!(
+            "name: texts\ncluster:\n  nodes: [{{name: node, count: 1}}]\nfaults:\n  nodes: [{{at: 1s, node: node-1, event: down}}]\nfiles:\n{WEB}script:\n  - {{at: 10s, run: kubectl apply -f web.yaml}}\n  - {{at: 20s, run: kubectl get pods -o wide}}\n{extra}"
+        );
+        let s = scenario::parse(&text, "t.yaml", &Files::Embedded(&[]), 1000).expect("scenario");
+        rollsim::report::transcript(&play(&s, PlayOptions::default()))
+    };
+    let t = play_text("");
+    assert!(
+        t.contains("   0/1     Pending   0          10s   <none>   node-1"),
+        "{t}"
+    );
+    let pod = first_pod(&t);
+    let t = play_text(&format!("  - kubectl describe pod {pod}\n"));
+    let described = t.split("$ kubectl describe pod").nth(1).expect("described");
+    assert!(
+        described.contains("    Image:          nginx:1.21\n"),
+        "{described}"
+    );
+    for absent in ["Container ID:", "Image ID:", "State:", "Restart Count:"] {
+        assert!(!described.contains(absent), "{absent} in {described}");
+    }
+}
