@@ -207,7 +207,7 @@ fn a_pod_bound_to_a_silent_kubelet_is_pending_with_no_container_state() {
     let t = play_text(&format!("  - kubectl describe pod {pod}\n"));
     let described = t.split("$ kubectl describe pod").nth(1).expect("described");
     assert!(
-        described.contains("    Image:          nginx:1.21\n"),
+        described.contains("    Image:        nginx:1.21\n"),
         "{described}"
     );
     for absent in ["Container ID:", "Image ID:", "State:", "Restart Count:"] {
