@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 use rollsim::play::{self, PlayOptions, Progress, play_observed};
 use rollsim::report::{self, charts};
 use rollsim::scenario::{self, Scenario, ScenarioError};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -283,13 +283,15 @@ fn plot(dir: &Path) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Ctrl-C, SIGTERM and SIGHUP set the returned flag, which the run checks; a second one
+/// Ctrl-C and SIGTERM set the returned flag, which the run checks; a second one
 /// ends the process at once (exit 130), leaving only a temporary folder that the next run
 /// removes.
 fn interrupt_flag() -> Arc<AtomicBool> {
-    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    // SIGHUP keeps its default (or an inherited `nohup`): a run started with `nohup` must
+    // survive its terminal.
+    use signal_hook::consts::{SIGINT, SIGTERM};
     let flag = Arc::new(AtomicBool::new(false));
-    for signal in [SIGINT, SIGTERM, SIGHUP] {
+    for signal in [SIGINT, SIGTERM] {
         // Registration only fails for signals that cannot be caught; these three can.
         let _ = signal_hook::flag::register_conditional_shutdown(signal, 130, flag.clone());
         let _ = signal_hook::flag::register(signal, flag.clone());
@@ -336,16 +338,17 @@ impl ProgressLine {
             now.duration_since(self.started).as_secs_f64()
         );
         if self.terminal {
-            eprint!("\r{line}\x1b[K");
+            // A terminal that went away must not end the run: write errors are ignored.
+            let _ = write!(std::io::stderr(), "\r{line}\x1b[K");
         } else {
-            eprintln!("{line}");
+            let _ = writeln!(std::io::stderr(), "{line}");
         }
     }
 
     /// Ends a progress line left open on a terminal.
     fn finish(&self) {
         if self.terminal && self.last.is_some() {
-            eprintln!();
+            let _ = writeln!(std::io::stderr());
         }
     }
 }
@@ -385,7 +388,8 @@ fn run(
     }
     let transcript = report::transcript(&session);
     if !quiet {
-        print!("{transcript}");
+        // A closed pipe (`| head`) ends the printing, not the run: the files are still written.
+        let _ = std::io::stdout().write_all(transcript.as_bytes());
     }
     let (files, chart_error) = run_files(&session, transcript);
     if interrupted.load(Ordering::Relaxed) {
@@ -414,7 +418,8 @@ fn run(
 fn stop_interrupted(staging: output::Staging) -> ExitCode {
     let target = staging.target();
     staging.abandon();
-    eprintln!(
+    let _ = writeln!(
+        std::io::stderr(),
         "rollsim: interrupted; nothing written ({} is as it was)",
         target.display()
     );

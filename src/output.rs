@@ -18,6 +18,8 @@ use std::path::{Path, PathBuf};
 #[derive(Debug)]
 pub struct OutputError(pub String);
 
+impl std::error::Error for OutputError {}
+
 impl std::fmt::Display for OutputError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
@@ -69,13 +71,19 @@ pub fn prepare(out: &Path, name: &str) -> Result<Staging, OutputError> {
     if out.exists() && !out.is_dir() {
         return Err(OutputError(format!("--out {} is not a folder", shown(out))));
     }
-    if let Ok(meta) = std::fs::symlink_metadata(&target)
-        && !meta.is_dir()
-    {
-        return Err(OutputError(format!(
-            "{} exists and is not a folder; rollsim writes a folder there and leaves the file alone: remove it or choose another --out",
-            shown(&target)
-        )));
+    if let Ok(meta) = std::fs::symlink_metadata(&target) {
+        if !meta.is_dir() {
+            return Err(OutputError(format!(
+                "{} exists and is not a folder; rollsim writes a folder there and leaves the file alone: remove it or choose another --out",
+                shown(&target)
+            )));
+        }
+        if !looks_like_a_run(&target) {
+            return Err(OutputError(format!(
+                "{} exists and is not a rollsim run (no summary.yaml); rollsim replaces only its own runs: remove it or choose another --out",
+                shown(&target)
+            )));
+        }
     }
     let made_out = first_missing(out);
     std::fs::create_dir_all(out)
@@ -98,6 +106,27 @@ pub fn prepare(out: &Path, name: &str) -> Result<Staging, OutputError> {
         tmp,
         made_out,
     })
+}
+
+/// Whether a folder may be replaced by a run: empty, or holding a run's `summary.yaml`.
+fn looks_like_a_run(dir: &Path) -> bool {
+    dir.join("summary.yaml").is_file()
+        || std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_none())
+}
+
+/// Writes a file and syncs it to disk.
+fn write_synced(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    use std::io::Write;
+    let mut file = std::fs::File::create(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+/// Syncs a folder's entries to disk (where folders can be opened; a no-op elsewhere).
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
 }
 
 /// Removes the temporary folders of killed runs of `name`, and puts back an earlier run
@@ -139,13 +168,15 @@ impl Staging {
 
     /// Writes the files, then swaps them into place.
     pub fn commit(self, files: &[(String, Vec<u8>)]) -> io::Result<()> {
+        // Synced before the swap, so that a power loss after it finds every file whole.
         let written = files
             .iter()
-            .try_for_each(|(file, bytes)| std::fs::write(self.tmp.join(file), bytes));
+            .try_for_each(|(file, bytes)| write_synced(&self.tmp.join(file), bytes));
         if let Err(e) = written {
             self.abandon();
             return Err(e);
         }
+        sync_dir(&self.tmp);
         let target = self.target();
         let swapped = if target.exists() {
             exchange(&self.tmp, &target).or_else(|_| self.replace_by_renames(&target))
@@ -156,6 +187,7 @@ impl Staging {
             self.abandon();
             return Err(e);
         }
+        sync_dir(&self.out);
         // After an exchange the temporary name holds the earlier run.
         let _ = std::fs::remove_dir_all(&self.tmp);
         Ok(())
@@ -225,6 +257,7 @@ mod tests {
         let out = scratch("swap");
         std::fs::create_dir_all(out.join("run")).expect("earlier run");
         std::fs::write(out.join("run/old.txt"), "old").expect("old file");
+        std::fs::write(out.join("run/summary.yaml"), "name: run").expect("old file");
         let staging = prepare(&out, "run").expect("prepared");
         staging
             .commit(&[("new.txt".to_string(), b"new".to_vec())])
@@ -249,6 +282,22 @@ mod tests {
         std::fs::write(a.join("in-a"), "").expect("file");
         exchange(&a, &b).expect("exchanged");
         assert!(b.join("in-a").exists() && !a.join("in-a").exists());
+        let _ = std::fs::remove_dir_all(&out);
+    }
+
+    #[test]
+    fn a_folder_that_is_not_a_run_is_never_replaced() {
+        let out = scratch("foreign");
+        std::fs::create_dir_all(out.join("src")).expect("someone's folder");
+        std::fs::write(out.join("src/main.rs"), "fn main() {}").expect("their file");
+        let refused = prepare(&out, "src").expect_err("not a run");
+        assert!(refused.0.contains("is not a rollsim run"), "{refused}");
+        assert!(out.join("src/main.rs").exists());
+        std::fs::create_dir_all(out.join("empty")).expect("empty folder");
+        assert!(
+            prepare(&out, "empty").is_ok(),
+            "an empty folder may be used"
+        );
         let _ = std::fs::remove_dir_all(&out);
     }
 

@@ -126,8 +126,8 @@ pub(crate) fn evict(c: &mut Cluster, n: NodeId, epoch: u32) {
     }
 }
 
-/// Pods bound to a node and not gone, in creation order. A scan over every pod: node
-/// failures are rare, and upstream lists the node's pods here too.
+/// Pods bound to a node and not gone, in creation order, from the node's own list (the
+/// cost follows the node's pods, not every pod the run ever had).
 pub(crate) fn pods_on(c: &Cluster, n: NodeId) -> Vec<PodId> {
     c.store.pods_on_node(n)
 }

@@ -5,7 +5,6 @@
 use crate::cluster::{Cluster, EventType};
 use crate::model::*;
 use crate::sim::SimTime;
-use std::cmp::Ordering;
 
 /// Most creates or deletes one sync issues (`burstReplicas`).
 pub const BURST_REPLICAS: usize = 500;
@@ -83,7 +82,7 @@ fn log_rank(t: SimTime, now: SimTime) -> i64 {
     }
 }
 
-/// The sort key behind [`deletion_order`]; smaller is deleted first.
+/// The sort key of the deletion ranking; smaller is deleted first.
 type DeletionKey = (
     bool,
     PodPhase,
@@ -194,8 +193,11 @@ pub fn deletion_less(a: &PodRank, b: &PodRank, now: SimTime) -> bool {
     ka < kb
 }
 
-/// [`deletion_less`] as an ordering, ties broken by pod index.
-pub fn deletion_order(a: &PodRank, b: &PodRank, now: SimTime) -> Ordering {
+/// [`deletion_less`] as an ordering, ties broken by pod index: for comparing two pods in
+/// tests only, as pairs of different Ready seconds can form a cycle (rank a set of pods
+/// with [`pods_to_delete`]).
+#[cfg(test)]
+fn deletion_order(a: &PodRank, b: &PodRank, now: SimTime) -> std::cmp::Ordering {
     let (ka, kb) = pair_keys(a, b, now);
     (ka, a.id).cmp(&(kb, b.id))
 }
@@ -419,7 +421,7 @@ impl LogBucket {
 /// (whole rank levels, until there are `n`) can be among the first `n`. Ready pods are keyed
 /// from the per-node lists alone (rank, Ready-time bucket, group UID, restarts, creation
 /// bucket, UID), exactly as
-/// [`deletion_order`] orders them, so the pick is the one ranking every pod would make.
+/// `deletion_key` orders them, so the pick is the one ranking every pod would make.
 fn victims(c: &Cluster, r: RsId, n: usize, now: SimTime) -> Vec<PodId> {
     let Some(dep) = c.store.replica_set(r).map(|rs| rs.owner) else {
         return Vec::new();
@@ -600,6 +602,7 @@ pub(crate) fn recount_availability(c: &mut Cluster, r: RsId) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::cmp::Ordering;
     use std::collections::BTreeMap;
 
     #[test]

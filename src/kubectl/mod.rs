@@ -63,18 +63,8 @@ pub fn execute(
         Kubectl::Apply { files } => {
             for file in files {
                 for m in manifests.get(file).map(Vec::as_slice).unwrap_or_default() {
-                    // The cluster has one namespace; the NamespaceLifecycle admission plugin
-                    // refuses objects for any other.
-                    if let Some(ns) = m
-                        .metadata()
-                        .namespace
-                        .as_deref()
-                        .filter(|ns| *ns != "default")
-                    {
-                        out.push(
-                            &format!("Error from server (NotFound): error when creating \"{file}\": namespaces \"{ns}\" not found"),
-                            false,
-                        );
+                    if let Some(e) = other_namespace(m, file, "creating") {
+                        out.push(&e, false);
                         continue;
                     }
                     let outcome = match m {
@@ -96,6 +86,10 @@ pub fn execute(
         Kubectl::DeleteFiles { files } => {
             for file in files {
                 for m in manifests.get(file).map(Vec::as_slice).unwrap_or_default() {
+                    if let Some(e) = other_namespace(m, file, "deleting") {
+                        out.push(&e, false);
+                        continue;
+                    }
                     let (deleted, resource) = match m {
                         Manifest::Deployment(d) => (
                             c.delete_deployment(&d.metadata.name).is_ok(),
@@ -266,6 +260,19 @@ pub fn execute(
         }
     }
     out
+}
+
+/// The cluster has one namespace, `default`: an object for another is refused as the API
+/// server refuses it (the NamespaceLifecycle admission plugin on create, NotFound on delete).
+fn other_namespace(m: &Manifest, file: &str, verb: &str) -> Option<String> {
+    let ns = m
+        .metadata()
+        .namespace
+        .as_deref()
+        .filter(|ns| *ns != "default")?;
+    Some(format!(
+        "Error from server (NotFound): error when {verb} \"{file}\": namespaces \"{ns}\" not found"
+    ))
 }
 
 /// `kubectl delete`'s line; since 1.34 it names the namespace of a namespaced object.

@@ -120,7 +120,14 @@ impl<'de> serde::Deserialize<'de> for IntOrString {
                     .map_err(|_| not_int32(v))
             }
             fn visit_f64<E: Error>(self, v: f64) -> Result<IntOrString, E> {
-                Err(not_int32(v))
+                // kubectl sends YAML as JSON: `2.0` and `1e3` arrive as integral numbers.
+                let integral =
+                    v.fract() == 0.0 && v >= f64::from(i32::MIN) && v <= f64::from(i32::MAX);
+                if integral {
+                    Ok(IntOrString::Int(v as i64))
+                } else {
+                    Err(not_int32(v))
+                }
             }
             fn visit_str<E: Error>(self, v: &str) -> Result<IntOrString, E> {
                 Ok(IntOrString::Str(v.to_string()))
@@ -174,6 +181,21 @@ mod tests {
         assert_eq!(IntOrPercent::Percent(39).scaled(10, true), 4);
         assert_eq!(IntOrPercent::Percent(39).scaled(10, false), 3);
         assert_eq!(IntOrPercent::Int(7).scaled(3, false), 7);
+    }
+
+    #[test]
+    fn numbers_decode_as_the_api_servers_json_decoder_does() {
+        let decode =
+            |yaml: &str| serde_yaml::from_str::<IntOrString>(yaml).map_err(|e| e.to_string());
+        assert_eq!(decode("3"), Ok(IntOrString::Int(3)));
+        assert_eq!(decode("2.0"), Ok(IntOrString::Int(2)));
+        assert_eq!(decode("'25%'"), Ok(IntOrString::Str("25%".into())));
+        assert!(decode("1.5").is_err_and(|e| {
+            e.starts_with("json: cannot unmarshal number 1.5 into Go value of type int32")
+        }));
+        assert!(decode("2147483648").is_err_and(|e| {
+            e.starts_with("json: cannot unmarshal number 2147483648 into Go value of type int32")
+        }));
     }
 
     #[test]

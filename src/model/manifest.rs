@@ -463,7 +463,8 @@ fn check_quantities(t: &PodTemplateSpec) -> Result<(), (String, String, String)>
         for (section, map) in [("requests", &res.requests), ("limits", &res.limits)] {
             for (name, v) in map {
                 let text = quantity_text(v).unwrap_or_default();
-                let unsigned = text.trim().trim_start_matches(['+', '-']);
+                let unsigned = text.trim();
+                let unsigned = unsigned.strip_prefix(['+', '-']).unwrap_or(unsigned);
                 let ok = match name.as_str() {
                     "cpu" => parse_cpu_millis(unsigned).is_ok(),
                     "memory" | "ephemeral-storage" => parse_memory_bytes(unsigned).is_ok(),

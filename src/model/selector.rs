@@ -152,8 +152,8 @@ impl Token {
             Token::NotEquals => "!=",
             Token::In => "in",
             Token::NotIn => "notin",
-            Token::Gt => "gt",
-            Token::Lt => "lt",
+            Token::Gt => ">",
+            Token::Lt => "<",
             Token::Open => "(",
             Token::Close => ")",
             Token::Comma => ",",
@@ -161,9 +161,10 @@ impl Token {
     }
 }
 
-/// `labels.Lexer`: special characters, else identifiers (with the keywords among them).
+/// `labels.Lexer`: special characters (`! != = == > < ( ) ,`), else identifiers, `in` and
+/// `notin` among them as keywords.
 fn lex(s: &str) -> Vec<Token> {
-    let special = |c: char| matches!(c, '!' | '=' | '(' | ')' | ',');
+    let special = |c: char| matches!(c, '!' | '=' | '(' | ')' | ',' | '>' | '<');
     let mut out = Vec::new();
     let mut chars = s.chars().peekable();
     while let Some(&c) = chars.peek() {
@@ -182,6 +183,8 @@ fn lex(s: &str) -> Vec<Token> {
                 ('=', false) => Token::Equals,
                 ('(', _) => Token::Open,
                 (')', _) => Token::Close,
+                ('>', _) => Token::Gt,
+                ('<', _) => Token::Lt,
                 _ => Token::Comma,
             });
         } else {
@@ -193,8 +196,6 @@ fn lex(s: &str) -> Vec<Token> {
             out.push(match word.as_str() {
                 "in" => Token::In,
                 "notin" => Token::NotIn,
-                "gt" => Token::Gt,
-                "lt" => Token::Lt,
                 _ => Token::Ident(word),
             });
         }
@@ -204,8 +205,8 @@ fn lex(s: &str) -> Vec<Token> {
 }
 
 /// Mirrors `labels.Parse` (apimachinery `pkg/labels/selector.go`): `k=v`, `k==v`, `k!=v`,
-/// `k in (a,b)`, `k notin (a)`, `k`, `!k`, `k gt 3`, `k lt 3`, comma-separated, with its
-/// error texts.
+/// `k in (a,b)`, `k notin (a)`, `k`, `!k`, `k>3`, `k<3`, comma-separated, with its error
+/// texts (which name `>` and `<` as `gt` and `lt`).
 pub fn parse_selector_arg(s: &str) -> Result<Vec<(String, SelectorOp)>, String> {
     let tokens = lex(s);
     let mut pos = 0;
@@ -213,13 +214,25 @@ pub fn parse_selector_arg(s: &str) -> Result<Vec<(String, SelectorOp)>, String> 
     loop {
         match &tokens[pos] {
             Token::End => return Ok(out),
-            Token::Ident(_) | Token::Not => {
+            Token::Ident(_) | Token::Not | Token::In | Token::NotIn => {
                 let r = parse_requirement(&tokens, &mut pos)
                     .map_err(|e| format!("unable to parse requirement: {e}"))?;
                 out.push(r);
                 match &tokens[pos] {
                     Token::End => return Ok(out),
-                    Token::Comma => pos += 1,
+                    Token::Comma => {
+                        pos += 1;
+                        let next = &tokens[pos];
+                        if !matches!(
+                            next,
+                            Token::Ident(_) | Token::Not | Token::In | Token::NotIn
+                        ) {
+                            return Err(format!(
+                                "found '{}', expected: identifier after ','",
+                                next.literal()
+                            ));
+                        }
+                    }
                     t => {
                         return Err(format!(
                             "found '{}', expected: ',' or 'end of string'",
@@ -244,14 +257,9 @@ fn parse_requirement(t: &[Token], pos: &mut usize) -> Result<(String, SelectorOp
     if negated {
         *pos += 1;
     }
+    // Where a key or value is expected, `in` and `notin` are plain words (`consume(Values)`).
     let key = match &t[*pos] {
-        Token::Ident(k) => k.clone(),
-        other if negated => {
-            return Err(format!(
-                "found '{}', expected: identifier after '!'",
-                other.literal()
-            ));
-        }
+        Token::Ident(_) | Token::In | Token::NotIn => t[*pos].literal().to_string(),
         other => return Err(format!("found '{}', expected: identifier", other.literal())),
     };
     *pos += 1;
@@ -276,9 +284,9 @@ fn parse_requirement(t: &[Token], pos: &mut usize) -> Result<(String, SelectorOp
         }
         Token::Equals | Token::DoubleEquals | Token::NotEquals | Token::Gt | Token::Lt => {
             let value = match &t[*pos] {
-                Token::Ident(v) => {
+                Token::Ident(_) | Token::In | Token::NotIn => {
                     *pos += 1;
-                    v.clone()
+                    t[*pos - 1].literal().to_string()
                 }
                 Token::End | Token::Comma => String::new(),
                 other => {
@@ -319,12 +327,12 @@ fn parse_values(t: &[Token], pos: &mut usize) -> Result<Vec<String>, String> {
     let mut values = Vec::new();
     loop {
         match &t[*pos] {
-            Token::Ident(v) => {
-                values.push(v.clone());
+            Token::Ident(_) | Token::In | Token::NotIn => {
+                values.push(t[*pos].literal().to_string());
                 *pos += 1;
             }
-            Token::Close if values.is_empty() => {}
-            Token::Comma => values.push(String::new()),
+            // `()` and `(a,,b)` hold the empty value.
+            Token::Close | Token::Comma => values.push(String::new()),
             other => {
                 return Err(format!(
                     "found '{}', expected: ',', ')' or identifier",
@@ -403,7 +411,7 @@ mod tests {
 
     #[test]
     fn selector_strings_parse_as_labels_parse_does() {
-        let t = parse_selector_arg("app in (web, api), tier notin (db), version gt 2").unwrap();
+        let t = parse_selector_arg("app in (web, api), tier notin (db), version>2").unwrap();
         assert!(matches_selector_arg(
             &t,
             &labels(&[("app", "api"), ("version", "3")])
@@ -425,6 +433,10 @@ mod tests {
             err("=web"),
             "found '=', expected: !, identifier, or 'end of string'"
         );
+        assert_eq!(err("app=web,"), "found '', expected: identifier after ','");
+        let words = parse_selector_arg("app=in,x in (notin),tier=lt").unwrap();
+        let l = labels(&[("app", "in"), ("x", "notin"), ("tier", "lt")]);
+        assert!(matches_selector_arg(&words, &l));
         assert_eq!(
             err("app in (a"),
             "unable to parse requirement: found '', expected: ',' or ')'"

@@ -27,9 +27,9 @@ pub(crate) fn yaml11_bool<'de, D: serde::Deserializer<'de>>(
                 | "TRUE" => Ok(Some(true)),
                 "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "false" | "False"
                 | "FALSE" => Ok(Some(false)),
-                _ => Err(E::custom(format!(
-                    "json: cannot unmarshal string into Go value of type bool (got {v:?})"
-                ))),
+                _ => Err(E::custom(
+                    "json: cannot unmarshal string into Go value of type bool",
+                )),
             }
         }
         fn visit_unit<E: serde::de::Error>(self) -> Result<Option<bool>, E> {

@@ -257,7 +257,12 @@ fn quantities(path: &str, c: &Container, errors: &mut Vec<String>) {
     for (section, map) in [("limits", &res.limits), ("requests", &res.requests)] {
         for (name, v) in map {
             let text = quantity_text(v).unwrap_or_default();
-            if text.trim_start().starts_with('-') {
+            let magnitude = text.trim().trim_start_matches('-');
+            let zero = magnitude
+                .trim_end_matches(|c: char| c.is_ascii_alphabetic())
+                .parse::<f64>()
+                .is_ok_and(|v| v == 0.0);
+            if text.trim_start().starts_with('-') && !zero {
                 errors.push(format!(
                     "{path}.resources.{section}[{name}]: Invalid value: {text:?}: must be greater than or equal to 0"
                 ));

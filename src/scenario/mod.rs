@@ -191,13 +191,18 @@ pub fn yaml_nesting(text: &str) -> usize {
             opened_here += 1;
             rest = r.trim_start_matches(' ');
         }
+        // A quote opens a quoted scalar only at the start of a token, and `#` starts a
+        // comment only after a space: inside a plain scalar both are ordinary characters.
         let mut quote: Option<char> = None;
+        let mut prev = ' ';
         for ch in rest.chars() {
+            let token_start = matches!(prev, ' ' | '[' | '{' | ',' | ':');
+            prev = ch;
             match (quote, ch) {
                 (Some(q), c) if c == q => quote = None,
                 (Some(_), _) => {}
-                (None, '\'' | '"') => quote = Some(ch),
-                (None, '#') => break,
+                (None, '\'' | '"') if token_start => quote = Some(ch),
+                (None, '#') if token_start => break,
                 (None, '[' | '{') => flow += 1,
                 (None, ']' | '}') => flow = flow.saturating_sub(1),
                 (None, ':') => opened_here += 1,
@@ -657,6 +662,13 @@ fn load_manifest(
         Files::Dir(_) => None,
     };
     if let Some(text) = inline.get(name) {
+        // A quoted inline manifest was not counted with the scenario's own text.
+        check_nesting(text).map_err(|m| ScenarioError {
+            file: scenario_file.to_string(),
+            line: step_line,
+            column: None,
+            message: format!("files.{name}: {m}"),
+        })?;
         // Report lines of the scenario file itself: the block starts below its key.
         let key_line = scenario_text
             .lines()

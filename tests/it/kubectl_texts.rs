@@ -100,10 +100,17 @@ fn the_api_server_validates_names_labels_images_ports_probes_and_quantities() {
 #[test]
 fn objects_for_another_namespace_are_refused() {
     let other = "  other.yaml: |\n    apiVersion: v1\n    kind: ConfigMap\n    metadata: {name: c, namespace: prod}\n";
-    let t = transcript(other, "  - kubectl apply -f other.yaml\n");
+    let t = transcript(
+        other,
+        "  - kubectl apply -f other.yaml\n  - kubectl delete -f other.yaml\n",
+    );
     assert_has(
         &t,
         "Error from server (NotFound): error when creating \"other.yaml\": namespaces \"prod\" not found",
+    );
+    assert_has(
+        &t,
+        "Error from server (NotFound): error when deleting \"other.yaml\": namespaces \"prod\" not found",
     );
 }
 
