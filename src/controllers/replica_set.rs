@@ -2,7 +2,7 @@
 //! pods to match `spec.replicas`, in slow-start batches, choosing which pods to delete by
 //! upstream's ranking, and writes status.
 
-use crate::cluster::{Cluster, EventType};
+use crate::cluster::{Cluster, EventType, RsPods};
 use crate::model::*;
 use crate::sim::SimTime;
 
@@ -437,13 +437,16 @@ fn victims(c: &Cluster, r: RsId, n: usize, now: SimTime) -> Vec<PodId> {
         .collect();
     let need = n.saturating_sub(not_ready.len());
     let mut out = first_ranked(not_ready, n, now);
-    if need == 0 {
-        return out;
+    if need > 0 {
+        let level_of = |node: NodeId| c.store.active_on(dep, node);
+        out.extend(ready_victims(live, &level_of, need, now));
     }
-    // Whole rank levels from the top until they hold `need` pods: count the Ready pods at
-    // each level, then key only the pods of those levels. The keys are unique, so the
-    // order in which nodes are visited cannot change the pick.
-    let level_of = |node: NodeId| c.store.active_on(dep, node);
+    out
+}
+
+/// The lowest rank level whose pods, with those of every level above it, number at least
+/// `need`, and how many must be chosen from that level.
+fn lowest_level(live: &RsPods, level_of: &impl Fn(NodeId) -> u32, need: usize) -> (usize, usize) {
     let mut pods_at_level: Vec<usize> = Vec::new();
     for (node, pods) in live.ready_on_node.nodes() {
         let level = level_of(node) as usize;
@@ -457,14 +460,18 @@ fn victims(c: &Cluster, r: RsId, n: usize, now: SimTime) -> Vec<PodId> {
         lowest -= 1;
         covered += pods_at_level[lowest];
     }
-    // Levels above the lowest go whole; only the lowest is chosen from, by a bounded
-    // max-heap of the `partial` smallest keys (most pods are rejected by one comparison
-    // with the largest kept so far).
     let above: usize = pods_at_level.iter().skip(lowest + 1).sum();
-    let partial = need - above.min(need);
-    // Ready pods of one level and Ready second form a group (see `deletion_key`), from one
-    // pass over the candidate levels. A lookup table, never iterated: its order cannot
-    // reach the result.
+    (lowest, need - above.min(need))
+}
+
+/// The Ready-second groups (see `deletion_key`) of the pods at `lowest` and above, from one
+/// pass. A lookup table, never iterated: its order cannot reach the result.
+fn ready_groups(
+    live: &RsPods,
+    level_of: &impl Fn(NodeId) -> u32,
+    lowest: usize,
+    now: SimTime,
+) -> std::collections::HashMap<u64, GroupUid, BuildMix> {
     let mut groups: std::collections::HashMap<u64, GroupUid, BuildMix> = Default::default();
     let mut created_bucket = LogBucket::default();
     for (node, pods) in live.ready_on_node.nodes() {
@@ -480,6 +487,22 @@ fn victims(c: &Cluster, r: RsId, n: usize, now: SimTime) -> Vec<PodId> {
                 .or_insert(GroupUid::new(p.uid, p.restarts, created));
         }
     }
+    groups
+}
+
+/// The `need` Ready pods to delete, in order: whole rank levels from the top until they
+/// hold `need` pods, counted per level, then keys for only the pods of those levels. Levels
+/// above the lowest go whole; the lowest is chosen from by a bounded max-heap of the
+/// smallest keys (most pods are rejected by one comparison with the largest kept so far).
+/// The keys are unique, so the order in which nodes are visited cannot change the pick.
+fn ready_victims(
+    live: &RsPods,
+    level_of: &impl Fn(NodeId) -> u32,
+    need: usize,
+    now: SimTime,
+) -> Vec<PodId> {
+    let (lowest, partial) = lowest_level(live, level_of, need);
+    let groups = ready_groups(live, level_of, lowest, now);
     // A Ready pod's key packed as (level, Ready-time bucket), group UID, (restarts,
     // creation bucket), UID, index: the order of `deletion_key` for Ready pods, compared as
     // plain integers.
@@ -489,7 +512,7 @@ fn victims(c: &Cluster, r: RsId, n: usize, now: SimTime) -> Vec<PodId> {
         std::collections::BinaryHeap::with_capacity(partial + 1);
     // A node's list runs in Ready order, so neighbours mostly share their Ready second
     // (and pods created together their creation second): log2 is taken once per run.
-    let mut ready_bucket = LogBucket::default();
+    let (mut ready_bucket, mut created_bucket) = (LogBucket::default(), LogBucket::default());
     for (node, pods) in live.ready_on_node.nodes() {
         let level = level_of(node);
         if (level as usize) < lowest {
@@ -519,8 +542,7 @@ fn victims(c: &Cluster, r: RsId, n: usize, now: SimTime) -> Vec<PodId> {
     }
     chosen.extend(best.into_vec());
     chosen.sort_unstable();
-    out.extend(chosen.into_iter().map(|k| PodId(k.4)));
-    out
+    chosen.into_iter().map(|k| PodId(k.4)).collect()
 }
 
 /// Mirrors `calculateStatus` + `updateReplicaSetStatus`, with the minReadySeconds re-check.

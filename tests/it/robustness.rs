@@ -219,7 +219,7 @@ fn pod_and_event_limits_parse_into_the_type_they_are_compared_with() {
         assert!(stderr.contains("invalid value"), "{args:?}: {stderr}");
     }
     let (_, stdout, _) = rollsim(&["run", "--help"]);
-    assert!(stdout.contains("[default: 150000]"), "{stdout}");
+    assert!(stdout.contains("[default: 100000]"), "{stdout}");
 }
 
 #[test]
