@@ -645,7 +645,7 @@ fn validate_deployment_fields(
         errors.push(
             "spec.selector: Invalid value: {}: empty selector is invalid for deployment".into(),
         );
-    } else if !extend_any(errors, selector.validate("spec.selector"))
+    } else if !invalid_selector(selector, errors)
         && !label_errors(
             &template.metadata.labels,
             "spec.template.metadata.labels",
@@ -661,11 +661,19 @@ fn validate_deployment_fields(
     validate_pod_template(template, errors);
 }
 
-/// Appends `more` to `errors`; whether there was anything.
-fn extend_any(errors: &mut Vec<String>, more: Vec<String>) -> bool {
-    let any = !more.is_empty();
-    errors.extend(more);
-    any
+/// A Deployment's selector errors, and then (as `ValidateDeploymentSpec` adds when
+/// `LabelSelectorAsSelector` fails) `invalid label selector`; whether there were any.
+fn invalid_selector(selector: &LabelSelector, errors: &mut Vec<String>) -> bool {
+    let found = selector.validate("spec.selector");
+    if found.is_empty() {
+        return false;
+    }
+    errors.extend(found);
+    errors.push(format!(
+        "spec.selector: Invalid value: {}: invalid label selector",
+        super::validation::json_selector(selector)
+    ));
+    true
 }
 
 /// `ValidateLabels` at `path`; whether it found anything.

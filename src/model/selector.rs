@@ -42,10 +42,15 @@ impl LabelSelector {
             && self.match_expressions.iter().all(|r| r.matches(labels))
     }
 
-    /// `ValidateLabelSelector` at `path`: operators and their values, keys and labels, and
-    /// the `invalid label selector` line the API adds when the selector cannot be built.
+    /// `ValidateLabelSelector` at `path`: `matchLabels` keys and values, then each
+    /// `matchExpressions` entry's operator, values and key, in upstream's order.
     pub fn validate(&self, path: &str) -> Vec<String> {
         let mut errors = Vec::new();
+        super::validation::labels(
+            &format!("{path}.matchLabels"),
+            &self.match_labels,
+            &mut errors,
+        );
         for (i, r) in self.match_expressions.iter().enumerate() {
             let at = format!("{path}.matchExpressions[{i}]");
             match r.operator.as_str() {
@@ -60,24 +65,11 @@ impl LabelSelector {
                     "{at}.operator: Invalid value: {op:?}: not a valid selector operator"
                 )),
             }
-            let mut key_errors = Vec::new();
+            for (j, v) in r.values.iter().enumerate() {
+                super::validation::label_value_at(&format!("{at}.values[{j}]"), v, &mut errors);
+            }
             let one = [(r.key.clone(), String::new())].into_iter().collect();
-            super::validation::labels(&format!("{at}.key"), &one, &mut key_errors);
-            errors.extend(key_errors);
-        }
-        let mut labels = Vec::new();
-        super::validation::labels(
-            &format!("{path}.matchLabels"),
-            &self.match_labels,
-            &mut labels,
-        );
-        errors.extend(labels);
-        if !errors.is_empty() {
-            // `LabelSelectorAsSelector` fails too, and validation says so as well.
-            errors.push(format!(
-                "{path}: Invalid value: {}: invalid label selector",
-                super::validation::json_selector(self)
-            ));
+            super::validation::labels(&format!("{at}.key"), &one, &mut errors);
         }
         errors
     }

@@ -171,7 +171,7 @@ fn label_key(key: &str) -> Vec<String> {
 }
 
 /// `IsValidLabelValue`: empty, or at most 63 bytes of a qualified name part.
-fn label_value(value: &str) -> Vec<String> {
+pub fn label_value(value: &str) -> Vec<String> {
     let mut errs = Vec::new();
     if value.len() > 63 {
         errs.push("must be no more than 63 bytes".to_string());
@@ -180,6 +180,11 @@ fn label_value(value: &str) -> Vec<String> {
         errs.push("a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')".to_string());
     }
     errs
+}
+
+/// `field.Invalid` lines for one label value at `path`.
+pub fn label_value_at(path: &str, value: &str, errors: &mut Vec<String>) {
+    invalid(path, value, label_value(value), errors);
 }
 
 /// `ValidateLabels`: every key and value of a label map at `path`.
