@@ -60,133 +60,23 @@ pub fn execute(
 ) -> Output {
     let mut out = Output::ok(String::new());
     match command {
-        Kubectl::Apply { files } => {
-            for file in files {
-                for m in manifests.get(file).map(Vec::as_slice).unwrap_or_default() {
-                    if let Some(e) = other_namespace(m, file, "creating") {
-                        out.push(&e, false);
-                        continue;
-                    }
-                    let outcome = match m {
-                        Manifest::Deployment(d) => c.apply_deployment(d),
-                        Manifest::Service(s) => Ok(c.apply_service(s)),
-                        Manifest::ConfigMap(cm) => Ok(c.apply_config_map(cm)),
-                        Manifest::PodDisruptionBudget(b) => c.apply_pdb(b),
-                    };
-                    match outcome {
-                        Ok(o) => out.push(
-                            &format!("{}/{} {}", m.kind_prefix(), m.name(), o.as_str()),
-                            true,
-                        ),
-                        Err(e) => out.push(&e.0, false),
-                    }
-                }
-            }
-        }
-        Kubectl::DeleteFiles { files } => {
-            for file in files {
-                for m in manifests.get(file).map(Vec::as_slice).unwrap_or_default() {
-                    if let Some(e) = other_namespace(m, file, "deleting") {
-                        out.push(&e, false);
-                        continue;
-                    }
-                    let (deleted, resource) = match m {
-                        Manifest::Deployment(d) => (
-                            c.delete_deployment(&d.metadata.name).is_ok(),
-                            "deployments.apps",
-                        ),
-                        Manifest::Service(s) => {
-                            (c.delete_simple("service", &s.metadata.name), "services")
-                        }
-                        Manifest::ConfigMap(cm) => (
-                            c.delete_simple("configmap", &cm.metadata.name),
-                            "configmaps",
-                        ),
-                        Manifest::PodDisruptionBudget(b) => (
-                            c.delete_simple("poddisruptionbudget", &b.metadata.name),
-                            "poddisruptionbudgets.policy",
-                        ),
-                    };
-                    if deleted {
-                        out.push(&deleted_line(m.kind_prefix(), m.name()), true);
-                    } else {
-                        out.push(
-                            &format!(
-                                "Error from server (NotFound): error when deleting \"{file}\": {resource} \"{}\" not found",
-                                m.name()
-                            ),
-                            false,
-                        );
-                    }
-                }
-            }
-        }
-        Kubectl::Delete { kind, names } => {
-            for name in names {
-                let deleted = match kind {
-                    Kind::Deployment => c.delete_deployment(name).is_ok(),
-                    Kind::Service => c.delete_simple("service", name),
-                    _ => false,
-                };
-                let prefix = if *kind == Kind::Deployment {
-                    "deployment.apps"
-                } else {
-                    "service"
-                };
-                if deleted {
-                    out.push(&deleted_line(prefix, name), true);
-                } else {
-                    out.push(&not_found(*kind, name), false);
-                }
-            }
-        }
+        Kubectl::Apply { files } => apply(c, manifests, files, &mut out),
+        Kubectl::DeleteFiles { files } => delete_files(c, manifests, files, &mut out),
+        Kubectl::Delete { kind, names } => delete_named(c, *kind, names, &mut out),
         Kubectl::Cordon { node } => return drain::cordon(c, node, true),
         Kubectl::Uncordon { node } => return drain::cordon(c, node, false),
-        Kubectl::Drain { node, .. } => {
-            // Without the clock (the player drives the blocking form): one eviction pass.
-            return match drain::start_drain(c, node) {
-                Ok((mut out, pods)) => {
-                    for p in pods {
-                        out.text.push_str(&drain::evict(c, p).0);
-                    }
-                    out
-                }
-                Err(out) => out,
-            };
-        }
+        Kubectl::Drain { node, .. } => return drain_once(c, node),
         Kubectl::Scale { name, replicas } => simple(
             &mut out,
             c.scale_deployment(name, *replicas).map(|_| "scaled"),
             name,
         ),
-        Kubectl::SetImage { name, images } => {
-            let mut changed = false;
-            for (container, image) in images {
-                match c.set_image(name, container, image) {
-                    Ok(ch) => changed |= ch,
-                    Err(e) => {
-                        out.push(&e.0, false);
-                        return out;
-                    }
-                }
-            }
-            if changed {
-                out.push(&format!("deployment.apps/{name} image updated"), true);
-            }
-        }
+        Kubectl::SetImage { name, images } => set_image(c, name, images, &mut out),
         Kubectl::Annotate {
             name,
             pairs,
             overwrite,
-        } => {
-            for (k, v) in pairs {
-                if let Err(e) = c.annotate_deployment(name, k, v, *overwrite) {
-                    out.push(&e.0, false);
-                    return out;
-                }
-            }
-            out.push(&format!("deployment.apps/{name} annotated"), true);
-        }
+        } => annotate(c, name, pairs, *overwrite, &mut out),
         Kubectl::RolloutPause { name } => pause_or_resume(c, &mut out, name, true),
         Kubectl::RolloutResume { name } => pause_or_resume(c, &mut out, name, false),
         Kubectl::RolloutRestart { name } => {
@@ -205,22 +95,10 @@ pub fn execute(
             }
             undo(c, &mut out, name, *to_revision);
         }
-        Kubectl::RolloutHistory { name, revision } => {
-            match c.store.deployment_by_name(name).map(|(id, _)| id) {
-                None => out.push(&not_found(Kind::Deployment, name), false),
-                Some(id) => match rollout::history(c, id, *revision) {
-                    Ok(text) => out.text.push_str(&text),
-                    Err(e) => out.push(&e, false),
-                },
-            }
+        Kubectl::RolloutHistory { name, revision } => history(c, name, *revision, &mut out),
+        Kubectl::RolloutStatus { name, revision, .. } => {
+            status_once(c, name, *revision, &mut out);
         }
-        Kubectl::RolloutStatus { name, revision, .. } => match c.store.deployment_by_name(name) {
-            None => out.push(&not_found(Kind::Deployment, name), false),
-            Some((_, d)) => match rollout::status(d, *revision) {
-                rollout::Status::Waiting(t) | rollout::Status::Done(t) => out.text.push_str(&t),
-                rollout::Status::Failed(e) => out.push(&format!("error: {e}"), false),
-            },
-        },
         Kubectl::Get {
             kind,
             name,
@@ -239,27 +117,194 @@ pub fn execute(
                 },
             );
         }
-        Kubectl::Describe { kind, name } => {
-            let text = match kind {
-                Kind::Deployment => c
-                    .store
-                    .deployment_by_name(name)
-                    .map(|(id, _)| describe::deployment(c, id)),
-                Kind::ReplicaSet => c
-                    .store
-                    .rs_names
-                    .get(name)
-                    .map(|id| describe::replica_set(c, *id)),
-                Kind::Pod => c.store.pod_by_name(name).map(|id| describe::pod(c, id)),
-                _ => None,
+        Kubectl::Describe { kind, name } => describe_named(c, *kind, name, &mut out),
+    }
+    out
+}
+
+/// `kubectl apply -f FILE...`: each object created, configured or unchanged.
+fn apply(
+    c: &mut Cluster,
+    manifests: &BTreeMap<String, Vec<Manifest>>,
+    files: &[String],
+    out: &mut Output,
+) {
+    for file in files {
+        for m in manifests.get(file).map(Vec::as_slice).unwrap_or_default() {
+            if let Some(e) = other_namespace(m, file, "creating") {
+                out.push(&e, false);
+                continue;
+            }
+            let outcome = match m {
+                Manifest::Deployment(d) => c.apply_deployment(d),
+                Manifest::Service(s) => Ok(c.apply_service(s)),
+                Manifest::ConfigMap(cm) => Ok(c.apply_config_map(cm)),
+                Manifest::PodDisruptionBudget(b) => c.apply_pdb(b),
             };
-            match text {
-                Some(t) => out.text.push_str(&t),
-                None => out.push(&not_found(*kind, name), false),
+            match outcome {
+                Ok(o) => out.push(
+                    &format!("{}/{} {}", m.kind_prefix(), m.name(), o.as_str()),
+                    true,
+                ),
+                Err(e) => out.push(&e.0, false),
             }
         }
     }
-    out
+}
+
+/// `kubectl delete -f FILE...`.
+fn delete_files(
+    c: &mut Cluster,
+    manifests: &BTreeMap<String, Vec<Manifest>>,
+    files: &[String],
+    out: &mut Output,
+) {
+    for file in files {
+        for m in manifests.get(file).map(Vec::as_slice).unwrap_or_default() {
+            if let Some(e) = other_namespace(m, file, "deleting") {
+                out.push(&e, false);
+                continue;
+            }
+            let (deleted, resource) = match m {
+                Manifest::Deployment(d) => (
+                    c.delete_deployment(&d.metadata.name).is_ok(),
+                    "deployments.apps",
+                ),
+                Manifest::Service(s) => (c.delete_simple("service", &s.metadata.name), "services"),
+                Manifest::ConfigMap(cm) => (
+                    c.delete_simple("configmap", &cm.metadata.name),
+                    "configmaps",
+                ),
+                Manifest::PodDisruptionBudget(b) => (
+                    c.delete_simple("poddisruptionbudget", &b.metadata.name),
+                    "poddisruptionbudgets.policy",
+                ),
+            };
+            if deleted {
+                out.push(&deleted_line(m.kind_prefix(), m.name()), true);
+            } else {
+                out.push(
+                    &format!(
+                        "Error from server (NotFound): error when deleting \"{file}\": {resource} \"{}\" not found",
+                        m.name()
+                    ),
+                    false,
+                );
+            }
+        }
+    }
+}
+
+/// `kubectl delete deployment|service NAME...`.
+fn delete_named(c: &mut Cluster, kind: Kind, names: &[String], out: &mut Output) {
+    for name in names {
+        let deleted = match kind {
+            Kind::Deployment => c.delete_deployment(name).is_ok(),
+            Kind::Service => c.delete_simple("service", name),
+            _ => false,
+        };
+        let prefix = if kind == Kind::Deployment {
+            "deployment.apps"
+        } else {
+            "service"
+        };
+        if deleted {
+            out.push(&deleted_line(prefix, name), true);
+        } else {
+            out.push(&not_found(kind, name), false);
+        }
+    }
+}
+
+/// `kubectl drain` without the clock (the player drives the blocking form): one eviction
+/// pass.
+fn drain_once(c: &mut Cluster, node: &str) -> Output {
+    match drain::start_drain(c, node) {
+        Ok((mut out, pods)) => {
+            for p in pods {
+                out.text.push_str(&drain::evict(c, p).0);
+            }
+            out
+        }
+        Err(out) => out,
+    }
+}
+
+/// `kubectl set image deployment/NAME CONTAINER=IMAGE...`.
+fn set_image(c: &mut Cluster, name: &str, images: &[(String, String)], out: &mut Output) {
+    let mut changed = false;
+    for (container, image) in images {
+        match c.set_image(name, container, image) {
+            Ok(ch) => changed |= ch,
+            Err(e) => {
+                out.push(&e.0, false);
+                return;
+            }
+        }
+    }
+    if changed {
+        out.push(&format!("deployment.apps/{name} image updated"), true);
+    }
+}
+
+/// `kubectl annotate deployment NAME KEY=VALUE... [--overwrite]`.
+fn annotate(
+    c: &mut Cluster,
+    name: &str,
+    pairs: &[(String, String)],
+    overwrite: bool,
+    out: &mut Output,
+) {
+    for (k, v) in pairs {
+        if let Err(e) = c.annotate_deployment(name, k, v, overwrite) {
+            out.push(&e.0, false);
+            return;
+        }
+    }
+    out.push(&format!("deployment.apps/{name} annotated"), true);
+}
+
+/// `kubectl rollout history deployment NAME [--revision=N]`.
+fn history(c: &Cluster, name: &str, revision: i64, out: &mut Output) {
+    match c.store.deployment_by_name(name).map(|(id, _)| id) {
+        None => out.push(&not_found(Kind::Deployment, name), false),
+        Some(id) => match rollout::history(c, id, revision) {
+            Ok(text) => out.text.push_str(&text),
+            Err(e) => out.push(&e, false),
+        },
+    }
+}
+
+/// `kubectl rollout status --watch=false`: the status viewer's one answer.
+fn status_once(c: &Cluster, name: &str, revision: i64, out: &mut Output) {
+    match c.store.deployment_by_name(name) {
+        None => out.push(&not_found(Kind::Deployment, name), false),
+        Some((_, d)) => match rollout::status(d, revision) {
+            rollout::Status::Waiting(t) | rollout::Status::Done(t) => out.text.push_str(&t),
+            rollout::Status::Failed(e) => out.push(&format!("error: {e}"), false),
+        },
+    }
+}
+
+/// `kubectl describe deployment|replicaset|pod NAME`: one describer per kind.
+fn describe_named(c: &Cluster, kind: Kind, name: &str, out: &mut Output) {
+    let text = match kind {
+        Kind::Deployment => c
+            .store
+            .deployment_by_name(name)
+            .map(|(id, _)| describe::deployment(c, id)),
+        Kind::ReplicaSet => c
+            .store
+            .rs_names
+            .get(name)
+            .map(|id| describe::replica_set(c, *id)),
+        Kind::Pod => c.store.pod_by_name(name).map(|id| describe::pod(c, id)),
+        _ => None,
+    };
+    match text {
+        Some(t) => out.text.push_str(&t),
+        None => out.push(&not_found(kind, name), false),
+    }
 }
 
 /// The cluster has one namespace, `default`: an object for another is refused as the API
