@@ -175,153 +175,177 @@ fn describe_containers(
             };
             w.line(2, &format!("Image ID:\t{id}\n"));
         }
-        // `describeContainerPorts`: `80/TCP (http)` for a named port.
-        let named = |text: String, name: &Option<String>| match name {
-            Some(n) if !n.is_empty() => format!("{text} ({n})"),
-            _ => text,
-        };
-        let ports: Vec<String> = c
-            .ports
-            .iter()
-            .map(|p| {
-                let text = format!(
-                    "{}/{}",
-                    p.container_port,
-                    p.protocol.as_deref().unwrap_or("TCP")
-                );
-                named(text, &p.name)
-            })
-            .collect();
-        let host_ports: Vec<String> = c
-            .ports
-            .iter()
-            .map(|p| {
-                let text = format!(
-                    "{}/{}",
-                    p.host_port.unwrap_or(0),
-                    p.protocol.as_deref().unwrap_or("TCP")
-                );
-                named(text, &p.name)
-            })
-            .collect();
-        let (port_title, host_title) = if ports.len() > 1 {
-            ("Ports", "Host Ports")
-        } else {
-            ("Port", "Host Port")
-        };
-        let none_if_empty = |v: Vec<String>| {
-            if v.is_empty() {
-                "<none>".to_string()
-            } else {
-                v.join(", ")
-            }
-        };
-        w.line(2, &format!("{port_title}:\t{}\n", none_if_empty(ports)));
-        w.line(
-            2,
-            &format!("{host_title}:\t{}\n", none_if_empty(host_ports)),
-        );
-        if let Some(cmd) = &c.command {
-            w.line(2, "Command:\n");
-            for s in cmd.iter().flat_map(|s| s.split('\n')) {
-                w.line(3, &format!("{s}\n"));
-            }
-        }
-        if let Some(args) = &c.args {
-            w.line(2, "Args:\n");
-            for s in args.iter().flat_map(|s| s.split('\n')) {
-                w.line(3, &format!("{s}\n"));
-            }
-        }
+        describe_container_ports(w, c);
+        describe_command(w, c);
         if let Some(p) = status {
             describe_container_state(w, p);
         }
-        if let Some(r) = &c.resources {
-            for (title, list) in [("Limits", &r.limits), ("Requests", &r.requests)] {
-                if !list.is_empty() {
-                    w.line(2, &format!("{title}:\n"));
-                }
-                for (k, v) in list {
-                    w.line(
-                        3,
-                        &format!(
-                            "{k}:\t{}\n",
-                            quantity_text(v).unwrap_or_else(|| yaml_text(v))
-                        ),
-                    );
-                }
-            }
-        }
-        for (title, probe) in [
-            ("Liveness", &c.liveness_probe),
-            ("Readiness", &c.readiness_probe),
-            ("Startup", &c.startup_probe),
-        ] {
-            if let Some(p) = probe {
-                w.line(2, &format!("{title}:\t{}\n", describe_probe(p)));
-            }
-        }
-        if c.env.is_empty() {
-            w.line(2, "Environment:\t<none>\n");
+        describe_resources_and_probes(w, c);
+        describe_env(w, c);
+        describe_mounts(w, c, pod.map(|(p, _)| p));
+    }
+}
+
+/// `describeContainerPorts` and host ports: `80/TCP (http)` for a named port.
+fn describe_container_ports(w: &mut Prefixed, c: &template::Container) {
+    let named = |text: String, name: &Option<String>| match name {
+        Some(n) if !n.is_empty() => format!("{text} ({n})"),
+        _ => text,
+    };
+    let ports: Vec<String> = c
+        .ports
+        .iter()
+        .map(|p| {
+            let text = format!(
+                "{}/{}",
+                p.container_port,
+                p.protocol.as_deref().unwrap_or("TCP")
+            );
+            named(text, &p.name)
+        })
+        .collect();
+    let host_ports: Vec<String> = c
+        .ports
+        .iter()
+        .map(|p| {
+            let text = format!(
+                "{}/{}",
+                p.host_port.unwrap_or(0),
+                p.protocol.as_deref().unwrap_or("TCP")
+            );
+            named(text, &p.name)
+        })
+        .collect();
+    let (port_title, host_title) = if ports.len() > 1 {
+        ("Ports", "Host Ports")
+    } else {
+        ("Port", "Host Port")
+    };
+    let none_if_empty = |v: Vec<String>| {
+        if v.is_empty() {
+            "<none>".to_string()
         } else {
-            w.line(2, "Environment:\n");
-            for e in &c.env {
-                match (&e.value, &e.value_from) {
-                    (_, Some(from)) => w.line(
-                        3,
-                        &format!(
-                            "{}:\t<set from {}>\n",
-                            e.name,
-                            yaml_text(from).replace('\n', " ")
-                        ),
+            v.join(", ")
+        }
+    };
+    w.line(2, &format!("{port_title}:\t{}\n", none_if_empty(ports)));
+    w.line(
+        2,
+        &format!("{host_title}:\t{}\n", none_if_empty(host_ports)),
+    );
+}
+
+/// `describeContainerCommand`: the command and its arguments, one line each.
+fn describe_command(w: &mut Prefixed, c: &template::Container) {
+    if let Some(cmd) = &c.command {
+        w.line(2, "Command:\n");
+        for s in cmd.iter().flat_map(|s| s.split('\n')) {
+            w.line(3, &format!("{s}\n"));
+        }
+    }
+    if let Some(args) = &c.args {
+        w.line(2, "Args:\n");
+        for s in args.iter().flat_map(|s| s.split('\n')) {
+            w.line(3, &format!("{s}\n"));
+        }
+    }
+}
+
+/// `describeContainerResources` and `describeContainerProbe`.
+fn describe_resources_and_probes(w: &mut Prefixed, c: &template::Container) {
+    if let Some(r) = &c.resources {
+        for (title, list) in [("Limits", &r.limits), ("Requests", &r.requests)] {
+            if !list.is_empty() {
+                w.line(2, &format!("{title}:\n"));
+            }
+            for (k, v) in list {
+                w.line(
+                    3,
+                    &format!(
+                        "{k}:\t{}\n",
+                        quantity_text(v).unwrap_or_else(|| yaml_text(v))
                     ),
-                    (v, None) => {
-                        for (i, s) in v.as_deref().unwrap_or("").split('\n').enumerate() {
-                            if i == 0 {
-                                w.line(3, &format!("{}:\t{s}\n", e.name));
-                            } else {
-                                w.line(3, &format!("\t{s}\n"));
-                            }
+                );
+            }
+        }
+    }
+    for (title, probe) in [
+        ("Liveness", &c.liveness_probe),
+        ("Readiness", &c.readiness_probe),
+        ("Startup", &c.startup_probe),
+    ] {
+        if let Some(p) = probe {
+            w.line(2, &format!("{title}:\t{}\n", describe_probe(p)));
+        }
+    }
+}
+
+/// `describeContainerEnvVars`.
+fn describe_env(w: &mut Prefixed, c: &template::Container) {
+    if c.env.is_empty() {
+        w.line(2, "Environment:\t<none>\n");
+    } else {
+        w.line(2, "Environment:\n");
+        for e in &c.env {
+            match (&e.value, &e.value_from) {
+                (_, Some(from)) => w.line(
+                    3,
+                    &format!(
+                        "{}:\t<set from {}>\n",
+                        e.name,
+                        yaml_text(from).replace('\n', " ")
+                    ),
+                ),
+                (v, None) => {
+                    for (i, s) in v.as_deref().unwrap_or("").split('\n').enumerate() {
+                        if i == 0 {
+                            w.line(3, &format!("{}:\t{s}\n", e.name));
+                        } else {
+                            w.line(3, &format!("\t{s}\n"));
                         }
                     }
                 }
             }
         }
-        let mut mounts: Vec<(String, String)> = c
-            .volume_mounts
-            .iter()
-            .map(|m| {
-                let mut flags = vec![
-                    if m.read_only == Some(true) {
-                        "ro"
-                    } else {
-                        "rw"
-                    }
-                    .to_string(),
-                ];
-                if let Some(sub) = &m.sub_path {
-                    flags.push(format!("path={sub:?}"));
+    }
+}
+
+/// `describeContainerVolumes`: the container's mounts, and a pod's service-account token.
+fn describe_mounts(w: &mut Prefixed, c: &template::Container, pod: Option<&Pod>) {
+    let mut mounts: Vec<(String, String)> = c
+        .volume_mounts
+        .iter()
+        .map(|m| {
+            let mut flags = vec![
+                if m.read_only == Some(true) {
+                    "ro"
+                } else {
+                    "rw"
                 }
-                (
-                    m.mount_path.clone(),
-                    format!("{} ({})", m.name, flags.join(",")),
-                )
-            })
-            .collect();
-        if let Some((p, _)) = pod {
-            mounts.push((
-                "/var/run/secrets/kubernetes.io/serviceaccount".into(),
-                format!("{} (ro)", api_access_volume(p)),
-            ));
-        }
-        mounts.sort();
-        if mounts.is_empty() {
-            w.line(2, "Mounts:\t<none>\n");
-        } else {
-            w.line(2, "Mounts:\n");
-            for (path, from) in mounts {
-                w.line(3, &format!("{path} from {from}\n"));
+                .to_string(),
+            ];
+            if let Some(sub) = &m.sub_path {
+                flags.push(format!("path={sub:?}"));
             }
+            (
+                m.mount_path.clone(),
+                format!("{} ({})", m.name, flags.join(",")),
+            )
+        })
+        .collect();
+    if let Some(p) = pod {
+        mounts.push((
+            "/var/run/secrets/kubernetes.io/serviceaccount".into(),
+            format!("{} (ro)", api_access_volume(p)),
+        ));
+    }
+    mounts.sort();
+    if mounts.is_empty() {
+        w.line(2, "Mounts:\t<none>\n");
+    } else {
+        w.line(2, "Mounts:\n");
+        for (path, from) in mounts {
+            w.line(3, &format!("{path} from {from}\n"));
         }
     }
 }
