@@ -16,7 +16,7 @@ use crate::model::{Faults, ImageFault, NodeChange, NodeFault, RandomFaults};
 use crate::sim::{Latency, SimTime};
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Most nodes a scenario may declare (Kubernetes' own limit).
 pub const MAX_NODES: u64 = 5_000;
@@ -657,73 +657,18 @@ fn load_manifest(
     scenario_text: &str,
     step_line: Option<usize>,
 ) -> Result<Vec<Manifest>, ScenarioError> {
-    let embedded = match files {
-        Files::Embedded(list) => list.iter().find(|(n, _)| *n == name).map(|(_, t)| *t),
-        Files::Dir(_) => None,
+    let at_step = |message: String| ScenarioError {
+        file: scenario_file.to_string(),
+        line: step_line,
+        column: None,
+        message,
     };
     if let Some(text) = inline.get(name) {
         // A quoted inline manifest was not counted with the scenario's own text.
-        check_nesting(text).map_err(|m| ScenarioError {
-            file: scenario_file.to_string(),
-            line: step_line,
-            column: None,
-            message: format!("files.{name}: {m}"),
-        })?;
-        // Report lines of the scenario file itself: the block starts below its key.
-        let key_line = scenario_text
-            .lines()
-            .position(|l| {
-                let t = l.trim_start();
-                t.starts_with(&format!("{name}:")) || t.starts_with(&format!("\"{name}\":"))
-            })
-            .map(|i| i + 1);
-        let indent = key_line
-            .and_then(|k| scenario_text.lines().nth(k))
-            .map_or(0, |l| l.len() - l.trim_start().len());
-        return parse_manifests(text).map_err(|e| ScenarioError {
-            file: scenario_file.to_string(),
-            line: match (key_line, e.line) {
-                (Some(k), Some(l)) => Some(k + l),
-                (_, l) => l,
-            },
-            column: e.column.map(|c| c + indent),
-            message: format!("files.{name}: {}", e.message),
-        });
+        check_nesting(text).map_err(|m| at_step(format!("files.{name}: {m}")))?;
+        return inline_manifest(name, text, scenario_file, scenario_text);
     }
-    let (shown, text) = if let Some(text) = embedded {
-        (format!("scenarios/{name} (built in)"), text.to_string())
-    } else {
-        let path: Option<PathBuf> = match files {
-            Files::Dir(d) => Some(d.join(name)),
-            Files::Embedded(_) => None,
-        };
-        let read = path.as_ref().map(|p| (p.exists(), read_input_file(p)));
-        match (path, read) {
-            (Some(p), Some((_, Ok(bytes)))) => {
-                let shown = p.display().to_string();
-                let text = utf8_text(bytes, &shown)?;
-                (shown, text)
-            }
-            (Some(p), Some((true, Err(e)))) => {
-                return Err(ScenarioError {
-                    file: scenario_file.to_string(),
-                    line: step_line,
-                    column: None,
-                    message: format!("cannot read \"{name}\" ({}): {e}", p.display()),
-                });
-            }
-            _ => {
-                return Err(ScenarioError {
-                    file: scenario_file.to_string(),
-                    line: step_line,
-                    column: None,
-                    message: format!(
-                        "the path \"{name}\" does not exist (not under `files:` nor beside the scenario)"
-                    ),
-                });
-            }
-        }
-    };
+    let (shown, text) = manifest_text(name, files).map_err(at_step)?;
     check_nesting(&text).map_err(|message| ScenarioError {
         file: shown.clone(),
         line: None,
@@ -736,6 +681,64 @@ fn load_manifest(
         column: e.column,
         message: e.message,
     })
+}
+
+/// Parses a manifest given under `files:`, reporting lines and columns of the scenario file
+/// itself (the block starts below its key).
+fn inline_manifest(
+    name: &str,
+    text: &str,
+    scenario_file: &str,
+    scenario_text: &str,
+) -> Result<Vec<Manifest>, ScenarioError> {
+    let key_line = scenario_text
+        .lines()
+        .position(|l| {
+            let t = l.trim_start();
+            t.starts_with(&format!("{name}:")) || t.starts_with(&format!("\"{name}\":"))
+        })
+        .map(|i| i + 1);
+    let indent = key_line
+        .and_then(|k| scenario_text.lines().nth(k))
+        .map_or(0, |l| l.len() - l.trim_start().len());
+    parse_manifests(text).map_err(|e| ScenarioError {
+        file: scenario_file.to_string(),
+        line: match (key_line, e.line) {
+            (Some(k), Some(l)) => Some(k + l),
+            (_, l) => l,
+        },
+        column: e.column.map(|c| c + indent),
+        message: format!("files.{name}: {}", e.message),
+    })
+}
+
+/// A manifest file's name as errors show it and its text: built in, or beside the scenario
+/// (a regular file of at most [`MAX_FILE_BYTES`]).
+fn manifest_text(name: &str, files: &Files) -> Result<(String, String), String> {
+    let dir = match files {
+        Files::Embedded(list) => {
+            return list
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, t)| (format!("scenarios/{name} (built in)"), t.to_string()))
+                .ok_or_else(|| missing_file(name));
+        }
+        Files::Dir(d) => d,
+    };
+    let path = dir.join(name);
+    match read_input_file(&path) {
+        Ok(bytes) => {
+            let shown = path.display().to_string();
+            let text = utf8_text(bytes, &shown).map_err(|e| e.to_string())?;
+            Ok((shown, text))
+        }
+        Err(e) if path.exists() => Err(format!("cannot read \"{name}\" ({}): {e}", path.display())),
+        Err(_) => Err(missing_file(name)),
+    }
+}
+
+fn missing_file(name: &str) -> String {
+    format!("the path \"{name}\" does not exist (not under `files:` nor beside the scenario)")
 }
 
 fn check_replicas(
