@@ -699,9 +699,8 @@ impl Cluster {
         source: &'static str,
         message: String,
     ) {
-        let now = self.now();
         let event = KubeEvent {
-            time: now,
+            time: self.now(),
             event_type,
             reason,
             object: ObjectRef {
@@ -712,7 +711,7 @@ impl Cluster {
             message,
             field_path: field_path.to_string(),
         };
-        self.recorder.event(now, event);
+        self.recorder.event(event);
     }
 
     /// Whether per-pod events are recorded (skip building their messages otherwise).

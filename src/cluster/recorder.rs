@@ -120,9 +120,9 @@ pub struct Recorder {
 
 impl Recorder {
     /// Records an event (about a container when `field_path` is not empty).
-    pub fn event(&mut self, time: SimTime, event: KubeEvent) {
+    pub fn event(&mut self, event: KubeEvent) {
         if self.keep_pod_events || event.object.kind == "deployment" {
-            self.events.push(KubeEvent { time, ..event });
+            self.events.push(event);
         }
     }
 

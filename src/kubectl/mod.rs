@@ -122,6 +122,26 @@ pub fn execute(
     out
 }
 
+/// Each object of the named manifest files, in order, as `kubectl -f` visits them; an
+/// object for another namespace gets the API server's refusal instead (`verb`: `creating`
+/// or `deleting`).
+fn for_each_manifest(
+    manifests: &BTreeMap<String, Vec<Manifest>>,
+    files: &[String],
+    verb: &str,
+    out: &mut Output,
+    mut each: impl FnMut(&Manifest, &str, &mut Output),
+) {
+    for file in files {
+        for m in manifests.get(file).map(Vec::as_slice).unwrap_or_default() {
+            match other_namespace(m, file, verb) {
+                Some(e) => out.push(&e, false),
+                None => each(m, file, out),
+            }
+        }
+    }
+}
+
 /// `kubectl apply -f FILE...`: each object created, configured or unchanged.
 fn apply(
     c: &mut Cluster,
@@ -129,27 +149,21 @@ fn apply(
     files: &[String],
     out: &mut Output,
 ) {
-    for file in files {
-        for m in manifests.get(file).map(Vec::as_slice).unwrap_or_default() {
-            if let Some(e) = other_namespace(m, file, "creating") {
-                out.push(&e, false);
-                continue;
-            }
-            let outcome = match m {
-                Manifest::Deployment(d) => c.apply_deployment(d),
-                Manifest::Service(s) => Ok(c.apply_service(s)),
-                Manifest::ConfigMap(cm) => Ok(c.apply_config_map(cm)),
-                Manifest::PodDisruptionBudget(b) => c.apply_pdb(b),
-            };
-            match outcome {
-                Ok(o) => out.push(
-                    &format!("{}/{} {}", m.kind_prefix(), m.name(), o.as_str()),
-                    true,
-                ),
-                Err(e) => out.push(&e.0, false),
-            }
+    for_each_manifest(manifests, files, "creating", out, |m, _, out| {
+        let outcome = match m {
+            Manifest::Deployment(d) => c.apply_deployment(d),
+            Manifest::Service(s) => Ok(c.apply_service(s)),
+            Manifest::ConfigMap(cm) => Ok(c.apply_config_map(cm)),
+            Manifest::PodDisruptionBudget(b) => c.apply_pdb(b),
+        };
+        match outcome {
+            Ok(o) => out.push(
+                &format!("{}/{} {}", m.kind_prefix(), m.name(), o.as_str()),
+                true,
+            ),
+            Err(e) => out.push(&e.0, false),
         }
-    }
+    });
 }
 
 /// `kubectl delete -f FILE...`.
@@ -159,40 +173,34 @@ fn delete_files(
     files: &[String],
     out: &mut Output,
 ) {
-    for file in files {
-        for m in manifests.get(file).map(Vec::as_slice).unwrap_or_default() {
-            if let Some(e) = other_namespace(m, file, "deleting") {
-                out.push(&e, false);
-                continue;
-            }
-            let (deleted, resource) = match m {
-                Manifest::Deployment(d) => (
-                    c.delete_deployment(&d.metadata.name).is_ok(),
-                    "deployments.apps",
+    for_each_manifest(manifests, files, "deleting", out, |m, file, out| {
+        let (deleted, resource) = match m {
+            Manifest::Deployment(d) => (
+                c.delete_deployment(&d.metadata.name).is_ok(),
+                "deployments.apps",
+            ),
+            Manifest::Service(s) => (c.delete_simple("service", &s.metadata.name), "services"),
+            Manifest::ConfigMap(cm) => (
+                c.delete_simple("configmap", &cm.metadata.name),
+                "configmaps",
+            ),
+            Manifest::PodDisruptionBudget(b) => (
+                c.delete_simple("poddisruptionbudget", &b.metadata.name),
+                "poddisruptionbudgets.policy",
+            ),
+        };
+        if deleted {
+            out.push(&deleted_line(m.kind_prefix(), m.name()), true);
+        } else {
+            out.push(
+                &format!(
+                    "Error from server (NotFound): error when deleting \"{file}\": {resource} \"{}\" not found",
+                    m.name()
                 ),
-                Manifest::Service(s) => (c.delete_simple("service", &s.metadata.name), "services"),
-                Manifest::ConfigMap(cm) => (
-                    c.delete_simple("configmap", &cm.metadata.name),
-                    "configmaps",
-                ),
-                Manifest::PodDisruptionBudget(b) => (
-                    c.delete_simple("poddisruptionbudget", &b.metadata.name),
-                    "poddisruptionbudgets.policy",
-                ),
-            };
-            if deleted {
-                out.push(&deleted_line(m.kind_prefix(), m.name()), true);
-            } else {
-                out.push(
-                    &format!(
-                        "Error from server (NotFound): error when deleting \"{file}\": {resource} \"{}\" not found",
-                        m.name()
-                    ),
-                    false,
-                );
-            }
+                false,
+            );
         }
-    }
+    });
 }
 
 /// `kubectl delete deployment|service NAME...`.
