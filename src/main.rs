@@ -445,6 +445,16 @@ fn run_files(
     .into_iter()
     .map(|(n, t)| (n.to_string(), t.into_bytes()))
     .collect();
+    if session.cluster.traffic().is_some() {
+        for (name, text) in [
+            ("traffic.csv", report::traffic::traffic_csv(session)),
+            ("latency.csv", report::traffic::latency_csv(session)),
+            ("endpoints.csv", report::traffic::endpoints_csv(session)),
+            ("endpoints-ready.csv", report::traffic::slices_csv(session)),
+        ] {
+            files.push((name.to_string(), text.into_bytes()));
+        }
+    }
     // Charts are drawn from the files just made, exactly as `rollsim plot` would.
     let text = |n: &str| {
         files
@@ -461,7 +471,18 @@ fn run_files(
         faults_csv: text("faults.csv"),
         pod_status_csv: text("pod-status.csv"),
     };
-    match charts::RunData::parse(&inputs).and_then(|d| charts::render(&d)) {
+    let traffic = files
+        .iter()
+        .any(|(f, _)| f == "traffic.csv")
+        .then(|| text("traffic.csv").to_string());
+    match charts::RunData::parse(&inputs).and_then(|d| {
+        let mut drawn = charts::render(&d)?;
+        if let Some(t) = &traffic {
+            let data = report::traffic_chart::traffic_data(t, &d)?;
+            drawn.extend(report::traffic_chart::render_traffic(&data)?);
+        }
+        Ok(drawn)
+    }) {
         Ok(d) => {
             files.extend(d);
             (files, None)

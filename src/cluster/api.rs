@@ -432,12 +432,15 @@ impl Cluster {
             .spec
             .ports
             .iter()
-            .map(|p| {
-                (
-                    p.port,
-                    p.protocol.clone().unwrap_or_else(|| "TCP".into()),
-                    p.node_port,
-                )
+            .map(|p| ServicePort {
+                name: p.name.clone(),
+                port: p.port,
+                protocol: p.protocol.clone().unwrap_or_else(|| "TCP".into()),
+                target_port: p
+                    .target_port
+                    .clone()
+                    .unwrap_or(IntOrString::Int(i64::from(p.port))),
+                node_port: p.node_port,
             })
             .collect();
         let existing = self.store.services.get(&m.metadata.name).cloned();
@@ -460,13 +463,18 @@ impl Cluster {
             cluster_ip: m.spec.cluster_ip.clone().unwrap_or(allocated_ip),
             selector: m.spec.selector.clone(),
             ports,
+            publish_not_ready_addresses: m.spec.publish_not_ready_addresses.unwrap_or(false),
         };
         let outcome = match &existing {
             None => ApplyOutcome::Created,
             Some(old) if *old == svc => ApplyOutcome::Unchanged,
             Some(_) => ApplyOutcome::Configured,
         };
-        self.store.services.insert(svc.meta.name.clone(), svc);
+        let name = svc.meta.name.clone();
+        self.store.services.insert(name.clone(), svc);
+        if outcome != ApplyOutcome::Unchanged {
+            self.traffic_service_changed(&name);
+        }
         outcome
     }
 
@@ -499,7 +507,13 @@ impl Cluster {
     /// Deletes a Service or ConfigMap by kind; whether it existed.
     pub fn delete_simple(&mut self, kind: &str, name: &str) -> bool {
         match kind {
-            "service" => self.store.services.remove(name).is_some(),
+            "service" => {
+                let removed = self.store.services.remove(name).is_some();
+                if removed {
+                    self.traffic_service_changed(name);
+                }
+                removed
+            }
             "configmap" => self.store.config_maps.remove(name).is_some(),
             "poddisruptionbudget" => self.store.pdbs.remove(name).is_some(),
             _ => false,

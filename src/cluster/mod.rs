@@ -10,6 +10,7 @@ mod nodes;
 mod pods;
 mod recorder;
 mod store;
+mod traffic;
 
 pub use api::{ApplyOutcome, UndoOutcome};
 pub use nodes::PdbStatus;
@@ -81,6 +82,11 @@ pub struct ClusterConfig {
     pub keep_trace: bool,
     /// Injected failures (none by default).
     pub faults: Faults,
+    /// Services, kube-proxy, apps and clients, when the scenario models traffic.
+    pub traffic: Option<(
+        crate::model::traffic::TrafficSpec,
+        crate::traffic::TrafficTiming,
+    )>,
 }
 
 impl Default for ClusterConfig {
@@ -93,6 +99,7 @@ impl Default for ClusterConfig {
             record_events: true,
             keep_trace: false,
             faults: Faults::default(),
+            traffic: None,
         }
     }
 }
@@ -154,6 +161,10 @@ pub enum Event {
     NodeEviction(NodeId, u32),
     /// A random node failure comes due.
     RandomNodeFailure(NodeId),
+    /// The preStop hooks are done (or cut at the grace period): the stop signal is sent.
+    KubeletStopSignal(PodId, u32),
+    /// Services, kube-proxy, apps and clients.
+    Traffic(crate::traffic::TrafficEvent),
 }
 
 impl Event {
@@ -171,14 +182,16 @@ impl Event {
             | Event::KubeletSyncFailed(p, _)
             | Event::KubeletRetry(p, _)
             | Event::KubeletContainerExited(p, _, _)
-            | Event::KubeletProbe(p, _, _) => Some(p),
+            | Event::KubeletProbe(p, _, _)
+            | Event::KubeletStopSignal(p, _) => Some(p),
             Event::SyncDeployment(_)
             | Event::SyncReplicaSet(_)
             | Event::NodeDown(_)
             | Event::NodeUp(_)
             | Event::NodeMonitor(_, _)
             | Event::NodeEviction(_, _)
-            | Event::RandomNodeFailure(_) => None,
+            | Event::RandomNodeFailure(_)
+            | Event::Traffic(_) => None,
         }
     }
 }
@@ -205,6 +218,8 @@ impl Traced for Event {
             Event::NodeMonitor(n, e) => (18, n.0, e),
             Event::NodeEviction(n, e) => (19, n.0, e),
             Event::RandomNodeFailure(n) => (20, n.0, 0),
+            Event::KubeletStopSignal(p, e) => (21, p.0, e),
+            Event::Traffic(t) => t.trace_key(),
         };
         (tag << 56) ^ (u64::from(a) << 24) ^ u64::from(b)
     }
@@ -294,7 +309,14 @@ fn kubernetes_service() -> Service {
         service_type: "ClusterIP".into(),
         cluster_ip: "10.96.0.1".into(),
         selector: Default::default(),
-        ports: vec![(443, "TCP".into(), None)],
+        ports: vec![ServicePort {
+            name: Some("https".into()),
+            port: 443,
+            protocol: "TCP".into(),
+            target_port: IntOrString::Int(6443),
+            node_port: None,
+        }],
+        publish_not_ready_addresses: false,
     }
 }
 
@@ -323,6 +345,8 @@ pub struct Cluster {
     pub(crate) random_failure_due: Vec<SimTime>,
     /// Events until [`Cluster::touch_ahead`] reads the next batch.
     touch_countdown: usize,
+    /// Services' endpoints, kube-proxy, apps and clients (when the scenario models them).
+    pub(crate) traffic: Option<Box<crate::traffic::Traffic>>,
 }
 
 /// `rate.Limiter` as client-go's default controller rate limiter builds it: 10 tokens a
@@ -361,6 +385,9 @@ impl TokenBucket {
 impl Cluster {
     /// An empty cluster (no nodes) at time zero.
     pub fn new(config: ClusterConfig) -> Self {
+        let traffic = config.traffic.clone().map(|(spec, timing)| {
+            Box::new(crate::traffic::Traffic::new(spec, timing, config.seed))
+        });
         let streams = RngStreams::new(config.seed);
         let rngs = Rngs {
             controllers: streams.stream("controllers"),
@@ -392,6 +419,7 @@ impl Cluster {
             deployment_bucket: TokenBucket::full(),
             random_failure_due: Vec::new(),
             touch_countdown: 0,
+            traffic,
         }
     }
 
@@ -447,6 +475,9 @@ impl Cluster {
         self.rngs
             .kubelets
             .push(self.rngs.streams.stream(&format!("kubelet/{}", spec.name)));
+        if let Some(t) = self.traffic.as_deref_mut() {
+            t.add_node(&spec.name);
+        }
         scheduler::node_changed(self, id);
         self.schedule_random_node_failure(id);
         id
@@ -549,6 +580,11 @@ impl Cluster {
             Event::NodeMonitor(n, e) => node_lifecycle::monitor(self, n, e),
             Event::NodeEviction(n, e) => node_lifecycle::evict(self, n, e),
             Event::RandomNodeFailure(n) => self.random_node_failure(n),
+            Event::KubeletStopSignal(p, e) => kubelet::stop_signal(self, p, e),
+            Event::Traffic(t) => self.traffic_event(t),
+        }
+        if self.traffic.is_some() {
+            self.flush_traffic();
         }
     }
 
@@ -641,7 +677,11 @@ impl Cluster {
                 available: rs.status.available_replicas,
             },
         );
+        let revision = sample.revision;
         self.recorder.rs_sample(sample);
+        if let Some(t) = self.traffic.as_deref_mut() {
+            t.set_revision(r, revision);
+        }
         self.enqueue_replica_set(r);
         self.enqueue_deployment(owner);
     }
@@ -649,6 +689,9 @@ impl Cluster {
     /// A pod was added, changed or removed: its ReplicaSet's controller sees it.
     pub(crate) fn pod_written(&mut self, p: PodId) {
         self.sample_pod_status(p);
+        if self.traffic.is_some() {
+            self.traffic_pod_changed(p);
+        }
         let owner = self.store.pod(p).owner;
         self.enqueue_replica_set(owner);
     }

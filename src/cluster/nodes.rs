@@ -143,9 +143,13 @@ impl Cluster {
         node.kubelet_up = false;
         node.fault_epoch += 1;
         let (epoch, created, name) = (node.fault_epoch, node.creation, node.name.clone());
-        for p in node_lifecycle::pods_on(self, n) {
+        let pods = node_lifecycle::pods_on(self, n);
+        for &p in &pods {
             // Whatever the kubelet had scheduled for these pods will not happen.
             self.store.pods[p.0 as usize].kubelet_epoch += 1;
+        }
+        if let Some(t) = self.traffic.as_deref_mut() {
+            t.node_down(&pods, now);
         }
         let at = node_lifecycle::not_ready_at(created, now);
         self.schedule(at, Event::NodeMonitor(n, epoch));

@@ -255,6 +255,9 @@ impl Cluster {
         pod.gone = true;
         pod.times.gone = Some(now);
         pod.kubelet_epoch += 1;
+        if let Some(t) = self.traffic.as_deref_mut() {
+            t.sandbox_gone(p, now);
+        }
         let (owner, node, deleting, name_key) =
             (pod.owner, pod.node, pod.deletion.is_some(), pod.name_key);
         self.store.rs_pods[owner.0 as usize]

@@ -295,12 +295,18 @@ pub(crate) fn container_started(c: &mut Cluster, p: PodId, epoch: u32) {
     pod.phase = PodPhase::Running;
     pod.container = ContainerState::Running(now);
     pod.times.started = Some(now);
+    let listen_at = app_started(c, p);
     let Some(rs) = c.store.replica_set(c.store.pod(p).owner) else {
         return;
     };
     let fault = rs.fault;
     let probe_s = rs.template.seconds_until_ready();
-    let readiness = probe_of(rs, READINESS).map(|pr| pr.initial_delay_seconds);
+    let readiness = probe_of(rs, READINESS);
+    let ready_at = match (readiness, listen_at) {
+        (Some(pr), Some(listen)) => Some(ready_after_listening(now, listen, pr)),
+        _ => None,
+    };
+    let readiness = readiness.map(|pr| pr.initial_delay_seconds);
     let liveness = probe_of(rs, LIVENESS).map(|pr| pr.initial_delay_seconds);
     c.pod_written(p);
     schedule_exit(c, p, epoch, fault.exit_after_ms);
@@ -311,6 +317,8 @@ pub(crate) fn container_started(c: &mut Cluster, p: PodId, epoch: u32) {
     if let (true, Some(delay)) = (fault.readiness.can_fail(), readiness) {
         let at = now.plus_secs(delay.unwrap_or(0).max(0) as u64);
         c.schedule(at, Event::KubeletProbe(p, epoch, READINESS));
+    } else if let Some(at) = ready_at {
+        c.schedule(at, Event::KubeletPodReady(p, epoch));
     } else if probe_s == 0 {
         c.set_pod_ready(p);
     } else {
@@ -318,7 +326,44 @@ pub(crate) fn container_started(c: &mut Cluster, p: PodId, epoch: u32) {
     }
 }
 
-/// The probe of that kind of the pod's first container that has one.
+/// The pod's app starts with its container (when traffic is modelled): returns when it
+/// listens.
+fn app_started(c: &mut Cluster, p: PodId) -> Option<SimTime> {
+    let now = c.now();
+    let pod = c.store.pod(p);
+    let (ip, node, owner) = (pod.ip, pod.node?, pod.owner);
+    let image = c
+        .store
+        .replica_set(owner)?
+        .template
+        .spec
+        .containers
+        .first()?
+        .image
+        .clone();
+    let t = c.traffic.as_deref_mut()?;
+    Some(t.container_started(p, now, (ip, node, owner), &image))
+}
+
+/// When a readiness probe that passes once the app listens first marks the pod Ready: probes
+/// run at start + initialDelaySeconds + k·periodSeconds; the first at or after `listen` is
+/// the first success, and `successThreshold` successes in a row are needed.
+pub fn ready_after_listening(
+    start: SimTime,
+    listen: SimTime,
+    probe: &crate::model::template::Probe,
+) -> SimTime {
+    let delay_ms = probe.initial_delay_seconds.unwrap_or(0).max(0) as u64 * 1000;
+    let period_ms = probe.period_seconds.unwrap_or(10).max(1) as u64 * 1000;
+    let successes = probe.success_threshold.unwrap_or(1).max(1) as u64;
+    let first = start.plus_ms(delay_ms);
+    let k = listen
+        .as_ms()
+        .saturating_sub(first.as_ms())
+        .div_ceil(period_ms);
+    first.plus_ms((k + successes - 1) * period_ms)
+}
+
 fn probe_of(rs: &ReplicaSet, kind: u8) -> Option<&crate::model::template::Probe> {
     rs.template.spec.containers.iter().find_map(|k| {
         if kind == READINESS {
@@ -527,6 +572,9 @@ pub(crate) fn container_exited(c: &mut Cluster, p: PodId, epoch: u32, cause: u8)
     pod.container = ContainerState::Terminated("Error");
     pod.restarts += 1;
     pod.times.last_terminated = Some(now);
+    if let Some(t) = c.traffic.as_deref_mut() {
+        t.exit(p, now, crate::model::traffic::Outcome::Reset);
+    }
     if random {
         let name = format!("pod/{}", c.store.pod_name_of(p));
         c.fault("RandomCrash", name, "the container crashed".to_string());
@@ -692,8 +740,10 @@ pub(crate) fn pod_ready(c: &mut Cluster, p: PodId, epoch: u32) {
     }
 }
 
-/// The kubelet sees the pod's deletion: SIGTERM to running containers, which exit after the
-/// stop latency (at most the grace period); a pod whose containers never started goes at once.
+/// The kubelet sees the pod's deletion (`killPod`): each container's preStop hook runs, cut
+/// at the grace period; then the stop signal, and SIGKILL once the rest of the grace period
+/// (whole seconds, at least 2) has passed. A pod whose containers never started goes at
+/// once.
 pub(crate) fn kill_pod(c: &mut Cluster, p: PodId) {
     let pod = c.store.pod(p);
     let (Some(n), false) = (pod.node, pod.gone) else {
@@ -704,12 +754,19 @@ pub(crate) fn kill_pod(c: &mut Cluster, p: PodId) {
         return;
     }
     let running = matches!(pod.container, ContainerState::Running(_));
-    let grace_s = c
-        .store
-        .replica_set(pod.owner)
-        .and_then(|rs| rs.template.spec.termination_grace_period_seconds)
+    let template = c.store.replica_set(pod.owner).map(|rs| rs.template.clone());
+    let grace_s = template
+        .as_ref()
+        .and_then(|t| t.spec.termination_grace_period_seconds)
         .unwrap_or(30)
         .max(0) as u64;
+    let pre_stop_ms = template.as_ref().and_then(|t| {
+        t.spec
+            .containers
+            .iter()
+            .filter_map(crate::model::template::pre_stop_ms)
+            .max()
+    });
     let pod = &mut c.store.pods[p.0 as usize];
     pod.kubelet_epoch += 1;
     let epoch = pod.kubelet_epoch;
@@ -719,20 +776,111 @@ pub(crate) fn kill_pod(c: &mut Cluster, p: PodId) {
         return;
     }
     container_events(c, p, "Killing", |name| format!("Stopping container {name}"));
-    let d = c
+    // Drawn whatever follows, so the node's stream stays aligned with a run without traffic.
+    let stop_ms = c
         .config
         .timing
         .stop
-        .sample(&mut c.rngs.kubelets[n.0 as usize])
-        .min(grace_s * 1000);
-    c.schedule(now.plus_ms(d), Event::KubeletPodStopped(p, epoch));
+        .sample(&mut c.rngs.kubelets[n.0 as usize]);
+    let (hook_ms, kill_after_ms) = grace_after_pre_stop(grace_s, pre_stop_ms);
+    let signal_at = now.plus_ms(hook_ms);
+    if let Some(t) = c.traffic.as_deref_mut() {
+        t.set_teardown(p, stop_ms);
+        c.schedule(signal_at, Event::KubeletStopSignal(p, epoch));
+        c.schedule(
+            signal_at.plus_ms(kill_after_ms),
+            Event::KubeletPodStopped(p, epoch),
+        );
+    } else if pre_stop_ms.is_none() {
+        c.schedule(
+            now.plus_ms(stop_ms.min(grace_s * 1000)),
+            Event::KubeletPodStopped(p, epoch),
+        );
+    } else {
+        c.schedule(
+            signal_at.plus_ms(stop_ms.min(kill_after_ms)),
+            Event::KubeletPodStopped(p, epoch),
+        );
+    }
 }
 
-/// Containers exited: the kubelet confirms the deletion and the pod is gone.
+/// `killContainer`'s grace accounting: the preStop hook runs at most the grace period; its
+/// time in whole seconds (truncated) comes off the grace period, and what is left — at
+/// least `minimumGracePeriodInSeconds`, 2 — runs from the stop signal to SIGKILL. Returns
+/// `(hook ms, signal → SIGKILL ms)`.
+pub fn grace_after_pre_stop(grace_s: u64, pre_stop_ms: Option<u64>) -> (u64, u64) {
+    let Some(hook) = pre_stop_ms else {
+        return (0, grace_s.max(2) * 1000);
+    };
+    let hook = if grace_s == 0 {
+        0
+    } else {
+        hook.min(grace_s * 1000)
+    };
+    let left = grace_s.saturating_sub(hook / 1000).max(2);
+    (hook, left * 1000)
+}
+
+/// The stop signal reaches the app: if it exits at once the containers are stopped now;
+/// otherwise its own exit or the SIGKILL already queued stops them.
+pub(crate) fn stop_signal(c: &mut Cluster, p: PodId, epoch: u32) {
+    let now = c.now();
+    if c.store.pod(p).kubelet_epoch != epoch || c.store.pod(p).gone {
+        return;
+    }
+    let exited = c
+        .traffic
+        .as_deref_mut()
+        .is_none_or(|t| t.stop_signal(p, now));
+    c.flush_traffic();
+    if exited {
+        containers_stopped(c, p, epoch);
+    }
+}
+
+/// The app exited by itself after its graceful stop: its container has stopped.
+pub(crate) fn app_exited(c: &mut Cluster, p: PodId) {
+    let pod = c.store.pod(p);
+    if pod.deletion.is_some() && !pod.gone {
+        let epoch = pod.kubelet_epoch;
+        containers_stopped(c, p, epoch);
+    }
+}
+
+/// With traffic modelled: the containers have stopped (the app exited, or SIGKILL): what
+/// it still held is cut, the pod is no longer Ready, and the kubelet tears the sandbox down
+/// and confirms the deletion after the `stop` latency drawn when the kill began.
+fn containers_stopped(c: &mut Cluster, p: PodId, epoch: u32) {
+    let now = c.now();
+    if c.store.pod(p).gone || c.store.pod(p).kubelet_epoch != epoch {
+        return;
+    }
+    let Some(t) = c.traffic.as_deref_mut() else {
+        return;
+    };
+    t.exit(p, now, crate::model::traffic::Outcome::Reset);
+    let teardown = t.teardown_ms(p);
+    let pod = &mut c.store.pods[p.0 as usize];
+    pod.kubelet_epoch += 1;
+    let removed = pod.kubelet_epoch;
+    pod.container = ContainerState::Terminated("Completed");
+    if c.store.pod(p).ready {
+        c.set_pod_unready(p);
+    }
+    c.schedule(now.plus_ms(teardown), Event::KubeletPodStopped(p, removed));
+    c.flush_traffic();
+}
+
+/// Containers exited: the kubelet confirms the deletion and the pod is gone. (With traffic
+/// modelled this first stops the containers — it is the SIGKILL — and the pod goes after
+/// the teardown.)
 pub(crate) fn pod_stopped(c: &mut Cluster, p: PodId, epoch: u32) {
     let pod = c.store.pod(p);
     if pod.gone || pod.kubelet_epoch != epoch {
         return;
+    }
+    if c.traffic.is_some() && !matches!(pod.container, ContainerState::Terminated(_)) {
+        return containers_stopped(c, p, epoch);
     }
     let pod = &mut c.store.pods[p.0 as usize];
     pod.container = ContainerState::Terminated("Completed");
@@ -800,6 +948,33 @@ mod tests {
         assert!(!b.in_backoff_since(later, later));
         b.next(later);
         assert_eq!(b.delay_ms, 10_000);
+    }
+
+    /// The reference's worked numbers of `killContainer`'s grace accounting.
+    #[test]
+    fn pre_stop_time_comes_off_the_grace_period_with_a_2s_floor() {
+        assert_eq!(grace_after_pre_stop(30, None), (0, 30_000));
+        assert_eq!(grace_after_pre_stop(30, Some(10_000)), (10_000, 20_000));
+        assert_eq!(grace_after_pre_stop(30, Some(10_900)), (10_900, 20_000));
+        assert_eq!(grace_after_pre_stop(30, Some(35_000)), (30_000, 2_000));
+        assert_eq!(grace_after_pre_stop(1, None), (0, 2_000));
+    }
+
+    #[test]
+    fn a_readiness_probe_passes_at_its_first_run_after_the_app_listens() {
+        let probe = crate::model::template::Probe {
+            initial_delay_seconds: Some(0),
+            period_seconds: Some(2),
+            success_threshold: Some(1),
+            ..Default::default()
+        };
+        let t = SimTime::from_ms;
+        assert_eq!(ready_after_listening(t(1_000), t(1_050), &probe), t(3_000));
+        assert_eq!(ready_after_listening(t(1_000), t(1_000), &probe), t(1_000));
+        assert_eq!(
+            ready_after_listening(t(1_000), t(11_000), &probe),
+            t(11_000)
+        );
     }
 
     #[test]

@@ -25,6 +25,17 @@ impl Prefixed<'_> {
     }
 }
 
+/// `Labels:` and `Annotations:` blocks at the top level.
+pub(super) fn labels_and_annotations(
+    w: &mut TabWriter,
+    labels: &BTreeMap<String, String>,
+    annotations: &BTreeMap<String, String>,
+) {
+    let mut p = Prefixed(w);
+    labels_multiline(&mut p, "Labels", labels);
+    annotations_multiline(&mut p, "Annotations", annotations);
+}
+
 /// Mirrors `printLabelsMultilineWithIndent` with no skipped keys.
 fn labels_multiline(w: &mut Prefixed, title: &str, labels: &BTreeMap<String, String>) {
     w.line(0, &format!("{title}:\t"));

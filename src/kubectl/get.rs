@@ -53,6 +53,8 @@ fn group_version_resource(kind: Kind) -> &'static str {
         Kind::Node => "/v1, Resource=nodes",
         Kind::Service => "/v1, Resource=services",
         Kind::PodDisruptionBudget => "policy/v1, Resource=poddisruptionbudgets",
+        Kind::Endpoints => "/v1, Resource=endpoints",
+        Kind::EndpointSlice => "discovery.k8s.io/v1, Resource=endpointslices",
     }
 }
 
@@ -84,6 +86,11 @@ pub fn get(c: &Cluster, args: &GetArgs) -> Output {
             String::new()
         }
     };
+    match kind {
+        Kind::Endpoints => return super::endpoints::get_endpoints(c, name),
+        Kind::EndpointSlice => return super::endpoints::get_endpoint_slices(c, name),
+        _ => {}
+    }
     let header_end = if show_labels { "\tLABELS\n" } else { "\n" };
     let terms = match selector.map(parse_selector_arg).transpose() {
         Ok(t) => t,
@@ -106,6 +113,8 @@ pub fn get(c: &Cluster, args: &GetArgs) -> Output {
     let mut w = for_get();
     let mut rows = 0;
     match kind {
+        // Printed above by their own printers.
+        Kind::Endpoints | Kind::EndpointSlice => {}
         Kind::Deployment => {
             w.write("NAME\tREADY\tUP-TO-DATE\tAVAILABLE\tAGE");
             w.write(if wide {
@@ -248,9 +257,9 @@ pub fn get(c: &Cluster, args: &GetArgs) -> Output {
                 let ports: Vec<String> = s
                     .ports
                     .iter()
-                    .map(|(port, proto, node_port)| match node_port {
-                        Some(np) => format!("{port}:{np}/{proto}"),
-                        None => format!("{port}/{proto}"),
+                    .map(|p| match p.node_port {
+                        Some(np) => format!("{}:{np}/{}", p.port, p.protocol),
+                        None => format!("{}/{}", p.port, p.protocol),
                     })
                     .collect();
                 let external = if s.service_type == "LoadBalancer" {

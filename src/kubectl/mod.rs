@@ -5,6 +5,7 @@
 
 pub mod describe;
 pub mod drain;
+pub mod endpoints;
 pub mod events;
 pub mod get;
 pub mod human;
@@ -118,6 +119,8 @@ pub fn execute(
             );
         }
         Kubectl::Describe { kind, name } => describe_named(c, *kind, name, &mut out),
+        // A background job: the player keeps it (see `play`).
+        Kubectl::PortForward { .. } => {}
     }
     out
 }
@@ -307,6 +310,11 @@ fn describe_named(c: &Cluster, kind: Kind, name: &str, out: &mut Output) {
             .get(name)
             .map(|id| describe::replica_set(c, *id)),
         Kind::Pod => c.store.pod_by_name(name).map(|id| describe::pod(c, id)),
+        Kind::Service => c
+            .store
+            .services
+            .get(name)
+            .map(|s| endpoints::describe_service(c, s)),
         _ => None,
     };
     match text {

@@ -276,6 +276,8 @@ pub struct ServiceSpecManifest {
     pub cluster_ip: Option<String>,
     #[allow(missing_docs)]
     pub session_affinity: Option<String>,
+    #[allow(missing_docs)]
+    pub publish_not_ready_addresses: Option<bool>,
 }
 
 /// One Service port.

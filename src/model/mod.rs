@@ -8,6 +8,7 @@ pub mod objects;
 pub mod quantity;
 pub mod selector;
 pub mod template;
+pub mod traffic;
 pub mod validation;
 
 pub use faults::{Faults, ImageFault, NodeChange, NodeFault, ProbeFault, RandomFaults};

@@ -477,8 +477,40 @@ pub struct Service {
     pub cluster_ip: String,
     #[allow(missing_docs)]
     pub selector: BTreeMap<String, String>,
-    /// `(port, protocol, nodePort)`.
-    pub ports: Vec<(i32, String, Option<i32>)>,
+    #[allow(missing_docs)]
+    pub ports: Vec<ServicePort>,
+    /// `publishNotReadyAddresses`: every endpoint counts as ready.
+    pub publish_not_ready_addresses: bool,
+}
+
+/// One port of a Service.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServicePort {
+    #[allow(missing_docs)]
+    pub name: Option<String>,
+    #[allow(missing_docs)]
+    pub port: i32,
+    #[allow(missing_docs)]
+    pub protocol: String,
+    /// The pod port a connection goes to (a number, or a container port's name);
+    /// `port` when unset.
+    pub target_port: super::IntOrString,
+    #[allow(missing_docs)]
+    pub node_port: Option<i32>,
+}
+
+impl ServicePort {
+    /// The target port as a number, resolving a name against a pod's container ports.
+    pub fn target_number(&self, containers: &[super::Container]) -> Option<i32> {
+        match &self.target_port {
+            super::IntOrString::Int(n) => i32::try_from(*n).ok(),
+            super::IntOrString::Str(name) => containers
+                .iter()
+                .flat_map(|c| c.ports.iter())
+                .find(|p| p.name.as_deref() == Some(name.as_str()))
+                .map(|p| p.container_port),
+        }
+    }
 }
 
 /// A PodDisruptionBudget (`policy/v1`): how many of the pods it selects evictions must

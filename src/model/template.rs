@@ -576,3 +576,84 @@ mod tests {
         );
     }
 }
+
+/// How long a container's `lifecycle.preStop` hook runs, in ms (`pkg/kubelet/lifecycle`):
+/// the native `sleep: {seconds: N}` action, an `exec` whose command sleeps (`sleep N`,
+/// also inside `sh -c "…"`), or `httpGet` (one request, answered at once here). `None`
+/// without a hook.
+pub fn pre_stop_ms(c: &Container) -> Option<u64> {
+    let hook = c.lifecycle.as_ref()?.get("preStop")?;
+    if let Some(seconds) = hook.get("sleep").and_then(|s| s.get("seconds")) {
+        return Some(seconds.as_u64().unwrap_or(0).saturating_mul(1000));
+    }
+    if let Some(command) = hook
+        .get("exec")
+        .and_then(|e| e.get("command"))
+        .and_then(Value::as_sequence)
+    {
+        let words: Vec<&str> = command
+            .iter()
+            .filter_map(Value::as_str)
+            .flat_map(str::split_whitespace)
+            .collect();
+        let slept = words
+            .windows(2)
+            .filter(|w| w[0] == "sleep" || w[0].ends_with("/sleep"))
+            .filter_map(|w| sleep_argument_ms(w[1]))
+            .sum();
+        return Some(slept);
+    }
+    Some(0)
+}
+
+/// `sleep`'s argument in ms: seconds, with an optional `s`/`m`/`h` suffix.
+fn sleep_argument_ms(word: &str) -> Option<u64> {
+    let word = word.trim_matches(|c| c == ';' || c == '"' || c == '\'' || c == '&');
+    let (number, unit) = match word.char_indices().last()? {
+        (i, 's') => (&word[..i], 1000.0),
+        (i, 'm') => (&word[..i], 60_000.0),
+        (i, 'h') => (&word[..i], 3_600_000.0),
+        _ => (word, 1000.0),
+    };
+    let v: f64 = number.parse().ok()?;
+    (v.is_finite() && v >= 0.0).then(|| (v * unit).min(1e12) as u64)
+}
+
+#[cfg(test)]
+mod pre_stop_tests {
+    use super::*;
+
+    fn container(lifecycle: &str) -> Container {
+        Container {
+            lifecycle: Some(serde_yaml::from_str(lifecycle).unwrap()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn pre_stop_durations_of_each_handler() {
+        assert_eq!(pre_stop_ms(&Container::default()), None);
+        assert_eq!(
+            pre_stop_ms(&container("preStop: {sleep: {seconds: 5}}")),
+            Some(5_000)
+        );
+        assert_eq!(
+            pre_stop_ms(&container("preStop: {exec: {command: [sleep, '10']}}")),
+            Some(10_000)
+        );
+        assert_eq!(
+            pre_stop_ms(&container(
+                "preStop: {exec: {command: [/bin/sh, -c, 'sleep 15; nginx -s quit']}}"
+            )),
+            Some(15_000)
+        );
+        assert_eq!(
+            pre_stop_ms(&container("preStop: {httpGet: {path: /drain, port: 80}}")),
+            Some(0)
+        );
+        assert_eq!(
+            pre_stop_ms(&container("postStart: {exec: {command: [x]}}")),
+            None
+        );
+    }
+}

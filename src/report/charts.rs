@@ -40,7 +40,7 @@ fn err<E: std::fmt::Display>(context: &str) -> impl Fn(E) -> ChartError + '_ {
 }
 
 /// Registers the bundled fonts under the family the charts use (once per process).
-fn register_fonts() -> Result<(), ChartError> {
+pub(crate) fn register_fonts() -> Result<(), ChartError> {
     static DONE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     let ok = *DONE.get_or_init(|| {
         plotters::style::register_font(FONT, FontStyle::Normal, REGULAR).is_ok()
@@ -1238,7 +1238,7 @@ where
 /// One chart, drawn with any backend.
 type DrawFn<'a> = dyn Fn(&DrawingArea<BitMapBackend, Shift>) -> Res<()> + 'a;
 
-fn png(draw: &DrawFn) -> Res<Vec<u8>> {
+pub(crate) fn png(draw: &DrawFn) -> Res<Vec<u8>> {
     let (w, h) = SIZE;
     let mut pixels = vec![0u8; (w * h * 3) as usize];
     {
@@ -1254,7 +1254,7 @@ fn png(draw: &DrawFn) -> Res<Vec<u8>> {
     Ok(out)
 }
 
-fn svg(draw: &dyn Fn(&DrawingArea<SVGBackend, Shift>) -> Res<()>) -> Res<Vec<u8>> {
+pub(crate) fn svg(draw: &dyn Fn(&DrawingArea<SVGBackend, Shift>) -> Res<()>) -> Res<Vec<u8>> {
     let mut text = String::new();
     {
         let root = SVGBackend::with_string(&mut text, SIZE).into_drawing_area();

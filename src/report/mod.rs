@@ -7,6 +7,8 @@ use crate::sim::SimTime;
 use serde::{Deserialize, Serialize};
 
 pub mod charts;
+pub mod traffic;
+pub mod traffic_chart;
 
 /// Seconds with millisecond precision, exactly (`12.345`).
 pub fn seconds(t: SimTime) -> String {
@@ -83,6 +85,7 @@ pub fn summary_text(s: &Session) -> String {
         s.cluster.events_processed(),
         s.cluster.now()
     ));
+    out.push_str(&traffic::summary_lines(s));
     if let Some(why) = &s.aborted {
         out.push_str(&format!("# run aborted: {why}\n"));
     }
@@ -108,6 +111,9 @@ pub struct SummaryFile {
     pub aborted: Option<String>,
     #[allow(missing_docs)]
     pub deployments: Vec<DeploymentSummary>,
+    /// What each client saw (absent without a `traffic:` section).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub traffic: Vec<traffic::ClientSummary>,
 }
 
 /// One Deployment's rollouts.
@@ -175,6 +181,7 @@ pub fn summary(s: &Session) -> SummaryFile {
                     .collect(),
             })
             .collect(),
+        traffic: traffic::client_summaries(s),
     }
 }
 

@@ -18,6 +18,10 @@ pub enum Kind {
     Service,
     #[allow(missing_docs)]
     PodDisruptionBudget,
+    /// `v1 Endpoints` (deprecated in v1.33+).
+    Endpoints,
+    /// `discovery.k8s.io/v1 EndpointSlice`.
+    EndpointSlice,
 }
 
 impl Kind {
@@ -38,6 +42,11 @@ impl Kind {
             | "pdb"
             | "poddisruptionbudget.policy"
             | "poddisruptionbudgets.policy" => Kind::PodDisruptionBudget,
+            "endpoints" | "ep" => Kind::Endpoints,
+            "endpointslice"
+            | "endpointslices"
+            | "endpointslice.discovery.k8s.io"
+            | "endpointslices.discovery.k8s.io" => Kind::EndpointSlice,
             _ => return None,
         })
     }
@@ -51,6 +60,8 @@ impl Kind {
             Kind::Node => "nodes",
             Kind::Service => "services",
             Kind::PodDisruptionBudget => "poddisruptionbudgets.policy",
+            Kind::Endpoints => "endpoints",
+            Kind::EndpointSlice => "endpointslices.discovery.k8s.io",
         }
     }
 }
@@ -176,6 +187,17 @@ pub enum Kubectl {
         #[allow(missing_docs)]
         name: String,
     },
+    /// `kubectl port-forward TYPE/NAME LOCAL:REMOTE &`.
+    PortForward {
+        #[allow(missing_docs)]
+        kind: Kind,
+        #[allow(missing_docs)]
+        name: String,
+        /// Local port.
+        local: u16,
+        /// Remote port: a number or a port name.
+        remote: String,
+    },
 }
 
 /// One script command.
@@ -188,6 +210,128 @@ pub enum Command {
         /// Milliseconds.
         ms: u64,
     },
+    /// `curl URL`: one HTTP GET from inside the cluster (a Service name or IP, through
+    /// kube-proxy) or to a local port-forward (`127.1:8080`, `localhost:8080`).
+    Curl(CurlArgs),
+}
+
+/// What `curl` was asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CurlArgs {
+    /// Host as written (`127.1`, `localhost`, `ngx-svc`, `ngx-svc.default.svc`, an IP).
+    pub host: String,
+    /// Port (80 when the URL has none).
+    pub port: u16,
+    /// Path (`/` when the URL has none).
+    pub path: String,
+    /// `-m`/`--max-time`, ms.
+    pub max_time_ms: Option<u64>,
+}
+
+impl CurlArgs {
+    /// Whether the host is this machine (a port-forward's listener).
+    pub fn is_local(&self) -> bool {
+        matches!(self.host.as_str(), "localhost" | "::1" | "[::1]") || self.host.starts_with("127.")
+    }
+}
+
+/// Parses `curl [-s] [-m SECONDS] URL`.
+fn parse_curl(args: &[String]) -> Result<CurlArgs, String> {
+    let mut url = None;
+    let mut max_time_ms = None;
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i].as_str();
+        match a {
+            "-s" | "--silent" | "-S" | "-sS" | "--show-error" => {}
+            "-m" | "--max-time" => {
+                i += 1;
+                let v = args.get(i).ok_or("curl: -m needs a number of seconds")?;
+                let secs: f64 = v
+                    .parse()
+                    .map_err(|_| format!("curl: -m `{v}` is not a number of seconds"))?;
+                if !(secs > 0.0 && secs <= 3600.0) {
+                    return Err("curl: -m must be between 0 and 3600 seconds".into());
+                }
+                max_time_ms = Some((secs * 1000.0).round() as u64);
+            }
+            _ if a.starts_with('-') => {
+                return Err(format!(
+                    "curl option `{a}` is not supported (curl [-s] [-m SECONDS] URL)"
+                ));
+            }
+            _ if url.is_none() => url = Some(a),
+            _ => return Err("curl takes one URL here".into()),
+        }
+        i += 1;
+    }
+    let url = url.ok_or("curl needs a URL, e.g. `curl 127.1:8080` or `curl http://ngx-svc/`")?;
+    let rest = url.strip_prefix("http://").unwrap_or(url).to_string();
+    if url.contains("://") && !url.starts_with("http://") {
+        return Err(format!("curl: only http:// URLs are simulated (`{url}`)"));
+    }
+    let (authority, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], rest[i..].to_string()),
+        None => (rest.as_str(), "/".to_string()),
+    };
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p)) if !h.is_empty() && !h.ends_with(':') => (
+            h,
+            p.parse::<u16>()
+                .ok()
+                .filter(|p| *p > 0)
+                .ok_or_else(|| format!("curl: `{p}` is not a port"))?,
+        ),
+        _ => (authority, 80),
+    };
+    if host.is_empty() {
+        return Err(format!("curl: `{url}` has no host"));
+    }
+    Ok(CurlArgs {
+        host: host.to_string(),
+        port,
+        path,
+        max_time_ms,
+    })
+}
+
+/// Parses `kubectl port-forward TYPE/NAME LOCAL:REMOTE` (run in the background with `&`).
+fn parse_port_forward(words: &[String]) -> Result<Kubectl, String> {
+    let [target, ports] = words else {
+        return Err(
+            "port-forward takes one target and one LOCAL:REMOTE port pair here, e.g. `kubectl port-forward svc/ngx-svc 8080:80 &`"
+                .into(),
+        );
+    };
+    let (kind, name) = match target.split_once('/') {
+        Some((k, n)) => (k, n),
+        None => ("pod", target.as_str()),
+    };
+    let kind = match kind {
+        "svc" | "service" | "services" => Kind::Service,
+        "pod" | "pods" | "po" => Kind::Pod,
+        "deploy" | "deployment" | "deployments" => Kind::Deployment,
+        other => {
+            return Err(format!(
+                "port-forward forwards to a pod, service or deployment, not `{other}`"
+            ));
+        }
+    };
+    let (local, remote) = ports.split_once(':').unwrap_or((ports, ports));
+    let local: u16 = local
+        .parse()
+        .ok()
+        .filter(|p| *p > 0)
+        .ok_or_else(|| format!("`{ports}`: the local port must be 1-65535"))?;
+    if remote.is_empty() {
+        return Err(format!("`{ports}`: the remote port is missing"));
+    }
+    Ok(Kubectl::PortForward {
+        kind,
+        name: name.to_string(),
+        local,
+        remote: remote.to_string(),
+    })
 }
 
 impl Command {
@@ -196,6 +340,7 @@ impl Command {
         matches!(
             self,
             Command::Sleep { .. }
+                | Command::Curl(_)
                 | Command::Kubectl(
                     Kubectl::RolloutStatus { watch: true, .. } | Kubectl::Drain { .. }
                 )
@@ -213,6 +358,8 @@ kubectl rollout status|history|undo|pause|resume|restart deployment NAME \
 kubectl get deployments|replicasets|pods|nodes|services|pdb [NAME] [-o wide] [-l SELECTOR] [--show-labels]; \
 kubectl describe deployment|replicaset|pod NAME; kubectl cordon|uncordon NODE; \
 kubectl drain NODE [--ignore-daemonsets] [--delete-emptydir-data] [--force] [--timeout=D]; \
+kubectl get endpoints|endpointslices [NAME]; kubectl describe service NAME; \
+kubectl port-forward svc/NAME LOCAL:REMOTE &; curl [-s] [-m SECONDS] URL; \
 all in namespace default (-n default)";
 
 /// Splits a command line into words as a POSIX shell would (quotes and backslashes; no
@@ -283,7 +430,26 @@ pub fn split_words(line: &str) -> Result<Vec<String>, String> {
 
 /// Parses one script line.
 pub fn parse_command(line: &str) -> Result<Command, String> {
-    let words = split_words(line)?;
+    let trimmed = line.trim_end();
+    let background = trimmed.ends_with('&') && !trimmed.ends_with("&&");
+    let words = split_words(if background {
+        &trimmed[..trimmed.len() - 1]
+    } else {
+        line
+    })?;
+    let port_forward = words.get(1).is_some_and(|w| w == "port-forward");
+    if words.first().is_some_and(|w| w == "kubectl") && port_forward {
+        if !background {
+            return Err(
+                "port-forward runs until it is stopped: end the step with ` &` to run it in the background, as the lesson does"
+                    .into(),
+            );
+        }
+        return parse_port_forward(&words[2..]).map(Command::Kubectl);
+    }
+    if background {
+        return Err("only `kubectl port-forward` runs in the background (`&`)".into());
+    }
     let Some((program, args)) = words.split_first() else {
         return Err(format!("an empty command; {SUPPORTED}"));
     };
@@ -295,6 +461,7 @@ pub fn parse_command(line: &str) -> Result<Command, String> {
             _ => Err("sleep takes one duration, e.g. `sleep 30s`".into()),
         },
         "kubectl" => parse_kubectl(args).map(Command::Kubectl),
+        "curl" => parse_curl(args).map(Command::Curl),
         other => Err(format!(
             "`{other}` is not a command rollsim plays; {SUPPORTED}"
         )),
@@ -633,10 +800,13 @@ fn parse_kubectl(words: &[String]) -> Result<Kubectl, String> {
         "describe" => {
             let words = args.finish("describe")?;
             let (kind, mut names) = kind_and_names(&words, "describe")?;
-            if !matches!(kind, Kind::Deployment | Kind::ReplicaSet | Kind::Pod) || names.len() != 1
+            if !matches!(
+                kind,
+                Kind::Deployment | Kind::ReplicaSet | Kind::Pod | Kind::Service
+            ) || names.len() != 1
             {
                 return Err(format!(
-                    "`kubectl describe` takes one deployment, replicaset or pod here; {SUPPORTED}"
+                    "`kubectl describe` takes one deployment, replicaset, pod or service here; {SUPPORTED}"
                 ));
             }
             Ok(Kubectl::Describe {
@@ -857,7 +1027,10 @@ mod tests {
             "kubectl rollout status statefulset web",
             "kubectl get pods -o yaml",
             "kubectl get widgets",
-            "curl 127.1:8080",
+            "wget 127.1:8080",
+            "curl -X POST 127.1:8080",
+            "curl https://ngx-svc/",
+            "kubectl get pods &",
             "kubectl get pods -n kube-system",
             "kubectl scale deployment x",
             "sleep 30",
@@ -865,6 +1038,39 @@ mod tests {
             assert!(parse_command(line).is_err(), "{line} should be rejected");
         }
         let err = parse_command("kubectl port-forward svc/x 8080:80").unwrap_err();
-        assert!(err.contains("port-forward") && err.contains("supported commands"));
+        assert!(
+            err.contains("port-forward") && err.contains("` &`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn curl_and_a_background_port_forward_parse_as_the_lesson_writes_them() {
+        assert_eq!(
+            parse_command("kubectl port-forward svc/ngx-svc 8080:80 &").unwrap(),
+            Command::Kubectl(Kubectl::PortForward {
+                kind: Kind::Service,
+                name: "ngx-svc".into(),
+                local: 8080,
+                remote: "80".into()
+            })
+        );
+        let Command::Curl(c) = parse_command("curl 127.1:8080").unwrap() else {
+            panic!("curl parses");
+        };
+        assert!(c.is_local());
+        assert_eq!(
+            (c.host.as_str(), c.port, c.path.as_str()),
+            ("127.1", 8080, "/")
+        );
+        let Command::Curl(c) = parse_command("curl -s -m 2 http://ngx-svc.default.svc/x").unwrap()
+        else {
+            panic!("curl parses");
+        };
+        assert!(!c.is_local());
+        assert_eq!(
+            (c.host.as_str(), c.port, c.path.as_str(), c.max_time_ms),
+            ("ngx-svc.default.svc", 80, "/x", Some(2000))
+        );
     }
 }

@@ -6,6 +6,7 @@
 pub mod command;
 pub mod duration;
 mod raw;
+mod traffic;
 
 pub use command::{Command, Kind, Kubectl};
 
@@ -82,6 +83,10 @@ pub struct Scenario {
     pub manifests: BTreeMap<String, Vec<Manifest>>,
     /// Injected failures (none without a `faults` section).
     pub faults: Faults,
+    /// Apps, clients, and whether traffic is modelled at all.
+    pub traffic: crate::model::traffic::TrafficSpec,
+    /// Latencies of the EndpointSlice controller and kube-proxy.
+    pub traffic_timing: crate::traffic::TrafficTiming,
 }
 
 /// Defaults, in one place (the README's scenario reference lists the same values).
@@ -334,8 +339,17 @@ pub fn parse(
             "script: needs at least one step".into(),
         ));
     }
+    let node_names: std::collections::BTreeSet<&str> =
+        nodes.iter().map(|n| n.name.as_str()).collect();
+    let field_err = |field: &str, m: String| err(line_of(field), m);
+    let traffic_timing = traffic::traffic_timing(&raw.timing, &|field, m| {
+        err(line_of(&format!("{field}:")), m)
+    })?;
+    let traffic = traffic::traffic_spec(&raw.apps, &raw.traffic, &steps, &node_names, &field_err)?;
     let faults = faults(raw.faults, &nodes, text, &err)?;
     Ok(Scenario {
+        traffic,
+        traffic_timing,
         name: raw.name,
         description: raw.description,
         seed: raw.seed.unwrap_or(defaults::SEED),

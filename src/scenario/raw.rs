@@ -27,6 +27,194 @@ pub(super) struct RawScenario {
     pub until: Option<u64>,
     #[serde(default)]
     pub faults: RawFaults,
+    #[serde(default, deserialize_with = "unique_keys")]
+    pub apps: BTreeMap<String, RawApp>,
+    #[serde(default)]
+    pub traffic: Vec<RawClient>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(super) struct RawApp {
+    #[serde(default, deserialize_with = "opt_latency")]
+    pub startup: Option<Latency>,
+    #[serde(default, deserialize_with = "opt_latency")]
+    pub service_time: Option<Latency>,
+    #[serde(default)]
+    pub concurrency: Option<u32>,
+    #[serde(default)]
+    pub on_stop: Option<OnStopDe>,
+    #[serde(default, deserialize_with = "opt_duration")]
+    pub keepalive_timeout: Option<u64>,
+    #[serde(default)]
+    pub keepalive_requests: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) enum OnStopDe {
+    Graceful,
+    Immediate,
+    Ignore,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) enum ConnectionDe {
+    New,
+    Keepalive,
+    Http2,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(super) struct RawClient {
+    pub name: String,
+    pub service: String,
+    #[serde(default)]
+    pub port: Option<i32>,
+    #[serde(default)]
+    pub from: Option<NodesDe>,
+    pub rate: RateDe,
+    #[serde(default)]
+    pub connection: Option<ConnectionDe>,
+    #[serde(default, deserialize_with = "opt_duration")]
+    pub timeout: Option<u64>,
+    #[serde(default)]
+    pub retries: Option<u32>,
+}
+
+/// `from: node-1` or `from: [node-1, node-2]`.
+#[derive(Debug, Clone)]
+pub(super) struct NodesDe(pub Vec<String>);
+
+impl<'de> Deserialize<'de> for NodesDe {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = NodesDe;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a node name or a list of node names")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<NodesDe, E> {
+                Ok(NodesDe(vec![v.to_string()]))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<NodesDe, A::Error> {
+                let mut out = Vec::new();
+                while let Some(n) = seq.next_element::<String>()? {
+                    out.push(n);
+                }
+                Ok(NodesDe(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// One step of a rate schedule as written.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(super) struct RawRateStep {
+    #[serde(deserialize_with = "duration")]
+    pub at: u64,
+    pub rate: RateValue,
+}
+
+/// A rate: `100/s`, `6000/m`, `36000/h` or a bare number per second.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct RateValue(pub f64);
+
+impl<'de> Deserialize<'de> for RateValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = RateValue;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a rate such as `100/s`, `6000/m` or `36000/h`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RateValue, E> {
+                parse_rate(v).map(RateValue).map_err(E::custom)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RateValue, E> {
+                Ok(RateValue(v as f64))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RateValue, E> {
+                Err(E::custom(format!("a rate cannot be negative ({v})")))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<RateValue, E> {
+                parse_rate(&v.to_string()).map(RateValue).map_err(E::custom)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Parses `N/s`, `N/m`, `N/h` or `N` (per second) into requests per second.
+pub fn parse_rate(text: &str) -> Result<f64, String> {
+    let t = text.trim();
+    let (number, per_s) = match t.rsplit_once('/') {
+        Some((n, "s")) => (n, 1.0),
+        Some((n, "m")) => (n, 60.0),
+        Some((n, "h")) => (n, 3600.0),
+        Some((_, unit)) => {
+            return Err(format!(
+                "`{t}`: the rate's unit `{unit}` is not one of s, m, h"
+            ));
+        }
+        None => (t, 1.0),
+    };
+    let v: f64 = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{t}` is not a rate such as `100/s`"))?;
+    if !v.is_finite() || v < 0.0 {
+        return Err(format!("`{t}`: a rate must be a number >= 0"));
+    }
+    Ok(v / per_s)
+}
+
+/// `rate: 100/s` or a schedule `[{at: 0s, rate: 50/s}, ...]`.
+#[derive(Debug)]
+pub(super) enum RateDe {
+    Constant(f64),
+    Schedule(Vec<(u64, f64)>),
+}
+
+impl<'de> Deserialize<'de> for RateDe {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RateDe;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a rate such as `100/s`, or a list of {at, rate}")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RateDe, E> {
+                parse_rate(v).map(RateDe::Constant).map_err(E::custom)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RateDe, E> {
+                Ok(RateDe::Constant(v as f64))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<RateDe, E> {
+                parse_rate(&v.to_string())
+                    .map(RateDe::Constant)
+                    .map_err(E::custom)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RateDe, A::Error> {
+                let mut out = Vec::new();
+                while let Some(step) = seq.next_element::<RawRateStep>()? {
+                    if out.len() >= crate::model::traffic::MAX_SCHEDULE_STEPS {
+                        return Err(de::Error::custom(format!(
+                            "a rate schedule has at most {} steps",
+                            crate::model::traffic::MAX_SCHEDULE_STEPS
+                        )));
+                    }
+                    out.push((step.at, step.rate.0));
+                }
+                Ok(RateDe::Schedule(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -220,6 +408,10 @@ pub(super) struct RawTiming {
     pub stop: Option<Latency>,
     #[serde(default, deserialize_with = "opt_latency")]
     pub controller_sync: Option<Latency>,
+    #[serde(default, deserialize_with = "opt_latency")]
+    pub endpoints_sync: Option<Latency>,
+    #[serde(default, deserialize_with = "opt_latency")]
+    pub proxy_sync: Option<Latency>,
 }
 
 /// A step: a bare command line, or `{at, run, expect}`.

@@ -11,3 +11,4 @@ mod lesson;
 mod properties;
 mod robustness;
 mod rollouts;
+mod traffic;

@@ -2,6 +2,8 @@
 //! blocking `rollout status` from the Deployment's watch events, and measures every rollout.
 //! Nothing here prints or touches files; the caller gets a [`Session`] to report.
 
+mod forward;
+
 use crate::check;
 use crate::cluster::{Cluster, ClusterConfig};
 use crate::kubectl::{self, rollout};
@@ -353,6 +355,8 @@ struct Player<'a> {
     aborted: Option<String>,
     interrupted: bool,
     observer: &'a mut dyn FnMut(&Progress) -> bool,
+    /// Running `kubectl port-forward` jobs.
+    forwards: Vec<forward::Forward>,
 }
 
 /// Why a wait ended.
@@ -671,6 +675,13 @@ impl Player<'_> {
                 watch: true,
                 revision,
             }) => self.rollout_status(name, *timeout_ms, *revision)?,
+            Command::Curl(args) => self.curl(args)?,
+            Command::Kubectl(Kubectl::PortForward {
+                kind,
+                name,
+                local,
+                remote,
+            }) => self.port_forward(*kind, name, *local, remote),
             Command::Kubectl(k @ Kubectl::Drain { node, timeout_ms }) => {
                 self.mark(k, &BTreeMap::new());
                 self.drain(node, *timeout_ms)?
@@ -726,6 +737,10 @@ pub fn play_observed(
         },
         max_pods: options.max_pods,
         faults: scenario.faults.clone(),
+        traffic: scenario
+            .traffic
+            .enabled
+            .then(|| (scenario.traffic.clone(), scenario.traffic_timing)),
         ..Default::default()
     });
     for n in &scenario.nodes {
@@ -733,6 +748,7 @@ pub fn play_observed(
     }
     // Node names were checked when the scenario was parsed.
     let _ = c.schedule_node_faults();
+    c.start_traffic();
     let mut p = Player {
         scenario,
         c,
@@ -743,6 +759,7 @@ pub fn play_observed(
         aborted: None,
         interrupted: false,
         observer,
+        forwards: Vec::new(),
     };
     for i in 0..scenario.steps.len() {
         match p.run_step(i) {

@@ -1,0 +1,195 @@
+//! The cluster's side of traffic: the watches that feed the EndpointSlice controller pod and
+//! Service changes, its sync against the store (the controller's lister), and the queueing
+//! of traffic's own events. Traffic itself lives in [`crate::traffic`].
+
+use super::{Cluster, Event};
+use crate::controllers::endpoint_slice::PodFacts;
+use crate::model::*;
+use crate::traffic::{Traffic, TrafficEvent};
+
+impl Cluster {
+    /// The traffic side, when the scenario models it.
+    pub fn traffic(&self) -> Option<&Traffic> {
+        self.traffic.as_deref()
+    }
+
+    /// The traffic side, mutably (one-off requests from `curl` and `port-forward`).
+    pub fn traffic_mut(&mut self) -> Option<&mut Traffic> {
+        self.traffic.as_deref_mut()
+    }
+
+    /// The clients start sending (call once the nodes exist).
+    pub fn start_traffic(&mut self) {
+        let names = self.store.node_names.clone();
+        if let Some(t) = self.traffic.as_deref_mut() {
+            t.start_clients(&names);
+        }
+        self.flush_traffic();
+    }
+
+    /// Dispatches one of traffic's events.
+    pub(super) fn traffic_event(&mut self, event: TrafficEvent) {
+        let now = self.now();
+        let Some(t) = self.traffic.as_deref_mut() else {
+            return;
+        };
+        match event {
+            TrafficEvent::EndpointsSync(s) => {
+                if t.take_endpoints_sync(s, now) {
+                    self.sync_endpoints(s);
+                }
+            }
+            other => t.handle(other, now),
+        }
+    }
+
+    /// Queues what traffic asked for and tells the kubelet of apps that exited (which may
+    /// ask for more).
+    pub(crate) fn flush_traffic(&mut self) {
+        loop {
+            let Some(t) = self.traffic.as_deref_mut() else {
+                return;
+            };
+            if t.out.is_empty() && t.exited.is_empty() {
+                return;
+            }
+            let out = std::mem::take(&mut t.out);
+            let exited = std::mem::take(&mut t.exited);
+            for (at, e) in out {
+                self.engine.schedule(at, Event::Traffic(e));
+            }
+            for p in exited {
+                crate::controllers::kubelet::app_exited(self, p);
+            }
+        }
+    }
+
+    /// Sends a one-off request (`curl`, `port-forward`) from `node`; its slot, whose answer
+    /// appears in [`Traffic::probe_results`].
+    pub fn send_probe(
+        &mut self,
+        node: NodeId,
+        target: crate::traffic::ProbeTarget,
+        timeout_ms: u64,
+    ) -> Option<u32> {
+        let now = self.now();
+        let r = self
+            .traffic
+            .as_deref_mut()?
+            .send_probe(now, node, target, timeout_ms);
+        self.flush_traffic();
+        Some(r)
+    }
+
+    /// What the EndpointSlice controller reads of pod `p`.
+    fn pod_facts(&self, p: PodId) -> PodFacts {
+        let pod = self.store.pod(p);
+        PodFacts {
+            id: p,
+            ip: pod.ip,
+            node: pod.node,
+            phase: pod.phase,
+            ready: pod.ready,
+            terminating: pod.deletion.is_some(),
+            gone: pod.gone,
+        }
+    }
+
+    /// `syncService` for Service index `s`, against the store; queues the watches of every
+    /// kube-proxy when it wrote.
+    fn sync_endpoints(&mut self, s: u32) {
+        let now = self.now();
+        let Some(t) = self.traffic.as_deref() else {
+            return;
+        };
+        let entry = &t.endpoints.services[s as usize];
+        let svc = self.store.services.get(&entry.service);
+        let publish = svc.is_some_and(|v| v.publish_not_ready_addresses);
+        let live = svc.is_some_and(|v| !v.selector.is_empty());
+        let facts: Vec<PodFacts> = entry.pods.iter().map(|&p| self.pod_facts(p)).collect();
+        let Some(t) = self.traffic.as_deref_mut() else {
+            return;
+        };
+        t.endpoints.services[s as usize].live = live;
+        if t.endpoints.sync_service(s, &facts, publish, now) {
+            t.slices_written(s, now);
+        }
+        let gone: Vec<PodId> = facts.iter().filter(|f| f.gone).map(|f| f.id).collect();
+        for p in gone {
+            t.endpoints.services[s as usize].pods.remove(&p);
+        }
+    }
+
+    fn request_endpoints_sync(&mut self, s: u32) {
+        let now = self.now();
+        if let Some(t) = self.traffic.as_deref_mut()
+            && let Some(at) = t.request_endpoints_sync(s, now)
+        {
+            self.engine
+                .schedule(at, Event::Traffic(TrafficEvent::EndpointsSync(s)));
+        }
+    }
+
+    /// The pod watch of the EndpointSlice controller: every Service selecting the pod
+    /// indexes it and syncs.
+    pub(crate) fn traffic_pod_changed(&mut self, p: PodId) {
+        let Some(labels) = self.store.pod_labels(self.store.pod(p)) else {
+            return;
+        };
+        let matching: Vec<String> = self
+            .store
+            .services
+            .values()
+            .filter(|s| selects(&s.selector, labels))
+            .map(|s| s.meta.name.clone())
+            .collect();
+        let mut synced = Vec::new();
+        if let Some(t) = self.traffic.as_deref_mut() {
+            for name in matching {
+                let i = t.endpoints.index_of(&name);
+                t.endpoints.services[i as usize].pods.insert(p);
+                synced.push(i);
+            }
+        }
+        for i in synced {
+            self.request_endpoints_sync(i);
+        }
+    }
+
+    /// The Service watch: a Service was created, changed or deleted; its pods are listed
+    /// anew (the controller's lister) and it syncs.
+    pub(crate) fn traffic_service_changed(&mut self, name: &str) {
+        if self.traffic.is_none() {
+            return;
+        }
+        let pods: Vec<PodId> = match self.store.services.get(name) {
+            Some(svc) if !svc.selector.is_empty() => (0..self.store.pods.len() as u32)
+                .map(PodId)
+                .filter(|&p| {
+                    let pod = self.store.pod(p);
+                    !pod.gone
+                        && self
+                            .store
+                            .pod_labels(pod)
+                            .is_some_and(|l| selects(&svc.selector, l))
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let Some(t) = self.traffic.as_deref_mut() else {
+            return;
+        };
+        let i = t.endpoints.index_of(name);
+        t.endpoints.services[i as usize].pods = pods.into_iter().collect();
+        self.request_endpoints_sync(i);
+    }
+}
+
+/// Whether a Service's selector (a plain map) selects a pod's labels; an empty selector
+/// selects nothing (such a Service has no controller-managed endpoints).
+fn selects(
+    selector: &std::collections::BTreeMap<String, String>,
+    labels: &std::collections::BTreeMap<String, String>,
+) -> bool {
+    !selector.is_empty() && selector.iter().all(|(k, v)| labels.get(k) == Some(v))
+}

@@ -1,0 +1,434 @@
+//! `kubectl port-forward … &` and `curl`: a port-forward binds to one pod chosen once
+//! (`kubectl/pkg/cmd/portforward`, `polymorphichelpers.GetFirstPod` with the reverse of the
+//! active-pods order) and breaks with `lost connection to pod` on the first connection that
+//! pod no longer answers; `curl` to a Service goes through the node's kube-proxy.
+
+use super::{Halt, Player};
+use crate::cluster::Cluster;
+use crate::model::traffic::Outcome;
+use crate::model::{NodeId, PodId, PodPhase};
+use crate::scenario::command::{CurlArgs, Kind};
+use crate::sim::SimTime;
+use crate::traffic::{ProbeTarget, nginx};
+use std::net::Ipv4Addr;
+
+/// curl's connect timeout when `-m` is not given.
+const CURL_DEFAULT_TIMEOUT_MS: u64 = 300_000;
+
+/// A running `kubectl port-forward`.
+#[derive(Debug, Clone)]
+pub(super) struct Forward {
+    local: u16,
+    pod: PodId,
+    /// The container port connections go to.
+    port: i32,
+    alive: bool,
+}
+
+/// `GetFirstPod`'s choice: the first of the pods by the reverse of `ActivePods` — bound to a
+/// node, Running before Unknown before Pending, Ready, not terminating, Ready longer, fewer
+/// restarts, older; then by name so the choice is deterministic.
+pub fn first_pod(c: &Cluster, pods: &[PodId]) -> Option<PodId> {
+    let phase_rank = |p: PodPhase| match p {
+        PodPhase::Running => 0,
+        PodPhase::Unknown => 1,
+        PodPhase::Pending => 2,
+        _ => 3,
+    };
+    pods.iter()
+        .copied()
+        .filter(|&p| !c.store.pod(p).gone)
+        .min_by_key(|&p| {
+            let pod = c.store.pod(p);
+            (
+                pod.node.is_none(),
+                phase_rank(pod.phase),
+                !pod.ready,
+                pod.deletion.is_some(),
+                pod.deletion,
+                pod.ready_since.unwrap_or(SimTime::NEVER),
+                pod.restarts,
+                pod.creation,
+                c.store.pod_name(pod),
+            )
+        })
+}
+
+/// Pods a Service's (or Deployment's) selector matches.
+fn selected_pods(c: &Cluster, selector: &std::collections::BTreeMap<String, String>) -> Vec<PodId> {
+    (0..c.store.pods.len() as u32)
+        .map(PodId)
+        .filter(|&p| {
+            let pod = c.store.pod(p);
+            !pod.gone
+                && !selector.is_empty()
+                && c.store
+                    .pod_labels(pod)
+                    .is_some_and(|l| selector.iter().all(|(k, v)| l.get(k) == Some(v)))
+        })
+        .collect()
+}
+
+impl Player<'_> {
+    /// `kubectl port-forward KIND/NAME LOCAL:REMOTE &`.
+    pub(super) fn port_forward(
+        &mut self,
+        kind: Kind,
+        name: &str,
+        local: u16,
+        remote: &str,
+    ) -> bool {
+        match self.forward_target(kind, name, remote) {
+            Ok((pod, port)) => {
+                if self.forwards.iter().any(|f| f.alive && f.local == local) {
+                    self.output(&format!(
+                        "Unable to listen on port {local}: Listeners failed to create with the following errors: [unable to create listener: Error listen tcp4 127.0.0.1:{local}: bind: address already in use unable to create listener: Error listen tcp6 [::1]:{local}: bind: address already in use]\nerror: unable to listen on any of the requested ports: [{{{local} {port}}}]\n"
+                    ));
+                    return false;
+                }
+                self.output(&format!(
+                    "Forwarding from 127.0.0.1:{local} -> {port}\nForwarding from [::1]:{local} -> {port}\n"
+                ));
+                self.forwards.push(Forward {
+                    local,
+                    pod,
+                    port,
+                    alive: true,
+                });
+                true
+            }
+            Err(text) => {
+                self.output(&text);
+                false
+            }
+        }
+    }
+
+    /// The pod and container port a port-forward binds to, or kubectl's error.
+    fn forward_target(&self, kind: Kind, name: &str, remote: &str) -> Result<(PodId, i32), String> {
+        let c = &self.c;
+        let not_found =
+            |res: &str| format!("Error from server (NotFound): {res} \"{name}\" not found\n");
+        let (pods, svc) = match kind {
+            Kind::Service => {
+                let svc = c
+                    .store
+                    .services
+                    .get(name)
+                    .ok_or_else(|| not_found("services"))?;
+                (selected_pods(c, &svc.selector), Some(svc))
+            }
+            Kind::Deployment => {
+                let (_, d) = c
+                    .store
+                    .deployment_by_name(name)
+                    .ok_or_else(|| not_found("deployments.apps"))?;
+                (selected_pods(c, &d.spec.selector.match_labels), None)
+            }
+            _ => (c.store.pod_by_name(name).into_iter().collect(), None),
+        };
+        let Some(pod) = first_pod(c, &pods) else {
+            return Err(match kind {
+                Kind::Pod => not_found("pods"),
+                _ => "error: timed out waiting for the condition\n".into(),
+            });
+        };
+        let p = c.store.pod(pod);
+        if p.phase != PodPhase::Running {
+            return Err(format!(
+                "error: unable to forward port because pod is not running. Current status={:?}\n",
+                p.phase
+            ));
+        }
+        let containers = c
+            .store
+            .replica_set(p.owner)
+            .map(|rs| rs.template.spec.containers.clone())
+            .unwrap_or_default();
+        let port = match svc {
+            Some(svc) => {
+                let sp = svc
+                    .ports
+                    .iter()
+                    .find(|sp| sp.port.to_string() == remote || sp.name.as_deref() == Some(remote))
+                    .ok_or_else(|| {
+                        format!("error: Service {name} does not have a service port {remote}\n")
+                    })?;
+                sp.target_number(&containers).unwrap_or(sp.port)
+            }
+            None => remote
+                .parse()
+                .ok()
+                .or_else(|| {
+                    containers
+                        .iter()
+                        .flat_map(|k| k.ports.iter())
+                        .find(|cp| cp.name.as_deref() == Some(remote))
+                        .map(|cp| cp.container_port)
+                })
+                .ok_or_else(|| {
+                    format!("error: Pod '{name}' does not have a named port '{remote}'\n")
+                })?,
+        };
+        Ok((pod, port))
+    }
+
+    /// `curl URL`: to a local port-forward, or into the cluster through kube-proxy.
+    pub(super) fn curl(&mut self, args: &CurlArgs) -> Result<bool, Halt> {
+        let timeout = args.max_time_ms.unwrap_or(CURL_DEFAULT_TIMEOUT_MS);
+        if args.is_local() {
+            return self.curl_local(args, timeout);
+        }
+        let Some((svc, index)) = self.resolve_service(&args.host) else {
+            self.output(&format!(
+                "curl: (6) Could not resolve host: {}\n",
+                args.host
+            ));
+            return Ok(false);
+        };
+        let port_ok = self
+            .c
+            .store
+            .services
+            .get(&svc)
+            .is_some_and(|s| s.ports.iter().any(|p| p.port == i32::from(args.port)));
+        let start = self.c.now();
+        if !port_ok {
+            self.advance_to(start.plus_ms(timeout))?;
+            self.output(&curl_timeout(timeout));
+            return Ok(false);
+        }
+        let Some(r) = self
+            .c
+            .send_probe(NodeId(0), ProbeTarget::Service(index), timeout)
+        else {
+            return Ok(false);
+        };
+        let result = self.await_probe(r, start.plus_ms(timeout))?;
+        Ok(self.curl_answer(args, result, start, "10.244.0.1", None))
+    }
+
+    fn curl_local(&mut self, args: &CurlArgs, timeout: u64) -> Result<bool, Halt> {
+        let Some(i) = self
+            .forwards
+            .iter()
+            .position(|f| f.alive && f.local == args.port)
+        else {
+            self.output(&format!(
+                "curl: (7) Failed to connect to {} port {} after 0 ms: Couldn't connect to server\n",
+                args.host, args.port
+            ));
+            return Ok(false);
+        };
+        self.output(&format!("Handling connection for {}\n", args.port));
+        let f = self.forwards[i].clone();
+        let start = self.c.now();
+        let Some(r) = self
+            .c
+            .send_probe(NodeId(0), ProbeTarget::Pod(f.pod), timeout)
+        else {
+            return Ok(false);
+        };
+        let result = self.await_probe(r, start.plus_ms(timeout))?;
+        match result.map(|x| x.outcome) {
+            Some(Outcome::Refused | Outcome::Timeout | Outcome::NoEndpoints) => {
+                self.forwards[i].alive = false;
+                let why = if self.c.store.pod(f.pod).gone {
+                    "failed to find sandbox in store: not found".to_string()
+                } else {
+                    format!(
+                        "failed to connect to localhost:{0} inside namespace, IPv4: dial tcp4 127.0.0.1:{0}: connect: connection refused IPv6 dial tcp6 [::1]:{0}: connect: connection refused",
+                        f.port
+                    )
+                };
+                let pod = self.c.store.pod_name_of(f.pod);
+                self.output(&format!(
+                    "{} portforward.go:424] \"Unhandled Error\" err=\"an error occurred forwarding {} -> {}: error forwarding port {} to pod {pod}: {why}\"\nerror: lost connection to pod\ncurl: (52) Empty reply from server\n",
+                    klog_prefix(self.c.now()),
+                    f.local,
+                    f.port,
+                    f.port
+                ));
+                Ok(false)
+            }
+            _ => Ok(self.curl_answer(args, result, start, "127.0.0.1", Some(f.port))),
+        }
+    }
+
+    /// Runs the clock until one-off request `r` has its answer (or `deadline`).
+    fn await_probe(
+        &mut self,
+        r: u32,
+        deadline: SimTime,
+    ) -> Result<Option<crate::traffic::ProbeResult>, Halt> {
+        loop {
+            if let Some(result) = self
+                .c
+                .traffic_mut()
+                .and_then(|t| t.probe_results.remove(&r))
+            {
+                return Ok(Some(result));
+            }
+            if !self.step(deadline.plus_ms(1))? {
+                return Ok(None);
+            }
+            self.tracker.observe(&self.c);
+        }
+    }
+
+    /// Prints what curl prints for an answer (or a failure).
+    fn curl_answer(
+        &mut self,
+        args: &CurlArgs,
+        result: Option<crate::traffic::ProbeResult>,
+        start: SimTime,
+        remote_addr: &str,
+        forwarded_port: Option<i32>,
+    ) -> bool {
+        let Some(result) = result else {
+            self.output(&curl_timeout(self.c.now().ms_since(start)));
+            return false;
+        };
+        let elapsed = result.at.ms_since(start);
+        let text = match (result.outcome, result.pod) {
+            (Outcome::Ok, Some(pod)) => {
+                let addr = match forwarded_port {
+                    Some(_) => "127.0.0.1".to_string(),
+                    None => Ipv4Addr::from(self.c.store.pod(pod).ip).to_string(),
+                };
+                let port = forwarded_port.unwrap_or(i32::from(args.port));
+                let port = self.target_port_of(pod, port, forwarded_port.is_none());
+                let body = response_body(&self.c, pod, &addr, port, remote_addr, &args.path);
+                self.output(&body);
+                return true;
+            }
+            (Outcome::Reset, _) => {
+                "curl: (56) Recv failure: Connection reset by peer\n".to_string()
+            }
+            (Outcome::Timeout, _) => curl_timeout(elapsed),
+            _ => format!(
+                "curl: (7) Failed to connect to {} port {} after {elapsed} ms: Couldn't connect to server\n",
+                args.host, args.port
+            ),
+        };
+        self.output(&text);
+        false
+    }
+
+    /// The container port a Service port reaches on `pod` (`port` itself otherwise).
+    fn target_port_of(&self, pod: PodId, port: i32, via_service: bool) -> i32 {
+        if !via_service {
+            return port;
+        }
+        let p = self.c.store.pod(pod);
+        let containers = self
+            .c
+            .store
+            .replica_set(p.owner)
+            .map(|rs| rs.template.spec.containers.clone())
+            .unwrap_or_default();
+        self.c
+            .store
+            .services
+            .values()
+            .flat_map(|s| s.ports.iter())
+            .find(|sp| sp.port == port)
+            .and_then(|sp| sp.target_number(&containers))
+            .unwrap_or(port)
+    }
+
+    /// A host name (`svc`, `svc.default`, `svc.default.svc[.cluster.local]`) or cluster
+    /// IP, as the cluster's DNS resolves it: the Service and its index in the EndpointSlice
+    /// controller.
+    fn resolve_service(&self, host: &str) -> Option<(String, u32)> {
+        let store = &self.c.store;
+        let name = store
+            .services
+            .values()
+            .find(|s| s.cluster_ip == host)
+            .map(|s| s.meta.name.clone())
+            .or_else(|| {
+                let first = host.split('.').next()?;
+                let rest = &host[first.len()..];
+                let known = ["", ".default", ".default.svc", ".default.svc.cluster.local"];
+                (known.contains(&rest) && store.services.contains_key(first))
+                    .then(|| first.to_string())
+            })?;
+        let index = *self.c.traffic()?.endpoints.by_name.get(&name)?;
+        Some((name, index))
+    }
+}
+
+/// curl's timeout message.
+fn curl_timeout(ms: u64) -> String {
+    format!("curl: (28) Connection timed out after {ms} milliseconds\n")
+}
+
+/// klog's header for an error line at virtual time `t` (`E1130 12:00:00.000000       1 `).
+fn klog_prefix(t: SimTime) -> String {
+    let rfc = crate::kubectl::human::rfc1123z(t);
+    // "Mon, 01 Jan 2024 00:00:05 +0000"
+    let parts: Vec<&str> = rfc.split(' ').collect();
+    let month = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
+    .iter()
+    .position(|m| Some(*m) == parts.get(2).copied())
+    .map_or(1, |i| i + 1);
+    format!(
+        "E{month:02}{} {}.{:06}       1",
+        parts.get(1).copied().unwrap_or("01"),
+        parts.get(4).copied().unwrap_or("00:00:00"),
+        (t.as_ms() % 1000) * 1000
+    )
+}
+
+/// What the pod's app answers: nginx evaluates its `return` directive (from the ConfigMap
+/// mounted at `/etc/nginx/conf.d`) or serves its welcome page; another image answers with
+/// an empty body.
+fn response_body(
+    c: &Cluster,
+    pod: PodId,
+    addr: &str,
+    port: i32,
+    remote: &str,
+    uri: &str,
+) -> String {
+    let p = c.store.pod(pod);
+    let Some(rs) = c.store.replica_set(p.owner) else {
+        return String::new();
+    };
+    let spec = &rs.template.spec;
+    let Some(container) = spec.containers.first() else {
+        return String::new();
+    };
+    if !nginx::is_nginx(&container.image) {
+        return String::new();
+    }
+    let conf = container
+        .volume_mounts
+        .iter()
+        .find(|m| m.mount_path.trim_end_matches('/') == "/etc/nginx/conf.d")
+        .and_then(|m| spec.volumes.iter().find(|v| v.name == m.name))
+        .and_then(|v| v.config_map.as_ref())
+        .and_then(|cm| cm.get("name").and_then(|n| n.as_str()))
+        .and_then(|name| c.store.config_maps.get(name))
+        .and_then(|cm| cm.data.get("default.conf"));
+    let vars = nginx::Vars {
+        // A tag that names no release (`stable-alpine`) prints as written.
+        nginx_version: nginx::nginx_version(&container.image).unwrap_or_else(|| {
+            container
+                .image
+                .rsplit(':')
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        }),
+        server_addr: addr.to_string(),
+        server_port: port.to_string(),
+        hostname: c.store.pod_name(p),
+        remote_addr: remote.to_string(),
+        uri: uri.to_string(),
+    };
+    nginx::response_body(conf.map(String::as_str), &vars)
+}

@@ -1,0 +1,145 @@
+//! Request-level traffic: every request counted exactly once, the same seed giving the same
+//! counts, the preStop fix removing every failure the plain rollout shows, and scenarios
+//! without traffic writing nothing of it.
+
+use rollsim::play::{PlayOptions, Session, play};
+use rollsim::report::traffic::{client_summaries, traffic_csv};
+use std::path::Path;
+
+fn run(file: &str, seed: Option<u64>) -> Session {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(file);
+    let scenario = rollsim::scenario::load(&path, 100_000).expect("the scenario loads");
+    play(
+        &scenario,
+        PlayOptions {
+            seed,
+            ..PlayOptions::default()
+        },
+    )
+}
+
+const TRAFFIC_SCENARIOS: [&str; 4] = [
+    "traffic-lesson.yaml",
+    "traffic-prestop.yaml",
+    "traffic-slow-start.yaml",
+    "traffic-long-lived.yaml",
+];
+
+#[test]
+fn every_request_sent_has_exactly_one_outcome() {
+    for file in TRAFFIC_SCENARIOS {
+        for seed in [1, 2, 3] {
+            let s = run(file, Some(seed));
+            for c in client_summaries(&s) {
+                let outcomes = c.ok + c.refused + c.reset + c.timeout + c.no_endpoints;
+                assert!(c.requests > 1000, "{file} {}: traffic flowed", c.client);
+                assert_eq!(
+                    outcomes + c.unresolved,
+                    c.requests,
+                    "{file} seed {seed} {}: sent = sum of outcomes + still in flight",
+                    c.client
+                );
+                // Only requests sent in the last moments may still be in flight.
+                assert!(
+                    c.unresolved <= 50,
+                    "{file} {}: {} unresolved",
+                    c.client,
+                    c.unresolved
+                );
+                let served: u64 = c.served_by_revision.iter().map(|r| r.requests).sum();
+                assert_eq!(served, c.ok, "{file} {}: every ok has a revision", c.client);
+            }
+        }
+    }
+}
+
+#[test]
+fn the_same_seed_gives_the_same_requests_and_another_seed_other_ones() {
+    let a = traffic_csv(&run("traffic-long-lived.yaml", Some(9)));
+    let b = traffic_csv(&run("traffic-long-lived.yaml", Some(9)));
+    let c = traffic_csv(&run("traffic-long-lived.yaml", Some(10)));
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+}
+
+#[test]
+fn a_pre_stop_sleep_and_readiness_probe_remove_the_failures_of_the_plain_rollout() {
+    for seed in [1, 2, 3, 4] {
+        let plain = client_summaries(&run("traffic-lesson.yaml", Some(seed)));
+        let fixed = client_summaries(&run("traffic-prestop.yaml", Some(seed)));
+        assert!(
+            plain[0].refused > 0,
+            "seed {seed}: the race refuses connections"
+        );
+        let f = &fixed[0];
+        assert_eq!(
+            f.refused + f.reset + f.timeout + f.no_endpoints,
+            0,
+            "seed {seed}: {f:?}"
+        );
+        assert_eq!(f.ok + f.unresolved, f.requests);
+    }
+}
+
+#[test]
+fn an_app_slow_to_listen_is_refused_without_a_readiness_probe_only() {
+    let s = run("traffic-slow-start.yaml", None);
+    let rows = traffic_csv(&s);
+    let refused_after = |from: u64, to: u64| -> u64 {
+        rows.lines()
+            .skip(1)
+            .filter_map(|l| {
+                let f: Vec<&str> = l.split(',').collect();
+                let t: u64 = f[0].parse().ok()?;
+                (f[3] == "refused" && (from..to).contains(&t)).then(|| f[4].parse::<u64>().ok())?
+            })
+            .sum()
+    };
+    let v2_apply = s.steps[3].start.as_secs();
+    let v3_apply = s.steps[6].start.as_secs();
+    let without_probe = refused_after(v2_apply, v3_apply);
+    let with_probe = refused_after(v3_apply, u64::MAX);
+    assert!(without_probe > 500, "{without_probe}");
+    // Only the old (probe-less, preStop-less) pods' shutdown race remains.
+    assert!(
+        with_probe * 20 < without_probe,
+        "{with_probe} vs {without_probe}"
+    );
+}
+
+#[test]
+fn an_http2_client_stays_on_one_pod_while_per_request_traffic_spreads() {
+    let s = run("traffic-long-lived.yaml", None);
+    let csv = traffic_csv(&s);
+    // Seconds in which a client was served by both revisions at once.
+    let mixed = |client: &str| -> usize {
+        let mut by_second: std::collections::BTreeMap<u64, Vec<String>> = Default::default();
+        for l in csv.lines().skip(1) {
+            let f: Vec<&str> = l.split(',').collect();
+            if f[1] == client && f[3] == "ok" {
+                by_second
+                    .entry(f[0].parse().unwrap_or(0))
+                    .or_default()
+                    .push(f[2].to_string());
+            }
+        }
+        by_second.values().filter(|revs| revs.len() > 1).count()
+    };
+    assert!(
+        mixed("per-request") > 5,
+        "new connections spread over both revisions"
+    );
+    assert!(
+        mixed("grpc") <= 1,
+        "one multiplexed connection moves from its old pod once, when that pod says GOAWAY"
+    );
+}
+
+#[test]
+fn a_scenario_without_traffic_models_none() {
+    let s = run("three-replica-update.yaml", None);
+    assert!(s.cluster.traffic().is_none());
+    assert!(client_summaries(&s).is_empty());
+}
