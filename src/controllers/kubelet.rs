@@ -678,7 +678,7 @@ pub(crate) fn probe(c: &mut Cluster, p: PodId, epoch: u32, kind: u8) {
 
 /// What a failing probe reports, by handler (HTTP 503, refused TCP, failing command).
 fn probe_failure_text(c: &Cluster, p: PodId, spec: &crate::model::template::Probe) -> String {
-    let ip = crate::kubectl::get::pod_ip(c.store.pod(p)).unwrap_or_default();
+    let ip = c.store.pod(p).ip_text().unwrap_or_default();
     let port = |v: &Option<serde_yaml::Value>| {
         v.as_ref()
             .and_then(|h| h.get("port"))

@@ -21,7 +21,7 @@ pub fn node_ip(n: NodeId) -> String {
 
 /// A pod's IP, once its sandbox exists.
 pub fn pod_ip(p: &Pod) -> Option<String> {
-    (p.ip != 0).then(|| std::net::Ipv4Addr::from(p.ip).to_string())
+    p.ip_text()
 }
 
 /// Mirrors `printPod`'s STATUS column for the states a simulated pod has.

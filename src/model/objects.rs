@@ -386,6 +386,11 @@ pub struct Pod {
 }
 
 impl Pod {
+    /// `status.podIP` as text, once its sandbox has one.
+    pub fn ip_text(&self) -> Option<String> {
+        (self.ip != 0).then(|| std::net::Ipv4Addr::from(self.ip).to_string())
+    }
+
     /// Its containers report ready (`containerStatuses[].ready` with a running state): what
     /// `kubectl get pods` counts in READY, whatever the pod's own Ready condition says.
     pub fn containers_ready(&self) -> bool {
