@@ -344,6 +344,21 @@ impl Store {
             .map(|rs| &rs.template.metadata.labels)
     }
 
+    /// Pods not gone whose labels satisfy `selects` (a lister by selector: it reads every
+    /// pod record, so it serves commands and Service changes, not per-event work).
+    pub fn live_pods_matching(
+        &self,
+        selects: impl Fn(&BTreeMap<String, String>) -> bool,
+    ) -> Vec<PodId> {
+        (0..self.pods.len() as u32)
+            .map(PodId)
+            .filter(|&p| {
+                let pod = self.pod(p);
+                !pod.gone && self.pod_labels(pod).is_some_and(&selects)
+            })
+            .collect()
+    }
+
     /// Total live pods (terminating included) of a Deployment's ReplicaSets.
     pub fn live_pods_of(&self, d: DeploymentId) -> i32 {
         self.deployment(d).map_or(0, |dep| {

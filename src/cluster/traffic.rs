@@ -81,20 +81,6 @@ impl Cluster {
         Some(r)
     }
 
-    /// What the EndpointSlice controller reads of pod `p`.
-    fn pod_facts(&self, p: PodId) -> PodFacts {
-        let pod = self.store.pod(p);
-        PodFacts {
-            id: p,
-            ip: pod.ip,
-            node: pod.node,
-            phase: pod.phase,
-            ready: pod.ready,
-            terminating: pod.deletion.is_some(),
-            gone: pod.gone,
-        }
-    }
-
     /// `syncService` for Service index `s`, against the store; queues the watches of every
     /// kube-proxy when it wrote.
     fn sync_endpoints(&mut self, s: u32) {
@@ -106,7 +92,11 @@ impl Cluster {
         let svc = self.store.services.get(&entry.service);
         let publish = svc.is_some_and(|v| v.publish_not_ready_addresses);
         let live = svc.is_some_and(|v| !v.selector.is_empty());
-        let facts: Vec<PodFacts> = entry.pods.iter().map(|&p| self.pod_facts(p)).collect();
+        let facts: Vec<PodFacts> = entry
+            .pods
+            .iter()
+            .map(|&p| PodFacts::of(p, self.store.pod(p)))
+            .collect();
         let Some(t) = self.traffic.as_deref_mut() else {
             return;
         };
@@ -140,7 +130,7 @@ impl Cluster {
             .store
             .services
             .values()
-            .filter(|s| selects(&s.selector, labels))
+            .filter(|s| s.selects(labels))
             .map(|s| s.meta.name.clone())
             .collect();
         let mut synced = Vec::new();
@@ -163,18 +153,8 @@ impl Cluster {
             return;
         }
         let pods: Vec<PodId> = match self.store.services.get(name) {
-            Some(svc) if !svc.selector.is_empty() => (0..self.store.pods.len() as u32)
-                .map(PodId)
-                .filter(|&p| {
-                    let pod = self.store.pod(p);
-                    !pod.gone
-                        && self
-                            .store
-                            .pod_labels(pod)
-                            .is_some_and(|l| selects(&svc.selector, l))
-                })
-                .collect(),
-            _ => Vec::new(),
+            Some(svc) => self.store.live_pods_matching(|l| svc.selects(l)),
+            None => Vec::new(),
         };
         let Some(t) = self.traffic.as_deref_mut() else {
             return;
@@ -183,13 +163,4 @@ impl Cluster {
         t.endpoints.services[i as usize].pods = pods.into_iter().collect();
         self.request_endpoints_sync(i);
     }
-}
-
-/// Whether a Service's selector (a plain map) selects a pod's labels; an empty selector
-/// selects nothing (such a Service has no controller-managed endpoints).
-fn selects(
-    selector: &std::collections::BTreeMap<String, String>,
-    labels: &std::collections::BTreeMap<String, String>,
-) -> bool {
-    !selector.is_empty() && selector.iter().all(|(k, v)| labels.get(k) == Some(v))
 }

@@ -4,7 +4,7 @@
 //! `podToEndpoint`. Pods are looked up in the controller's own index (its informer cache);
 //! the cluster feeds it pod facts and asks it to sync a Service after the reaction latency.
 
-use crate::model::{NodeId, PodId, PodPhase};
+use crate::model::{NodeId, Pod, PodId, PodPhase};
 use crate::sim::SimTime;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -29,6 +29,21 @@ pub struct PodFacts {
     pub terminating: bool,
     /// Removed from the API.
     pub gone: bool,
+}
+
+impl PodFacts {
+    /// What the controller reads of pod `id`.
+    pub fn of(id: PodId, pod: &Pod) -> Self {
+        PodFacts {
+            id,
+            ip: pod.ip,
+            node: pod.node,
+            phase: pod.phase,
+            ready: pod.ready,
+            terminating: pod.deletion.is_some(),
+            gone: pod.gone,
+        }
+    }
 }
 
 /// One endpoint of a Service, as its EndpointSlice lists it.
@@ -125,25 +140,12 @@ pub struct ServiceEndpoints {
     pub endpoints: Arc<Vec<Endpoint>>,
     /// Bumped on every write.
     pub version: u32,
-    /// Names of the slices (`<service>-<5 random characters>`), created as needed; the
-    /// first is kept as the placeholder when there are no endpoints.
-    pub slice_names: Vec<String>,
     /// When the slices were first written (their AGE).
     pub created: Option<SimTime>,
     /// Pods matching the selector (the controller's index), terminating ones included.
     pub pods: BTreeSet<PodId>,
     /// Whether the Service still exists.
     pub live: bool,
-}
-
-impl ServiceEndpoints {
-    /// How many slices the endpoints fill (one placeholder when empty).
-    pub fn slice_count(&self) -> usize {
-        self.endpoints
-            .len()
-            .div_ceil(MAX_ENDPOINTS_PER_SLICE)
-            .max(1)
-    }
 }
 
 /// The controller's state: one entry per Service it has seen, by a dense index.

@@ -8,8 +8,10 @@ use super::Output;
 use super::human::age;
 use super::tabwriter::{for_describe, for_get};
 use crate::cluster::Cluster;
-use crate::controllers::endpoint_slice::{Endpoint, MAX_ENDPOINTS_PER_SLICE, pod_to_endpoint};
-use crate::model::{IntOrString, PodId, Service};
+use crate::controllers::endpoint_slice::{
+    Endpoint, MAX_ENDPOINTS_PER_SLICE, PodFacts, pod_to_endpoint,
+};
+use crate::model::{IntOrString, Service};
 use crate::sim::{SimTime, fnv1a64};
 use std::net::Ipv4Addr;
 
@@ -35,25 +37,12 @@ fn endpoints_of(c: &Cluster, svc: &Service) -> (Vec<Endpoint>, SimTime) {
             },
         );
     }
-    let eps = (0..c.store.pods.len() as u32)
-        .map(PodId)
-        .filter(|&p| {
-            let pod = c.store.pod(p);
-            c.store
-                .pod_labels(pod)
-                .is_some_and(|l| svc.selector.iter().all(|(k, v)| l.get(k) == Some(v)))
-        })
+    let eps = c
+        .store
+        .live_pods_matching(|l| svc.selects(l))
+        .into_iter()
         .filter_map(|p| {
-            let pod = c.store.pod(p);
-            let facts = crate::controllers::endpoint_slice::PodFacts {
-                id: p,
-                ip: pod.ip,
-                node: pod.node,
-                phase: pod.phase,
-                ready: pod.ready,
-                terminating: pod.deletion.is_some(),
-                gone: pod.gone,
-            };
+            let facts = PodFacts::of(p, c.store.pod(p));
             pod_to_endpoint(&facts, svc.publish_not_ready_addresses)
         })
         .collect();

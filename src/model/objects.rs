@@ -488,6 +488,14 @@ pub struct Service {
     pub publish_not_ready_addresses: bool,
 }
 
+impl Service {
+    /// Whether the Service's selector (a plain map) selects pods with `labels`; an empty
+    /// selector selects nothing (such a Service has no controller-managed endpoints).
+    pub fn selects(&self, labels: &BTreeMap<String, String>) -> bool {
+        !self.selector.is_empty() && self.selector.iter().all(|(k, v)| labels.get(k) == Some(v))
+    }
+}
+
 /// One port of a Service.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServicePort {

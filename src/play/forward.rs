@@ -54,21 +54,6 @@ pub fn first_pod(c: &Cluster, pods: &[PodId]) -> Option<PodId> {
         })
 }
 
-/// Pods a Service's (or Deployment's) selector matches.
-fn selected_pods(c: &Cluster, selector: &std::collections::BTreeMap<String, String>) -> Vec<PodId> {
-    (0..c.store.pods.len() as u32)
-        .map(PodId)
-        .filter(|&p| {
-            let pod = c.store.pod(p);
-            !pod.gone
-                && !selector.is_empty()
-                && c.store
-                    .pod_labels(pod)
-                    .is_some_and(|l| selector.iter().all(|(k, v)| l.get(k) == Some(v)))
-        })
-        .collect()
-}
-
 impl Player<'_> {
     /// `kubectl port-forward KIND/NAME LOCAL:REMOTE &`.
     pub(super) fn port_forward(
@@ -116,14 +101,17 @@ impl Player<'_> {
                     .services
                     .get(name)
                     .ok_or_else(|| not_found("services"))?;
-                (selected_pods(c, &svc.selector), Some(svc))
+                (c.store.live_pods_matching(|l| svc.selects(l)), Some(svc))
             }
             Kind::Deployment => {
                 let (_, d) = c
                     .store
                     .deployment_by_name(name)
                     .ok_or_else(|| not_found("deployments.apps"))?;
-                (selected_pods(c, &d.spec.selector.match_labels), None)
+                (
+                    c.store.live_pods_matching(|l| d.spec.selector.matches(l)),
+                    None,
+                )
             }
             _ => (c.store.pod_by_name(name).into_iter().collect(), None),
         };
@@ -205,7 +193,7 @@ impl Player<'_> {
             return Ok(false);
         };
         let result = self.await_probe(r, start.plus_ms(timeout))?;
-        Ok(self.curl_answer(args, result, start, "10.244.0.1", None))
+        Ok(self.curl_answer(args, result, start, &Via::Service(svc)))
     }
 
     fn curl_local(&mut self, args: &CurlArgs, timeout: u64) -> Result<bool, Halt> {
@@ -251,7 +239,7 @@ impl Player<'_> {
                 ));
                 Ok(false)
             }
-            _ => Ok(self.curl_answer(args, result, start, "127.0.0.1", Some(f.port))),
+            _ => Ok(self.curl_answer(args, result, start, &Via::Forward(f.port))),
         }
     }
 
@@ -282,8 +270,7 @@ impl Player<'_> {
         args: &CurlArgs,
         result: Option<crate::traffic::ProbeResult>,
         start: SimTime,
-        remote_addr: &str,
-        forwarded_port: Option<i32>,
+        via: &Via,
     ) -> bool {
         let Some(result) = result else {
             self.output(&curl_timeout(self.c.now().ms_since(start)));
@@ -292,13 +279,8 @@ impl Player<'_> {
         let elapsed = result.at.ms_since(start);
         let text = match (result.outcome, result.pod) {
             (Outcome::Ok, Some(pod)) => {
-                let addr = match forwarded_port {
-                    Some(_) => "127.0.0.1".to_string(),
-                    None => Ipv4Addr::from(self.c.store.pod(pod).ip).to_string(),
-                };
-                let port = forwarded_port.unwrap_or(i32::from(args.port));
-                let port = self.target_port_of(pod, port, forwarded_port.is_none());
-                let body = response_body(&self.c, pod, &addr, port, remote_addr, &args.path);
+                let vars = self.socket_vars(pod, via, args.port);
+                let body = response_body(&self.c, pod, vars, &args.path);
                 self.output(&body);
                 return true;
             }
@@ -315,26 +297,32 @@ impl Player<'_> {
         false
     }
 
-    /// The container port a Service port reaches on `pod` (`port` itself otherwise).
-    fn target_port_of(&self, pod: PodId, port: i32, via_service: bool) -> i32 {
-        if !via_service {
-            return port;
+    /// `$server_addr`, `$server_port` and `$remote_addr` of a connection: through
+    /// port-forward the runtime dials localhost inside the pod; through a Service kube-proxy
+    /// DNATs to the pod IP and the Service port's target port (the client pod, on the first
+    /// node, keeps its own address).
+    fn socket_vars(&self, pod: PodId, via: &Via, service_port: u16) -> (String, i32, &'static str) {
+        match via {
+            Via::Forward(port) => ("127.0.0.1".into(), *port, "127.0.0.1"),
+            Via::Service(name) => {
+                let p = self.c.store.pod(pod);
+                let containers = self
+                    .c
+                    .store
+                    .replica_set(p.owner)
+                    .map(|rs| rs.template.spec.containers.as_slice())
+                    .unwrap_or_default();
+                let port = self
+                    .c
+                    .store
+                    .services
+                    .get(name)
+                    .and_then(|s| s.ports.iter().find(|sp| sp.port == i32::from(service_port)))
+                    .and_then(|sp| sp.target_number(containers))
+                    .unwrap_or(i32::from(service_port));
+                (Ipv4Addr::from(p.ip).to_string(), port, "10.244.0.1")
+            }
         }
-        let p = self.c.store.pod(pod);
-        let containers = self
-            .c
-            .store
-            .replica_set(p.owner)
-            .map(|rs| rs.template.spec.containers.clone())
-            .unwrap_or_default();
-        self.c
-            .store
-            .services
-            .values()
-            .flat_map(|s| s.ports.iter())
-            .find(|sp| sp.port == port)
-            .and_then(|sp| sp.target_number(&containers))
-            .unwrap_or(port)
     }
 
     /// A host name (`svc`, `svc.default`, `svc.default.svc[.cluster.local]`) or cluster
@@ -357,6 +345,14 @@ impl Player<'_> {
         let index = *self.c.traffic()?.endpoints.by_name.get(&name)?;
         Some((name, index))
     }
+}
+
+/// How a curl reached its pod.
+enum Via {
+    /// Through the named Service and kube-proxy.
+    Service(String),
+    /// Through a port-forward to this container port.
+    Forward(i32),
 }
 
 /// curl's timeout message.
@@ -389,9 +385,7 @@ fn klog_prefix(t: SimTime) -> String {
 fn response_body(
     c: &Cluster,
     pod: PodId,
-    addr: &str,
-    port: i32,
-    remote: &str,
+    (addr, port, remote): (String, i32, &str),
     uri: &str,
 ) -> String {
     let p = c.store.pod(pod);
@@ -424,7 +418,7 @@ fn response_body(
                 .unwrap_or_default()
                 .to_string()
         }),
-        server_addr: addr.to_string(),
+        server_addr: addr,
         server_port: port.to_string(),
         hostname: c.store.pod_name(p),
         remote_addr: remote.to_string(),

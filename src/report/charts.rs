@@ -454,14 +454,14 @@ fn step_points(times: &[u64], values: &[f64]) -> Vec<(f64, f64)> {
 }
 
 /// Cool colours for older revisions; the newest gets [`WARM`].
-const COOL: [RGBColor; 5] = [
+pub(crate) const COOL: [RGBColor; 5] = [
     RGBColor(70, 130, 180),
     RGBColor(72, 170, 170),
     RGBColor(110, 110, 200),
     RGBColor(90, 160, 110),
     RGBColor(140, 110, 190),
 ];
-const WARM: RGBColor = RGBColor(232, 125, 40);
+pub(crate) const WARM: RGBColor = RGBColor(232, 125, 40);
 const READY_LINE: RGBColor = RGBColor(20, 110, 50);
 const LIVE_LINE: RGBColor = RGBColor(20, 20, 20);
 const DESIRED: RGBColor = RGBColor(90, 90, 90);

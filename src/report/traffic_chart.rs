@@ -3,7 +3,7 @@
 //! the rollout's commands marked, on the rollout chart's time axis. Drawn from
 //! `traffic.csv` and `commands.csv`, so `rollsim plot` redraws it.
 
-use super::charts::{ChartError, MarkerRow};
+use super::charts::{COOL, ChartError, MarkerRow, WARM};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::collections::BTreeMap;
@@ -49,14 +49,6 @@ const FAILURE_COLOURS: [(&str, RGBColor); 4] = [
     ("timeout", RGBColor(240, 110, 110)),
     ("no-endpoints", RGBColor(110, 20, 20)),
 ];
-const REVISION_COLOURS: [RGBColor; 6] = [
-    RGBColor(70, 130, 180),
-    RGBColor(232, 125, 40),
-    RGBColor(72, 170, 170),
-    RGBColor(110, 110, 200),
-    RGBColor(90, 160, 110),
-    RGBColor(140, 110, 190),
-];
 
 /// The series in stacking order (revisions, then failures) with their colours.
 fn series(data: &TrafficData) -> Vec<(String, RGBColor)> {
@@ -68,10 +60,21 @@ fn series(data: &TrafficData) -> Vec<(String, RGBColor)> {
         .collect();
     revisions.sort_by_key(|s| s[9..].parse::<i64>().unwrap_or(0));
     revisions.dedup();
+    // The rollout chart's palette: cool colours for older revisions, warm for the newest.
+    let newest = revisions.len().saturating_sub(1);
     let mut out: Vec<(String, RGBColor)> = revisions
         .into_iter()
         .enumerate()
-        .map(|(i, s)| (s, REVISION_COLOURS[i % REVISION_COLOURS.len()]))
+        .map(|(i, s)| {
+            (
+                s,
+                if i == newest {
+                    WARM
+                } else {
+                    COOL[i % COOL.len()]
+                },
+            )
+        })
         .collect();
     for (name, colour) in FAILURE_COLOURS {
         if data.rows.iter().any(|(_, s, _)| s == name) {

@@ -193,29 +193,20 @@ impl Traffic {
         self.requests[r as usize].pod = pod.0;
         let reachable = self.server(pod).is_some_and(|s| s.reachable);
         if !reachable {
-            // Packets to an IP nobody answers: the client waits out its timeout.
+            // Packets to an IP nobody answers: the client waits out its timeout, then tries
+            // again on a new connection if it may.
             let q = self.requests[r as usize];
-            if q.attempt
-                < self
-                    .spec
-                    .clients
-                    .get(q.client as usize)
-                    .map_or(0, |c| c.retries)
-            {
+            if q.attempt < self.retries_of(q.client) {
                 self.connection_done(r, Outcome::Timeout, now);
                 let q = &mut self.requests[r as usize];
                 (q.pod, q.conn) = (NONE, NONE);
-            }
-            if q.attempt
-                < self
-                    .spec
-                    .clients
-                    .get(q.client as usize)
-                    .map_or(0, |c| c.retries)
-            {
+                q.attempt += 1;
+                let (client, deadline, generation) = (q.client, q.deadline, q.generation);
+                if let Some(s) = self.stats.clients.get_mut(client as usize) {
+                    s.retries += 1;
+                }
                 self.out
-                    .push((q.deadline, TrafficEvent::Retry(r, q.generation)));
-                self.requests[r as usize].attempt += 1;
+                    .push((deadline, TrafficEvent::Retry(r, generation)));
                 return;
             }
             return self.resolve(r, Outcome::Timeout, q.deadline);

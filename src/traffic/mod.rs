@@ -388,12 +388,19 @@ impl Traffic {
             return;
         }
         let pod = PodId(self.requests[r as usize].pod);
-        if !self.holds(pod, r) {
+        let late = now > self.requests[r as usize].deadline;
+        if !self.release(pod, r, now) {
             return;
         }
-        let late = now > self.requests[r as usize].deadline;
-        self.release(pod, r, now);
         self.resolve(r, if late { Outcome::Timeout } else { Outcome::Ok }, now);
+    }
+
+    /// Attempts a client makes after a failed one (none for one-off requests).
+    pub(super) fn retries_of(&self, client: u16) -> u32 {
+        self.spec
+            .clients
+            .get(client as usize)
+            .map_or(0, |c| c.retries)
     }
 
     /// Request `r` ends with `outcome` at `now`: retried if the client allows, else counted.
@@ -403,12 +410,7 @@ impl Traffic {
             return;
         }
         self.connection_done(r, outcome, now);
-        let retries = self
-            .spec
-            .clients
-            .get(q.client as usize)
-            .map_or(0, |c| c.retries);
-        if outcome != Outcome::Ok && q.attempt < retries {
+        if outcome != Outcome::Ok && q.attempt < self.retries_of(q.client) {
             let q = &mut self.requests[r as usize];
             q.attempt += 1;
             q.pod = NONE;
@@ -434,18 +436,5 @@ impl Traffic {
         }
         self.requests[r as usize].live = false;
         self.free_requests.push(r);
-    }
-
-    /// Requests sent and resolved so far, over every client.
-    pub fn request_counts(&self) -> (u64, u64) {
-        self.stats
-            .clients
-            .iter()
-            .fold((0, 0), |(s, r), c| (s + c.sent, r + c.resolved))
-    }
-
-    /// Requests not yet resolved.
-    pub fn outstanding(&self) -> usize {
-        self.requests.len() - self.free_requests.len()
     }
 }

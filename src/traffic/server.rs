@@ -130,12 +130,17 @@ impl Traffic {
     }
 
     /// Request `r` finished at pod `p`: frees its slot and starts the next queued request;
-    /// a stopping graceful server with nothing left exits.
-    pub(super) fn release(&mut self, p: PodId, r: u32, now: SimTime) {
-        let s = self.server_mut(p);
-        if let Some(i) = s.in_service.iter().position(|&x| x == r) {
-            s.in_service.swap_remove(i);
+    /// a stopping graceful server with nothing left exits. `false` when `p` no longer held
+    /// `r` (it was cut when the process ended), and nothing changes.
+    pub(super) fn release(&mut self, p: PodId, r: u32, now: SimTime) -> bool {
+        if p.0 == NONE || self.server(p).is_none() {
+            return false;
         }
+        let s = self.server_mut(p);
+        let Some(i) = s.in_service.iter().position(|&x| x == r) else {
+            return false;
+        };
+        s.in_service.swap_remove(i);
         while let Some(next) = self.server_mut(p).queue.pop_front() {
             if self.requests[next as usize].deadline <= now {
                 self.resolve(next, Outcome::Timeout, now);
@@ -146,6 +151,7 @@ impl Traffic {
             break;
         }
         self.exit_if_drained(p, now);
+        true
     }
 
     fn exit_if_drained(&mut self, p: PodId, now: SimTime) {
@@ -231,16 +237,5 @@ impl Traffic {
                 self.server_mut(p).reachable = false;
             }
         }
-    }
-
-    /// Requests held by pod `p` (serving and queued): the in-flight count.
-    pub fn in_flight(&self, p: PodId) -> usize {
-        self.server(p)
-            .map_or(0, |s| s.in_service.len() + s.queue.len())
-    }
-
-    /// Whether `p`'s server holds request slot `r` (so a late completion is ignored).
-    pub(super) fn holds(&self, p: PodId, r: u32) -> bool {
-        p.0 != NONE && self.server(p).is_some_and(|s| s.in_service.contains(&r))
     }
 }
