@@ -641,24 +641,9 @@ impl Player<'_> {
         }
     }
 
-    fn run_step(&mut self, index: usize) -> Result<bool, Halt> {
-        let step = &self.scenario.steps[index];
-        if let Some(at) = step.at
-            && at > self.c.now()
-            && let Wait::Until = self.advance_to(at)?
-        {
-            self.note(format!(
-                "rollsim: the scenario's `until` ({}) came before this step's `at` ({at})",
-                self.scenario.until
-            ));
-            return Ok(false);
-        }
-        let start = self.c.now();
-        self.transcript.push(Entry::Command {
-            time: start,
-            text: step.text.clone(),
-        });
-        let ok = match &step.command {
+    /// Runs one script command that began at `start`; whether it succeeded.
+    fn run_command(&mut self, command: &Command, start: SimTime) -> Result<bool, Halt> {
+        Ok(match command {
             Command::Sleep { ms } => match self.advance_to(start.plus_ms(*ms))? {
                 Wait::Deadline => true,
                 Wait::Until => {
@@ -700,7 +685,27 @@ impl Player<'_> {
                 self.tracker.observe(&self.c);
                 out.ok
             }
-        };
+        })
+    }
+
+    fn run_step(&mut self, index: usize) -> Result<bool, Halt> {
+        let step = &self.scenario.steps[index];
+        if let Some(at) = step.at
+            && at > self.c.now()
+            && let Wait::Until = self.advance_to(at)?
+        {
+            self.note(format!(
+                "rollsim: the scenario's `until` ({}) came before this step's `at` ({at})",
+                self.scenario.until
+            ));
+            return Ok(false);
+        }
+        let start = self.c.now();
+        self.transcript.push(Entry::Command {
+            time: start,
+            text: step.text.clone(),
+        });
+        let ok = self.run_command(&step.command, start)?;
         let step = &self.scenario.steps[index];
         self.steps.push(StepResult {
             line: step.line,
@@ -715,19 +720,8 @@ impl Player<'_> {
     }
 }
 
-/// Plays a scenario to its last step (or its `until`).
-pub fn play(scenario: &Scenario, options: PlayOptions) -> Session {
-    play_observed(scenario, options, &mut |_| true)
-}
-
-/// Plays a scenario, telling `observer` where it is every [`PROGRESS_EVERY_EVENTS`] events;
-/// the run stops (its session marked `interrupted`) when the observer returns false.
-pub fn play_observed(
-    scenario: &Scenario,
-    options: PlayOptions,
-    observer: &mut dyn FnMut(&Progress) -> bool,
-) -> Session {
-    let seed = options.seed.unwrap_or(scenario.seed);
+/// The scenario's cluster: its nodes, node faults and clients in place, at time zero.
+fn new_cluster(scenario: &Scenario, options: PlayOptions, seed: u64) -> Cluster {
     let mut c = Cluster::new(ClusterConfig {
         seed,
         timing: scenario.timing,
@@ -749,6 +743,23 @@ pub fn play_observed(
     // Node names were checked when the scenario was parsed.
     let _ = c.schedule_node_faults();
     c.start_traffic();
+    c
+}
+
+/// Plays a scenario to its last step (or its `until`).
+pub fn play(scenario: &Scenario, options: PlayOptions) -> Session {
+    play_observed(scenario, options, &mut |_| true)
+}
+
+/// Plays a scenario, telling `observer` where it is every [`PROGRESS_EVERY_EVENTS`] events;
+/// the run stops (its session marked `interrupted`) when the observer returns false.
+pub fn play_observed(
+    scenario: &Scenario,
+    options: PlayOptions,
+    observer: &mut dyn FnMut(&Progress) -> bool,
+) -> Session {
+    let seed = options.seed.unwrap_or(scenario.seed);
+    let c = new_cluster(scenario, options, seed);
     let mut p = Player {
         scenario,
         c,

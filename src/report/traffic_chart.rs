@@ -84,6 +84,17 @@ fn series(data: &TrafficData) -> Vec<(String, RGBColor)> {
     out
 }
 
+/// Each second's counts, one per series.
+fn per_second(data: &TrafficData, series: &[(String, RGBColor)]) -> BTreeMap<u64, Vec<u64>> {
+    let mut out: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
+    for (t, s, n) in &data.rows {
+        if let Some(k) = series.iter().position(|(name, _)| name == s) {
+            out.entry(*t).or_insert_with(|| vec![0; series.len()])[k] += n;
+        }
+    }
+    out
+}
+
 /// Draws the chart on any backend.
 pub fn draw_traffic<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
@@ -95,14 +106,7 @@ where
     let de = |e: DrawingAreaErrorKind<DB::ErrorType>| ChartError(format!("drawing failed: {e}"));
     area.fill(&WHITE).map_err(de)?;
     let series = series(data);
-    let mut per_second: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
-    for (t, s, n) in &data.rows {
-        if let Some(k) = series.iter().position(|(name, _)| name == s) {
-            per_second
-                .entry(*t)
-                .or_insert_with(|| vec![0; series.len()])[k] += n;
-        }
-    }
+    let per_second = per_second(data, &series);
     let peak = per_second
         .values()
         .map(|v| v.iter().sum::<u64>())
@@ -136,16 +140,17 @@ where
             .label(name.as_str())
             .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], colour.filled()));
     }
-    for m in &data.markers {
+    let top = peak as f64 * 1.1;
+    let lines = data.markers.iter().map(|m| {
         let x = m.time as f64 / 1000.0;
-        let line = PathElement::new(
-            vec![(x, 0.0), (x, peak as f64 * 1.1)],
-            BLACK.stroke_width(1),
-        );
-        chart.draw_series(std::iter::once(line)).map_err(de)?;
-        let label = Text::new(m.label.clone(), (x, peak as f64 * 1.12), ("sans-serif", 14));
-        chart.draw_series(std::iter::once(label)).map_err(de)?;
-    }
+        PathElement::new(vec![(x, 0.0), (x, top)], BLACK.stroke_width(1))
+    });
+    chart.draw_series(lines).map_err(de)?;
+    let labels = data.markers.iter().map(|m| {
+        let x = m.time as f64 / 1000.0;
+        Text::new(m.label.clone(), (x, peak as f64 * 1.12), ("sans-serif", 14))
+    });
+    chart.draw_series(labels).map_err(de)?;
     chart
         .configure_series_labels()
         .position(SeriesLabelPosition::LowerRight)

@@ -242,29 +242,7 @@ pub fn parse(
         column: None,
         message,
     };
-    if text.contains('\0') {
-        return Err(err(None, "the file is binary, not YAML".into()));
-    }
-    if text.trim().is_empty() {
-        return Err(err(
-            None,
-            "the file is empty; a scenario needs `name` and `script`".into(),
-        ));
-    }
-    check_nesting(text).map_err(|m| err(None, m))?;
-    let raw: raw::RawScenario = serde_yaml::from_str(text).map_err(|e| {
-        let loc = e.location();
-        let msg = e.to_string();
-        let msg = msg
-            .find(" at line ")
-            .map_or(msg.clone(), |i| msg[..i].to_string());
-        ScenarioError {
-            file: file.to_string(),
-            line: loc.as_ref().map(|l| l.line()),
-            column: loc.map(|l| l.column()),
-            message: msg,
-        }
-    })?;
+    let raw = decode(text, file, &err)?;
     let line_of = |needle: &str| find_line(text, needle);
 
     if !valid_name(&raw.name) {
@@ -285,54 +263,19 @@ pub fn parse(
         )
     })?;
 
-    for name in raw.files.keys() {
-        if name.is_empty() || name.contains('/') || name.contains('\\') || name.starts_with('.') {
-            return Err(err(
-                line_of(name),
-                format!("files: \"{name}\" must be a plain file name"),
-            ));
-        }
-    }
+    check_file_names(&raw.files, &|name, m| err(line_of(name), m))?;
 
-    let mut steps = Vec::new();
-    let mut manifests = BTreeMap::new();
-    let mut step_lines = StepLines::new(text);
-    for (i, step) in raw.script.iter().enumerate() {
-        let line = step_lines.next(&step.run).unwrap_or(0);
-        let at_line = (line > 0).then_some(line);
-        let command = command::parse_command(&step.run)
-            .map_err(|m| err(at_line, format!("script[{i}]: `{}`: {m}", step.run)))?;
-        if let Command::Kubectl(
-            Kubectl::Apply { files: names } | Kubectl::DeleteFiles { files: names },
-        ) = &command
-        {
-            for name in names {
-                if manifests.contains_key(name) {
-                    continue;
-                }
-                let parsed = load_manifest(name, &raw.files, files, file, text, at_line)?;
-                check_replicas(&parsed, name, max_pods, &err)?;
-                manifests.insert(name.clone(), parsed);
-            }
-        }
-        if let Command::Kubectl(Kubectl::Scale { replicas, .. }) = &command
-            && *replicas as i64 > max_pods as i64
-        {
-            return Err(err(
-                at_line,
-                format!(
-                    "script[{i}]: --replicas={replicas} exceeds the pod limit of {max_pods} (--max-pods)"
-                ),
-            ));
-        }
-        steps.push(Step {
-            line,
-            at: step.at.map(SimTime::from_ms),
-            text: step.run.clone(),
-            command,
-            expect_failure: step.expect_failure,
-        });
-    }
+    let (steps, manifests) = script(
+        &raw.script,
+        &Sources {
+            inline: &raw.files,
+            files,
+            file,
+            text,
+        },
+        max_pods,
+        &err,
+    )?;
     if steps.is_empty() {
         return Err(err(
             line_of("script:"),
@@ -360,6 +303,117 @@ pub fn parse(
         manifests,
         faults,
     })
+}
+
+/// The file's text decoded strictly: not binary, not empty, nested at most
+/// [`MAX_YAML_DEPTH`] deep, every field known (serde's error at its line and column).
+fn decode(
+    text: &str,
+    file: &str,
+    err: &dyn Fn(Option<usize>, String) -> ScenarioError,
+) -> Result<raw::RawScenario, ScenarioError> {
+    if text.contains('\0') {
+        return Err(err(None, "the file is binary, not YAML".into()));
+    }
+    if text.trim().is_empty() {
+        return Err(err(
+            None,
+            "the file is empty; a scenario needs `name` and `script`".into(),
+        ));
+    }
+    check_nesting(text).map_err(|m| err(None, m))?;
+    serde_yaml::from_str(text).map_err(|e| {
+        let loc = e.location();
+        let msg = e.to_string();
+        let msg = msg
+            .find(" at line ")
+            .map_or(msg.clone(), |i| msg[..i].to_string());
+        ScenarioError {
+            file: file.to_string(),
+            line: loc.as_ref().map(|l| l.line()),
+            column: loc.map(|l| l.column()),
+            message: msg,
+        }
+    })
+}
+
+/// `files:` keys must be plain file names (no folders, nothing hidden).
+fn check_file_names(
+    inline: &BTreeMap<String, String>,
+    err: &dyn Fn(&str, String) -> ScenarioError,
+) -> Result<(), ScenarioError> {
+    for name in inline.keys() {
+        if name.is_empty() || name.contains('/') || name.contains('\\') || name.starts_with('.') {
+            return Err(err(
+                name,
+                format!("files: \"{name}\" must be a plain file name"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Each manifest file a script names, parsed.
+type Manifests = BTreeMap<String, Vec<Manifest>>;
+
+/// Where a scenario's manifests come from: its `files:`, the files beside it (or built
+/// in), and its own text (for line numbers).
+struct Sources<'a> {
+    inline: &'a BTreeMap<String, String>,
+    files: &'a Files<'a>,
+    file: &'a str,
+    text: &'a str,
+}
+
+/// The `script:` steps, each parsed as a command, with every manifest file they apply or
+/// delete loaded and checked.
+fn script(
+    raw_steps: &[raw::RawStep],
+    src: &Sources,
+    max_pods: usize,
+    err: &dyn Fn(Option<usize>, String) -> ScenarioError,
+) -> Result<(Vec<Step>, Manifests), ScenarioError> {
+    let mut steps = Vec::new();
+    let mut manifests = BTreeMap::new();
+    let mut step_lines = StepLines::new(src.text);
+    for (i, step) in raw_steps.iter().enumerate() {
+        let line = step_lines.next(&step.run).unwrap_or(0);
+        let at_line = (line > 0).then_some(line);
+        let command = command::parse_command(&step.run)
+            .map_err(|m| err(at_line, format!("script[{i}]: `{}`: {m}", step.run)))?;
+        if let Command::Kubectl(
+            Kubectl::Apply { files: names } | Kubectl::DeleteFiles { files: names },
+        ) = &command
+        {
+            for name in names {
+                if manifests.contains_key(name) {
+                    continue;
+                }
+                let parsed =
+                    load_manifest(name, src.inline, src.files, src.file, src.text, at_line)?;
+                check_replicas(&parsed, name, max_pods, err)?;
+                manifests.insert(name.clone(), parsed);
+            }
+        }
+        if let Command::Kubectl(Kubectl::Scale { replicas, .. }) = &command
+            && *replicas as i64 > max_pods as i64
+        {
+            return Err(err(
+                at_line,
+                format!(
+                    "script[{i}]: --replicas={replicas} exceeds the pod limit of {max_pods} (--max-pods)"
+                ),
+            ));
+        }
+        steps.push(Step {
+            line,
+            at: step.at.map(SimTime::from_ms),
+            text: step.run.clone(),
+            command,
+            expect_failure: step.expect_failure,
+        });
+    }
+    Ok((steps, manifests))
 }
 
 /// Checks the `faults` section: known nodes, sensible times and rates.
