@@ -244,3 +244,102 @@ pub fn bare_heap_loop(events: u64, live: usize) -> u64 {
     std::hint::black_box(checksum);
     done
 }
+
+/// The traffic benchmark: clients at a steady rate through a Service while a Deployment
+/// rolls from v1 to v2, for a stretch of virtual time — the same scenario path as
+/// `rollsim run`.
+#[derive(Debug, Clone)]
+pub struct TrafficBenchParams {
+    /// Deployment replicas.
+    pub replicas: u32,
+    /// Nodes (every node sends a share of the requests).
+    pub nodes: u32,
+    /// Requests per second.
+    pub rate_per_s: u32,
+    /// Virtual minutes; v2 is applied after a third of them.
+    pub minutes: u32,
+    /// `new`, `keepalive` or `http2`.
+    pub connection: String,
+    #[allow(missing_docs)]
+    pub seed: u64,
+}
+
+impl Default for TrafficBenchParams {
+    fn default() -> Self {
+        TrafficBenchParams {
+            replicas: 100,
+            nodes: 10,
+            rate_per_s: 1000,
+            minutes: 60,
+            connection: "new".into(),
+            seed: 1,
+        }
+    }
+}
+
+/// The scenario the traffic benchmark plays.
+pub fn traffic_scenario_text(p: &TrafficBenchParams) -> String {
+    let deployment = |image: &str| {
+        format!(
+            "    apiVersion: apps/v1\n    kind: Deployment\n    metadata: {{name: web}}\n    spec:\n      replicas: {}\n      selector: {{matchLabels: {{app: web}}}}\n      template:\n        metadata: {{labels: {{app: web}}}}\n        spec:\n          containers: [{{name: nginx, image: \"{image}\"}}]\n",
+            p.replicas
+        )
+    };
+    format!(
+        "name: bench-traffic\nseed: {seed}\ncluster:\n  nodes:\n    - {{name: node, count: {nodes}, cpu: \"64\", memory: 256Gi, pods: 110}}\ntraffic:\n  - {{name: load, service: web, rate: {rate}/s, connection: {conn}}}\nfiles:\n  v1.yml: |\n{v1}    ---\n    apiVersion: v1\n    kind: Service\n    metadata: {{name: web}}\n    spec:\n      selector: {{app: web}}\n      ports: [{{port: 80}}]\n  v2.yml: |\n{v2}script:\n  - kubectl apply -f v1.yml\n  - kubectl rollout status deployment web\n  - {{at: {third}s, run: kubectl apply -f v2.yml}}\n  - kubectl rollout status deployment web\n  - sleep {minutes}m\nuntil: {minutes}m\n",
+        seed = p.seed,
+        nodes = p.nodes,
+        rate = p.rate_per_s,
+        conn = p.connection,
+        v1 = deployment("nginx:1.21-alpine"),
+        v2 = deployment("nginx:1.22-alpine"),
+        third = u64::from(p.minutes) * 20,
+        minutes = p.minutes,
+    )
+}
+
+/// Figures of one traffic benchmark run (everything but wall time).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrafficBenchResult {
+    /// Requests sent.
+    pub requests: u64,
+    /// Requests answered.
+    pub ok: u64,
+    /// Events processed.
+    pub events: u64,
+    /// Virtual time covered.
+    pub virtual_end: SimTime,
+}
+
+/// Plays the traffic benchmark; the session is returned so the caller can free it after
+/// stopping its clock.
+pub fn run_traffic(
+    p: &TrafficBenchParams,
+) -> Result<(TrafficBenchResult, crate::play::Session), String> {
+    let text = traffic_scenario_text(p);
+    let files = crate::scenario::Files::Embedded(&[]);
+    let replicas = p.replicas as usize;
+    let scenario = crate::scenario::parse(&text, "bench-traffic", &files, replicas * 2 + 1)
+        .map_err(|e| e.to_string())?;
+    let session = crate::play::play(
+        &scenario,
+        crate::play::PlayOptions {
+            max_pods: replicas * 2 + 1,
+            max_events: u64::MAX,
+            ..Default::default()
+        },
+    );
+    if let Some(why) = &session.aborted {
+        return Err(why.clone());
+    }
+    let (requests, ok) = crate::report::traffic::client_summaries(&session)
+        .iter()
+        .fold((0, 0), |(r, o), c| (r + c.requests, o + c.ok));
+    let result = TrafficBenchResult {
+        requests,
+        ok,
+        events: session.cluster.events_processed(),
+        virtual_end: session.cluster.now(),
+    };
+    Ok((result, session))
+}

@@ -51,3 +51,20 @@ fn bench_bounds_are_validated_like_a_manifest() {
 fn the_ceiling_loop_processes_what_it_is_asked() {
     assert_eq!(rollsim::bench::bare_heap_loop(10_000, 100), 10_000);
 }
+
+#[test]
+fn the_traffic_bench_counts_every_request_and_replays_per_seed() {
+    let params = rollsim::bench::TrafficBenchParams {
+        replicas: 20,
+        nodes: 4,
+        rate_per_s: 200,
+        minutes: 3,
+        ..Default::default()
+    };
+    let (a, _) = rollsim::bench::run_traffic(&params).unwrap_or_else(|e| panic!("{e}"));
+    // 200/s for 180 s: 36,000 expected, a Poisson count's sd is 190.
+    assert!((35_000..=37_000).contains(&a.requests), "{a:?}");
+    assert!(a.ok > a.requests * 95 / 100, "{a:?}");
+    let (b, _) = rollsim::bench::run_traffic(&params).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(a, b, "a seed replays exactly");
+}
