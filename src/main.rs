@@ -344,8 +344,17 @@ fn plot(dir: &Path) -> ExitCode {
         commands_csv: &texts[4],
         faults_csv: &texts[5],
         pod_status_csv: &texts[6],
+        endpoints_ready_csv: &texts[7],
     };
-    let drawn = charts::RunData::parse(&files).and_then(|d| charts::render(&d));
+    let traffic = match std::fs::read_to_string(dir.join("traffic.csv")) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => {
+            eprintln!("error: {}: {e}", dir.join("traffic.csv").display());
+            return ExitCode::from(2);
+        }
+    };
+    let drawn = report::draw_all(&files, &traffic);
     let drawn = match drawn {
         Ok(d) => d,
         Err(e) => {
@@ -555,19 +564,9 @@ fn run_files(
         commands_csv: text("commands.csv"),
         faults_csv: text("faults.csv"),
         pod_status_csv: text("pod-status.csv"),
+        endpoints_ready_csv: text("endpoints-ready.csv"),
     };
-    let traffic = files
-        .iter()
-        .any(|(f, _)| f == "traffic.csv")
-        .then(|| text("traffic.csv").to_string());
-    match charts::RunData::parse(&inputs).and_then(|d| {
-        let mut drawn = charts::render(&d)?;
-        if let Some(t) = &traffic {
-            let data = report::traffic_chart::traffic_data(t, &d)?;
-            drawn.extend(report::traffic_chart::render_traffic(&data)?);
-        }
-        Ok(drawn)
-    }) {
+    match report::draw_all(&inputs, text("traffic.csv")) {
         Ok(d) => {
             files.extend(d);
             (files, None)

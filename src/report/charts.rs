@@ -70,10 +70,12 @@ pub struct RunFiles<'a> {
     pub faults_csv: &'a str,
     /// May be empty: pods then show their moments from `pods.csv` only.
     pub pod_status_csv: &'a str,
+    /// May be empty (runs without traffic): the rollout charts then have no endpoints line.
+    pub endpoints_ready_csv: &'a str,
 }
 
 /// Names of the files [`RunFiles`] come from, in its field order.
-pub const INPUT_FILES: [&str; 7] = [
+pub const INPUT_FILES: [&str; 8] = [
     "summary.yaml",
     "replicasets.csv",
     "pods.csv",
@@ -81,10 +83,23 @@ pub const INPUT_FILES: [&str; 7] = [
     "commands.csv",
     "faults.csv",
     "pod-status.csv",
+    "endpoints-ready.csv",
 ];
 
-/// Inputs a run folder may lack (written only since faults were simulated).
-pub const OPTIONAL_INPUT_FILES: [&str; 2] = ["faults.csv", "pod-status.csv"];
+/// Inputs a run folder may lack (written only since faults were simulated, or only with
+/// traffic).
+pub const OPTIONAL_INPUT_FILES: [&str; 3] = ["faults.csv", "pod-status.csv", "endpoints-ready.csv"];
+
+/// Ready endpoints of a Service as the EndpointSlice controller published them.
+#[derive(Debug, Clone, PartialEq)]
+#[allow(missing_docs)]
+pub struct EndpointsRow {
+    pub time: u64,
+    pub service: String,
+    /// Deployments whose pods the Service selects.
+    pub deployments: Vec<String>,
+    pub ready: f64,
+}
 
 /// A ReplicaSet as the charts see it.
 #[derive(Debug, Clone, PartialEq)]
@@ -174,6 +189,8 @@ pub struct RunData {
     pub markers: Vec<MarkerRow>,
     #[allow(missing_docs)]
     pub faults: Vec<FaultRow>,
+    /// In time order (none without traffic).
+    pub endpoints_ready: Vec<EndpointsRow>,
 }
 
 /// Seconds with up to millisecond precision (`12.345`) to ms, exactly.
@@ -265,6 +282,14 @@ struct StatusCsv {
 }
 
 #[derive(Deserialize)]
+struct EndpointsCsv {
+    time_s: String,
+    service: String,
+    deployments: String,
+    ready: u32,
+}
+
+#[derive(Deserialize)]
 struct MarkerCsv {
     time_s: String,
     deployment: String,
@@ -332,6 +357,15 @@ impl RunData {
                 available: row.available,
             });
         }
+        let mut endpoints_ready = Vec::new();
+        for row in read_csv::<EndpointsCsv>("endpoints-ready.csv", files.endpoints_ready_csv)? {
+            endpoints_ready.push(EndpointsRow {
+                time: parse_ms(&row.time_s).map_err(at("endpoints-ready.csv"))?,
+                service: row.service,
+                deployments: row.deployments.split(' ').map(str::to_string).collect(),
+                ready: f64::from(row.ready),
+            });
+        }
         let mut faults = Vec::new();
         for row in read_csv::<FaultCsv>("faults.csv", files.faults_csv)? {
             faults.push(FaultRow {
@@ -366,6 +400,7 @@ impl RunData {
             specs,
             markers,
             faults,
+            endpoints_ready,
         })
     }
 
@@ -468,6 +503,7 @@ const DESIRED: RGBColor = RGBColor(90, 90, 90);
 const FLOOR: RGBColor = RGBColor(200, 40, 40);
 const CEILING: RGBColor = RGBColor(120, 60, 170);
 const MARKER: RGBColor = RGBColor(120, 120, 120);
+const ENDPOINTS_LINE: RGBColor = RGBColor(0, 150, 210);
 const FAULT: RGBColor = RGBColor(200, 30, 30);
 
 /// Spans `[from, to)` in which `on` holds for a pod and it is not terminating.
@@ -850,6 +886,8 @@ where
             LIVE_LINE.stroke_width(2),
         ))
         .map_err(de)?;
+    let services = endpoints_of(data, deployment);
+    draw_endpoints_ready(&mut chart, &services, end)?;
 
     // Command markers (grey) and fault markers (red): a thin vertical line and a short
     // label, staggered when close.
@@ -964,6 +1002,13 @@ where
             "(Recreate: no surge, no floor)".into(),
             WHITE.filled(),
             Swatch::Area,
+        ));
+    }
+    for (service, _) in &services {
+        entries.push((
+            format!("endpoints ready (Service {service})"),
+            ENDPOINTS_LINE.stroke_width(2),
+            Swatch::Line,
         ));
     }
     entries.push((
@@ -1232,6 +1277,52 @@ where
     }
     caption.extend(summary_lines(data, None));
     draw_panel(&panel, &entries, "Summary", &caption)?;
+    Ok(())
+}
+
+/// The published ready endpoints of each Service that selects the Deployment's pods.
+fn endpoints_of<'a>(data: &'a RunData, deployment: &str) -> Vec<(String, Vec<&'a EndpointsRow>)> {
+    let mut out: Vec<(String, Vec<&EndpointsRow>)> = Vec::new();
+    for row in data
+        .endpoints_ready
+        .iter()
+        .filter(|r| r.deployments.iter().any(|d| d == deployment))
+    {
+        match out.iter_mut().find(|(s, _)| *s == row.service) {
+            Some((_, rows)) => rows.push(row),
+            None => out.push((row.service.clone(), vec![row])),
+        }
+    }
+    out
+}
+
+/// The "endpoints ready" lines: what Services offer new connections, which can differ from
+/// the Deployment's own availability (a pod is an endpoint once Ready, minReadySeconds or
+/// not, and leaves as soon as it is deleted).
+fn draw_endpoints_ready<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    services: &[(String, Vec<&EndpointsRow>)],
+    end: u64,
+) -> Res<()>
+where
+    DB::ErrorType: 'static,
+{
+    for (_, rows) in services {
+        let mut times: Vec<u64> = rows.iter().map(|r| r.time).collect();
+        let mut values: Vec<f64> = rows.iter().map(|r| r.ready).collect();
+        if let Some(&last) = values.last() {
+            times.push(end);
+            values.push(last);
+        }
+        chart
+            .draw_series(DashedLineSeries::new(
+                step_points(&times, &values),
+                4,
+                3,
+                ENDPOINTS_LINE.stroke_width(2),
+            ))
+            .map_err(de)?;
+    }
     Ok(())
 }
 

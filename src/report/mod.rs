@@ -10,6 +10,22 @@ pub mod charts;
 pub mod traffic;
 pub mod traffic_chart;
 
+/// Every chart of a run folder, from the text of its files (`charts::INPUT_FILES` in
+/// order, then `traffic.csv`, empty when absent): what `rollsim run` writes and `rollsim
+/// plot` redraws.
+pub fn draw_all(
+    files: &charts::RunFiles,
+    traffic_csv: &str,
+) -> Result<Vec<(String, Vec<u8>)>, charts::ChartError> {
+    let data = charts::RunData::parse(files)?;
+    let mut drawn = charts::render(&data)?;
+    if !traffic_csv.is_empty() {
+        let t = traffic_chart::traffic_data(traffic_csv, &data)?;
+        drawn.extend(traffic_chart::render_traffic(&t)?);
+    }
+    Ok(drawn)
+}
+
 /// Seconds with millisecond precision, exactly (`12.345`).
 pub fn seconds(t: SimTime) -> String {
     let ms = t.as_ms();

@@ -214,18 +214,38 @@ pub fn endpoints_csv(s: &Session) -> String {
     )
 }
 
-/// `endpoints-ready.csv` data for the rollout chart: `time_s,service,ready` as the
-/// EndpointSlice controller published them.
+/// `endpoints-ready.csv`, for the rollout chart: `time_s,service,deployments,ready` — the
+/// ready endpoints each time the EndpointSlice controller wrote a Service's slices, with the
+/// Deployments (space-separated) whose pods the Service selects at the end of the run.
 pub fn slices_csv(s: &Session) -> String {
     let Some(t) = s.cluster.traffic() else {
         return csv_text(&[], std::iter::empty());
     };
+    let store = &s.cluster.store;
+    let selected = |service: &str| -> String {
+        let Some(svc) = store.services.get(service) else {
+            return String::new();
+        };
+        store
+            .deployment_names
+            .iter()
+            .filter(|(_, id)| {
+                store
+                    .deployment(**id)
+                    .is_some_and(|d| svc.selects(&d.spec.template.metadata.labels))
+            })
+            .map(|(name, _)| name.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     let rows = t.stats.slices.iter().map(|x| {
+        let service = &t.endpoints.services[x.service as usize].service;
         vec![
             super::seconds(x.time),
-            t.endpoints.services[x.service as usize].service.clone(),
+            service.clone(),
+            selected(service),
             x.ready.to_string(),
         ]
     });
-    csv_text(&["time_s", "service", "ready"], rows)
+    csv_text(&["time_s", "service", "deployments", "ready"], rows)
 }

@@ -30,6 +30,7 @@ fn draw(s: &Session) -> Vec<(String, Vec<u8>)> {
         commands_csv: &cmds,
         faults_csv: &faults,
         pod_status_csv: &statuses,
+        endpoints_ready_csv: "",
     };
     let data = charts::RunData::parse(&files).expect("run files parse");
     charts::render(&data).expect("charts draw")
@@ -205,9 +206,16 @@ fn plot_redraws_a_runs_charts_byte_for_byte() {
     for (c, before) in charts.iter().zip(&drawn) {
         assert_eq!(&std::fs::read(dir.join(c)).expect("redrawn"), before, "{c}");
     }
-    // A run folder from before faults were simulated lacks these two files: still drawn.
+    // A run folder from before faults were simulated lacks these files (and one without
+    // traffic never has endpoints-ready.csv): still drawn.
+    assert!(
+        !dir.join("endpoints-ready.csv").exists(),
+        "no traffic, no file"
+    );
     for f in charts::OPTIONAL_INPUT_FILES {
-        std::fs::remove_file(dir.join(f)).expect("removed");
+        if f != "endpoints-ready.csv" {
+            std::fs::remove_file(dir.join(f)).expect("removed");
+        }
     }
     let (code, stderr) = rollsim(&["plot", dir.to_str().expect("utf-8")]);
     assert_eq!(code, 0, "{stderr}");
@@ -233,4 +241,39 @@ fn the_time_axis_runs_past_the_end_of_the_run_and_says_so() {
             "{name}: the axis reaches 300 s"
         );
     }
+}
+
+#[test]
+fn plot_redraws_a_traffic_runs_charts_byte_for_byte() {
+    let out = std::env::temp_dir().join(format!("rollsim-plot-traffic-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let out_s = out.to_str().expect("utf-8");
+    let (code, _) = rollsim(&[
+        "run",
+        "scenarios/traffic-lesson.yaml",
+        "--out",
+        out_s,
+        "--quiet",
+    ]);
+    assert_eq!(code, 0);
+    let dir = out.join("traffic-lesson");
+    let charts = ["rollout.png", "rollout.svg", "traffic.png", "traffic.svg"];
+    let drawn: Vec<Vec<u8>> = charts
+        .iter()
+        .map(|c| std::fs::read(dir.join(c)).expect("chart written by run"))
+        .collect();
+    let svg = String::from_utf8_lossy(&drawn[1]).to_string();
+    assert!(
+        svg.contains("endpoints ready (Service ngx-svc)"),
+        "the rollout chart's line"
+    );
+    for c in charts {
+        std::fs::remove_file(dir.join(c)).expect("removed");
+    }
+    let (code, stderr) = rollsim(&["plot", dir.to_str().expect("utf-8")]);
+    assert_eq!(code, 0, "{stderr}");
+    for (c, before) in charts.iter().zip(&drawn) {
+        assert_eq!(&std::fs::read(dir.join(c)).expect("redrawn"), before, "{c}");
+    }
+    let _ = std::fs::remove_dir_all(&out);
 }

@@ -19,6 +19,14 @@ const RUN_FILES: [&str; 9] = [
     "summary.yaml",
 ];
 
+/// Written only by runs that model traffic; a run without traffic must not write them.
+const TRAFFIC_FILES: [&str; 4] = [
+    "traffic.csv",
+    "latency.csv",
+    "endpoints.csv",
+    "endpoints-ready.csv",
+];
+
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -92,7 +100,21 @@ fn the_large_rollout_runs_through_the_same_command_with_usable_reports() {
 fn compare_with_golden(run_dir: &Path, name: &str) {
     let golden = repo().join("tests/golden").join(name);
     let update = std::env::var_os("UPDATE_GOLDEN").is_some();
-    for file in RUN_FILES {
+    let traffic: Vec<&str> = TRAFFIC_FILES
+        .into_iter()
+        .filter(|f| {
+            let written = run_dir.join(f).exists();
+            if !update {
+                assert_eq!(
+                    written,
+                    golden.join(f).exists(),
+                    "{name}/{f}: written exactly when its golden file exists"
+                );
+            }
+            written
+        })
+        .collect();
+    for file in RUN_FILES.into_iter().chain(traffic) {
         let got = std::fs::read_to_string(run_dir.join(file))
             .unwrap_or_else(|e| panic!("{name}/{file} was not written: {e}"));
         let path = golden.join(file);
