@@ -65,12 +65,14 @@ pub struct AppSpec {
 }
 
 impl Default for AppSpec {
-    /// nginx as the official image runs it: listening within milliseconds, answering a
-    /// `return` directive in about a millisecond, 1024 connections per worker, stopping
-    /// gracefully on the image's SIGQUIT.
+    /// nginx as the official image runs it: listening as soon as the kubelet can see its
+    /// container running (nginx binds its port within milliseconds of starting, and the
+    /// kubelet learns of the start by its next relist), answering a `return` directive in
+    /// about a millisecond, 1024 connections per worker, stopping gracefully on the image's
+    /// SIGQUIT.
     fn default() -> Self {
         AppSpec {
-            startup: Latency::Constant(50),
+            startup: Latency::Constant(0),
             service_time: Latency::LogNormal {
                 median_ms: 1.0,
                 sigma: 0.5,
