@@ -131,11 +131,7 @@ pub fn manifest(p: &BenchParams, version: u32) -> String {
 }
 
 /// Applies the generated Deployment at `version`.
-pub(crate) fn apply(
-    c: &mut Cluster,
-    p: &BenchParams,
-    version: u32,
-) -> Result<DeploymentId, BenchError> {
+pub fn apply(c: &mut Cluster, p: &BenchParams, version: u32) -> Result<DeploymentId, BenchError> {
     let manifests = parse_manifests(&manifest(p, version))
         .map_err(|e| BenchError::Invalid(format!("generated manifest: {e}")))?;
     for m in manifests {
@@ -176,7 +172,7 @@ pub fn run_keeping_cluster(p: &BenchParams) -> Result<(BenchResult, Cluster), Be
 }
 
 /// The generated cluster: its nodes, nothing applied yet.
-pub(crate) fn generated_cluster(p: &BenchParams) -> Cluster {
+pub fn generated_cluster(p: &BenchParams) -> Cluster {
     let mut c = Cluster::new(ClusterConfig {
         seed: p.seed,
         timing: realistic_timing(),
@@ -342,4 +338,56 @@ pub fn run_traffic(
         virtual_end: session.cluster.now(),
     };
     Ok((result, session))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::controllers::{Api, replica_set};
+
+    #[test]
+    fn replica_set_victims_are_the_first_of_a_ranking_of_every_active_pod() {
+        // The pick from not-Ready pods and the top rank levels must be the one ranking all
+        // active pods gives, at every moment of a rollout (uneven levels, fresh and old
+        // Ready times, pods not yet Ready) and for any number of pods to delete.
+        let params = BenchParams {
+            replicas: 90,
+            nodes: 7,
+            ..Default::default()
+        };
+        let mut c = generated_cluster(&params);
+        let mut compared = 0;
+        for version in 1..=2 {
+            let d = apply(&mut c, &params, version).expect("applies");
+            let limit = c.now().plus_secs(3600);
+            while !check::rollout_complete(&c, d) {
+                assert!(c.step_until(limit).expect("within budget"), "stuck");
+                let now = c.now();
+                for r in c
+                    .store()
+                    .deployment(d)
+                    .expect("exists")
+                    .replica_sets
+                    .clone()
+                {
+                    let active = c.store().rs_pods[r.0 as usize].active.clone();
+                    let ranks: Vec<replica_set::PodRank> = active
+                        .iter()
+                        .map(|&p| replica_set::pod_rank(&c, p, d))
+                        .collect();
+                    for n in [1, 2, active.len() / 3, active.len().saturating_sub(1)] {
+                        if n == 0 || n >= active.len() {
+                            continue;
+                        }
+                        let want = replica_set::pods_to_delete(ranks.clone(), n, now);
+                        // Both list the pods in deletion order.
+                        let got = replica_set::victims(&c, r, n, now);
+                        assert_eq!(got, want, "{n} of ReplicaSet #{} at {now}", r.0);
+                        compared += 1;
+                    }
+                }
+            }
+        }
+        assert!(compared > 1000, "only {compared} picks compared");
+    }
 }

@@ -13,4 +13,3 @@ pub mod play;
 pub mod report;
 pub mod scenario;
 pub mod sim;
-pub mod traffic;

@@ -6,64 +6,28 @@
 //! schedule the interested controller's sync — exactly as informers and work queues do.
 
 mod api;
+mod controller_api;
 mod nodes;
 mod pods;
-mod recorder;
-mod store;
 mod traffic;
 
-pub use api::{ApplyOutcome, UndoOutcome};
-pub use nodes::PdbStatus;
-pub use recorder::{
+pub use crate::model::recorder::{
     EventType, FaultRecord, KubeEvent, ObjectRef, PodStatusSample, Recorder, RsSample,
 };
-pub use store::{ReadyByNode, ReadyPod, RsPods, Store};
+pub use crate::model::store::{ReadyByNode, ReadyPod, RsPods, Store};
+pub use api::{ApplyOutcome, UndoOutcome};
+pub use nodes::PdbStatus;
 
-use crate::controllers::{deployment, kubelet, node_lifecycle, replica_set, scheduler};
+pub use crate::controllers::{Event, Timing};
+use crate::controllers::{Rngs, deployment, kubelet, node_lifecycle, replica_set, scheduler};
 use crate::model::*;
-use crate::sim::{Budget, BudgetExceeded, Engine, Latency, RngStreams, SimRng, SimTime, Traced};
+use crate::sim::{Budget, BudgetExceeded, Engine, SimTime};
 
 /// How many events ahead [`Cluster::touch_ahead`] starts looking: far enough for a memory
 /// load to finish before its event comes up, near enough that it is still in cache then.
 const TOUCH_AHEAD: usize = 8;
 /// Events whose pods [`Cluster::touch_ahead`] reads at once (every that many events).
 const TOUCH_BATCH: usize = 8;
-
-/// Latencies of the simulated components.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Timing {
-    /// Pod created → bound to a node.
-    pub schedule: Latency,
-    /// Image pull, per image and node (none once the node has it).
-    pub image_pull: Latency,
-    /// Container created → started.
-    pub container_start: Latency,
-    /// SIGTERM → exit (capped by terminationGracePeriodSeconds).
-    pub stop: Latency,
-    /// Watch event → controller (or kubelet) reaction.
-    pub controller_sync: Latency,
-}
-
-impl Default for Timing {
-    fn default() -> Self {
-        Timing {
-            schedule: Latency::Constant(20),
-            image_pull: Latency::Uniform {
-                low_ms: 1000,
-                high_ms: 4000,
-            },
-            container_start: Latency::Normal {
-                mean_ms: 1000.0,
-                stddev_ms: 200.0,
-            },
-            stop: Latency::Uniform {
-                low_ms: 200,
-                high_ms: 2000,
-            },
-            controller_sync: Latency::Constant(5),
-        }
-    }
-}
 
 /// How a cluster is built.
 #[derive(Debug, Clone)]
@@ -85,7 +49,7 @@ pub struct ClusterConfig {
     /// Services, kube-proxy, apps and clients, when the scenario models traffic.
     pub traffic: Option<(
         crate::model::traffic::TrafficSpec,
-        crate::traffic::TrafficTiming,
+        crate::controllers::traffic::TrafficTiming,
     )>,
 }
 
@@ -117,133 +81,6 @@ pub struct NodeSpec {
     pub max_pods: u32,
     #[allow(missing_docs)]
     pub labels: std::collections::BTreeMap<String, String>,
-}
-
-/// Everything that happens in a cluster, as queued events.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Event {
-    /// The Deployment controller works on a Deployment.
-    SyncDeployment(DeploymentId),
-    /// The ReplicaSet controller works on a ReplicaSet.
-    SyncReplicaSet(RsId),
-    /// The scheduler tries to bind a pod.
-    SchedulePod(PodId),
-    /// The kubelet notices a pod bound to its node.
-    KubeletStartPod(PodId, u32),
-    /// The pod's images are on the node.
-    KubeletImagesReady(PodId, u32),
-    /// The pod's containers are running.
-    KubeletContainerStarted(PodId, u32),
-    /// The readiness probe succeeded.
-    KubeletPodReady(PodId, u32),
-    /// The kubelet notices a pod's deletion.
-    KubeletKillPod(PodId),
-    /// The containers exited; the pod disappears.
-    KubeletPodStopped(PodId, u32),
-    /// An image pull failed.
-    KubeletPullFailed(PodId, u32),
-    /// The kubelet syncs a pod whose container failed: back off or restart.
-    KubeletSyncFailed(PodId, u32),
-    /// A back-off ended: pull again, or restart the container.
-    KubeletRetry(PodId, u32),
-    /// The container exited with an error: its `exitAfter` (`0`), a random crash (`1`), or
-    /// killed after failing its liveness probe (`2`).
-    KubeletContainerExited(PodId, u32, u8),
-    /// A readiness (`0`) or liveness (`1`) probe runs.
-    KubeletProbe(PodId, u32, u8),
-    /// A node's machine stops.
-    NodeDown(NodeId),
-    /// A node's machine starts again.
-    NodeUp(NodeId),
-    /// The node lifecycle controller's monitor looks at a node (grace period, taints).
-    NodeMonitor(NodeId, u32),
-    /// Taint-based eviction of a node's pods after their tolerationSeconds.
-    NodeEviction(NodeId, u32),
-    /// A random node failure comes due.
-    RandomNodeFailure(NodeId),
-    /// The preStop hooks are done (or cut at the grace period): the stop signal is sent.
-    KubeletStopSignal(PodId, u32),
-    /// Services, kube-proxy, apps and clients.
-    Traffic(crate::traffic::TrafficEvent),
-}
-
-impl Event {
-    /// The pod the event is about, if it is about one.
-    pub fn pod(&self) -> Option<PodId> {
-        match *self {
-            Event::SchedulePod(p)
-            | Event::KubeletStartPod(p, _)
-            | Event::KubeletImagesReady(p, _)
-            | Event::KubeletContainerStarted(p, _)
-            | Event::KubeletPodReady(p, _)
-            | Event::KubeletKillPod(p)
-            | Event::KubeletPodStopped(p, _)
-            | Event::KubeletPullFailed(p, _)
-            | Event::KubeletSyncFailed(p, _)
-            | Event::KubeletRetry(p, _)
-            | Event::KubeletContainerExited(p, _, _)
-            | Event::KubeletProbe(p, _, _)
-            | Event::KubeletStopSignal(p, _) => Some(p),
-            Event::SyncDeployment(_)
-            | Event::SyncReplicaSet(_)
-            | Event::NodeDown(_)
-            | Event::NodeUp(_)
-            | Event::NodeMonitor(_, _)
-            | Event::NodeEviction(_, _)
-            | Event::RandomNodeFailure(_)
-            | Event::Traffic(_) => None,
-        }
-    }
-}
-
-impl Traced for Event {
-    fn trace_key(&self) -> u64 {
-        let (tag, a, b) = match *self {
-            Event::SyncDeployment(d) => (1, d.0, 0),
-            Event::SyncReplicaSet(r) => (2, r.0, 0),
-            Event::SchedulePod(p) => (3, p.0, 0),
-            Event::KubeletStartPod(p, e) => (4, p.0, e),
-            Event::KubeletImagesReady(p, e) => (5, p.0, e),
-            Event::KubeletContainerStarted(p, e) => (6, p.0, e),
-            Event::KubeletPodReady(p, e) => (7, p.0, e),
-            Event::KubeletKillPod(p) => (8, p.0, 0),
-            Event::KubeletPodStopped(p, e) => (9, p.0, e),
-            Event::KubeletPullFailed(p, e) => (10, p.0, e),
-            Event::KubeletSyncFailed(p, e) => (11, p.0, e),
-            Event::KubeletRetry(p, e) => (12, p.0, e),
-            Event::KubeletContainerExited(p, e, k) => (13 + (u64::from(k) << 8), p.0, e),
-            Event::KubeletProbe(p, e, k) => (14 + u64::from(k), p.0, e),
-            Event::NodeDown(n) => (16, n.0, 0),
-            Event::NodeUp(n) => (17, n.0, 0),
-            Event::NodeMonitor(n, e) => (18, n.0, e),
-            Event::NodeEviction(n, e) => (19, n.0, e),
-            Event::RandomNodeFailure(n) => (20, n.0, 0),
-            Event::KubeletStopSignal(p, e) => (21, p.0, e),
-            Event::Traffic(t) => t.trace_key(),
-        };
-        (tag << 56) ^ (u64::from(a) << 24) ^ u64::from(b)
-    }
-
-    fn describe(&self) -> String {
-        format!("{self:?}")
-    }
-}
-
-/// Named random streams, one per component (and one per node's kubelet).
-#[derive(Debug)]
-pub(crate) struct Rngs {
-    pub(crate) controllers: SimRng,
-    pub(crate) scheduler: SimRng,
-    pub(crate) names: SimRng,
-    pub(crate) uids: SimRng,
-    pub(crate) kubelets: Vec<SimRng>,
-    /// Probe answers under a probe fault.
-    pub(crate) probes: SimRng,
-    /// Random container crashes.
-    pub(crate) crashes: SimRng,
-    /// Random node failures and recoveries.
-    pub(crate) node_faults: SimRng,
-    streams: RngStreams,
 }
 
 /// Per-key work-queue state, as client-go's rate-limited delaying queue keeps it: a key is
@@ -346,7 +183,7 @@ pub struct Cluster {
     /// Events until [`Cluster::touch_ahead`] reads the next batch.
     touch_countdown: usize,
     /// Services' endpoints, kube-proxy, apps and clients (when the scenario models them).
-    pub(crate) traffic: Option<Box<crate::traffic::Traffic>>,
+    pub(crate) traffic: Option<Box<crate::controllers::traffic::Traffic>>,
 }
 
 /// `rate.Limiter` as client-go's default controller rate limiter builds it: 10 tokens a
@@ -386,20 +223,13 @@ impl Cluster {
     /// An empty cluster (no nodes) at time zero.
     pub fn new(config: ClusterConfig) -> Self {
         let traffic = config.traffic.clone().map(|(spec, timing)| {
-            Box::new(crate::traffic::Traffic::new(spec, timing, config.seed))
+            Box::new(crate::controllers::traffic::Traffic::new(
+                spec,
+                timing,
+                config.seed,
+            ))
         });
-        let streams = RngStreams::new(config.seed);
-        let rngs = Rngs {
-            controllers: streams.stream("controllers"),
-            scheduler: streams.stream("scheduler"),
-            names: streams.stream("names"),
-            uids: streams.stream("uids"),
-            kubelets: Vec::new(),
-            probes: streams.stream("faults/probes"),
-            crashes: streams.stream("faults/crashes"),
-            node_faults: streams.stream("faults/nodes"),
-            streams,
-        };
+        let rngs = Rngs::new(config.seed);
         let mut store = Store::default();
         store
             .services
@@ -472,9 +302,7 @@ impl Cluster {
             pod_ips_assigned: 0,
         });
         self.store.node_names.insert(spec.name.clone(), id);
-        self.rngs
-            .kubelets
-            .push(self.rngs.streams.stream(&format!("kubelet/{}", spec.name)));
+        self.rngs.add_kubelet(&spec.name);
         if let Some(t) = self.traffic.as_deref_mut() {
             t.add_node(&spec.name);
         }

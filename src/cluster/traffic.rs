@@ -1,11 +1,11 @@
 //! The cluster's side of traffic: the watches that feed the EndpointSlice controller pod and
 //! Service changes, its sync against the store (the controller's lister), and the queueing
-//! of traffic's own events. Traffic itself lives in [`crate::traffic`].
+//! of traffic's own events. Traffic itself lives in [`crate::controllers::traffic`].
 
 use super::{Cluster, Event};
 use crate::controllers::endpoint_slice::PodFacts;
+use crate::controllers::traffic::{Traffic, TrafficEvent};
 use crate::model::*;
-use crate::traffic::{Traffic, TrafficEvent};
 
 impl Cluster {
     /// The traffic side, when the scenario models it.
@@ -69,7 +69,7 @@ impl Cluster {
     pub fn send_probe(
         &mut self,
         node: NodeId,
-        target: crate::traffic::ProbeTarget,
+        target: crate::controllers::traffic::ProbeTarget,
         timeout_ms: u64,
     ) -> Option<u32> {
         let now = self.now();

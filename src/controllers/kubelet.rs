@@ -7,7 +7,8 @@
 //! after its machine was down. Back-off follows `flowcontrol.Backoff` as the kubelet uses it:
 //! 10 s doubling to 5 min, forgotten after 10 min without a failure.
 
-use crate::cluster::{Cluster, Event, EventType};
+use crate::controllers::{Api, Event};
+use crate::model::recorder::EventType;
 use crate::model::*;
 use crate::sim::SimTime;
 use rand::RngExt;
@@ -72,30 +73,30 @@ pub struct PodFaultState {
     pub liveness_run: (bool, u32),
 }
 
-fn current(c: &Cluster, p: PodId, epoch: u32) -> bool {
-    let pod = c.store.pod(p);
+fn current(c: &impl Api, p: PodId, epoch: u32) -> bool {
+    let pod = c.store().pod(p);
     !pod.gone
         && pod.deletion.is_none()
         && pod.kubelet_epoch == epoch
-        && pod.node.is_some_and(|n| c.store.node(n).kubelet_up)
+        && pod.node.is_some_and(|n| c.store().node(n).kubelet_up)
 }
 
-fn node_of(c: &Cluster, p: PodId) -> Option<NodeId> {
-    c.store.pod(p).node
+fn node_of(c: &impl Api, p: PodId) -> Option<NodeId> {
+    c.store().pod(p).node
 }
 
 /// The kubelet sees a pod bound to its node: pulls each missing image (or waits for a pull
 /// already under way), then moves on to creating the containers.
-pub(crate) fn start_pod(c: &mut Cluster, p: PodId, epoch: u32) {
+pub(crate) fn start_pod(c: &mut impl Api, p: PodId, epoch: u32) {
     let (Some(n), true) = (node_of(c, p), current(c, p, epoch)) else {
         return;
     };
-    let owner = c.store.pod(p).owner;
-    let Some(count) = c.store.replica_set(owner).map(|rs| rs.images.len()) else {
+    let owner = c.store().pod(p).owner;
+    let Some(count) = c.store().replica_set(owner).map(|rs| rs.images.len()) else {
         return;
     };
     let now = c.now();
-    if c.store.pod(p).ip == 0 {
+    if c.store().pod(p).ip == 0 {
         assign_pod_ip(c, p, n);
     }
     if let Some(image) = failing_image(c, p) {
@@ -106,11 +107,11 @@ pub(crate) fn start_pod(c: &mut Cluster, p: PodId, epoch: u32) {
     }
     let mut ready_at = now;
     for i in 0..count {
-        let Some(image) = c.store.replica_set(owner).map(|rs| rs.images[i]) else {
+        let Some(image) = c.store().replica_set(owner).map(|rs| rs.images[i]) else {
             break;
         };
         let present = c
-            .store
+            .store()
             .node(n)
             .images
             .iter()
@@ -128,7 +129,7 @@ pub(crate) fn start_pod(c: &mut Cluster, p: PodId, epoch: u32) {
             None => {
                 pulling_event(c, p, image);
                 let t = now.plus_ms(pull_latency(c, n));
-                c.store.nodes[n.0 as usize].images.push((image, t));
+                c.store_mut().nodes[n.0 as usize].images.push((image, t));
                 t
             }
         };
@@ -136,43 +137,39 @@ pub(crate) fn start_pod(c: &mut Cluster, p: PodId, epoch: u32) {
     }
     // Only a pull started now is reported when the images are ready (a pod started again
     // after its node came back finds them on disk).
-    c.store.pods[p.0 as usize].times.pulling = (ready_at > now).then_some(now);
+    c.store_mut().pods[p.0 as usize].times.pulling = (ready_at > now).then_some(now);
     c.schedule(ready_at, Event::KubeletImagesReady(p, epoch));
 }
 
 /// The pod sandbox gets the next address of its node's pod CIDR (`10.244.<node>.0/24` as
 /// flannel and kindnet hand them out), wrapping within the /24.
-fn assign_pod_ip(c: &mut Cluster, p: PodId, n: NodeId) {
+fn assign_pod_ip(c: &mut impl Api, p: PodId, n: NodeId) {
     let now = c.now();
-    let node = &mut c.store.nodes[n.0 as usize];
+    let node = &mut c.store_mut().nodes[n.0 as usize];
     let host = node.pod_ips_assigned % 253 + 2;
     node.pod_ips_assigned += 1;
     let octets = (10u32 << 24) | ((244 + n.0 / 256) << 16) | ((n.0 % 256) << 8) | host;
-    let pod = &mut c.store.pods[p.0 as usize];
+    let pod = &mut c.store_mut().pods[p.0 as usize];
     pod.ip = octets;
     pod.times.kubelet_start = Some(now);
 }
 
 /// One image pull on node `n`, from its kubelet's stream (a failing pull takes as long).
-fn pull_latency(c: &mut Cluster, n: NodeId) -> u64 {
-    c.config
-        .timing
-        .image_pull
-        .sample(&mut c.rngs.kubelets[n.0 as usize])
+fn pull_latency(c: &mut impl Api, n: NodeId) -> u64 {
+    let pull = c.timing().image_pull;
+    pull.sample(&mut c.rngs().kubelets[n.0 as usize])
 }
 
 /// The first of the pod's images whose pulls fail, if any.
-fn failing_image(c: &Cluster, p: PodId) -> Option<u32> {
-    let rs = c.store.replica_set(c.store.pod(p).owner)?;
+fn failing_image(c: &impl Api, p: PodId) -> Option<u32> {
+    let rs = c.store().replica_set(c.store().pod(p).owner)?;
     if !rs.fault.pull_fails {
         return None;
     }
-    rs.images.iter().copied().find(|&i| {
-        c.config
-            .faults
-            .image(&c.store.images[i as usize])
-            .pull_fails
-    })
+    rs.images
+        .iter()
+        .copied()
+        .find(|&i| c.faults().image(&c.store().images[i as usize]).pull_fails)
 }
 
 /// `docker.io/library/nginx:1.161` for `nginx:1.161`, as containerd names references.
@@ -198,18 +195,18 @@ fn full_reference(image: &str) -> String {
     }
 }
 
-fn pulling_event(c: &mut Cluster, p: PodId, image: u32) {
+fn pulling_event(c: &mut impl Api, p: PodId, image: u32) {
     let container = container_of_image(c, p, image);
     c.container_event(p, &container, EventType::Normal, "Pulling", |c| {
-        format!("Pulling image \"{}\"", c.store.images[image as usize])
+        format!("Pulling image \"{}\"", c.store().images[image as usize])
     });
 }
 
 /// The first of the pod's containers that runs `image` (the one its pull events are about).
-fn container_of_image(c: &Cluster, p: PodId, image: u32) -> String {
-    let name = &c.store.images[image as usize];
-    c.store
-        .replica_set(c.store.pod(p).owner)
+fn container_of_image(c: &impl Api, p: PodId, image: u32) -> String {
+    let name = &c.store().images[image as usize];
+    c.store()
+        .replica_set(c.store().pod(p).owner)
         .and_then(|rs| {
             rs.template
                 .spec
@@ -223,17 +220,17 @@ fn container_of_image(c: &Cluster, p: PodId, image: u32) -> String {
 
 /// Images are present: report the pulls, create the containers, and start them after the
 /// start latency.
-pub(crate) fn images_ready(c: &mut Cluster, p: PodId, epoch: u32) {
+pub(crate) fn images_ready(c: &mut impl Api, p: PodId, epoch: u32) {
     let (Some(n), true) = (node_of(c, p), current(c, p, epoch)) else {
         return;
     };
     let now = c.now();
-    if let (Some(since), true) = (c.store.pod(p).times.pulling, c.records_pod_events()) {
+    if let (Some(since), true) = (c.store().pod(p).times.pulling, c.records_pod_events()) {
         let waited = now.ms_since(since);
         for image in pod_images(c, p) {
             let container = container_of_image(c, p, image);
             c.container_event(p, &container, EventType::Normal, "Pulled", |c| {
-                let name = &c.store.images[image as usize];
+                let name = &c.store().images[image as usize];
                 format!("Successfully pulled image \"{name}\" in {} ({} including waiting). Image size: {} bytes.", go_duration(waited), go_duration(waited), image_size(name))
             });
         }
@@ -242,13 +239,10 @@ pub(crate) fn images_ready(c: &mut Cluster, p: PodId, epoch: u32) {
 }
 
 /// Creates the pod's containers (`Created` events) and starts them after the start latency.
-fn create_containers(c: &mut Cluster, p: PodId, n: NodeId, epoch: u32) {
+fn create_containers(c: &mut impl Api, p: PodId, n: NodeId, epoch: u32) {
     container_events(c, p, "Created", |_| "Container created".into());
-    let d = c
-        .config
-        .timing
-        .container_start
-        .sample(&mut c.rngs.kubelets[n.0 as usize]);
+    let latency = c.timing().container_start;
+    let d = latency.sample(&mut c.rngs().kubelets[n.0 as usize]);
     let at = c.now().plus_ms(d);
     c.schedule(at, Event::KubeletContainerStarted(p, epoch));
 }
@@ -257,7 +251,7 @@ fn create_containers(c: &mut Cluster, p: PodId, n: NodeId, epoch: u32) {
 /// One event per container of the pod, with the message for that container's name (the
 /// kubelet's texts since 1.35: `Container created`, `Container started`).
 fn container_events(
-    c: &mut Cluster,
+    c: &mut impl Api,
     p: PodId,
     reason: &'static str,
     message: impl Fn(&str) -> String,
@@ -270,9 +264,9 @@ fn container_events(
     }
 }
 
-fn container_names(c: &Cluster, p: PodId) -> Vec<String> {
-    c.store
-        .replica_set(c.store.pod(p).owner)
+fn container_names(c: &impl Api, p: PodId) -> Vec<String> {
+    c.store()
+        .replica_set(c.store().pod(p).owner)
         .map(|rs| {
             rs.template
                 .spec
@@ -285,18 +279,18 @@ fn container_names(c: &Cluster, p: PodId) -> Vec<String> {
 }
 
 /// Containers run: the pod is Running; Ready at once, or when its readiness probe first passes.
-pub(crate) fn container_started(c: &mut Cluster, p: PodId, epoch: u32) {
+pub(crate) fn container_started(c: &mut impl Api, p: PodId, epoch: u32) {
     if !current(c, p, epoch) {
         return;
     }
     let now = c.now();
     container_events(c, p, "Started", |_| "Container started".into());
-    let pod = &mut c.store.pods[p.0 as usize];
+    let pod = &mut c.store_mut().pods[p.0 as usize];
     pod.phase = PodPhase::Running;
     pod.container = ContainerState::Running(now);
     pod.times.started = Some(now);
     let listen_at = app_started(c, p);
-    let Some(rs) = c.store.replica_set(c.store.pod(p).owner) else {
+    let Some(rs) = c.store().replica_set(c.store().pod(p).owner) else {
         return;
     };
     let fault = rs.fault;
@@ -328,12 +322,12 @@ pub(crate) fn container_started(c: &mut Cluster, p: PodId, epoch: u32) {
 
 /// The pod's app starts with its container (when traffic is modelled): returns when it
 /// listens.
-fn app_started(c: &mut Cluster, p: PodId) -> Option<SimTime> {
+fn app_started(c: &mut impl Api, p: PodId) -> Option<SimTime> {
     let now = c.now();
-    let pod = c.store.pod(p);
+    let pod = c.store().pod(p);
     let (ip, node, owner) = (pod.ip, pod.node?, pod.owner);
     let image = c
-        .store
+        .store()
         .replica_set(owner)?
         .template
         .spec
@@ -341,7 +335,7 @@ fn app_started(c: &mut Cluster, p: PodId) -> Option<SimTime> {
         .first()?
         .image
         .clone();
-    let t = c.traffic.as_deref_mut()?;
+    let t = c.traffic()?;
     Some(t.container_started(p, now, (ip, node, owner), &image))
 }
 
@@ -376,10 +370,10 @@ fn probe_of(rs: &ReplicaSet, kind: u8) -> Option<&crate::model::template::Probe>
 
 /// Schedules the container's exit: the image's `exitAfter`, or a random crash drawn from the
 /// crash rate (a rate of 0 draws nothing), whichever comes first.
-fn schedule_exit(c: &mut Cluster, p: PodId, epoch: u32, exit_after_ms: Option<u64>) {
-    let rate = c.config.faults.random.pod_crashes_per_hour;
+fn schedule_exit(c: &mut impl Api, p: PodId, epoch: u32, exit_after_ms: Option<u64>) {
+    let rate = c.faults().random.pod_crashes_per_hour;
     let random = (rate > 0.0).then(|| {
-        let u: f64 = c.rngs.crashes.random();
+        let u: f64 = c.rngs().crashes.random();
         // Exponential inter-arrival time of a Poisson process, in milliseconds.
         (-(1.0 - u).ln() * 3_600_000.0 / rate).min(1e15) as u64
     });
@@ -395,7 +389,7 @@ fn schedule_exit(c: &mut Cluster, p: PodId, epoch: u32, exit_after_ms: Option<u6
 }
 
 /// The pull failed: `ErrImagePull`, and the back-off starts or grows.
-pub(crate) fn pull_failed(c: &mut Cluster, p: PodId, epoch: u32) {
+pub(crate) fn pull_failed(c: &mut impl Api, p: PodId, epoch: u32) {
     if !current(c, p, epoch) {
         return;
     }
@@ -403,11 +397,11 @@ pub(crate) fn pull_failed(c: &mut Cluster, p: PodId, epoch: u32) {
         return;
     };
     let now = c.now();
-    c.store.pods[p.0 as usize].container = ContainerState::Waiting("ErrImagePull");
-    c.kubelet_pods.entry(p).or_default().pull.next(now);
+    c.store_mut().pods[p.0 as usize].container = ContainerState::Waiting("ErrImagePull");
+    c.kubelet_pods_mut().entry(p).or_default().pull.next(now);
     let container = container_of_image(c, p, image);
     c.container_event(p, &container, EventType::Warning, "Failed", |c| {
-        let name = &c.store.images[image as usize];
+        let name = &c.store().images[image as usize];
         let full = full_reference(name);
         format!(
             "Failed to pull image \"{name}\": rpc error: code = NotFound desc = failed to pull and unpack image \"{full}\": failed to resolve reference \"{full}\": {full}: not found"
@@ -417,7 +411,7 @@ pub(crate) fn pull_failed(c: &mut Cluster, p: PodId, epoch: u32) {
         "Error: ErrImagePull".to_string()
     });
     first_fault(c, p, "ErrImagePull", |c| {
-        format!("pulls of \"{}\" fail", c.store.images[image as usize])
+        format!("pulls of \"{}\" fail", c.store().images[image as usize])
     });
     c.pod_written(p);
     c.schedule(
@@ -427,20 +421,14 @@ pub(crate) fn pull_failed(c: &mut Cluster, p: PodId, epoch: u32) {
 }
 
 /// Records the first fault of a kind in the pod's ReplicaSet (chart markers).
-fn first_fault(
-    c: &mut Cluster,
-    p: PodId,
-    kind: &'static str,
-    detail: impl FnOnce(&Cluster) -> String,
-) {
-    let owner = c.store.pod(p).owner;
-    let Some(rs) = c.store.replica_set(owner) else {
+fn first_fault<C: Api>(c: &mut C, p: PodId, kind: &'static str, detail: impl FnOnce(&C) -> String) {
+    let owner = c.store().pod(p).owner;
+    let Some(rs) = c.store().replica_set(owner) else {
         return;
     };
     let object = format!("replicaset/{}", rs.meta.name);
     let seen = c
-        .recorder
-        .faults
+        .recorded_faults()
         .iter()
         .any(|f| f.kind == kind && f.object == object);
     if !seen {
@@ -451,24 +439,25 @@ fn first_fault(
 
 /// The kubelet syncs a pod whose container failed: inside the back-off it reports
 /// `ImagePullBackOff` or `CrashLoopBackOff` and waits; otherwise it retries at once.
-pub(crate) fn sync_failed(c: &mut Cluster, p: PodId, epoch: u32) {
+pub(crate) fn sync_failed(c: &mut impl Api, p: PodId, epoch: u32) {
     if !current(c, p, epoch) {
         return;
     }
     let now = c.now();
-    let state = c.kubelet_pods.get(&p).copied().unwrap_or_default();
-    match c.store.pod(p).container {
+    let state = c.kubelet_pods().get(&p).copied().unwrap_or_default();
+    match c.store().pod(p).container {
         ContainerState::Waiting("ErrImagePull") => {
             let Some(image) = failing_image(c, p) else {
                 return;
             };
             let last = state.pull.last_update.unwrap_or(now);
-            c.store.pods[p.0 as usize].container = ContainerState::Waiting("ImagePullBackOff");
+            c.store_mut().pods[p.0 as usize].container =
+                ContainerState::Waiting("ImagePullBackOff");
             let container = container_of_image(c, p, image);
             c.container_event(p, &container, EventType::Normal, "BackOff", |c| {
                 format!(
                     "Back-off pulling image \"{}\"",
-                    c.store.images[image as usize]
+                    c.store().images[image as usize]
                 )
             });
             c.container_event(p, &container, EventType::Warning, "Failed", |_| {
@@ -479,18 +468,19 @@ pub(crate) fn sync_failed(c: &mut Cluster, p: PodId, epoch: u32) {
             c.schedule(at, Event::KubeletStartPod(p, epoch));
         }
         ContainerState::Terminated(_) => {
-            let finished = c.store.pod(p).times.last_terminated.unwrap_or(now);
+            let finished = c.store().pod(p).times.last_terminated.unwrap_or(now);
             if state.crash.in_backoff_since(finished, now) {
-                c.store.pods[p.0 as usize].container = ContainerState::Waiting("CrashLoopBackOff");
+                c.store_mut().pods[p.0 as usize].container =
+                    ContainerState::Waiting("CrashLoopBackOff");
                 if c.records_pod_events() {
                     let names = container_names(c, p);
-                    let pod = c.store.pod(p);
+                    let pod = c.store().pod(p);
                     let uid = ObjectMeta {
                         uid: pod.uid,
                         ..Default::default()
                     }
                     .uid_string();
-                    let pod_name = c.store.pod_name(pod);
+                    let pod_name = c.store().pod_name(pod);
                     for name in names {
                         c.container_event(p, &name, EventType::Warning, "BackOff", |_| {
                             format!("Back-off restarting failed container {name} in pod {pod_name}_default({uid})")
@@ -512,22 +502,26 @@ pub(crate) fn sync_failed(c: &mut Cluster, p: PodId, epoch: u32) {
 }
 
 /// The restart back-off ended: start the container again.
-pub(crate) fn retry(c: &mut Cluster, p: PodId, epoch: u32) {
+pub(crate) fn retry(c: &mut impl Api, p: PodId, epoch: u32) {
     if !current(c, p, epoch) {
         return;
     }
-    let finished = c.store.pod(p).times.last_terminated.unwrap_or(c.now());
+    let finished = c.store().pod(p).times.last_terminated.unwrap_or(c.now());
     restart_container(c, p, finished);
 }
 
 /// `Backoff.Next` for the exit, then a new container: created now, started after the
 /// start latency (the image is already on the node).
-fn restart_container(c: &mut Cluster, p: PodId, finished: SimTime) {
+fn restart_container(c: &mut impl Api, p: PodId, finished: SimTime) {
     let Some(n) = node_of(c, p) else {
         return;
     };
-    c.kubelet_pods.entry(p).or_default().crash.next(finished);
-    let pod = &mut c.store.pods[p.0 as usize];
+    c.kubelet_pods_mut()
+        .entry(p)
+        .or_default()
+        .crash
+        .next(finished);
+    let pod = &mut c.store_mut().pods[p.0 as usize];
     pod.kubelet_epoch += 1;
     let epoch = pod.kubelet_epoch;
     pod.container = ContainerState::Waiting("ContainerCreating");
@@ -538,32 +532,32 @@ fn restart_container(c: &mut Cluster, p: PodId, finished: SimTime) {
 }
 
 /// The interned images of the pod's containers.
-fn pod_images(c: &Cluster, p: PodId) -> Vec<u32> {
-    c.store
-        .replica_set(c.store.pod(p).owner)
+fn pod_images(c: &impl Api, p: PodId) -> Vec<u32> {
+    c.store()
+        .replica_set(c.store().pod(p).owner)
         .map(|rs| rs.images.clone())
         .unwrap_or_default()
 }
 
-fn already_present_event(c: &mut Cluster, p: PodId, image: u32) {
+fn already_present_event(c: &mut impl Api, p: PodId, image: u32) {
     let container = container_of_image(c, p, image);
     c.container_event(p, &container, EventType::Normal, "Pulled", |c| {
         format!(
             "Container image \"{}\" already present on machine and can be accessed by the pod",
-            c.store.images[image as usize]
+            c.store().images[image as usize]
         )
     });
 }
 
 /// The container exited with an error: the pod is not Ready, the restart count grows, and
 /// the kubelet syncs it at its next relist.
-pub(crate) fn container_exited(c: &mut Cluster, p: PodId, epoch: u32, cause: u8) {
+pub(crate) fn container_exited(c: &mut impl Api, p: PodId, epoch: u32, cause: u8) {
     if !current(c, p, epoch) {
         return;
     }
     let now = c.now();
     let random = cause == EXIT_RANDOM;
-    let pod = &mut c.store.pods[p.0 as usize];
+    let pod = &mut c.store_mut().pods[p.0 as usize];
     pod.kubelet_epoch += 1;
     let epoch = pod.kubelet_epoch;
     if let ContainerState::Running(since) = pod.container {
@@ -572,14 +566,14 @@ pub(crate) fn container_exited(c: &mut Cluster, p: PodId, epoch: u32, cause: u8)
     pod.container = ContainerState::Terminated("Error");
     pod.restarts += 1;
     pod.times.last_terminated = Some(now);
-    if let Some(t) = c.traffic.as_deref_mut() {
+    if let Some(t) = c.traffic() {
         t.exit(p, now, crate::model::traffic::Outcome::Reset);
     }
     if random {
-        let name = format!("pod/{}", c.store.pod_name_of(p));
+        let name = format!("pod/{}", c.store().pod_name_of(p));
         c.fault("RandomCrash", name, "the container crashed".to_string());
     }
-    if c.store.pod(p).ready {
+    if c.store().pod(p).ready {
         c.set_pod_unready(p);
     } else {
         c.pod_written(p);
@@ -591,11 +585,11 @@ pub(crate) fn container_exited(c: &mut Cluster, p: PodId, epoch: u32, cause: u8)
 }
 
 /// One probe run under a probe fault; thresholds as the prober worker counts them.
-pub(crate) fn probe(c: &mut Cluster, p: PodId, epoch: u32, kind: u8) {
+pub(crate) fn probe(c: &mut impl Api, p: PodId, epoch: u32, kind: u8) {
     if !current(c, p, epoch) {
         return;
     }
-    let Some(rs) = c.store.replica_set(c.store.pod(p).owner) else {
+    let Some(rs) = c.store().replica_set(c.store().pod(p).owner) else {
         return;
     };
     let Some(spec) = probe_of(rs, kind).cloned() else {
@@ -609,9 +603,9 @@ pub(crate) fn probe(c: &mut Cluster, p: PodId, epoch: u32, kind: u8) {
     let passed = match fault {
         ProbeFault::Pass => true,
         ProbeFault::Never => false,
-        ProbeFault::FailProbability(q) => c.rngs.probes.random::<f64>() >= q,
+        ProbeFault::FailProbability(q) => c.rngs().probes.random::<f64>() >= q,
     };
-    let state = c.kubelet_pods.entry(p).or_default();
+    let state = c.kubelet_pods_mut().entry(p).or_default();
     let run = if kind == READINESS {
         &mut state.readiness_run
     } else {
@@ -641,7 +635,7 @@ pub(crate) fn probe(c: &mut Cluster, p: PodId, epoch: u32, kind: u8) {
         }
     }
     if kind == READINESS {
-        let ready = c.store.pod(p).ready;
+        let ready = c.store().pod(p).ready;
         if passed && !ready && run_length >= spec.success_threshold.unwrap_or(1).max(1) as u32 {
             c.set_pod_ready(p);
         } else if !passed
@@ -655,7 +649,7 @@ pub(crate) fn probe(c: &mut Cluster, p: PodId, epoch: u32, kind: u8) {
     }
     if !passed && run_length >= spec.failure_threshold.unwrap_or(3).max(1) as u32 {
         // The container is killed and restarted (with the restart back-off).
-        c.kubelet_pods.entry(p).or_default().liveness_run = (true, 0);
+        c.kubelet_pods_mut().entry(p).or_default().liveness_run = (true, 0);
         for name in container_names(c, p) {
             c.container_event(p, &name, EventType::Normal, "Killing", |_| {
                 format!("Container {name} failed liveness probe, will be restarted")
@@ -664,11 +658,8 @@ pub(crate) fn probe(c: &mut Cluster, p: PodId, epoch: u32, kind: u8) {
         let Some(n) = node_of(c, p) else {
             return;
         };
-        let d = c
-            .config
-            .timing
-            .stop
-            .sample(&mut c.rngs.kubelets[n.0 as usize]);
+        let latency = c.timing().stop;
+        let d = latency.sample(&mut c.rngs().kubelets[n.0 as usize]);
         let at = c.now().plus_ms(d);
         c.schedule(at, Event::KubeletContainerExited(p, epoch, EXIT_LIVENESS));
         return;
@@ -677,8 +668,8 @@ pub(crate) fn probe(c: &mut Cluster, p: PodId, epoch: u32, kind: u8) {
 }
 
 /// What a failing probe reports, by handler (HTTP 503, refused TCP, failing command).
-fn probe_failure_text(c: &Cluster, p: PodId, spec: &crate::model::template::Probe) -> String {
-    let ip = c.store.pod(p).ip_text().unwrap_or_default();
+fn probe_failure_text(c: &impl Api, p: PodId, spec: &crate::model::template::Probe) -> String {
+    let ip = c.store().pod(p).ip_text().unwrap_or_default();
     let port = |v: &Option<serde_yaml::Value>| {
         v.as_ref()
             .and_then(|h| h.get("port"))
@@ -705,12 +696,12 @@ fn probe_failure_text(c: &Cluster, p: PodId, spec: &crate::model::template::Prob
 
 /// The machine under the kubelet came back: pods whose deletion was requested while it was
 /// down finish terminating (their containers are long gone); the others get new containers.
-pub(crate) fn node_restarted(c: &mut Cluster, n: NodeId) {
+pub(crate) fn node_restarted(c: &mut impl Api, n: NodeId) {
     let now = c.now();
-    let on_node = c.store.pods_on_node(n);
+    let on_node = c.store().pods_on_node(n);
     for p in on_node {
         let at = now.plus_ms(c.reaction_ms());
-        let pod = &mut c.store.pods[p.0 as usize];
+        let pod = &mut c.store_mut().pods[p.0 as usize];
         pod.kubelet_epoch += 1;
         let epoch = pod.kubelet_epoch;
         if pod.deletion.is_some() {
@@ -724,7 +715,7 @@ pub(crate) fn node_restarted(c: &mut Cluster, n: NodeId) {
         }
         pod.container = ContainerState::Waiting("ContainerCreating");
         pod.marked_not_ready = false;
-        if c.store.pod(p).ready {
+        if c.store().pod(p).ready {
             c.set_pod_unready(p);
         } else {
             c.pod_written(p);
@@ -734,7 +725,7 @@ pub(crate) fn node_restarted(c: &mut Cluster, n: NodeId) {
 }
 
 /// The readiness probe passed.
-pub(crate) fn pod_ready(c: &mut Cluster, p: PodId, epoch: u32) {
+pub(crate) fn pod_ready(c: &mut impl Api, p: PodId, epoch: u32) {
     if current(c, p, epoch) {
         c.set_pod_ready(p);
     }
@@ -744,17 +735,20 @@ pub(crate) fn pod_ready(c: &mut Cluster, p: PodId, epoch: u32) {
 /// at the grace period; then the stop signal, and SIGKILL once the rest of the grace period
 /// (whole seconds, at least 2) has passed. A pod whose containers never started goes at
 /// once.
-pub(crate) fn kill_pod(c: &mut Cluster, p: PodId) {
-    let pod = c.store.pod(p);
+pub(crate) fn kill_pod(c: &mut impl Api, p: PodId) {
+    let pod = c.store().pod(p);
     let (Some(n), false) = (pod.node, pod.gone) else {
         return;
     };
-    if !c.store.node(n).kubelet_up {
+    if !c.store().node(n).kubelet_up {
         // Nobody stops the containers: the pod stays Terminating until the node is back.
         return;
     }
     let running = matches!(pod.container, ContainerState::Running(_));
-    let template = c.store.replica_set(pod.owner).map(|rs| rs.template.clone());
+    let template = c
+        .store()
+        .replica_set(pod.owner)
+        .map(|rs| rs.template.clone());
     let grace_s = template
         .as_ref()
         .and_then(|t| t.spec.termination_grace_period_seconds)
@@ -767,7 +761,7 @@ pub(crate) fn kill_pod(c: &mut Cluster, p: PodId) {
             .filter_map(crate::model::template::pre_stop_ms)
             .max()
     });
-    let pod = &mut c.store.pods[p.0 as usize];
+    let pod = &mut c.store_mut().pods[p.0 as usize];
     pod.kubelet_epoch += 1;
     let epoch = pod.kubelet_epoch;
     let now = c.now();
@@ -777,14 +771,11 @@ pub(crate) fn kill_pod(c: &mut Cluster, p: PodId) {
     }
     container_events(c, p, "Killing", |name| format!("Stopping container {name}"));
     // Drawn whatever follows, so the node's stream stays aligned with a run without traffic.
-    let stop_ms = c
-        .config
-        .timing
-        .stop
-        .sample(&mut c.rngs.kubelets[n.0 as usize]);
+    let latency = c.timing().stop;
+    let stop_ms = latency.sample(&mut c.rngs().kubelets[n.0 as usize]);
     let (hook_ms, kill_after_ms) = grace_after_pre_stop(grace_s, pre_stop_ms);
     let signal_at = now.plus_ms(hook_ms);
-    if let Some(t) = c.traffic.as_deref_mut() {
+    if let Some(t) = c.traffic() {
         t.set_teardown(p, stop_ms);
         c.schedule(signal_at, Event::KubeletStopSignal(p, epoch));
         c.schedule(
@@ -823,15 +814,12 @@ pub fn grace_after_pre_stop(grace_s: u64, pre_stop_ms: Option<u64>) -> (u64, u64
 
 /// The stop signal reaches the app: if it exits at once the containers are stopped now;
 /// otherwise its own exit or the SIGKILL already queued stops them.
-pub(crate) fn stop_signal(c: &mut Cluster, p: PodId, epoch: u32) {
+pub(crate) fn stop_signal(c: &mut impl Api, p: PodId, epoch: u32) {
     let now = c.now();
-    if c.store.pod(p).kubelet_epoch != epoch || c.store.pod(p).gone {
+    if c.store().pod(p).kubelet_epoch != epoch || c.store().pod(p).gone {
         return;
     }
-    let exited = c
-        .traffic
-        .as_deref_mut()
-        .is_none_or(|t| t.stop_signal(p, now));
+    let exited = c.traffic().is_none_or(|t| t.stop_signal(p, now));
     c.flush_traffic();
     if exited {
         containers_stopped(c, p, epoch);
@@ -839,8 +827,8 @@ pub(crate) fn stop_signal(c: &mut Cluster, p: PodId, epoch: u32) {
 }
 
 /// The app exited by itself after its graceful stop: its container has stopped.
-pub(crate) fn app_exited(c: &mut Cluster, p: PodId) {
-    let pod = c.store.pod(p);
+pub(crate) fn app_exited(c: &mut impl Api, p: PodId) {
+    let pod = c.store().pod(p);
     if pod.deletion.is_some() && !pod.gone {
         let epoch = pod.kubelet_epoch;
         containers_stopped(c, p, epoch);
@@ -850,21 +838,21 @@ pub(crate) fn app_exited(c: &mut Cluster, p: PodId) {
 /// With traffic modelled: the containers have stopped (the app exited, or SIGKILL): what
 /// it still held is cut, the pod is no longer Ready, and the kubelet tears the sandbox down
 /// and confirms the deletion after the `stop` latency drawn when the kill began.
-fn containers_stopped(c: &mut Cluster, p: PodId, epoch: u32) {
+fn containers_stopped(c: &mut impl Api, p: PodId, epoch: u32) {
     let now = c.now();
-    if c.store.pod(p).gone || c.store.pod(p).kubelet_epoch != epoch {
+    if c.store().pod(p).gone || c.store().pod(p).kubelet_epoch != epoch {
         return;
     }
-    let Some(t) = c.traffic.as_deref_mut() else {
+    let Some(t) = c.traffic() else {
         return;
     };
     t.exit(p, now, crate::model::traffic::Outcome::Reset);
     let teardown = t.teardown_ms(p);
-    let pod = &mut c.store.pods[p.0 as usize];
+    let pod = &mut c.store_mut().pods[p.0 as usize];
     pod.kubelet_epoch += 1;
     let removed = pod.kubelet_epoch;
     pod.container = ContainerState::Terminated("Completed");
-    if c.store.pod(p).ready {
+    if c.store().pod(p).ready {
         c.set_pod_unready(p);
     }
     c.schedule(now.plus_ms(teardown), Event::KubeletPodStopped(p, removed));
@@ -874,15 +862,15 @@ fn containers_stopped(c: &mut Cluster, p: PodId, epoch: u32) {
 /// Containers exited: the kubelet confirms the deletion and the pod is gone. (With traffic
 /// modelled this first stops the containers — it is the SIGKILL — and the pod goes after
 /// the teardown.)
-pub(crate) fn pod_stopped(c: &mut Cluster, p: PodId, epoch: u32) {
-    let pod = c.store.pod(p);
+pub(crate) fn pod_stopped(c: &mut impl Api, p: PodId, epoch: u32) {
+    let pod = c.store().pod(p);
     if pod.gone || pod.kubelet_epoch != epoch {
         return;
     }
-    if c.traffic.is_some() && !matches!(pod.container, ContainerState::Terminated(_)) {
+    if c.models_traffic() && !matches!(pod.container, ContainerState::Terminated(_)) {
         return containers_stopped(c, p, epoch);
     }
-    let pod = &mut c.store.pods[p.0 as usize];
+    let pod = &mut c.store_mut().pods[p.0 as usize];
     pod.container = ContainerState::Terminated("Completed");
     pod.ready = false;
     c.pod_gone(p);

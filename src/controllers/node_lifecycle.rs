@@ -4,8 +4,9 @@
 //! `tolerationSeconds` (300 s, added to every pod by the `DefaultTolerationSeconds`
 //! admission plugin) the pods are deleted. They stay `Terminating` until the node is back.
 
-use crate::cluster::{Cluster, Event, EventType};
 use crate::controllers::scheduler;
+use crate::controllers::{Api, Event};
+use crate::model::recorder::EventType;
 use crate::model::*;
 use crate::sim::SimTime;
 
@@ -34,15 +35,15 @@ pub fn next_monitor_tick(t: SimTime) -> SimTime {
 
 /// Mirrors `monitorNodeHealth` for one node: a silent node past its grace period becomes
 /// `Unknown` and tainted, and `MarkPodsNotReady` runs; a node heard from again loses its taints.
-pub(crate) fn monitor(c: &mut Cluster, n: NodeId, epoch: u32) {
-    let node = c.store.node(n);
+pub(crate) fn monitor(c: &mut impl Api, n: NodeId, epoch: u32) {
+    let node = c.store().node(n);
     if node.fault_epoch != epoch {
         return;
     }
     let now = c.now();
     if node.kubelet_up {
         if node.unreachable_since.is_some() {
-            c.store.nodes[n.0 as usize].unreachable_since = None;
+            c.store_mut().nodes[n.0 as usize].unreachable_since = None;
             scheduler::node_changed(c, n);
         }
         return;
@@ -51,7 +52,7 @@ pub(crate) fn monitor(c: &mut Cluster, n: NodeId, epoch: u32) {
         return;
     }
     let name = node.name.clone();
-    let node = &mut c.store.nodes[n.0 as usize];
+    let node = &mut c.store_mut().nodes[n.0 as usize];
     node.ready = false;
     node.unreachable_since = Some(now);
     scheduler::node_changed(c, n);
@@ -69,10 +70,10 @@ pub(crate) fn monitor(c: &mut Cluster, n: NodeId, epoch: u32) {
         "no heartbeat for the grace period: NotReady, tainted unreachable".to_string(),
     );
     for p in pods_on(c, n) {
-        if c.store.pod(p).ready {
+        if c.store().pod(p).ready {
             // Only the Ready condition changes; the containers' statuses stay as they were.
             c.set_pod_unready(p);
-            c.store.pods[p.0 as usize].marked_not_ready = true;
+            c.store_mut().pods[p.0 as usize].marked_not_ready = true;
             c.pod_event(
                 p,
                 EventType::Warning,
@@ -88,15 +89,15 @@ pub(crate) fn monitor(c: &mut Cluster, n: NodeId, epoch: u32) {
 
 /// The taint-eviction controller: pods still on a tainted node once their toleration has run
 /// out are deleted (gracefully; nobody on the node can finish the deletion yet).
-pub(crate) fn evict(c: &mut Cluster, n: NodeId, epoch: u32) {
-    let node = c.store.node(n);
+pub(crate) fn evict(c: &mut impl Api, n: NodeId, epoch: u32) {
+    let node = c.store().node(n);
     if node.fault_epoch != epoch || node.unreachable_since.is_none() {
         return;
     }
     let name = node.name.clone();
     let victims: Vec<PodId> = pods_on(c, n)
         .into_iter()
-        .filter(|&p| c.store.pod(p).deletion.is_none())
+        .filter(|&p| c.store().pod(p).deletion.is_none())
         .collect();
     if victims.is_empty() {
         return;
@@ -118,7 +119,7 @@ pub(crate) fn evict(c: &mut Cluster, n: NodeId, epoch: u32) {
             |c| {
                 format!(
                     "Marking for deletion Pod default/{}",
-                    c.store.pod_name_of(p)
+                    c.store().pod_name_of(p)
                 )
             },
         );
@@ -128,8 +129,8 @@ pub(crate) fn evict(c: &mut Cluster, n: NodeId, epoch: u32) {
 
 /// Pods bound to a node and not gone, in creation order, from the node's own list (the
 /// cost follows the node's pods, not every pod the run ever had).
-pub(crate) fn pods_on(c: &Cluster, n: NodeId) -> Vec<PodId> {
-    c.store.pods_on_node(n)
+pub(crate) fn pods_on(c: &impl Api, n: NodeId) -> Vec<PodId> {
+    c.store().pods_on_node(n)
 }
 
 #[cfg(test)]

@@ -6,7 +6,8 @@
 //! the filters are skipped. Ties go to the node added first (upstream picks at random
 //! among equal scores; a fixed rule keeps runs reproducible).
 
-use crate::cluster::{Cluster, Event, EventType};
+use crate::controllers::{Api, Event};
+use crate::model::recorder::EventType;
 use crate::model::*;
 
 /// Scheduler state: the score index and the pods that fit nowhere yet.
@@ -92,14 +93,14 @@ pub fn least_allocated_score(node: &Node) -> u32 {
 
 /// Re-indexes a node after its allocation or conditions changed, and retries pods that fit
 /// nowhere (capacity may have freed up).
-pub(crate) fn node_changed(c: &mut Cluster, n: NodeId) {
-    let s = &mut c.scheduler;
+pub(crate) fn node_changed(c: &mut impl Api, n: NodeId) {
+    let node = c.store().node(n);
+    let score = (node.ready && !node.unschedulable && node.unreachable_since.is_none())
+        .then(|| least_allocated_score(node));
+    let s = c.scheduler_mut();
     if s.scores.len() <= n.0 as usize {
         s.scores.resize(n.0 as usize + 1, None);
     }
-    let node = c.store.node(n);
-    let score = (node.ready && !node.unschedulable && node.unreachable_since.is_none())
-        .then(|| least_allocated_score(node));
     // A pod more or less moves a big node's score only every few pods: most changes leave
     // the node where it is in the index.
     if s.scores[n.0 as usize] != score {
@@ -121,18 +122,19 @@ pub(crate) fn node_changed(c: &mut Cluster, n: NodeId) {
     }
 }
 
-fn retry_unschedulable(c: &mut Cluster) {
-    if c.scheduler.unschedulable.is_empty() {
+fn retry_unschedulable(c: &mut impl Api) {
+    if c.scheduler().unschedulable.is_empty() {
         return;
     }
-    for p in std::mem::take(&mut c.scheduler.unschedulable) {
+    for p in std::mem::take(&mut c.scheduler_mut().unschedulable) {
         pod_created(c, p);
     }
 }
 
 /// A new pending pod enters the scheduling queue.
-pub(crate) fn pod_created(c: &mut Cluster, p: PodId) {
-    let delay = c.config.timing.schedule.sample(&mut c.rngs.scheduler);
+pub(crate) fn pod_created(c: &mut impl Api, p: PodId) {
+    let latency = c.timing().schedule;
+    let delay = latency.sample(&mut c.rngs().scheduler);
     let at = c.now().plus_ms(delay);
     c.schedule(at, Event::SchedulePod(p));
 }
@@ -149,17 +151,17 @@ fn fits(
 }
 
 /// One scheduling cycle for a pod: bind it to the best node that passes the filters.
-pub(crate) fn schedule_pod(c: &mut Cluster, p: PodId) {
-    let pod = c.store.pod(p);
+pub(crate) fn schedule_pod(c: &mut impl Api, p: PodId) {
+    let pod = c.store().pod(p);
     if pod.gone || pod.deletion.is_some() || pod.node.is_some() {
         return;
     }
-    let Some(rs) = c.store.replica_set(pod.owner) else {
+    let Some(rs) = c.store().replica_set(pod.owner) else {
         return;
     };
     let (req, selector) = (rs.requests, &rs.template.spec.node_selector);
     let chosen = c
-        .scheduler
+        .scheduler()
         .index
         .iter()
         .rev()
@@ -167,7 +169,7 @@ pub(crate) fn schedule_pod(c: &mut Cluster, p: PodId) {
         .find_map(|bucket| {
             bucket
                 .iter()
-                .find(|n| fits(c.store.node(*n), &req, selector))
+                .find(|n| fits(c.store().node(*n), &req, selector))
         });
     match chosen {
         Some(n) => {
@@ -181,15 +183,15 @@ pub(crate) fn schedule_pod(c: &mut Cluster, p: PodId) {
                 |c| {
                     format!(
                         "Successfully assigned default/{} to {}",
-                        c.store.pod_name_of(p),
-                        c.store.node(n).name
+                        c.store().pod_name_of(p),
+                        c.store().node(n).name
                     )
                 },
             );
         }
         None => {
             let selector = selector.clone();
-            c.scheduler.unschedulable.push(p);
+            c.scheduler_mut().unschedulable.push(p);
             c.pod_event(
                 p,
                 EventType::Warning,
@@ -203,7 +205,7 @@ pub(crate) fn schedule_pod(c: &mut Cluster, p: PodId) {
 
 /// `0/3 nodes are available: 3 Insufficient cpu. preemption: …`, reasons counted per node.
 fn failed_scheduling_message(
-    c: &Cluster,
+    c: &impl Api,
     req: &PodRequests,
     selector: &std::collections::BTreeMap<String, String>,
 ) -> String {
@@ -211,7 +213,7 @@ fn failed_scheduling_message(
     // Nodes failing a filter that no preemption can fix (taints, cordons, selectors) are
     // `UnschedulableAndUnresolvable`; the others could in principle free room.
     let (mut unresolvable, mut resolvable) = (0, 0);
-    for node in &c.store.nodes {
+    for node in &c.store().nodes {
         let (reason, fixable) = if node.unreachable_since.is_some() {
             (
                 "node(s) had untolerated taint {node.kubernetes.io/unreachable: }",
@@ -240,7 +242,7 @@ fn failed_scheduling_message(
             unresolvable += 1;
         }
     }
-    let n = c.store.nodes.len();
+    let n = c.store().nodes.len();
     // `FitError.Error` sorts the "<count> <reason>" strings themselves.
     let sorted = |parts: Vec<String>| {
         let mut parts = parts;

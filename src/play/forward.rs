@@ -5,11 +5,11 @@
 
 use super::{Halt, Player};
 use crate::cluster::Cluster;
+use crate::controllers::traffic::{ProbeTarget, nginx};
 use crate::model::traffic::Outcome;
 use crate::model::{NodeId, PodId, PodPhase};
 use crate::scenario::command::{CurlArgs, Kind};
 use crate::sim::SimTime;
-use crate::traffic::{ProbeTarget, nginx};
 use std::net::Ipv4Addr;
 
 /// curl's connect timeout when `-m` is not given.
@@ -248,7 +248,7 @@ impl Player<'_> {
         &mut self,
         r: u32,
         deadline: SimTime,
-    ) -> Result<Option<crate::traffic::ProbeResult>, Halt> {
+    ) -> Result<Option<crate::controllers::traffic::ProbeResult>, Halt> {
         loop {
             if let Some(result) = self
                 .c
@@ -268,7 +268,7 @@ impl Player<'_> {
     fn curl_answer(
         &mut self,
         args: &CurlArgs,
-        result: Option<crate::traffic::ProbeResult>,
+        result: Option<crate::controllers::traffic::ProbeResult>,
         start: SimTime,
         via: &Via,
     ) -> bool {

@@ -2,9 +2,9 @@
 //! `traffic:` part of the summary.
 
 use super::csv_text;
+use crate::controllers::traffic::stats::{ClientStats, percentile};
 use crate::model::traffic::Outcome;
 use crate::play::Session;
-use crate::traffic::stats::{ClientStats, percentile};
 use serde::{Deserialize, Serialize};
 
 /// One client's figures in `summary.yaml`.

@@ -86,7 +86,7 @@ pub struct Scenario {
     /// Apps, clients, and whether traffic is modelled at all.
     pub traffic: crate::model::traffic::TrafficSpec,
     /// Latencies of the EndpointSlice controller and kube-proxy.
-    pub traffic_timing: crate::traffic::TrafficTiming,
+    pub traffic_timing: crate::controllers::traffic::TrafficTiming,
 }
 
 /// Defaults, in one place (the README's scenario reference lists the same values).

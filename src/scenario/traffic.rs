@@ -3,9 +3,9 @@
 
 use super::raw::{ConnectionDe, OnStopDe, RateDe, RawApp, RawClient, RawTiming};
 use super::{Command, Kubectl, ScenarioError, Step};
+use crate::controllers::traffic::TrafficTiming;
 use crate::model::traffic::*;
 use crate::sim::{Latency, SimTime};
-use crate::traffic::TrafficTiming;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Longest app startup or median service time.

@@ -330,3 +330,40 @@ fn deleting_a_deployment_terminates_its_pods_and_creates_no_replacements() {
     assert_eq!(c.store.existing_pods, 0, "every pod is gone");
     assert!(c.store.rs_names.is_empty() && c.store.deployment_names.is_empty());
 }
+
+#[test]
+fn pod_names_are_built_from_the_drawn_suffix_and_found_again() {
+    let params = rollsim::bench::BenchParams {
+        replicas: 40,
+        nodes: 2,
+        ..Default::default()
+    };
+    let mut c = rollsim::bench::generated_cluster(&params);
+    rollsim::bench::apply(&mut c, &params, 1).expect("applies");
+    c.run_until(rollsim::sim::SimTime::from_secs(30))
+        .expect("within budget");
+    let store = &c.store;
+    let mut names = std::collections::BTreeSet::new();
+    for (i, pod) in store.pods.iter().enumerate() {
+        let name = store.pod_name(pod);
+        let suffix = name
+            .strip_prefix("bench-")
+            .and_then(|rest| rest.split_once('-'))
+            .map(|(_hash, suffix)| suffix)
+            .expect("bench-<hash>-<suffix>");
+        assert_eq!(suffix.len(), 5);
+        assert!(
+            suffix
+                .bytes()
+                .all(|b| b"bcdfghjklmnpqrstvwxz2456789".contains(&b)),
+            "{name}"
+        );
+        assert_eq!(
+            store.pod_by_name(&name),
+            Some(rollsim::model::PodId(i as u32))
+        );
+        names.insert(name);
+    }
+    assert_eq!(names.len(), 40, "every name differs");
+    assert_eq!(store.pod_by_name("bench-nosuchpod"), None);
+}

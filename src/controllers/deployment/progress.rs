@@ -4,7 +4,7 @@
 
 use super::sync::{RsSets, update_status};
 use super::util::{self, Requeue, RolloutSubject, RsCounts};
-use crate::cluster::Cluster;
+use crate::controllers::Api;
 use crate::model::*;
 use crate::sim::SimTime;
 
@@ -25,17 +25,17 @@ fn counts(rs: &ReplicaSet) -> RsCounts {
     }
 }
 
-pub(crate) fn status_inputs(c: &Cluster, sets: &RsSets) -> StatusInputs {
+pub(crate) fn status_inputs(c: &impl Api, sets: &RsSets) -> StatusInputs {
     StatusInputs {
         all: sets
             .all()
             .iter()
-            .filter_map(|r| c.store.replica_set(*r))
+            .filter_map(|r| c.store().replica_set(*r))
             .map(counts)
             .collect(),
         new: sets
             .new
-            .and_then(|r| c.store.replica_set(r))
+            .and_then(|r| c.store().replica_set(r))
             .map(|rs| (rs.meta.name.clone(), counts(rs))),
     }
 }
@@ -59,7 +59,7 @@ pub(crate) fn calculate_status(d: &Deployment, i: &StatusInputs, now: SimTime) -
 /// Mirrors `syncRolloutStatus`: writes the status when something changed, and otherwise
 /// requeues a stuck Deployment for its deadline.
 pub(crate) fn sync_rollout_status(
-    c: &mut Cluster,
+    c: &mut impl Api,
     id: DeploymentId,
     d: &mut Deployment,
     i: &StatusInputs,

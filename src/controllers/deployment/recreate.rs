@@ -5,19 +5,19 @@ use super::sync::{
     cleanup_deployment, get_all_replica_sets_and_sync_revision, scale_replica_set_and_record_event,
 };
 use super::util;
-use crate::cluster::Cluster;
+use crate::controllers::Api;
 use crate::model::*;
 
 /// Mirrors `rolloutRecreate`: scale every old ReplicaSet to 0, wait until no old pod is
 /// left (terminating ones included), then create the new ReplicaSet at full size.
-pub(crate) fn rollout_recreate(c: &mut Cluster, id: DeploymentId, d: &mut Deployment) {
+pub(crate) fn rollout_recreate(c: &mut impl Api, id: DeploymentId, d: &mut Deployment) {
     let Some(mut sets) = get_all_replica_sets_and_sync_revision(c, id, d, false) else {
         return;
     };
     let inputs = progress::status_inputs(c, &sets);
     let mut scaled = false;
     for r in sets.old.clone() {
-        if c.store.replica_set(r).is_some_and(|rs| rs.replicas > 0) {
+        if c.store().replica_set(r).is_some_and(|rs| rs.replicas > 0) {
             scaled |= scale_replica_set_and_record_event(c, d, r, 0);
         }
     }
@@ -43,17 +43,17 @@ pub(crate) fn rollout_recreate(c: &mut Cluster, id: DeploymentId, d: &mut Deploy
 
 /// Mirrors `oldPodsRunning` through [`util::old_pods_running`]. A pod that is not gone has
 /// not reached Succeeded or Failed (Deployment pods restart), so each counts as running.
-fn old_pods_running(c: &Cluster, sets: &super::sync::RsSets) -> bool {
+fn old_pods_running(c: &impl Api, sets: &super::sync::RsSets) -> bool {
     let status_replicas: Vec<i32> = sets
         .old
         .iter()
-        .filter_map(|r| c.store.replica_set(*r))
+        .filter_map(|r| c.store().replica_set(*r))
         .map(|rs| rs.status.replicas)
         .collect();
     let not_gone: usize = sets
         .old
         .iter()
-        .map(|r| c.store.rs_pods[r.0 as usize].live as usize)
+        .map(|r| c.store().rs_pods[r.0 as usize].live as usize)
         .sum();
     util::old_pods_running(
         &status_replicas,

@@ -6,12 +6,12 @@ use super::sync::{
     scale_replica_set_and_record_event, snapshot,
 };
 use super::util::{self, RsSnapshot};
-use crate::cluster::Cluster;
+use crate::controllers::Api;
 use crate::model::*;
 
 /// Mirrors `rolloutRolling`: scale the new ReplicaSet up if possible; otherwise the old
 /// ones down; one direction per sync. Then cleanup (once complete) and status.
-pub(crate) fn rollout_rolling(c: &mut Cluster, id: DeploymentId, d: &mut Deployment) {
+pub(crate) fn rollout_rolling(c: &mut impl Api, id: DeploymentId, d: &mut Deployment) {
     let Some(sets) = get_all_replica_sets_and_sync_revision(c, id, d, true) else {
         return;
     };

@@ -3,13 +3,14 @@
 
 use super::util::{self, RsSnapshot, ScaleAction, new_condition, set_condition};
 use super::{progress, recreate, rolling};
-use crate::cluster::{Cluster, EventType};
+use crate::controllers::Api;
+use crate::model::recorder::EventType;
 use crate::model::*;
 
 /// Mirrors `syncDeployment`: one pass of the controller over one Deployment.
-pub(crate) fn sync_deployment(c: &mut Cluster, id: DeploymentId) {
+pub(crate) fn sync_deployment(c: &mut impl Api, id: DeploymentId) {
     let Some(mut d) = c
-        .store
+        .store()
         .deployment(id)
         .filter(|d| d.meta.deletion.is_none())
         .cloned()
@@ -39,8 +40,8 @@ pub(crate) fn sync_deployment(c: &mut Cluster, id: DeploymentId) {
 }
 
 /// Writes the Deployment's status and annotations (the status subresource).
-pub(crate) fn update_status(c: &mut Cluster, id: DeploymentId, d: &Deployment) {
-    if let Some(Some(stored)) = c.store.deployments.get_mut(id.0 as usize) {
+pub(crate) fn update_status(c: &mut impl Api, id: DeploymentId, d: &Deployment) {
+    if let Some(Some(stored)) = c.store_mut().deployments.get_mut(id.0 as usize) {
         stored.status = d.status.clone();
         stored.meta.annotations = d.meta.annotations.clone();
     }
@@ -48,7 +49,7 @@ pub(crate) fn update_status(c: &mut Cluster, id: DeploymentId, d: &Deployment) {
 }
 
 /// Mirrors `checkPausedConditions`.
-fn check_paused_conditions(c: &mut Cluster, id: DeploymentId, d: &mut Deployment) {
+fn check_paused_conditions(c: &mut impl Api, id: DeploymentId, d: &mut Deployment) {
     if d.spec.progress_deadline_seconds.is_none() {
         return;
     }
@@ -82,10 +83,10 @@ fn check_paused_conditions(c: &mut Cluster, id: DeploymentId, d: &mut Deployment
 }
 
 /// Mirrors `isScalingEvent`: an active ReplicaSet was last sized for another replica count.
-fn is_scaling_event(c: &Cluster, d: &Deployment) -> bool {
+fn is_scaling_event(c: &impl Api, d: &Deployment) -> bool {
     d.replica_sets
         .iter()
-        .filter_map(|r| c.store.replica_set(*r))
+        .filter_map(|r| c.store().replica_set(*r))
         .filter(|rs| rs.meta.deletion.is_none() && rs.replicas > 0)
         .any(|rs| {
             annotation_i32(rs, DESIRED_REPLICAS_ANNOTATION)
@@ -104,8 +105,8 @@ pub(crate) fn annotation_i32(rs: &ReplicaSet, key: &str) -> Option<i32> {
 }
 
 /// What the Deployment controller sees of one ReplicaSet, for the arithmetic.
-pub(crate) fn snapshot(c: &Cluster, r: RsId) -> Option<RsSnapshot> {
-    let rs = c.store.replica_set(r)?;
+pub(crate) fn snapshot(c: &impl Api, r: RsId) -> Option<RsSnapshot> {
+    let rs = c.store().replica_set(r)?;
     Some(RsSnapshot {
         key: r.0,
         name: rs.meta.name.clone(),
@@ -133,13 +134,13 @@ impl RsSets {
 /// template equals the Deployment's, ignoring the hash), renumbers it, and creates it when
 /// asked and missing. `None` when the creation hit a hash collision (retried later).
 pub(crate) fn get_all_replica_sets_and_sync_revision(
-    c: &mut Cluster,
+    c: &mut impl Api,
     id: DeploymentId,
     d: &mut Deployment,
     create: bool,
 ) -> Option<RsSets> {
     let slot = id.0 as usize;
-    let keys = &mut c.store.deployment_template_keys;
+    let keys = &mut c.store_mut().deployment_template_keys;
     if keys.len() <= slot {
         keys.resize(slot + 1, None);
     }
@@ -149,7 +150,7 @@ pub(crate) fn get_all_replica_sets_and_sync_revision(
     {
         keys[slot] = Some((d.meta.generation, d.spec.template.canonical_without_hash()));
     }
-    let store = &c.store;
+    let store = &c.store();
     let key = store.deployment_template_keys[slot]
         .as_ref()
         .map_or("", |(_, k)| k.as_str());
@@ -172,7 +173,7 @@ pub(crate) fn get_all_replica_sets_and_sync_revision(
     let old: Vec<RsId> = owned.iter().copied().filter(|r| Some(*r) != new).collect();
     let max_old = old
         .iter()
-        .filter_map(|r| c.store.replica_set(*r))
+        .filter_map(|r| c.store().replica_set(*r))
         .map(ReplicaSet::revision)
         .max()
         .unwrap_or(0);
@@ -187,13 +188,13 @@ pub(crate) fn get_all_replica_sets_and_sync_revision(
 
 /// The existing-new-ReplicaSet half of `getNewReplicaSet`.
 fn sync_existing_new_rs(
-    c: &mut Cluster,
+    c: &mut impl Api,
     id: DeploymentId,
     d: &mut Deployment,
     r: RsId,
     new_revision: &str,
 ) -> RsId {
-    let Some(mut rs) = c.store.replica_set(r).cloned() else {
+    let Some(mut rs) = c.store().replica_set(r).cloned() else {
         return r;
     };
     let annotations_changed = set_new_replica_set_annotations(d, &mut rs, new_revision, true);
@@ -235,7 +236,7 @@ fn sync_existing_new_rs(
 
 /// The creation half of `getNewReplicaSet`.
 fn create_new_rs(
-    c: &mut Cluster,
+    c: &mut impl Api,
     id: DeploymentId,
     d: &mut Deployment,
     old: &[RsId],
@@ -243,9 +244,9 @@ fn create_new_rs(
 ) -> Option<RsId> {
     let hash = compute_hash(&d.spec.template, d.status.collision_count);
     let name = format!("{}-{}", d.meta.name, hash);
-    if let Some(&existing) = c.store.rs_names.get(&name) {
+    if let Some(&existing) = c.store().rs_names.get(&name) {
         let ours = c
-            .store
+            .store()
             .replica_set(existing)
             .is_some_and(|rs| rs.owner == id && rs.template.equal_ignore_hash(&d.spec.template));
         if ours {
@@ -267,7 +268,7 @@ fn create_new_rs(
         .insert(template::POD_TEMPLATE_HASH_LABEL.into(), hash);
     let all_spec: i32 = old
         .iter()
-        .filter_map(|r| c.store.replica_set(*r))
+        .filter_map(|r| c.store().replica_set(*r))
         .map(|rs| rs.replicas)
         .sum();
     let replicas = util::new_rs_new_replicas(d.spec.strategy, d.spec.replicas, all_spec, 0);
@@ -307,7 +308,7 @@ fn create_new_rs(
 }
 
 /// The Deployment controller's `ScalingReplicaSet` event.
-fn scaling_event(c: &mut Cluster, d: &Deployment, message: String) {
+fn scaling_event(c: &mut impl Api, d: &Deployment, message: String) {
     c.record(
         EventType::Normal,
         "ScalingReplicaSet",
@@ -409,8 +410,8 @@ pub(crate) fn set_replicas_annotations(rs: &mut ReplicaSet, desired: i32, max: i
 
 /// Mirrors `scaleReplicaSet`: writes size and replica annotations if either differs; an
 /// event only for a size change. Returns whether the size changed.
-pub(crate) fn scale_replica_set(c: &mut Cluster, d: &Deployment, r: RsId, to: i32) -> bool {
-    let Some(mut rs) = c.store.replica_set(r).cloned() else {
+pub(crate) fn scale_replica_set(c: &mut impl Api, d: &Deployment, r: RsId, to: i32) -> bool {
+    let Some(mut rs) = c.store().replica_set(r).cloned() else {
         return false;
     };
     let surge = util::max_surge(d.spec.strategy, d.spec.replicas);
@@ -436,18 +437,18 @@ pub(crate) fn scale_replica_set(c: &mut Cluster, d: &Deployment, r: RsId, to: i3
 
 /// Mirrors `scaleReplicaSetAndRecordEvent`: nothing when the size is already right.
 pub(crate) fn scale_replica_set_and_record_event(
-    c: &mut Cluster,
+    c: &mut impl Api,
     d: &Deployment,
     r: RsId,
     to: i32,
 ) -> bool {
-    let same = c.store.replica_set(r).is_some_and(|rs| rs.replicas == to);
+    let same = c.store().replica_set(r).is_some_and(|rs| rs.replicas == to);
     !same && scale_replica_set(c, d, r, to)
 }
 
 /// Applies the arithmetic's planned writes in order; whether any size changed.
 pub(crate) fn apply_scale_actions(
-    c: &mut Cluster,
+    c: &mut impl Api,
     d: &Deployment,
     actions: &[ScaleAction],
     record_only_changes: bool,
@@ -465,7 +466,7 @@ pub(crate) fn apply_scale_actions(
 }
 
 /// Mirrors `sync`: scaling only (paused Deployments and scaling events), then status.
-fn sync_scale_only(c: &mut Cluster, id: DeploymentId, d: &mut Deployment) {
+fn sync_scale_only(c: &mut impl Api, id: DeploymentId, d: &mut Deployment) {
     let Some(sets) = get_all_replica_sets_and_sync_revision(c, id, d, false) else {
         return;
     };
@@ -493,11 +494,11 @@ fn sync_scale_only(c: &mut Cluster, id: DeploymentId, d: &mut Deployment) {
 }
 
 /// Mirrors `cleanupDeployment`: deletes what [`util::cleanup_deployment`] picks.
-pub(crate) fn cleanup_deployment(c: &mut Cluster, d: &Deployment, old: &[RsId]) {
+pub(crate) fn cleanup_deployment(c: &mut impl Api, d: &Deployment, old: &[RsId]) {
     let candidates: Vec<util::CleanupCandidate> = old
         .iter()
         .filter_map(|&r| {
-            let rs = c.store.replica_set(r)?;
+            let rs = c.store().replica_set(r)?;
             Some(util::CleanupCandidate {
                 key: r.0,
                 name: rs.meta.name.clone(),
