@@ -96,6 +96,17 @@ fn apiserver_address() -> String {
     super::get::node_ip(crate::model::NodeId(0))
 }
 
+/// What `kubectl get` prints when nothing is listed: NotFound for a name, else that the
+/// namespace has none.
+fn nothing_listed(resource: &str, name: Option<&str>) -> Output {
+    match name {
+        Some(n) => Output::error(format!(
+            "Error from server (NotFound): {resource} \"{n}\" not found\n"
+        )),
+        None => Output::ok("No resources found in default namespace.\n".into()),
+    }
+}
+
 /// `kubectl get endpoints [NAME]`.
 pub fn get_endpoints(c: &Cluster, name: Option<&str>) -> Output {
     let now = c.now();
@@ -119,17 +130,13 @@ pub fn get_endpoints(c: &Cluster, name: Option<&str>) -> Output {
             age(svc.meta.creation, now)
         ));
     }
-    let mut text = ENDPOINTS_WARNING.to_string();
-    if rows == 0 {
-        return match name {
-            Some(n) => Output::error(format!(
-                "{text}Error from server (NotFound): endpoints \"{n}\" not found\n"
-            )),
-            None => Output::ok(format!("{text}No resources found in default namespace.\n")),
-        };
-    }
-    text.push_str(&w.finish());
-    Output::ok(text)
+    let mut out = if rows == 0 {
+        nothing_listed("endpoints", name)
+    } else {
+        Output::ok(w.finish())
+    };
+    out.text.insert_str(0, ENDPOINTS_WARNING);
+    out
 }
 
 /// The ENDPOINTS cell: `<none>` without subsets (no endpoint at all), empty when only
@@ -180,12 +187,7 @@ pub fn get_endpoint_slices(c: &Cluster, name: Option<&str>) -> Output {
         }
     }
     if rows == 0 {
-        return match name {
-            Some(n) => Output::error(format!(
-                "Error from server (NotFound): endpointslices.discovery.k8s.io \"{n}\" not found\n"
-            )),
-            None => Output::ok("No resources found in default namespace.\n".into()),
-        };
+        return nothing_listed("endpointslices.discovery.k8s.io", name);
     }
     Output::ok(w.finish())
 }

@@ -179,21 +179,16 @@ fn rollsim(args: &[&str]) -> (i32, String) {
     )
 }
 
-#[test]
-fn plot_redraws_a_runs_charts_byte_for_byte() {
-    let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("plot");
+/// Runs a shipped scenario, deletes `charts`, redraws them with `rollsim plot` and checks
+/// they come back byte for byte; the run's folder and the charts as first drawn.
+fn run_then_redraw(scenario: &str, charts: &[&str]) -> (PathBuf, Vec<Vec<u8>>) {
+    let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("plot-{scenario}"));
     let _ = std::fs::remove_dir_all(&out);
     let out_s = out.to_str().expect("utf-8");
-    let (code, _) = rollsim(&[
-        "run",
-        "scenarios/node-failure.yaml",
-        "--out",
-        out_s,
-        "--quiet",
-    ]);
+    let file = format!("scenarios/{scenario}.yaml");
+    let (code, _) = rollsim(&["run", &file, "--out", out_s, "--quiet"]);
     assert_eq!(code, 0);
-    let dir = out.join("node-failure");
-    let charts = ["rollout.png", "rollout.svg", "pods.png", "pods.svg"];
+    let dir = out.join(scenario);
     let drawn: Vec<Vec<u8>> = charts
         .iter()
         .map(|c| std::fs::read(dir.join(c)).expect("chart written by run"))
@@ -206,6 +201,13 @@ fn plot_redraws_a_runs_charts_byte_for_byte() {
     for (c, before) in charts.iter().zip(&drawn) {
         assert_eq!(&std::fs::read(dir.join(c)).expect("redrawn"), before, "{c}");
     }
+    (dir, drawn)
+}
+
+#[test]
+fn plot_redraws_a_runs_charts_byte_for_byte() {
+    let charts = ["rollout.png", "rollout.svg", "pods.png", "pods.svg"];
+    let (dir, _) = run_then_redraw("node-failure", &charts);
     // A run folder from before faults were simulated lacks these files (and one without
     // traffic never has endpoints-ready.csv): still drawn.
     assert!(
@@ -245,35 +247,11 @@ fn the_time_axis_runs_past_the_end_of_the_run_and_says_so() {
 
 #[test]
 fn plot_redraws_a_traffic_runs_charts_byte_for_byte() {
-    let out = std::env::temp_dir().join(format!("rollsim-plot-traffic-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&out);
-    let out_s = out.to_str().expect("utf-8");
-    let (code, _) = rollsim(&[
-        "run",
-        "scenarios/traffic-lesson.yaml",
-        "--out",
-        out_s,
-        "--quiet",
-    ]);
-    assert_eq!(code, 0);
-    let dir = out.join("traffic-lesson");
     let charts = ["rollout.png", "rollout.svg", "traffic.png", "traffic.svg"];
-    let drawn: Vec<Vec<u8>> = charts
-        .iter()
-        .map(|c| std::fs::read(dir.join(c)).expect("chart written by run"))
-        .collect();
+    let (_, drawn) = run_then_redraw("traffic-lesson", &charts);
     let svg = String::from_utf8_lossy(&drawn[1]).to_string();
     assert!(
         svg.contains("endpoints ready (Service ngx-svc)"),
         "the rollout chart's line"
     );
-    for c in charts {
-        std::fs::remove_file(dir.join(c)).expect("removed");
-    }
-    let (code, stderr) = rollsim(&["plot", dir.to_str().expect("utf-8")]);
-    assert_eq!(code, 0, "{stderr}");
-    for (c, before) in charts.iter().zip(&drawn) {
-        assert_eq!(&std::fs::read(dir.join(c)).expect("redrawn"), before, "{c}");
-    }
-    let _ = std::fs::remove_dir_all(&out);
 }

@@ -143,3 +143,22 @@ fn a_scenario_without_traffic_models_none() {
     assert!(s.cluster.traffic().is_none());
     assert!(client_summaries(&s).is_empty());
 }
+
+#[test]
+fn endpoints_views_filter_differently_and_say_not_found_as_kubectl_does() {
+    use rollsim::kubectl::endpoints::{get_endpoint_slices, get_endpoints};
+    let s = run("traffic-lesson.yaml", None);
+    let missing = get_endpoints(&s.cluster, Some("nope"));
+    assert!(!missing.ok);
+    assert_eq!(
+        missing.text,
+        "Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice\nError from server (NotFound): endpoints \"nope\" not found\n"
+    );
+    let missing = get_endpoint_slices(&s.cluster, Some("nope"));
+    assert_eq!(
+        missing.text,
+        "Error from server (NotFound): endpointslices.discovery.k8s.io \"nope\" not found\n"
+    );
+    let all = get_endpoints(&s.cluster, None);
+    assert!(all.ok && all.text.contains("kubernetes   172.18.0.2:6443"), "{}", all.text);
+}
