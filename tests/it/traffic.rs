@@ -160,5 +160,9 @@ fn endpoints_views_filter_differently_and_say_not_found_as_kubectl_does() {
         "Error from server (NotFound): endpointslices.discovery.k8s.io \"nope\" not found\n"
     );
     let all = get_endpoints(&s.cluster, None);
-    assert!(all.ok && all.text.contains("kubernetes   172.18.0.2:6443"), "{}", all.text);
+    assert!(
+        all.ok && all.text.contains("kubernetes   172.18.0.2:6443"),
+        "{}",
+        all.text
+    );
 }
