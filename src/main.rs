@@ -539,13 +539,18 @@ fn run_files(
     .into_iter()
     .map(|(n, t)| (n.to_string(), t.into_bytes()))
     .collect();
-    if session.cluster.traffic().is_some() {
-        for (name, text) in [
-            ("traffic.csv", report::traffic::traffic_csv(session)),
-            ("latency.csv", report::traffic::latency_csv(session)),
+    // Endpoints whenever Services are modelled (a `curl` or `port-forward` is enough);
+    // what users saw, and its chart, only when there are clients.
+    if let Some(t) = session.cluster.traffic() {
+        let mut traffic = vec![
             ("endpoints.csv", report::traffic::endpoints_csv(session)),
             ("endpoints-ready.csv", report::traffic::slices_csv(session)),
-        ] {
+        ];
+        if !t.spec.clients.is_empty() {
+            traffic.push(("traffic.csv", report::traffic::traffic_csv(session)));
+            traffic.push(("latency.csv", report::traffic::latency_csv(session)));
+        }
+        for (name, text) in traffic {
             files.push((name.to_string(), text.into_bytes()));
         }
     }
