@@ -221,22 +221,9 @@ impl Player<'_> {
         match result.map(|x| x.outcome) {
             Some(Outcome::Refused | Outcome::Timeout | Outcome::NoEndpoints) => {
                 self.forwards[i].alive = false;
-                let why = if self.c.store.pod(f.pod).gone {
-                    "failed to find sandbox in store: not found".to_string()
-                } else {
-                    format!(
-                        "failed to connect to localhost:{0} inside namespace, IPv4: dial tcp4 127.0.0.1:{0}: connect: connection refused IPv6 dial tcp6 [::1]:{0}: connect: connection refused",
-                        f.port
-                    )
-                };
-                let pod = self.c.store.pod_name_of(f.pod);
-                self.output(&format!(
-                    "{} portforward.go:424] \"Unhandled Error\" err=\"an error occurred forwarding {} -> {}: error forwarding port {} to pod {pod}: {why}\"\nerror: lost connection to pod\ncurl: (52) Empty reply from server\n",
-                    klog_prefix(self.c.now()),
-                    f.local,
-                    f.port,
-                    f.port
-                ));
+                let pod = self.c.store.pod(f.pod);
+                let text = forward_error(f.local, f.port, pod.uid, pod.gone, self.c.now());
+                self.output(&text);
                 Ok(false)
             }
             _ => Ok(self.curl_answer(args, result, start, &Via::Forward(f.port))),
@@ -360,7 +347,49 @@ fn curl_timeout(ms: u64) -> String {
     format!("curl: (28) Connection timed out after {ms} milliseconds\n")
 }
 
-/// klog's header for an error line at virtual time `t` (`E1130 12:00:00.000000       1 `).
+/// What kubectl prints when the forwarded pod no longer answers a new connection: the
+/// runtime's error from the per-connection error stream, logged by client-go's port
+/// forwarder as an unhandled error (klog, structured), then `lost connection to pod`; curl
+/// sees the local connection closed without a reply. The runtime's words are containerd's:
+/// connection refused inside the pod's network namespace, or no sandbox at all once the pod
+/// is gone (texts from captured sessions; the source line number is that of recent kubectl).
+fn forward_error(local: u16, port: i32, uid: u128, gone: bool, now: SimTime) -> String {
+    let sandbox = sandbox_id(uid);
+    let why = if gone {
+        format!("failed to find sandbox \\\"{sandbox}\\\" in store: not found")
+    } else {
+        let netns = &sandbox[..32];
+        format!(
+            "failed to execute portforward in network namespace \\\"/var/run/netns/cni-{}-{}-{}-{}-{}\\\": failed to connect to localhost:{port} inside namespace \\\"{sandbox}\\\", IPv4: dial tcp4 127.0.0.1:{port}: connect: connection refused IPv6 dial tcp6 [::1]:{port}: connect: connection refused ",
+            &netns[..8],
+            &netns[8..12],
+            &netns[12..16],
+            &netns[16..20],
+            &netns[20..32]
+        )
+    };
+    format!(
+        "{} portforward.go:522] \"Unhandled Error\" err=\"an error occurred forwarding {local} -> {port}: error forwarding port {port} to pod {sandbox}, uid : {why}\"\nerror: lost connection to pod\ncurl: (52) Empty reply from server\n",
+        klog_prefix(now)
+    )
+}
+
+/// The pod sandbox's 64-hex-digit ID, derived from the pod's UID (no random draw).
+fn sandbox_id(uid: u128) -> String {
+    (0u8..4)
+        .map(|i| {
+            let mut bytes = vec![i];
+            bytes.extend_from_slice(&uid.to_le_bytes());
+            // splitmix64's finaliser spreads FNV's output over all the digits.
+            let mut z = crate::sim::fnv1a64(&bytes);
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            format!("{:016x}", z ^ (z >> 31))
+        })
+        .collect()
+}
+
+/// klog's header for an error line at virtual time `t` (`E0101 00:02:12.964000   12345`).
 fn klog_prefix(t: SimTime) -> String {
     let rfc = crate::kubectl::human::rfc1123z(t);
     // "Mon, 01 Jan 2024 00:00:05 +0000"
@@ -372,7 +401,7 @@ fn klog_prefix(t: SimTime) -> String {
     .position(|m| Some(*m) == parts.get(2).copied())
     .map_or(1, |i| i + 1);
     format!(
-        "E{month:02}{} {}.{:06}       1",
+        "E{month:02}{} {}.{:06}   12345",
         parts.get(1).copied().unwrap_or("01"),
         parts.get(4).copied().unwrap_or("00:00:00"),
         (t.as_ms() % 1000) * 1000
@@ -425,4 +454,31 @@ fn response_body(
         uri: uri.to_string(),
     };
     nginx::response_body(conf.map(String::as_str), &vars)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_forward_error_reads_as_containerd_and_client_go_print_it() {
+        let t = SimTime::from_ms(132_964);
+        let refused = forward_error(8080, 80, 7, false, t);
+        let sandbox = sandbox_id(7);
+        assert_eq!(sandbox.len(), 64);
+        assert!(refused.starts_with(
+            "E0101 00:02:12.964000   12345 portforward.go:522] \"Unhandled Error\" err=\"an error occurred forwarding 8080 -> 80: error forwarding port 80 to pod "
+        ));
+        assert!(refused.contains(&format!(
+            "failed to connect to localhost:80 inside namespace \\\"{sandbox}\\\", IPv4: dial tcp4 127.0.0.1:80: connect: connection refused IPv6 dial tcp6 [::1]:80: connect: connection refused \"\n"
+        )));
+        assert!(
+            refused
+                .ends_with("error: lost connection to pod\ncurl: (52) Empty reply from server\n")
+        );
+        let gone = forward_error(8080, 80, 7, true, t);
+        assert!(gone.contains(&format!(
+            "uid : failed to find sandbox \\\"{sandbox}\\\" in store: not found\"\n"
+        )));
+    }
 }
