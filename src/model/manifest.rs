@@ -40,7 +40,7 @@ pub enum Manifest {
     #[allow(missing_docs)]
     Deployment(Box<DeploymentManifest>),
     #[allow(missing_docs)]
-    Service(ServiceManifest),
+    Service(Box<ServiceManifest>),
     #[allow(missing_docs)]
     ConfigMap(ConfigMapManifest),
     #[allow(missing_docs)]
@@ -278,6 +278,42 @@ pub struct ServiceSpecManifest {
     pub session_affinity: Option<String>,
     #[allow(missing_docs)]
     pub publish_not_ready_addresses: Option<bool>,
+    /// Accepted as written by `kubectl get -o yaml`; only `Cluster` is simulated.
+    pub internal_traffic_policy: Option<String>,
+    /// Accepted; only `Cluster` is simulated.
+    pub external_traffic_policy: Option<String>,
+    /// Accepted and ignored (single-stack IPv4 is simulated).
+    #[serde(rename = "clusterIPs")]
+    pub cluster_ips: Option<Vec<String>>,
+    /// Accepted and ignored.
+    pub ip_families: Option<Vec<String>>,
+    /// Accepted and ignored.
+    pub ip_family_policy: Option<String>,
+    /// Accepted and ignored (session affinity is not simulated).
+    pub session_affinity_config: Option<Value>,
+}
+
+impl ServiceSpecManifest {
+    /// Fields written in the manifest that rollsim cannot honour, refused rather than
+    /// silently simulated otherwise.
+    pub fn unsimulated(&self) -> Option<String> {
+        for (field, value) in [
+            ("internalTrafficPolicy", &self.internal_traffic_policy),
+            ("externalTrafficPolicy", &self.external_traffic_policy),
+        ] {
+            if let Some(v) = value.as_deref().filter(|v| *v != "Cluster") {
+                return Some(format!(
+                    "spec.{field}: \"{v}\" is not simulated: kube-proxy is modelled with the Cluster policy only"
+                ));
+            }
+        }
+        match self.session_affinity.as_deref() {
+            Some("ClientIP") => Some(
+                "spec.sessionAffinity: \"ClientIP\" is not simulated: kube-proxy picks a backend per new connection".into(),
+            ),
+            _ => None,
+        }
+    }
 }
 
 /// One Service port.
@@ -417,7 +453,13 @@ fn parse_document(doc: &str, first_line: usize) -> Result<Manifest, ManifestErro
     }
     let manifest = match (api_version.as_str(), kind.as_str()) {
         ("apps/v1", "Deployment") => Manifest::Deployment(decode(doc, first_line)?),
-        ("v1", "Service") => Manifest::Service(decode(doc, first_line)?),
+        ("v1", "Service") => {
+            let svc: Box<ServiceManifest> = decode(doc, first_line)?;
+            if let Some(why) = svc.spec.unsimulated() {
+                return Err(at(why));
+            }
+            Manifest::Service(svc)
+        }
         ("v1", "ConfigMap") => Manifest::ConfigMap(decode(doc, first_line)?),
         ("policy/v1", "PodDisruptionBudget") => {
             Manifest::PodDisruptionBudget(decode(doc, first_line)?)

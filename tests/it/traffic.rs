@@ -166,3 +166,22 @@ fn endpoints_views_filter_differently_and_say_not_found_as_kubectl_does() {
         all.text
     );
 }
+
+#[test]
+fn service_fields_from_real_manifests_are_accepted_and_unsimulated_policies_refused() {
+    let scenario = |policy: &str| {
+        format!(
+            "name: svc\ncluster:\n  nodes: [{{name: node, count: 1}}]\nfiles:\n  s.yml: |\n    apiVersion: v1\n    kind: Service\n    metadata: {{name: s}}\n    spec:\n      selector: {{app: x}}\n      ports: [{{port: 80}}]\n      internalTrafficPolicy: {policy}\n      ipFamilies: [IPv4]\n      ipFamilyPolicy: SingleStack\n      clusterIPs: [10.96.0.9]\nscript:\n  - kubectl apply -f s.yml\n"
+        )
+    };
+    let files = rollsim::scenario::Files::Embedded(&[]);
+    let ok = rollsim::scenario::parse(&scenario("Cluster"), "svc.yaml", &files, 100);
+    assert!(ok.is_ok(), "{:?}", ok.err());
+    let err = rollsim::scenario::parse(&scenario("Local"), "svc.yaml", &files, 100)
+        .expect_err("Local is refused");
+    assert!(
+        err.to_string()
+            .contains("spec.internalTrafficPolicy: \"Local\" is not simulated"),
+        "{err}"
+    );
+}
