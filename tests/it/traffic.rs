@@ -185,3 +185,42 @@ fn service_fields_from_real_manifests_are_accepted_and_unsimulated_policies_refu
         "{err}"
     );
 }
+
+/// GetFirstPod's order: a port-forward to a Service binds to the pod Ready the longest, so
+/// a pod added later is never the one chosen, and it stays bound to that pod (never
+/// re-resolved) until the pod goes.
+#[test]
+fn port_forward_binds_once_to_the_pod_ready_the_longest() {
+    let manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: conf}\ndata:\n  default.conf: |\n    server { listen 80; location / { return 200 'host: $hostname\\n'; } }\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 2\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      volumes: [{name: conf, configMap: {name: conf}}]\n      containers:\n      - {name: nginx, image: \"nginx:1.21-alpine\", volumeMounts: [{name: conf, mountPath: /etc/nginx/conf.d}]}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  selector: {app: web}\n  ports: [{port: 80}]\n";
+    let text = "name: forward\ncluster:\n  nodes: [{name: node, count: 2}]\nscript:\n  - kubectl apply -f web.yml\n  - kubectl rollout status deployment web\n  - sleep 10s\n  - kubectl scale deployment web --replicas=3\n  - kubectl rollout status deployment web\n  - kubectl port-forward svc/web 8080:80 &\n  - curl 127.1:8080\n  - curl 127.1:8080\n";
+    let files = [("web.yml", manifest)];
+    let scenario = rollsim::scenario::parse(
+        text,
+        "forward.yaml",
+        &rollsim::scenario::Files::Embedded(&files),
+        100,
+    )
+    .expect("parses");
+    let s = play(&scenario, PlayOptions::default());
+    assert_eq!(s.unexpected_failures(), 0);
+    let store = &s.cluster.store;
+    let newest = store
+        .pods
+        .iter()
+        .max_by_key(|p| p.created_at)
+        .map(|p| store.pod_name(p))
+        .expect("pods");
+    let transcript = rollsim::report::transcript(&s);
+    let hosts: Vec<&str> = transcript
+        .lines()
+        .filter_map(|l| l.strip_prefix("host: "))
+        .collect();
+    assert_eq!(hosts.len(), 2, "{transcript}");
+    assert_eq!(hosts[0], hosts[1], "bound once, to one pod");
+    assert_ne!(hosts[0], newest, "the pod Ready the shortest is not chosen");
+    assert_eq!(
+        transcript.matches("Handling connection for 8080").count(),
+        2,
+        "one line per accepted connection"
+    );
+}
