@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 mod output;
+mod sweep_cmd;
 
 use clap::{Parser, Subcommand};
 use rollsim::play::{self, PlayOptions, Progress, play_observed};
@@ -114,6 +115,45 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         repeat: u32,
     },
+    /// Play a scenario over every combination of some settings, many seeds each, on every
+    /// core, and write runs.csv, summary.csv, summary.md and charts to <OUT>/<sweep name>/.
+    /// `rollsim sweep merge DIR…` combines the folders of `--shard` runs into the same files.
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+    Sweep {
+        #[command(subcommand)]
+        action: Option<SweepAction>,
+        /// Sweep file (YAML).
+        #[arg(required = true)]
+        sweep: Option<PathBuf>,
+        /// Folder the sweep's folder is written into.
+        #[arg(long, default_value = "output")]
+        out: PathBuf,
+        /// Threads (default: every core). The files do not depend on it.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+        jobs: Option<u64>,
+        /// Run only slice I of N (0-based): `0/4` … `3/4`, or `auto/4` to take I from
+        /// JOB_COMPLETION_INDEX (a Kubernetes Indexed Job). Writes <name>-shard-I-of-N/.
+        #[arg(long)]
+        shard: Option<String>,
+        /// Pod limit each combination's scenario is checked against.
+        #[arg(long, default_value_t = play::DEFAULT_MAX_PODS as u64, value_parser = clap::value_parser!(u64).range(1..=play::MAX_MAX_PODS as u64))]
+        max_pods: u64,
+    },
+    /// Time a sweep's runs on one thread, on two, and as two independent processes at once
+    /// (what the machine itself gives), and print the speed-ups as key=value figures.
+    BenchSweep {
+        /// Sweep file (YAML).
+        sweep: PathBuf,
+        /// Runs timed (the sweep's first ones).
+        #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u64).range(2..=1_000_000))]
+        runs: u64,
+        /// Repeat every measurement this many times, alternating, and keep the fastest.
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
+        repeat: u32,
+        /// Internal: run the first RUNS runs on one thread and print the seconds taken.
+        #[arg(long, hide = true)]
+        worker: bool,
+    },
     /// Check a scenario file (and every manifest it applies) without running it.
     Validate {
         /// Scenario file (YAML).
@@ -121,6 +161,20 @@ enum Command {
         /// Pod limit to check replica counts against.
         #[arg(long, default_value_t = play::DEFAULT_MAX_PODS as u64, value_parser = clap::value_parser!(u64).range(1..=play::MAX_MAX_PODS as u64))]
         max_pods: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum SweepAction {
+    /// Combine the folders of `rollsim sweep --shard` runs (or folders holding them) into
+    /// <OUT>/<sweep name>/, byte for byte what one unsharded run writes.
+    Merge {
+        /// Shard folders, or folders that hold them.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Folder the merged sweep's folder is written into.
+        #[arg(long, default_value = "output")]
+        out: PathBuf,
     },
 }
 
@@ -172,6 +226,41 @@ fn main() -> ExitCode {
             std::time::Duration::from_millis(progress_every_ms),
         ),
         Command::Plot { dir } => plot(&dir),
+        Command::Sweep {
+            action: Some(SweepAction::Merge { dirs, out }),
+            ..
+        } => sweep_cmd::merge(&dirs, &out),
+        Command::Sweep {
+            action: None,
+            sweep,
+            out,
+            jobs,
+            shard,
+            max_pods,
+        } => {
+            let Some(file) = sweep else {
+                eprintln!("error: a sweep file is required");
+                return ExitCode::from(2);
+            };
+            let jobs = jobs.map_or_else(
+                || std::thread::available_parallelism().map_or(1, |n| n.get()),
+                |j| j as usize,
+            );
+            let args = sweep_cmd::SweepArgs {
+                file: &file,
+                out: &out,
+                jobs,
+                shard: shard.as_deref(),
+                max_pods: max_pods as usize,
+            };
+            sweep_cmd::run(&args, &interrupt_flag())
+        }
+        Command::BenchSweep {
+            sweep,
+            runs,
+            repeat,
+            worker,
+        } => sweep_cmd::bench(&sweep, runs, repeat, worker),
         Command::Bench {
             replicas,
             nodes,

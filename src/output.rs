@@ -80,7 +80,7 @@ pub fn prepare(out: &Path, name: &str) -> Result<Staging, OutputError> {
         }
         if !looks_like_a_run(&target) {
             return Err(OutputError(format!(
-                "{} exists and is not a rollsim run (no summary.yaml); rollsim replaces only its own runs: remove it or choose another --out",
+                "{} exists and is not a rollsim run (no summary.yaml or sweep.yaml); rollsim replaces only its own runs: remove it or choose another --out",
                 shown(&target)
             )));
         }
@@ -108,9 +108,11 @@ pub fn prepare(out: &Path, name: &str) -> Result<Staging, OutputError> {
     })
 }
 
-/// Whether a folder may be replaced by a run: empty, or holding a run's `summary.yaml`.
+/// Whether a folder may be replaced by a run: empty, or holding a run's `summary.yaml` or
+/// a sweep's `sweep.yaml`.
 fn looks_like_a_run(dir: &Path) -> bool {
     dir.join("summary.yaml").is_file()
+        || dir.join("sweep.yaml").is_file()
         || std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_none())
 }
 
@@ -164,6 +166,12 @@ impl Staging {
     /// Where the run's folder goes.
     pub fn target(&self) -> PathBuf {
         self.out.join(&self.name)
+    }
+
+    /// Where a file of the folder is written before the swap (for files written as a
+    /// command goes rather than all at the end).
+    pub fn path(&self, file: &str) -> PathBuf {
+        self.tmp.join(file)
     }
 
     /// Writes the files, then swaps them into place.

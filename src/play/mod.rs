@@ -151,6 +151,8 @@ pub struct Rollout {
     pub max_pods_spec: i32,
     /// Most pods alive at once, terminating ones included.
     pub max_pods_live: i32,
+    /// The Progressing condition said `ProgressDeadlineExceeded` at some moment of it.
+    pub deadline_exceeded: bool,
     /// `RollingUpdate` or `Recreate`.
     pub strategy: &'static str,
     /// spec.replicas at its end (or when last seen).
@@ -298,6 +300,7 @@ impl Tracker {
                         min_available: i32::MAX,
                         max_pods_spec: 0,
                         max_pods_live: 0,
+                        deadline_exceeded: false,
                         strategy: d.spec.strategy.type_name(),
                         replicas: d.spec.replicas,
                         max_surge: surge,
@@ -324,6 +327,10 @@ impl Tracker {
             r.max_pods_live = r.max_pods_live.max(c.store.live_pods_of(*id));
             // The controller assigns the revision a reaction after the template changed.
             r.revision = revision_of(d);
+            r.deadline_exceeded |= d
+                .status
+                .condition("Progressing")
+                .is_some_and(|c| c.reason == "ProgressDeadlineExceeded");
             if check::rollout_complete(c, *id) {
                 r.end = Some(now);
             }

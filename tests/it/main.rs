@@ -11,4 +11,5 @@ mod lesson;
 mod properties;
 mod robustness;
 mod rollouts;
+mod sweep;
 mod traffic;
