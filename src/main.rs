@@ -138,6 +138,9 @@ enum Command {
         /// Pod limit each combination's scenario is checked against.
         #[arg(long, default_value_t = play::DEFAULT_MAX_PODS as u64, value_parser = clap::value_parser!(u64).range(1..=play::MAX_MAX_PODS as u64))]
         max_pods: u64,
+        /// Milliseconds between progress lines when standard error is not a terminal.
+        #[arg(long, default_value_t = 5000, hide = true)]
+        progress_every_ms: u64,
     },
     /// Time a sweep's runs on one thread, on two, and as two independent processes at once
     /// (what the machine itself gives), and print the speed-ups as key=value figures.
@@ -237,6 +240,7 @@ fn main() -> ExitCode {
             jobs,
             shard,
             max_pods,
+            progress_every_ms,
         } => {
             let Some(file) = sweep else {
                 eprintln!("error: a sweep file is required");
@@ -252,6 +256,7 @@ fn main() -> ExitCode {
                 jobs,
                 shard: shard.as_deref(),
                 max_pods: max_pods as usize,
+                progress_every: Duration::from_millis(progress_every_ms),
             };
             sweep_cmd::run(&args, &interrupt_flag())
         }

@@ -62,12 +62,13 @@ struct SweepProgress {
     bar: Option<indicatif::ProgressBar>,
     started: Instant,
     last_line: Instant,
+    every: Duration,
     total: u64,
     done: u64,
 }
 
 impl SweepProgress {
-    fn new(total: u64) -> Self {
+    fn new(total: u64, every: Duration) -> Self {
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = indicatif::ProgressBar::new(total);
             let style = indicatif::ProgressStyle::with_template(
@@ -82,6 +83,7 @@ impl SweepProgress {
             bar,
             started: Instant::now(),
             last_line: Instant::now(),
+            every,
             total,
             done: 0,
         }
@@ -91,7 +93,7 @@ impl SweepProgress {
         self.done += runs;
         if let Some(bar) = &self.bar {
             bar.inc(runs);
-        } else if self.last_line.elapsed() >= Duration::from_secs(5) {
+        } else if self.last_line.elapsed() >= self.every {
             self.last_line = Instant::now();
             let rate = self.done as f64 / self.started.elapsed().as_secs_f64().max(1e-9);
             let _ = writeln!(
@@ -150,6 +152,8 @@ pub struct SweepArgs<'a> {
     pub jobs: usize,
     pub shard: Option<&'a str>,
     pub max_pods: usize,
+    /// Between progress lines when standard error is not a terminal.
+    pub progress_every: Duration,
 }
 
 /// `rollsim sweep SWEEP`: every run (or one shard's), runs.csv as they finish, then the
@@ -186,7 +190,7 @@ pub fn run(args: &SweepArgs, interrupted: &AtomicBool) -> ExitCode {
         Err(e) => return write_failed(&staging, e),
     };
     let mut acc = Accumulator::default();
-    let mut progress = SweepProgress::new(runs.end - runs.start);
+    let mut progress = SweepProgress::new(runs.end - runs.start, args.progress_every);
     let mut write_error = None;
     let result = sweep::execute(&plan, runs.clone(), args.jobs, interrupted, &mut |rows| {
         for row in &rows {

@@ -444,3 +444,48 @@ fn the_indexed_job_recipe_runs_as_written() {
         "one shard folder"
     );
 }
+
+/// Ctrl-C in the middle of a sweep: exit 130, no folder, no temporary folder left, and the
+/// progress lines before it on standard error.
+#[test]
+fn an_interrupted_sweep_writes_nothing() {
+    use std::io::{BufRead, BufReader};
+    let dir = scratch("interrupt");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rollsim"))
+        .args([
+            "sweep",
+            "scenarios/sweeps/ten-thousand-rollouts.yaml",
+            "--out",
+            s(&dir),
+            "--jobs",
+            "2",
+            "--progress-every-ms",
+            "0",
+        ])
+        .current_dir(repo())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawned");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut lines = BufReader::new(stderr).lines();
+    let first = lines.next().and_then(Result::ok).unwrap_or_default();
+    assert!(
+        first.starts_with("rollsim: ") && first.contains(" of 10000 runs ("),
+        "{first}"
+    );
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let status = child.wait().expect("exit");
+    assert_eq!(status.code(), Some(130), "{rest:?}");
+    assert!(
+        rest.iter()
+            .any(|l| l.contains("interrupted; nothing written")),
+        "{rest:?}"
+    );
+    let left: Vec<_> = std::fs::read_dir(&dir).expect("out").collect();
+    assert!(left.is_empty(), "{left:?}");
+}
