@@ -173,13 +173,7 @@ pub fn run(args: &SweepArgs, interrupted: &AtomicBool) -> ExitCode {
         Err(e) => return fail(e),
     };
     let spec = &plan.spec;
-    let (folder, runs) = match shard {
-        Some((i, n)) => (
-            format!("{}-shard-{i}-of-{n}", spec.name),
-            sweep::shard_runs(spec.runs(), i, n),
-        ),
-        None => (spec.name.clone(), 0..spec.runs()),
-    };
+    let (folder, runs) = slice(spec, shard);
     let staging = match output::prepare(args.out, &folder) {
         Ok(s) => s,
         Err(e) => return fail(e),
@@ -232,6 +226,20 @@ pub fn run(args: &SweepArgs, interrupted: &AtomicBool) -> ExitCode {
     commit(staging, &files, runs.end - runs.start, wall, args.jobs)
 }
 
+/// The folder and the runs of a sweep, or of one of its shards.
+fn slice(
+    spec: &rollsim::sweep::SweepSpec,
+    shard: Option<(u64, u64)>,
+) -> (String, std::ops::Range<u64>) {
+    match shard {
+        Some((i, n)) => (
+            format!("{}-shard-{i}-of-{n}", spec.name),
+            sweep::shard_runs(spec.runs(), i, n),
+        ),
+        None => (spec.name.clone(), 0..spec.runs()),
+    }
+}
+
 fn shard_files(
     plan: &Plan,
     index: u64,
@@ -253,6 +261,7 @@ fn shard_files(
     ]
 }
 
+/// Swaps the folder in and says what was written (`jobs` 0: a merge).
 fn commit(
     staging: output::Staging,
     files: &[(String, Vec<u8>)],
@@ -266,11 +275,18 @@ fn commit(
         return ExitCode::from(1);
     }
     let secs = wall.elapsed().as_secs_f64();
+    let how = if jobs == 0 {
+        format!("{runs} runs merged in {secs:.2} s")
+    } else {
+        format!(
+            "{runs} runs in {secs:.2} s ({:.0} runs/s on {jobs} thread(s))",
+            runs as f64 / secs.max(1e-9)
+        )
+    };
     eprintln!(
-        "rollsim: wrote {} ({} files); {runs} runs in {secs:.2} s ({:.0} runs/s on {jobs} thread(s))",
+        "rollsim: wrote {} ({} files); {how}",
         target.display(),
-        files.len() + 1,
-        runs as f64 / secs.max(1e-9)
+        files.len() + 1
     );
     ExitCode::SUCCESS
 }
@@ -488,7 +504,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> ExitCode {
         return write_failed(&staging, e);
     }
     match sweep::report_files(&spec, &shards[0].sweep_text, &acc.finish(&spec)) {
-        Ok(files) => commit(staging, &files, next, wall, 1),
+        Ok(files) => commit(staging, &files, next, wall, 0),
         Err(e) => {
             staging.abandon();
             eprintln!("error: the charts could not be drawn: {e}");

@@ -620,7 +620,7 @@ fn find_line(text: &str, needle: &str) -> Option<usize> {
 }
 
 /// First 1-based line after `after` containing `needle`.
-fn find_line_from(text: &str, needle: &str, after: usize) -> Option<usize> {
+pub fn find_line_from(text: &str, needle: &str, after: usize) -> Option<usize> {
     text.lines()
         .enumerate()
         .skip(after)

@@ -290,6 +290,53 @@ where
     Ok(())
 }
 
+/// The objective of each (first, second) parameter value pair, row-major by the first: the
+/// best over any further parameters.
+fn heatmap_cells(spec: &SweepSpec, combos: &[CombinationStats]) -> Vec<Option<f64>> {
+    let o = spec.objective;
+    let ny = spec.vary[1].values.len();
+    let mut cells: Vec<Option<f64>> = vec![None; spec.vary[0].values.len() * ny];
+    let better = |a: f64, b: f64| {
+        if o.figure.higher_is_better() {
+            a.max(b)
+        } else {
+            a.min(b)
+        }
+    };
+    for c in combos {
+        let idx = spec.value_indices(c.combination);
+        let cell = &mut cells[idx[0] * ny + idx[1]];
+        if let Some(v) = c.get(o.figure, o.stat) {
+            *cell = Some(cell.map_or(v, |old| better(old, v)));
+        }
+    }
+    cells
+}
+
+/// One heatmap cell: its colour and its value written in the middle.
+fn draw_cell<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    (x, y): (f64, f64),
+    value: Option<f64>,
+    colour: RGBColor,
+) -> Res<()>
+where
+    DB::ErrorType: 'static,
+{
+    chart
+        .draw_series(std::iter::once(Rectangle::new(
+            [(x, y), (x + 1.0, y + 1.0)],
+            colour.filled(),
+        )))
+        .map_err(de)?;
+    let text = value.map_or("–".into(), number_text);
+    let style = TextStyle::from((FONT, 24).into_font()).pos(Pos::new(HPos::Center, VPos::Center));
+    chart
+        .draw_series(std::iter::once(Text::new(text, (x + 0.5, y + 0.5), style)))
+        .map_err(de)?;
+    Ok(())
+}
+
 /// The objective over the first two parameters: one cell per pair of values, holding the
 /// best combination over any further parameters.
 fn draw_heatmap<DB: DrawingBackend>(
@@ -303,21 +350,7 @@ where
     root.fill(&WHITE).map_err(de)?;
     let o = spec.objective;
     let (nx, ny) = (spec.vary[0].values.len(), spec.vary[1].values.len());
-    let mut cells: Vec<Option<f64>> = vec![None; nx * ny];
-    for c in combos {
-        let idx = spec.value_indices(c.combination);
-        let cell = &mut cells[idx[0] * ny + idx[1]];
-        if let Some(v) = c.get(o.figure, o.stat) {
-            let better = |a: f64, b: f64| {
-                if o.figure.higher_is_better() {
-                    a.max(b)
-                } else {
-                    a.min(b)
-                }
-            };
-            *cell = Some(cell.map_or(v, |old| better(old, v)));
-        }
-    }
+    let cells = heatmap_cells(spec, combos);
     let mut order: Vec<f64> = cells.iter().flatten().copied().collect();
     order.sort_by(f64::total_cmp);
     let more = if spec.vary.len() > 2 {
@@ -356,23 +389,8 @@ where
         .draw()
         .map_err(de)?;
     for (i, v) in cells.iter().enumerate() {
-        let (x, y) = ((i / ny) as f64, (i % ny) as f64);
         let colour = heat(*v, &order, o.figure.higher_is_better());
-        chart
-            .draw_series(std::iter::once(Rectangle::new(
-                [(x, y), (x + 1.0, y + 1.0)],
-                colour.filled(),
-            )))
-            .map_err(de)?;
-        let text = v.map_or("–".into(), number_text);
-        let style =
-            TextStyle::from((FONT, 24).into_font()).pos(plotters::style::text_anchor::Pos::new(
-                plotters::style::text_anchor::HPos::Center,
-                plotters::style::text_anchor::VPos::Center,
-            ));
-        chart
-            .draw_series(std::iter::once(Text::new(text, (x + 0.5, y + 0.5), style)))
-            .map_err(de)?;
+        draw_cell(&mut chart, ((i / ny) as f64, (i % ny) as f64), *v, colour)?;
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 
 use super::figures::{Figure, Stat};
 use super::{SweepError, yaml_text};
+use crate::scenario::find_line_from as find_line;
 use serde::Deserialize;
 use serde_yaml::Value;
 
@@ -162,48 +163,9 @@ struct RawRange {
 /// Checks sweep text (`file` names it in errors).
 pub fn parse(text: &str, file: &str) -> Result<SweepSpec, SweepError> {
     let at = |line: Option<usize>, message: String| SweepError::at(file, line, message);
-    if text.trim().is_empty() {
-        return Err(at(
-            None,
-            "the file is empty; a sweep needs `name`, `scenario`, `seeds` and `vary`".into(),
-        ));
-    }
-    crate::scenario::check_nesting(text).map_err(|m| at(None, m))?;
-    let raw: RawSweep = serde_yaml::from_str(text).map_err(|e| {
-        let line = e.location().map(|l| l.line());
-        let msg = e.to_string();
-        let mut msg = msg
-            .find(" at line ")
-            .map_or(msg.clone(), |i| msg[..i].to_string());
-        if msg.contains("did not find expected ',' or '}'") {
-            // `{path: a[0].b}`: YAML reads `[` inside braces as the start of a list.
-            msg.push_str(" (inside {…}, write a list index as a.0.b, or quote the path)");
-        }
-        at(line, msg)
-    })?;
+    let raw = decode(text, &at)?;
     let line_of = |needle: &str| find_line(text, needle, 0);
-    if !crate::scenario::valid_name(&raw.name) {
-        return Err(at(
-            line_of("name:"),
-            format!(
-                "name: \"{}\" must match [a-z0-9][a-z0-9-]* (at most 63 characters): it names the output folder",
-                raw.name
-            ),
-        ));
-    }
-    if raw.seeds == 0 || raw.seeds > MAX_SEEDS {
-        return Err(at(
-            line_of("seeds:"),
-            format!("seeds: {} must be between 1 and {MAX_SEEDS}", raw.seeds),
-        ));
-    }
-    let seed = raw.seed.unwrap_or(1);
-    if seed.checked_add(raw.seeds).is_none() {
-        return Err(at(
-            line_of("seed:"),
-            format!("seed: {seed} + seeds overflows a 64-bit seed"),
-        ));
-    }
+    check_scalars(&raw, &|needle, m| at(line_of(needle), m))?;
     let vary = vary_list(&raw.vary, text, &at)?;
     let measure = measure(raw.measure.as_deref(), &|m| at(line_of("measure:"), m))?;
     let objective = match &raw.objective {
@@ -220,28 +182,18 @@ pub fn parse(text: &str, file: &str) -> Result<SweepSpec, SweepError> {
         .iter()
         .map(|r| requirement(r).map_err(|m| at(line_of(r), format!("require: \"{r}\": {m}"))))
         .collect::<Result<Vec<_>, _>>()?;
-    let max_events = raw.max_events.unwrap_or(crate::play::DEFAULT_MAX_EVENTS);
-    if max_events == 0 || max_events > crate::play::MAX_MAX_EVENTS {
-        return Err(at(
-            line_of("maxEvents:"),
-            format!(
-                "maxEvents: {max_events} must be between 1 and {}",
-                crate::play::MAX_MAX_EVENTS
-            ),
-        ));
-    }
     let spec = SweepSpec {
         name: raw.name,
         description: raw.description.trim().to_string(),
         scenario: raw.scenario,
         seeds: raw.seeds,
-        seed,
+        seed: raw.seed.unwrap_or(1),
         deployment: raw.deployment,
         vary,
         measure,
         objective,
         require,
-        max_events,
+        max_events: raw.max_events.unwrap_or(crate::play::DEFAULT_MAX_EVENTS),
     };
     let runs = spec.combinations().saturating_mul(spec.seeds);
     if spec.combinations() > MAX_COMBINATIONS || runs > MAX_RUNS {
@@ -255,6 +207,72 @@ pub fn parse(text: &str, file: &str) -> Result<SweepSpec, SweepError> {
         ));
     }
     Ok(spec)
+}
+
+/// The file's text decoded strictly: not empty, not nested too deep, every field known.
+fn decode(
+    text: &str,
+    at: &dyn Fn(Option<usize>, String) -> SweepError,
+) -> Result<RawSweep, SweepError> {
+    if text.trim().is_empty() {
+        return Err(at(
+            None,
+            "the file is empty; a sweep needs `name`, `scenario`, `seeds` and `vary`".into(),
+        ));
+    }
+    crate::scenario::check_nesting(text).map_err(|m| at(None, m))?;
+    serde_yaml::from_str(text).map_err(|e| {
+        let line = e.location().map(|l| l.line());
+        let msg = e.to_string();
+        let mut msg = msg
+            .find(" at line ")
+            .map_or(msg.clone(), |i| msg[..i].to_string());
+        if msg.contains("did not find expected ',' or '}'") {
+            // `{path: a[0].b}`: YAML reads `[` inside braces as the start of a list.
+            msg.push_str(" (inside {…}, write a list index as a.0.b, or quote the path)");
+        }
+        at(line, msg)
+    })
+}
+
+/// `name`, `seeds`, `seed` and `maxEvents` within their bounds (`err` takes the field's key).
+fn check_scalars(
+    raw: &RawSweep,
+    err: &dyn Fn(&str, String) -> SweepError,
+) -> Result<(), SweepError> {
+    if !crate::scenario::valid_name(&raw.name) {
+        return Err(err(
+            "name:",
+            format!(
+                "name: \"{}\" must match [a-z0-9][a-z0-9-]* (at most 63 characters): it names the output folder",
+                raw.name
+            ),
+        ));
+    }
+    if raw.seeds == 0 || raw.seeds > MAX_SEEDS {
+        return Err(err(
+            "seeds:",
+            format!("seeds: {} must be between 1 and {MAX_SEEDS}", raw.seeds),
+        ));
+    }
+    let seed = raw.seed.unwrap_or(1);
+    if seed.checked_add(raw.seeds).is_none() {
+        return Err(err(
+            "seed:",
+            format!("seed: {seed} + seeds overflows a 64-bit seed"),
+        ));
+    }
+    let max_events = raw.max_events.unwrap_or(crate::play::DEFAULT_MAX_EVENTS);
+    if max_events == 0 || max_events > crate::play::MAX_MAX_EVENTS {
+        return Err(err(
+            "maxEvents:",
+            format!(
+                "maxEvents: {max_events} must be between 1 and {}",
+                crate::play::MAX_MAX_EVENTS
+            ),
+        ));
+    }
+    Ok(())
 }
 
 impl SweepSpec {
@@ -529,15 +547,6 @@ fn requirement(text: &str) -> Result<Requirement, String> {
         bound,
         text: text.to_string(),
     })
-}
-
-/// First 1-based line after line `after` containing `needle`.
-fn find_line(text: &str, needle: &str, after: usize) -> Option<usize> {
-    text.lines()
-        .enumerate()
-        .skip(after)
-        .find(|(_, l)| l.contains(needle))
-        .map(|(i, _)| i + 1)
 }
 
 #[cfg(test)]
