@@ -141,6 +141,10 @@ enum Command {
         /// Milliseconds between progress lines when standard error is not a terminal.
         #[arg(long, default_value_t = 5000, hide = true)]
         progress_every_ms: u64,
+        /// Instead of the sweep, play its run R (as runs.csv numbers them) and write that
+        /// run's whole folder — transcript, CSV files, charts — to <OUT>/<name>-run-R/.
+        #[arg(long, value_name = "R")]
+        write_run: Option<u64>,
     },
     /// Time a sweep's runs on one thread, on two, and as two independent processes at once
     /// (what the machine itself gives), and print the speed-ups as key=value figures.
@@ -241,6 +245,7 @@ fn main() -> ExitCode {
             shard,
             max_pods,
             progress_every_ms,
+            write_run,
         } => {
             let Some(file) = sweep else {
                 eprintln!("error: a sweep file is required");
@@ -250,6 +255,9 @@ fn main() -> ExitCode {
                 || std::thread::available_parallelism().map_or(1, |n| n.get()),
                 |j| j as usize,
             );
+            if let Some(r) = write_run {
+                return write_sweep_run(&file, &out, r, max_pods as usize);
+            }
             let args = sweep_cmd::SweepArgs {
                 file: &file,
                 out: &out,
@@ -612,6 +620,65 @@ fn stop_interrupted(staging: output::Staging) -> ExitCode {
         target.display()
     );
     ExitCode::from(130)
+}
+
+/// `rollsim sweep SWEEP --write-run R`: one run of a sweep, with every file `rollsim run`
+/// writes, into `<out>/<sweep name>-run-R/`.
+fn write_sweep_run(file: &Path, out: &Path, run: u64, max_pods: usize) -> ExitCode {
+    let plan = match sweep_cmd::load(file, max_pods) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let spec = &plan.spec;
+    if run >= spec.runs() {
+        eprintln!(
+            "error: --write-run {run}: the sweep has runs 0 to {}",
+            spec.runs() - 1
+        );
+        return ExitCode::from(2);
+    }
+    let scenario = match plan.base.combination(spec, run / spec.seeds) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let staging = match output::prepare(out, &format!("{}-run-{run}", spec.name)) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let options = PlayOptions {
+        seed: Some(rollsim::sweep::seed_of(spec, run)),
+        max_pods,
+        max_events: spec.max_events,
+    };
+    let session = play::play(&scenario, options);
+    let (files, chart_error) = run_files(&session, report::transcript(&session));
+    let target = staging.target();
+    if let Err(e) = staging.commit(&files) {
+        eprintln!("error: could not write {}: {e}", target.display());
+        return ExitCode::from(1);
+    }
+    eprintln!(
+        "rollsim: wrote {} ({} files): run {run}, {}, seed {}",
+        target.display(),
+        files.len(),
+        spec.value_texts(run / spec.seeds).join(", "),
+        session.seed
+    );
+    if let Some(e) = chart_error {
+        eprintln!("error: the charts could not be drawn: {e}");
+        return ExitCode::from(1);
+    }
+    // As `rollsim run` would exit (runs.csv's exit_status).
+    report_failures(&session)
 }
 
 /// Every file of a run's folder, as bytes, and an error if the charts could not be drawn.

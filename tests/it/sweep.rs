@@ -489,3 +489,44 @@ fn an_interrupted_sweep_writes_nothing() {
     let left: Vec<_> = std::fs::read_dir(&dir).expect("out").collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// `--write-run R` writes run R's whole folder, and its figures are runs.csv's row R.
+#[test]
+fn one_run_of_a_sweep_is_written_whole_on_request() {
+    let dir = scratch("write-run");
+    let sweep = small_sweep(&dir);
+    assert_eq!(rollsim(&["sweep", s(&sweep), "--out", s(&dir)], &[]).0, 0);
+    let (code, err) = rollsim(
+        &["sweep", s(&sweep), "--out", s(&dir), "--write-run", "17"],
+        &[],
+    );
+    // The script describes a pod by the name seed 1 gives it: that step fails, exit 1.
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("run 17, 100%, 10, seed 42"), "{err}");
+    let run = dir.join("small-run-17");
+    for file in [
+        "transcript.txt",
+        "summary.yaml",
+        "rollout.png",
+        "pods.svg",
+        "replicasets.csv",
+    ] {
+        assert!(run.join(file).is_file(), "{file}");
+    }
+    let summary = std::fs::read_to_string(run.join("summary.yaml")).expect("summary");
+    let runs = std::fs::read_to_string(dir.join("small/runs.csv")).expect("runs.csv");
+    let row: Vec<&str> = runs.lines().nth(18).expect("row 17").split(',').collect();
+    assert_eq!(row[0], "17");
+    assert!(summary.contains("seed: 42"), "{summary}");
+    assert!(
+        summary.contains(&format!("duration_s: {}", row[4])),
+        "rollout_s {} in {summary}",
+        row[4]
+    );
+    let (code, err) = rollsim(
+        &["sweep", s(&sweep), "--out", s(&dir), "--write-run", "20"],
+        &[],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("the sweep has runs 0 to 19"), "{err}");
+}
