@@ -19,9 +19,11 @@ pub enum Figure {
     PeakPodsSpec,
     /// Pods alive beyond `spec.replicas` at the peak: the extra capacity the rollout used.
     ExtraPods,
-    /// Requests that did not end `ok` (all clients), where the scenario has clients.
+    /// Requests that ended other than `ok` (refused, reset, timed out, no endpoints; all
+    /// clients), where the scenario has clients. Requests in flight at the run's end are
+    /// not counted.
     FailedRequests,
-    /// Requests `ok` / sent, where the scenario has clients.
+    /// Requests `ok` / requests that ended, where the scenario has clients.
     SuccessRatio,
     /// 1 if the Progressing condition said ProgressDeadlineExceeded during the rollout.
     DeadlineExceeded,
@@ -192,9 +194,10 @@ pub fn figures(session: &Session, deployment: &str) -> Vec<String> {
         .and_then(|list| list.last());
     let exit = u8::from(session.unexpected_failures() > 0 || session.aborted.is_some());
     let clients = crate::report::traffic::client_summaries(session);
-    let (sent, ok) = clients
-        .iter()
-        .fold((0u64, 0u64), |(s, o), c| (s + c.requests, o + c.ok));
+    // Requests still in flight when the run ends are neither a success nor a failure.
+    let (sent, ok) = clients.iter().fold((0u64, 0u64), |(s, o), c| {
+        (s + c.requests - c.unresolved, o + c.ok)
+    });
     Figure::ALL
         .iter()
         .map(|f| {

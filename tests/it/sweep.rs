@@ -383,7 +383,7 @@ fn an_earlier_sweep_survives_a_failed_one() {
 fn shipped_sweeps_match_their_golden_files() {
     let dir = scratch("golden");
     let golden = repo().join("tests/golden/sweeps");
-    for name in ["surge-vs-unavailable", "spare-nodes"] {
+    for name in ["surge-vs-unavailable", "spare-nodes", "prestop-sleep"] {
         let (code, err) = rollsim(
             &[
                 "sweep",
