@@ -72,10 +72,15 @@ impl SweepProgress {
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = indicatif::ProgressBar::new(total);
             let style = indicatif::ProgressStyle::with_template(
-                "{bar:40} {pos}/{len} runs · {per_sec} · {eta} left",
+                "{bar:40} {pos}/{len} runs · {rate} runs/s · {eta} left",
             );
             if let Ok(style) = style {
-                bar.set_style(style);
+                bar.set_style(style.with_key(
+                    "rate",
+                    |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                        let _ = write!(w, "{:.0}", state.per_sec());
+                    },
+                ));
             }
             bar
         });
