@@ -677,27 +677,44 @@ where
     Ok(())
 }
 
-/// The old-versus-new chart of one Deployment.
-pub fn draw_rollout<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    data: &RunData,
-    deployment: &str,
-) -> Res<()>
-where
-    DB::ErrorType: 'static,
-{
-    root.fill(&WHITE).map_err(de)?;
-    let title = format!(
-        "{} — deployment {} (seed {})",
-        data.summary.scenario, deployment, data.summary.seed
-    );
-    let root = root
-        .titled(&title, (FONT, 24, FontStyle::Bold).into_font())
-        .map_err(de)?;
-    let (w, _) = root.dim_in_pixel();
-    let (plot, panel) = root.split_horizontally(w.saturating_sub(LEGEND_WIDTH));
+/// What the old-versus-new chart of one Deployment shows, sampled at the moments it changes.
+struct RolloutSeries<'a> {
+    /// Its ReplicaSets, oldest first.
+    rss: Vec<&'a RsInfo>,
+    /// Index of the newest ReplicaSet (drawn warm, the others cool).
+    newest: Option<usize>,
+    markers: Vec<&'a MarkerRow>,
+    faults: Vec<&'a FaultRow>,
+    services: Vec<(String, Vec<&'a EndpointsRow>)>,
+    times: Vec<u64>,
+    /// Available pods, stacked: entry i is the sum over ReplicaSets 0..=i.
+    stacked: Vec<Vec<f64>>,
+    ready: Vec<f64>,
+    live: Vec<f64>,
+    desired: Vec<(f64, f64)>,
+    floor: Vec<(f64, f64)>,
+    ceiling: Vec<(f64, f64)>,
+    /// RollingUpdate at some moment (Recreate has no floor or ceiling).
+    rolling: bool,
+    end: u64,
+    x_max: f64,
+    y_top: f64,
+}
 
-    let end = data.end_ms();
+impl RolloutSeries<'_> {
+    fn colour(&self, i: usize) -> RGBColor {
+        if Some(i) == self.newest {
+            WARM
+        } else {
+            COOL[i % COOL.len()]
+        }
+    }
+}
+
+type Chart2d<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// A Deployment's ReplicaSets by first appearance, and which one is the newest revision.
+fn replica_sets_of<'a>(data: &'a RunData, deployment: &str) -> (Vec<&'a RsInfo>, Option<usize>) {
     let mut rss: Vec<&RsInfo> = data
         .replica_sets
         .iter()
@@ -709,34 +726,16 @@ where
         .enumerate()
         .max_by_key(|(i, r)| (r.revisions.last().copied().unwrap_or(0), *i))
         .map(|(i, _)| i);
-    let colour = |i: usize| {
-        if Some(i) == newest {
-            WARM
-        } else {
-            COOL[i % COOL.len()]
-        }
-    };
-    let pods: Vec<&PodRow> = data
-        .pods
-        .iter()
-        .filter(|p| rss.iter().any(|r| r.name == p.replicaset))
-        .collect();
-    let specs: Vec<&SpecRow> = data
-        .specs
-        .iter()
-        .filter(|s| s.deployment == deployment)
-        .collect();
-    let markers: Vec<&MarkerRow> = data
-        .markers
-        .iter()
-        .filter(|m| m.deployment == deployment)
-        .collect();
-    let faults = faults_of(data, deployment, &rss);
+    (rss, newest)
+}
 
+/// Available pods per ReplicaSet, ready pods and live pods as step functions, and every
+/// moment any of them changes.
+fn pod_steps(pods: &[&PodRow], rss: &[&RsInfo]) -> (Vec<Steps>, Steps, Steps, Vec<u64>) {
     let mut available: Vec<Steps> = vec![Steps::default(); rss.len()];
     let (mut ready, mut live) = (Steps::default(), Steps::default());
     let mut changes = Vec::new();
-    for p in &pods {
+    for p in pods {
         let stop = p.terminating.or(p.gone);
         let rs_index = rss.iter().position(|r| r.name == p.replicaset);
         if p.statuses.is_empty() {
@@ -764,6 +763,54 @@ where
         live.interval(p.created, p.gone);
         changes.extend([Some(p.created), stop, p.gone].into_iter().flatten());
     }
+    (available, ready, live, changes)
+}
+
+/// A reference line (desired, floor or ceiling) following the spec over time.
+fn reference_line(
+    specs: &[&SpecRow],
+    times: &[u64],
+    f: &dyn Fn(&SpecRow) -> i32,
+) -> Vec<(f64, f64)> {
+    let spec_at = |t: u64| specs.iter().rev().find(|s| s.time <= t).copied();
+    let mut pts = Vec::new();
+    let mut last: Option<f64> = None;
+    for &t in times {
+        let Some(s) = spec_at(t) else { continue };
+        let v = f64::from(f(s));
+        let x = t as f64 / 1000.0;
+        if let Some(prev) = last
+            && prev != v
+        {
+            pts.push((x, prev));
+        }
+        pts.push((x, v));
+        last = Some(v);
+    }
+    pts
+}
+
+/// Everything the old-versus-new chart of one Deployment draws.
+fn rollout_series<'a>(data: &'a RunData, deployment: &str) -> RolloutSeries<'a> {
+    let end = data.end_ms();
+    let (rss, newest) = replica_sets_of(data, deployment);
+    let pods: Vec<&PodRow> = data
+        .pods
+        .iter()
+        .filter(|p| rss.iter().any(|r| r.name == p.replicaset))
+        .collect();
+    let specs: Vec<&SpecRow> = data
+        .specs
+        .iter()
+        .filter(|s| s.deployment == deployment)
+        .collect();
+    let markers: Vec<&MarkerRow> = data
+        .markers
+        .iter()
+        .filter(|m| m.deployment == deployment)
+        .collect();
+    let faults = faults_of(data, deployment, &rss);
+    let (mut available, mut ready, mut live, mut changes) = pod_steps(&pods, &rss);
     changes.extend(faults.iter().map(|f| f.time));
     changes.extend(specs.iter().map(|s| s.time));
     let times = sample_times(changes.into_iter(), end);
@@ -775,60 +822,101 @@ where
         }
         stacked.push(running.clone());
     }
-    let ready_v = ready.sample(&times);
-    let live_v = live.sample(&times);
-
-    // Reference lines follow the spec over time.
-    let spec_at = |t: u64| specs.iter().rev().find(|s| s.time <= t).copied();
-    let reference = |f: &dyn Fn(&SpecRow) -> i32| -> Vec<(f64, f64)> {
-        let mut pts = Vec::new();
-        let mut last: Option<f64> = None;
-        for &t in &times {
-            let Some(s) = spec_at(t) else { continue };
-            let v = f64::from(f(s));
-            let x = t as f64 / 1000.0;
-            if let Some(prev) = last
-                && prev != v
-            {
-                pts.push((x, prev));
-            }
-            pts.push((x, v));
-            last = Some(v);
-        }
-        pts
-    };
     // Recreate has no surge or unavailability bounds: only the desired line is drawn.
     let rolling = specs.iter().any(|s| s.strategy != "Recreate");
-    let desired = reference(&|s| s.replicas);
-    let (floor, ceiling) = if rolling {
-        (
-            reference(&|s| s.replicas - s.max_unavailable),
-            reference(&|s| s.replicas + s.max_surge),
-        )
-    } else {
-        (Vec::new(), Vec::new())
+    let bounds = |f: &dyn Fn(&SpecRow) -> i32| {
+        if rolling {
+            reference_line(&specs, &times, f)
+        } else {
+            Vec::new()
+        }
     };
-
-    let y_max = live_v
+    let (floor, ceiling) = (
+        bounds(&|s| s.replicas - s.max_unavailable),
+        bounds(&|s| s.replicas + s.max_surge),
+    );
+    let live = live.sample(&times);
+    let y_max = live
         .iter()
         .copied()
         .chain(ceiling.iter().map(|p| p.1))
         .fold(1.0f64, f64::max);
-    let y_top = (y_max * 1.18).ceil().max(y_max + 1.0);
-    let x_max = (end as f64 / 1000.0).max(1.0);
+    RolloutSeries {
+        desired: reference_line(&specs, &times, &|s| s.replicas),
+        ready: ready.sample(&times),
+        live,
+        services: endpoints_of(data, deployment),
+        rss,
+        newest,
+        markers,
+        faults,
+        times,
+        stacked,
+        floor,
+        ceiling,
+        rolling,
+        end,
+        x_max: (end as f64 / 1000.0).max(1.0),
+        y_top: (y_max * 1.18).ceil().max(y_max + 1.0),
+    }
+}
 
-    let mut chart = ChartBuilder::on(&plot)
+/// The old-versus-new chart of one Deployment.
+pub fn draw_rollout<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    data: &RunData,
+    deployment: &str,
+) -> Res<()>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE).map_err(de)?;
+    let title = format!(
+        "{} — deployment {} (seed {})",
+        data.summary.scenario, deployment, data.summary.seed
+    );
+    let root = root
+        .titled(&title, (FONT, 24, FontStyle::Bold).into_font())
+        .map_err(de)?;
+    let (w, _) = root.dim_in_pixel();
+    let (plot, panel) = root.split_horizontally(w.saturating_sub(LEGEND_WIDTH));
+    let s = rollout_series(data, deployment);
+    let mut chart = rollout_axes(&plot, &s)?;
+    draw_available_areas(&mut chart, &s)?;
+    draw_reference_lines(&mut chart, &s)?;
+    draw_pod_lines(&mut chart, &s)?;
+    draw_endpoints_ready(&mut chart, &s.services, s.end)?;
+    draw_crash_ticks(&mut chart, &s)?;
+    draw_markers(&mut chart, &s)?;
+    draw_after_run(&mut chart, data, (0.0, s.y_top))?;
+    draw_panel(
+        &panel,
+        &rollout_legend(&s),
+        "Summary",
+        &summary_lines(data, Some(deployment)),
+    )
+}
+
+/// Time and pod axes with their grid.
+fn rollout_axes<'a, DB: DrawingBackend>(
+    plot: &'a DrawingArea<DB, Shift>,
+    s: &RolloutSeries,
+) -> Res<Chart2d<'a, DB>>
+where
+    DB::ErrorType: 'static,
+{
+    let mut chart = ChartBuilder::on(plot)
         .margin(12)
         .x_label_area_size(44)
         .y_label_area_size(56)
-        .build_cartesian_2d(0f64..x_max, 0f64..y_top)
+        .build_cartesian_2d(0f64..s.x_max, 0f64..s.y_top)
         .map_err(de)?;
     chart
         .configure_mesh()
         .x_desc("virtual time (s)")
         .y_desc("pods")
-        .y_labels(if y_top <= 12.0 {
-            y_top as usize + 1
+        .y_labels(if s.y_top <= 12.0 {
+            s.y_top as usize + 1
         } else {
             10
         })
@@ -846,26 +934,50 @@ where
         .bold_line_style(RGBColor(215, 215, 215))
         .draw()
         .map_err(de)?;
+    Ok(chart)
+}
 
-    for i in (0..rss.len()).rev() {
-        let c = colour(i);
+/// Available pods of each ReplicaSet, stacked, newest on top.
+fn draw_available_areas<DB: DrawingBackend>(
+    chart: &mut Chart2d<'_, DB>,
+    s: &RolloutSeries,
+) -> Res<()>
+where
+    DB::ErrorType: 'static,
+{
+    for i in (0..s.rss.len()).rev() {
+        let c = s.colour(i);
         chart
             .draw_series(
-                AreaSeries::new(step_points(&times, &stacked[i]), 0.0, c.mix(0.85))
+                AreaSeries::new(step_points(&s.times, &s.stacked[i]), 0.0, c.mix(0.85))
                     .border_style(c.stroke_width(1)),
             )
             .map_err(de)?;
     }
-    let dashed = |c: RGBColor| c.stroke_width(2);
-    for (pts, c) in [(&ceiling, CEILING), (&floor, FLOOR), (&desired, DESIRED)] {
+    Ok(())
+}
+
+/// The ceiling, floor and desired lines, dashed, each with its last value at the right edge.
+fn draw_reference_lines<DB: DrawingBackend>(
+    chart: &mut Chart2d<'_, DB>,
+    s: &RolloutSeries,
+) -> Res<()>
+where
+    DB::ErrorType: 'static,
+{
+    for (pts, c) in [
+        (&s.ceiling, CEILING),
+        (&s.floor, FLOOR),
+        (&s.desired, DESIRED),
+    ] {
         chart
-            .draw_series(DashedLineSeries::new(pts.clone(), 10, 6, dashed(c)))
+            .draw_series(DashedLineSeries::new(pts.clone(), 10, 6, c.stroke_width(2)))
             .map_err(de)?;
         if let Some(&(_, v)) = pts.last() {
             chart
                 .draw_series(std::iter::once(Text::new(
                     format!("{v:.0} "),
-                    (x_max, v),
+                    (s.x_max, v),
                     (FONT, 13)
                         .into_font()
                         .color(&c)
@@ -874,39 +986,55 @@ where
                 .map_err(de)?;
         }
     }
-    chart
-        .draw_series(LineSeries::new(
-            step_points(&times, &ready_v),
-            READY_LINE.stroke_width(2),
-        ))
-        .map_err(de)?;
-    chart
-        .draw_series(LineSeries::new(
-            step_points(&times, &live_v),
-            LIVE_LINE.stroke_width(2),
-        ))
-        .map_err(de)?;
-    let services = endpoints_of(data, deployment);
-    draw_endpoints_ready(&mut chart, &services, end)?;
+    Ok(())
+}
 
-    // Command markers (grey) and fault markers (red): a thin vertical line and a short
-    // label, staggered when close.
-    // Random crashes can be many: a short tick each along the top, no label.
-    let (crashes, labelled): (Vec<&&FaultRow>, Vec<&&FaultRow>) =
-        faults.iter().partition(|f| f.kind == "RandomCrash");
-    for f in &crashes {
+/// Ready pods and all live pods, as lines.
+fn draw_pod_lines<DB: DrawingBackend>(chart: &mut Chart2d<'_, DB>, s: &RolloutSeries) -> Res<()>
+where
+    DB::ErrorType: 'static,
+{
+    for (values, colour) in [(&s.ready, READY_LINE), (&s.live, LIVE_LINE)] {
+        chart
+            .draw_series(LineSeries::new(
+                step_points(&s.times, values),
+                colour.stroke_width(2),
+            ))
+            .map_err(de)?;
+    }
+    Ok(())
+}
+
+/// Random crashes can be many: a short tick each along the top, no label.
+fn draw_crash_ticks<DB: DrawingBackend>(chart: &mut Chart2d<'_, DB>, s: &RolloutSeries) -> Res<()>
+where
+    DB::ErrorType: 'static,
+{
+    for f in s.faults.iter().filter(|f| f.kind == "RandomCrash") {
         let x = f.time as f64 / 1000.0;
         chart
             .draw_series(std::iter::once(PathElement::new(
-                vec![(x, y_top * 0.93), (x, y_top)],
+                vec![(x, s.y_top * 0.93), (x, s.y_top)],
                 FAULT.stroke_width(2),
             )))
             .map_err(de)?;
     }
-    let mut all: Vec<(u64, String, bool)> = markers
+    Ok(())
+}
+
+/// Command markers (grey) and labelled fault markers (red), those at one moment merged
+/// into one label: `(time, label, is a fault)`, in time order.
+fn marker_labels(s: &RolloutSeries) -> Vec<(u64, String, bool)> {
+    let mut all: Vec<(u64, String, bool)> = s
+        .markers
         .iter()
         .map(|m| (m.time, m.label.clone(), false))
-        .chain(labelled.iter().map(|f| (f.time, fault_label(f), true)))
+        .chain(
+            s.faults
+                .iter()
+                .filter(|f| f.kind != "RandomCrash")
+                .map(|f| (f.time, fault_label(f), true)),
+        )
         .collect();
     all.sort_by_key(|(t, _, fault)| (*t, *fault));
     let mut merged: Vec<(u64, String, bool)> = Vec::new();
@@ -921,17 +1049,26 @@ where
             _ => merged.push((time, label, fault)),
         }
     }
+    merged
+}
+
+/// A thin vertical line and a short label per marker, labels staggered over a few rows
+/// where they would run into each other.
+fn draw_markers<DB: DrawingBackend>(chart: &mut Chart2d<'_, DB>, s: &RolloutSeries) -> Res<()>
+where
+    DB::ErrorType: 'static,
+{
     // Each label goes on the first of a few rows where it does not run into the previous
     // label of that row (text width estimated at 7.5 px a character).
     let plot_px = f64::from(chart.plotting_area().dim_in_pixel().0.max(1));
-    let data_per_px = x_max / plot_px;
+    let data_per_px = s.x_max / plot_px;
     let mut row_ends = [f64::NEG_INFINITY; 4];
-    for (t, label, fault) in &merged {
+    for (t, label, fault) in &marker_labels(s) {
         let x = *t as f64 / 1000.0;
         let colour = if *fault { FAULT } else { MARKER };
         chart
             .draw_series(std::iter::once(PathElement::new(
-                vec![(x, 0.0), (x, y_top)],
+                vec![(x, 0.0), (x, s.y_top)],
                 colour.stroke_width(if *fault { 2 } else { 1 }),
             )))
             .map_err(de)?;
@@ -945,7 +1082,7 @@ where
                 .map_or(0, |(i, _)| i)
         });
         row_ends[row] = x + width;
-        let y = y_top * (0.985 - 0.045 * row as f64);
+        let y = s.y_top * (0.985 - 0.045 * row as f64);
         chart
             .draw_series(std::iter::once(Text::new(
                 format!(" {label}"),
@@ -954,15 +1091,19 @@ where
             )))
             .map_err(de)?;
     }
+    Ok(())
+}
 
-    draw_after_run(&mut chart, data, (0.0, y_top))?;
-    let mut entries: Vec<(String, ShapeStyle, Swatch)> = rss
+/// The legend entries of the old-versus-new chart, in the order they are drawn.
+fn rollout_legend(s: &RolloutSeries) -> Vec<(String, ShapeStyle, Swatch)> {
+    let mut entries: Vec<(String, ShapeStyle, Swatch)> = s
+        .rss
         .iter()
         .enumerate()
         .map(|(i, r)| {
             (
                 format!("available: {}", rs_label(r)),
-                colour(i).mix(0.85).filled(),
+                s.colour(i).mix(0.85).filled(),
                 Swatch::Area,
             )
         })
@@ -984,7 +1125,7 @@ where
             Swatch::Dashed,
         ),
     ]);
-    if rolling {
+    if s.rolling {
         entries.extend([
             (
                 "floor: replicas − maxUnavailable".into(),
@@ -1004,40 +1145,41 @@ where
             Swatch::Area,
         ));
     }
-    for (service, _) in &services {
+    for (service, _) in &s.services {
         entries.push((
             format!("endpoints ready (Service {service})"),
             ENDPOINTS_LINE.stroke_width(2),
             Swatch::Line,
         ));
     }
+    entries.extend(marker_legend(s));
+    entries.push((AFTER_RUN_LABEL.into(), AFTER_RUN.filled(), Swatch::Area));
+    entries
+}
+
+/// Legend entries of the command and fault markers (fault entries only when there are any).
+fn marker_legend(s: &RolloutSeries) -> Vec<(String, ShapeStyle, Swatch)> {
+    let mut entries = Vec::new();
     entries.push((
         "script command that changed it".into(),
         MARKER.stroke_width(1),
         Swatch::Line,
     ));
-    if faults.iter().any(|f| f.kind != "RandomCrash") {
+    if s.faults.iter().any(|f| f.kind != "RandomCrash") {
         entries.push((
             "fault (node down/up, first failures)".into(),
             FAULT.stroke_width(2),
             Swatch::Line,
         ));
     }
-    if faults.iter().any(|f| f.kind == "RandomCrash") {
+    if s.faults.iter().any(|f| f.kind == "RandomCrash") {
         entries.push((
             "random container crash (tick at the top)".into(),
             FAULT.stroke_width(2),
             Swatch::Line,
         ));
     }
-    entries.push((AFTER_RUN_LABEL.into(), AFTER_RUN.filled(), Swatch::Area));
-    draw_panel(
-        &panel,
-        &entries,
-        "Summary",
-        &summary_lines(data, Some(deployment)),
-    )?;
-    Ok(())
+    entries
 }
 
 /// States of a pod's life, in order, with their colours.
@@ -1160,9 +1302,42 @@ where
     let (w, _) = root.dim_in_pixel();
     let (plot, panel) = root.split_horizontally(w.saturating_sub(LEGEND_WIDTH));
     let end = data.end_ms();
+    let rows = pod_rows(data);
+    let x_max = (end as f64 / 1000.0).max(1.0);
+    let mut chart = pod_axes(&plot, &rows.rows, x_max)?;
+    draw_pod_bars(&mut chart, &rows.rows, end)?;
+    draw_group_heads(&mut chart, &rows.group_starts, x_max)?;
+    draw_after_run(&mut chart, data, (0.0, rows.rows.len().max(1) as f64))?;
+    let mut entries: Vec<(String, ShapeStyle, Swatch)> = STATES
+        .iter()
+        .map(|(label, c)| (label.to_string(), c.filled(), Swatch::Area))
+        .collect();
+    entries.push((AFTER_RUN_LABEL.into(), AFTER_RUN.filled(), Swatch::Area));
+    let total = data.pods.len();
+    let mut caption = Vec::new();
+    if rows.step > 1 {
+        let shown = rows.rows.iter().flatten().count();
+        caption.push(format!("showing {shown} of {total} pods:"));
+        caption.push(format!("   every {}th pod of each revision", rows.step));
+    } else {
+        caption.push(format!("{total} pods"));
+    }
+    caption.extend(summary_lines(data, None));
+    draw_panel(&panel, &entries, "Summary", &caption)
+}
 
-    // Group by the ReplicaSet and revision a pod was created for; groups in order of their
-    // first pod, each headed by a label row.
+/// The timeline's rows: a label row per group, then its pods (every `step`th one).
+struct PodRows<'a> {
+    /// `None` for a group's label row.
+    rows: Vec<Option<&'a PodRow>>,
+    /// `(row, label, pods in the group)` of each group.
+    group_starts: Vec<(usize, String, usize)>,
+    step: usize,
+}
+
+/// Pods grouped by the ReplicaSet and revision they were created for; groups in order of
+/// their first pod, each headed by a label row; sampled beyond [`MAX_POD_ROWS`].
+fn pod_rows(data: &RunData) -> PodRows<'_> {
     let mut groups: BTreeMap<(i64, &str), Vec<&PodRow>> = BTreeMap::new();
     for p in &data.pods {
         groups
@@ -1172,8 +1347,7 @@ where
     }
     let mut groups: Vec<((i64, &str), Vec<&PodRow>)> = groups.into_iter().collect();
     groups.sort_by_key(|(_, pods)| pods.first().map_or(0, |p| p.created));
-    let total = data.pods.len();
-    let step = total.div_ceil(MAX_POD_ROWS).max(1);
+    let step = data.pods.len().div_ceil(MAX_POD_ROWS).max(1);
     let mut rows: Vec<Option<&PodRow>> = Vec::new();
     let mut group_starts: Vec<(usize, String, usize)> = Vec::new();
     for ((revision, rs), pods) in &groups {
@@ -1186,20 +1360,34 @@ where
         rows.push(None);
         rows.extend(pods.iter().step_by(step).map(|p| Some(*p)));
     }
-    let shown = rows.iter().flatten().count();
+    PodRows {
+        rows,
+        group_starts,
+        step,
+    }
+}
+
+/// Time across, one row per pod down; pod names as labels when there are few rows.
+fn pod_axes<'a, DB: DrawingBackend>(
+    plot: &'a DrawingArea<DB, Shift>,
+    rows: &[Option<&PodRow>],
+    x_max: f64,
+) -> Res<Chart2d<'a, DB>>
+where
+    DB::ErrorType: 'static,
+{
     let n = rows.len().max(1) as f64;
-    let x_max = (end as f64 / 1000.0).max(1.0);
-    let mut chart = ChartBuilder::on(&plot)
+    let few = rows.len() <= 40;
+    let mut chart = ChartBuilder::on(plot)
         .margin(12)
         .x_label_area_size(44)
-        .y_label_area_size(if rows.len() <= 40 { 230 } else { 70 })
+        .y_label_area_size(if few { 230 } else { 70 })
         .build_cartesian_2d(0f64..x_max, n..0f64)
         .map_err(de)?;
     let names: Vec<String> = rows
         .iter()
         .map(|p| p.map_or(String::new(), |p| p.name.clone()))
         .collect();
-    let few = rows.len() <= 40;
     chart
         .configure_mesh()
         .disable_y_mesh()
@@ -1228,6 +1416,18 @@ where
         .light_line_style(RGBColor(238, 238, 238))
         .draw()
         .map_err(de)?;
+    Ok(chart)
+}
+
+/// Each pod's row: a bar per state it was in, coloured by state.
+fn draw_pod_bars<DB: DrawingBackend>(
+    chart: &mut Chart2d<'_, DB>,
+    rows: &[Option<&PodRow>],
+    end: u64,
+) -> Res<()>
+where
+    DB::ErrorType: 'static,
+{
     let gap = if rows.len() > 60 { 0.0 } else { 0.15 };
     for (row, p) in rows.iter().enumerate() {
         let Some(p) = p else { continue };
@@ -1242,9 +1442,20 @@ where
             }))
             .map_err(de)?;
     }
-    for (start, label, count) in &group_starts {
+    Ok(())
+}
+
+/// A line and a label (revision, images, pod count) above each group of pods.
+fn draw_group_heads<DB: DrawingBackend>(
+    chart: &mut Chart2d<'_, DB>,
+    group_starts: &[(usize, String, usize)],
+    x_max: f64,
+) -> Res<()>
+where
+    DB::ErrorType: 'static,
+{
+    for (start, label, count) in group_starts {
         let y = *start as f64;
-        let text_y = y + 0.5;
         chart
             .draw_series(std::iter::once(PathElement::new(
                 vec![(0.0, y), (x_max, y)],
@@ -1254,7 +1465,7 @@ where
         chart
             .draw_series(std::iter::once(Text::new(
                 format!(" {label} ({count} pods)"),
-                (0.0, text_y),
+                (0.0, y + 0.5),
                 (FONT, 13)
                     .into_font()
                     .color(&BLACK)
@@ -1262,21 +1473,6 @@ where
             )))
             .map_err(de)?;
     }
-    draw_after_run(&mut chart, data, (0.0, n))?;
-    let mut entries: Vec<(String, ShapeStyle, Swatch)> = STATES
-        .iter()
-        .map(|(label, c)| (label.to_string(), c.filled(), Swatch::Area))
-        .collect();
-    entries.push((AFTER_RUN_LABEL.into(), AFTER_RUN.filled(), Swatch::Area));
-    let mut caption = Vec::new();
-    if step > 1 {
-        caption.push(format!("showing {shown} of {total} pods:"));
-        caption.push(format!("   every {step}th pod of each revision"));
-    } else {
-        caption.push(format!("{total} pods"));
-    }
-    caption.extend(summary_lines(data, None));
-    draw_panel(&panel, &entries, "Summary", &caption)?;
     Ok(())
 }
 
