@@ -45,6 +45,11 @@ enum Command {
         /// Do not print the transcript (files are written all the same).
         #[arg(long)]
         quiet: bool,
+        /// After each Deployment controller decision, print (and write to the transcript)
+        /// the arithmetic that produced it, as `[time] # why: …` lines, and write
+        /// explain.csv. Without it the transcript is exactly kubectl's session.
+        #[arg(long)]
+        explain: bool,
         /// Most pods that may exist at once; a scenario asking for more is rejected. The
         /// default is Kubernetes' own limit per cluster, which keeps a run within about 1 GB.
         #[arg(long, default_value_t = play::DEFAULT_MAX_PODS as u64, value_parser = clap::value_parser!(u64).range(1..=play::MAX_MAX_PODS as u64))]
@@ -218,13 +223,17 @@ fn main() -> ExitCode {
             seed,
             out,
             quiet,
+            explain,
             max_pods,
             max_events,
             progress_every_ms,
         } => run(
             scenario.as_deref(),
             &out,
-            quiet,
+            Shown {
+                quiet,
+                explain: explain.then_some(report::lang::Lang::En),
+            },
             PlayOptions {
                 seed,
                 max_pods: max_pods as usize,
@@ -549,10 +558,18 @@ impl ProgressLine {
     }
 }
 
+/// What a run prints and adds to its files beyond kubectl's session.
+struct Shown {
+    /// No transcript on standard output.
+    quiet: bool,
+    /// Explanations of the controllers' decisions, in this language.
+    explain: Option<report::lang::Lang>,
+}
+
 fn run(
     path: Option<&Path>,
     out: &Path,
-    quiet: bool,
+    shown: Shown,
     options: PlayOptions,
     progress_every: Duration,
 ) -> ExitCode {
@@ -582,12 +599,21 @@ fn run(
     if session.interrupted {
         return stop_interrupted(staging);
     }
-    let transcript = report::transcript(&session);
-    if !quiet {
+    let transcript = match shown.explain {
+        Some(lang) => report::transcript_explained(&session, lang),
+        None => report::transcript(&session),
+    };
+    if !shown.quiet {
         // A closed pipe (`| head`) ends the printing, not the run: the files are still written.
         let _ = std::io::stdout().write_all(transcript.as_bytes());
     }
-    let (files, chart_error) = run_files(&session, transcript);
+    let (mut files, chart_error) = run_files(&session, transcript);
+    if let Some(lang) = shown.explain {
+        files.push((
+            "explain.csv".into(),
+            report::explain_csv(&session, lang).into_bytes(),
+        ));
+    }
     if interrupted.load(Ordering::Relaxed) {
         return stop_interrupted(staging);
     }

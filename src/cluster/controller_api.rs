@@ -168,4 +168,10 @@ impl Api for Cluster {
     fn recorded_faults(&self) -> &[FaultRecord] {
         &self.recorder.faults
     }
+    fn explain(&mut self, e: crate::model::explain::Explanation) {
+        self.recorder.explanations.push(e);
+    }
+    fn explanations(&self) -> &[crate::model::explain::Explanation] {
+        &self.recorder.explanations
+    }
 }

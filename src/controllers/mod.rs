@@ -138,6 +138,10 @@ pub trait Api {
     );
     /// Records a fault moment.
     fn fault(&mut self, kind: &'static str, object: String, detail: String);
+    /// Records why a controller decided as it did (with the arithmetic's numbers).
+    fn explain(&mut self, e: crate::model::explain::Explanation);
+    /// The explanations recorded so far.
+    fn explanations(&self) -> &[crate::model::explain::Explanation];
     /// The fault moments recorded so far.
     fn recorded_faults(&self) -> &[FaultRecord];
 }

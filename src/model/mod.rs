@@ -1,6 +1,7 @@
 //! Plain data: Nodes, Pods, ReplicaSets, Deployments, Services; quantities, int-or-percent,
 //! selectors; manifests with the API server's defaulting and validation.
 
+pub mod explain;
 pub mod faults;
 pub mod intstr;
 pub mod manifest;

@@ -116,6 +116,8 @@ pub struct Recorder {
     pub pod_statuses: Vec<PodStatusSample>,
     /// Each pod's latest recorded status and readiness.
     last_pod_status: Vec<Option<(&'static str, bool, bool)>>,
+    /// The controllers' decisions with their arithmetic, in time order.
+    pub explanations: Vec<super::explain::Explanation>,
 }
 
 impl Recorder {

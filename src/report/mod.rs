@@ -7,6 +7,7 @@ use crate::sim::SimTime;
 use serde::{Deserialize, Serialize};
 
 pub mod charts;
+pub mod lang;
 pub mod traffic;
 pub mod traffic_chart;
 
@@ -37,21 +38,83 @@ pub fn seconds(t: SimTime) -> String {
 pub fn transcript(s: &Session) -> String {
     let mut out = String::new();
     for e in &s.transcript {
-        match e {
-            Entry::Command { time, text } => out.push_str(&format!("[{time}] $ {text}\n")),
-            Entry::Output(text) => {
-                out.push_str(text);
-                if !text.ends_with('\n') {
-                    out.push('\n');
-                }
-            }
-            Entry::Later { time, text } => out.push_str(&format!("[{time}] {text}\n")),
-            Entry::Note { time, text } => out.push_str(&format!("[{time}] # {text}\n")),
-        }
+        out.push_str(&entry_text(e));
     }
     out.push('\n');
     out.push_str(&summary_text(s));
     out
+}
+
+/// One transcript entry as the terminal shows it.
+fn entry_text(e: &Entry) -> String {
+    match e {
+        Entry::Command { time, text } => format!("[{time}] $ {text}\n"),
+        Entry::Output(text) if text.ends_with('\n') => text.clone(),
+        Entry::Output(text) => format!("{text}\n"),
+        Entry::Later { time, text } => format!("[{time}] {text}\n"),
+        Entry::Note { time, text } => format!("[{time}] # {text}\n"),
+    }
+}
+
+/// When an entry was printed (`None` for output, printed with the entry before it).
+fn entry_time(e: &Entry) -> Option<SimTime> {
+    match e {
+        Entry::Command { time, .. } | Entry::Later { time, .. } | Entry::Note { time, .. } => {
+            Some(*time)
+        }
+        Entry::Output(_) => None,
+    }
+}
+
+/// The transcript with each controller decision's arithmetic (`--explain`): lines
+/// `[time] # why: …`, each before the first entry printed after it.
+pub fn transcript_explained(s: &Session, lang: lang::Lang) -> String {
+    let explanations = &s.cluster.recorder.explanations;
+    let mut next = 0;
+    let mut out = String::new();
+    let mut flush = |out: &mut String, before: Option<SimTime>| {
+        while let Some(e) = explanations.get(next) {
+            if before.is_some_and(|t| e.time >= t) {
+                break;
+            }
+            let (decision, reason) = lang.explain(e);
+            out.push_str(&format!(
+                "[{}] # {}: {} {} {decision}: {reason}\n",
+                e.time,
+                lang.why(),
+                e.controller(),
+                e.deployment
+            ));
+            next += 1;
+        }
+    };
+    for e in &s.transcript {
+        if let Some(t) = entry_time(e) {
+            flush(&mut out, Some(t));
+        }
+        out.push_str(&entry_text(e));
+    }
+    flush(&mut out, None);
+    out.push('\n');
+    out.push_str(&summary_text(s));
+    out
+}
+
+/// `explain.csv`: every recorded decision, `time_s,controller,object,decision,reason`.
+pub fn explain_csv(s: &Session, lang: lang::Lang) -> String {
+    csv_text(
+        &["time_s", "controller", "object", "decision", "reason"],
+        s.cluster.recorder.explanations.iter().map(|e| {
+            let (decision, reason) = lang.explain(e);
+            vec![
+                seconds(e.time),
+                e.controller().to_string(),
+                format!("deployment/{}", e.deployment),
+                decision,
+                reason,
+            ]
+        }),
+    )
 }
 
 fn rollout_line(i: usize, r: &Rollout) -> String {

@@ -5,6 +5,7 @@ mod bench;
 mod charts;
 mod cli;
 mod common;
+mod explain;
 mod faults;
 mod kubectl_texts;
 mod lesson;

@@ -81,9 +81,102 @@ fn roll(
     Ok((c, digest))
 }
 
+/// Every `ScalingReplicaSet` event has exactly one explanation, in the same order, whose
+/// numbers give its from and to.
+fn explanations_match_scaling_events(c: &Cluster) -> Result<(), TestCaseError> {
+    use rollsim::model::explain::ExplainStep;
+    let events: Vec<(SimTime, String, i32, i32)> = c
+        .recorder
+        .events
+        .iter()
+        .filter(|e| e.reason == "ScalingReplicaSet")
+        .map(|e| {
+            // "Scaled up replica set web-abc from 1 to 2"
+            let w: Vec<&str> = e.message.split(' ').collect();
+            (
+                e.time,
+                w[4].to_string(),
+                w[6].parse().unwrap(),
+                w[8].parse().unwrap(),
+            )
+        })
+        .collect();
+    let explained: Vec<(SimTime, String, i32, i32)> = c
+        .recorder
+        .explanations
+        .iter()
+        .filter_map(|e| {
+            e.step
+                .scaled()
+                .map(|(rs, f, t)| (e.time, rs.to_string(), f, t))
+        })
+        .collect();
+    prop_assert_eq!(&events, &explained);
+    for e in &c.recorder.explanations {
+        match e.step {
+            ExplainStep::ScaleUpNew {
+                replicas,
+                surge,
+                all_spec_sum,
+                from,
+                to,
+                ..
+            } => {
+                let room = (replicas + surge - all_spec_sum).min(replicas - from);
+                prop_assert_eq!(to - from, room, "{:?}", e);
+            }
+            ExplainStep::ScaleDownOld {
+                unhealthy: false,
+                available,
+                min_available,
+                from,
+                to,
+                ..
+            } => {
+                prop_assert!(
+                    to < from && from - to <= available - min_available,
+                    "{:?}",
+                    e
+                );
+            }
+            ExplainStep::ScaleDownOld {
+                unhealthy: true,
+                max_scaled_down,
+                all_pods,
+                min_available,
+                new_unavailable,
+                from,
+                to,
+                ..
+            } => {
+                prop_assert_eq!(max_scaled_down, all_pods - min_available - new_unavailable);
+                prop_assert!(to < from && from - to <= max_scaled_down, "{:?}", e);
+            }
+            ExplainStep::Wait {
+                max_total,
+                all_spec_sum,
+                min_available,
+                available,
+                ..
+            } => {
+                prop_assert!(
+                    all_spec_sum >= max_total || available <= min_available,
+                    "{:?}",
+                    e
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 fn config() -> ProptestConfig {
     ProptestConfig {
-        cases: 48,
+        // An explicit count would override PROPTEST_CASES, which the README says raises it.
+        cases: std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(48),
         rng_seed: RngSeed::Fixed(0x5eed),
         failure_persistence: None,
         ..ProptestConfig::default()
@@ -105,7 +198,8 @@ proptest! {
         let surge = if surge_pct { intstr(surge * 20, true) } else { intstr(surge, false) };
         let unavailable = if unavailable_pct { intstr(unavailable * 20, true) } else { intstr(unavailable, false) };
         prop_assume!(!(surge == "0" || surge == "\"0%\"") || !(unavailable == "0" || unavailable == "\"0%\""));
-        roll(seed, replicas, surge, unavailable, min_ready, jitter)?;
+        let (c, _) = roll(seed, replicas, surge, unavailable, min_ready, jitter)?;
+        explanations_match_scaling_events(&c)?;
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! of steps — revision sync, RollingUpdate, Recreate, proportional scaling, status and the
 //! progress deadline. Arithmetic lives in [`util`] as pure functions.
 
+mod explain;
 mod progress;
 mod recreate;
 mod rolling;

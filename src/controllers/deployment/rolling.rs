@@ -1,5 +1,6 @@
 //! `rolloutRolling` (upstream `rolling.go`).
 
+use super::explain;
 use super::progress;
 use super::sync::{
     apply_scale_actions, cleanup_deployment, get_all_replica_sets_and_sync_revision,
@@ -21,19 +22,39 @@ pub(crate) fn rollout_rolling(c: &mut impl Api, id: DeploymentId, d: &mut Deploy
     let Some(new_snap) = snapshot(c, new) else {
         return;
     };
-    if let Some(target) =
-        util::reconcile_new_replica_set(d.spec.strategy, d.spec.replicas, &all, &new_snap)
+    let (target, new_plan) =
+        util::reconcile_new_replica_set_plan(d.spec.strategy, d.spec.replicas, &all, &new_snap);
+    if let Some(target) = target
         && scale_replica_set_and_record_event(c, d, new, target)
     {
+        if let Some(plan) = new_plan {
+            explain::scale_up(c, d, &new_snap.name, &plan);
+        }
         progress::sync_rollout_status(c, id, d, &inputs);
         return;
     }
     let old: Vec<RsSnapshot> = sets.old.iter().filter_map(|r| snapshot(c, *r)).collect();
-    let actions =
-        util::reconcile_old_replica_sets(d.spec.strategy, d.spec.replicas, &old, &new_snap);
+    let plan =
+        util::reconcile_old_replica_sets_plan(d.spec.strategy, d.spec.replicas, &old, &new_snap);
+    let actions: Vec<util::ScaleAction> = plan
+        .cleanup
+        .iter()
+        .chain(&plan.scale_down)
+        .copied()
+        .collect();
     if apply_scale_actions(c, d, &actions, true) {
-        progress::sync_rollout_status(c, id, d, &inputs);
-        return;
+        explain::scale_down(c, d, &plan, &old);
+        // After cleanupUnhealthyReplicas' error upstream reports no scale-down (the writes
+        // before it stand) and carries on to the completeness check.
+        if plan.cleanup_error.is_none() {
+            progress::sync_rollout_status(c, id, d, &inputs);
+            return;
+        }
+    }
+    if let Some(plan) = new_plan
+        && plan.from < d.spec.replicas
+    {
+        explain::wait(c, d, &plan, &all, &new_snap);
     }
     if util::deployment_complete(d.spec.replicas, d.meta.generation, &d.status) {
         cleanup_deployment(c, d, &sets.old);

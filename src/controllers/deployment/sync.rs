@@ -271,7 +271,8 @@ fn create_new_rs(
         .filter_map(|r| c.store().replica_set(*r))
         .map(|rs| rs.replicas)
         .sum();
-    let replicas = util::new_rs_new_replicas(d.spec.strategy, d.spec.replicas, all_spec, 0);
+    let plan = util::new_rs_new_replicas_plan(d.spec.strategy, d.spec.replicas, all_spec, 0);
+    let replicas = plan.to;
     let mut rs = c.new_replica_set_object(
         id,
         name.clone(),
@@ -288,6 +289,7 @@ fn create_new_rs(
             d,
             format!("Scaled up replica set {name} from 0 to {replicas}"),
         );
+        super::explain::scale_up(c, d, &name, &plan);
     }
     set_deployment_revision(d, new_revision);
     if d.spec.progress_deadline_seconds.is_some() {

@@ -105,6 +105,21 @@ pub fn available_count(rss: &[RsSnapshot]) -> i32 {
     rss.iter().map(|r| r.available).sum()
 }
 
+/// The numbers behind `NewRSNewReplicas`' answer, for the reader who asks why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NewRsPlan {
+    /// Resolved maxSurge (0 for Recreate).
+    pub max_surge: i32,
+    /// `replicas + maxSurge`: most pods the ReplicaSets may ask for together.
+    pub max_total: i32,
+    /// Σ spec.replicas of every ReplicaSet now.
+    pub all_spec_sum: i32,
+    /// The new ReplicaSet's size now and next.
+    pub from: i32,
+    #[allow(missing_docs)]
+    pub to: i32,
+}
+
 /// Mirrors `NewRSNewReplicas`: the new ReplicaSet's next size. RollingUpdate grows it by the
 /// surge headroom left under `replicas + maxSurge` (spec sums), never past `replicas`;
 /// Recreate jumps straight to `replicas`.
@@ -114,18 +129,34 @@ pub fn new_rs_new_replicas(
     all_spec_sum: i32,
     new_rs_replicas: i32,
 ) -> i32 {
-    match strategy {
-        Strategy::RollingUpdate { max_surge, .. } => {
-            // Upstream resolves maxSurge directly here (rounded up), not via ResolveFenceposts.
-            let max_total = replicas + max_surge.scaled(replicas, true);
-            if all_spec_sum >= max_total {
-                return new_rs_replicas;
-            }
-            let scale_up = (max_total - all_spec_sum).min(replicas - new_rs_replicas);
-            new_rs_replicas + scale_up
-        }
-        Strategy::Recreate => replicas,
+    new_rs_new_replicas_plan(strategy, replicas, all_spec_sum, new_rs_replicas).to
+}
+
+/// [`new_rs_new_replicas`] with the numbers it was computed from.
+pub fn new_rs_new_replicas_plan(
+    strategy: Strategy,
+    replicas: i32,
+    all_spec_sum: i32,
+    new_rs_replicas: i32,
+) -> NewRsPlan {
+    let mut plan = NewRsPlan {
+        max_surge: 0,
+        max_total: replicas,
+        all_spec_sum,
+        from: new_rs_replicas,
+        to: replicas,
+    };
+    if let Strategy::RollingUpdate { max_surge, .. } = strategy {
+        // Upstream resolves maxSurge directly here (rounded up), not via ResolveFenceposts.
+        plan.max_surge = max_surge.scaled(replicas, true);
+        plan.max_total = replicas + plan.max_surge;
+        plan.to = if all_spec_sum >= plan.max_total {
+            new_rs_replicas
+        } else {
+            new_rs_replicas + (plan.max_total - all_spec_sum).min(replicas - new_rs_replicas)
+        };
     }
+    plan
 }
 
 /// Mirrors `reconcileNewReplicaSet`: the new ReplicaSet's target size, or `None` if unchanged.
@@ -135,19 +166,52 @@ pub fn reconcile_new_replica_set(
     all: &[RsSnapshot],
     new_rs: &RsSnapshot,
 ) -> Option<i32> {
+    reconcile_new_replica_set_plan(strategy, replicas, all, new_rs).0
+}
+
+/// [`reconcile_new_replica_set`] with `NewRSNewReplicas`' numbers when it asked them.
+pub fn reconcile_new_replica_set_plan(
+    strategy: Strategy,
+    replicas: i32,
+    all: &[RsSnapshot],
+    new_rs: &RsSnapshot,
+) -> (Option<i32>, Option<NewRsPlan>) {
     if new_rs.replicas == replicas {
-        return None;
+        return (None, None);
     }
     if new_rs.replicas > replicas {
-        return Some(replicas);
+        return (Some(replicas), None);
     }
-    let target = new_rs_new_replicas(strategy, replicas, replica_count(all), new_rs.replicas);
-    (target != new_rs.replicas).then_some(target)
+    let plan = new_rs_new_replicas_plan(strategy, replicas, replica_count(all), new_rs.replicas);
+    ((plan.to != new_rs.replicas).then_some(plan.to), Some(plan))
 }
 
 /// Sorts like `ReplicaSetsByCreationTimestamp`: oldest first, ties by name.
 pub fn sort_by_creation(rss: &mut [RsSnapshot]) {
     rss.sort_by(|a, b| a.created.cmp(&b.created).then_with(|| a.name.cmp(&b.name)));
+}
+
+/// The numbers behind `reconcileOldReplicaSets`' writes, for the reader who asks why.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OldRsPlan {
+    /// Σ spec.replicas of every ReplicaSet, old and new.
+    pub all_pods: i32,
+    /// Resolved maxUnavailable.
+    pub max_unavailable: i32,
+    /// `replicas − maxUnavailable`.
+    pub min_available: i32,
+    /// New pods asked for but not available.
+    pub new_unavailable: i32,
+    /// `allPods − minAvailable − newRSUnavailable`: how far the old side may shrink.
+    pub max_scaled_down: i32,
+    /// Writes of `cleanupUnhealthyReplicas` (old replicas that are not available).
+    pub cleanup: Vec<ScaleAction>,
+    /// Its error, after which upstream writes nothing more and reports no scale-down.
+    pub cleanup_error: Option<String>,
+    /// Σ status.availableReplicas of every ReplicaSet, for the second step.
+    pub available: i32,
+    /// Writes of `scaleDownOldReplicaSetsForRollingUpdate`.
+    pub scale_down: Vec<ScaleAction>,
 }
 
 /// Mirrors `reconcileOldReplicaSets` for the active old ReplicaSets: how far the old side may
@@ -160,24 +224,42 @@ pub fn reconcile_old_replica_sets(
     all_old: &[RsSnapshot],
     new_rs: &RsSnapshot,
 ) -> Vec<ScaleAction> {
+    let plan = reconcile_old_replica_sets_plan(strategy, replicas, all_old, new_rs);
+    plan.cleanup.into_iter().chain(plan.scale_down).collect()
+}
+
+/// [`reconcile_old_replica_sets`] with the numbers it was computed from.
+pub fn reconcile_old_replica_sets_plan(
+    strategy: Strategy,
+    replicas: i32,
+    all_old: &[RsSnapshot],
+    new_rs: &RsSnapshot,
+) -> OldRsPlan {
     let mut old: Vec<RsSnapshot> = all_old.iter().filter(|r| r.replicas > 0).cloned().collect();
+    let mut plan = OldRsPlan::default();
     if replica_count(&old) == 0 {
-        return Vec::new();
+        return plan;
     }
-    let all_pods = replica_count(all_old) + new_rs.replicas;
-    let min_avail = replicas - max_unavailable(strategy, replicas);
-    let new_rs_unavailable = new_rs.replicas - new_rs.available;
-    let max_scaled_down = all_pods - min_avail - new_rs_unavailable;
-    if max_scaled_down <= 0 {
-        return Vec::new();
+    plan.all_pods = replica_count(all_old) + new_rs.replicas;
+    plan.max_unavailable = max_unavailable(strategy, replicas);
+    plan.min_available = replicas - plan.max_unavailable;
+    plan.new_unavailable = new_rs.replicas - new_rs.available;
+    plan.max_scaled_down = plan.all_pods - plan.min_available - plan.new_unavailable;
+    if plan.max_scaled_down <= 0 {
+        return plan;
     }
-    let mut actions = cleanup_unhealthy_replicas(&mut old, max_scaled_down);
+    let cleanup = cleanup_unhealthy_replicas(&mut old, plan.max_scaled_down);
+    plan.cleanup = cleanup.actions;
+    if cleanup.error.is_some() {
+        plan.cleanup_error = cleanup.error;
+        return plan;
+    }
     let mut all: Vec<RsSnapshot> = old.clone();
     all.push(new_rs.clone());
-    actions.extend(scale_down_old_replica_sets_for_rolling_update(
-        strategy, replicas, &all, &mut old,
-    ));
-    actions
+    plan.available = available_count(&all);
+    plan.scale_down =
+        scale_down_old_replica_sets_for_rolling_update(strategy, replicas, &all, &mut old);
+    plan
 }
 
 /// Takes `count` replicas off a snapshot and returns the write that does it.
@@ -189,12 +271,24 @@ fn shrink(rs: &mut RsSnapshot, count: i32) -> ScaleAction {
     }
 }
 
+/// What `cleanupUnhealthyReplicas` wrote, and the error that stopped it, if any.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Cleanup {
+    /// Writes made, in order (those before an error stand: upstream writes as it goes).
+    pub actions: Vec<ScaleAction>,
+    /// Upstream's `got invalid request to scale down NAME A -> B`: a ReplicaSet whose status
+    /// counts more available pods than its spec asks for (the status lags a scale-down).
+    pub error: Option<String>,
+}
+
 /// Mirrors `cleanupUnhealthyReplicas`: oldest first, removes replicas that are not available,
-/// up to `max_cleanup` in total. Updates the snapshots' spec in place.
-pub fn cleanup_unhealthy_replicas(old: &mut [RsSnapshot], max_cleanup: i32) -> Vec<ScaleAction> {
+/// up to `max_cleanup` in total. Updates the snapshots' spec in place. A ReplicaSet with more
+/// available than asked for would be scaled *up*: upstream refuses that with an error and
+/// stops, and so does this.
+pub fn cleanup_unhealthy_replicas(old: &mut [RsSnapshot], max_cleanup: i32) -> Cleanup {
     sort_by_creation(old);
     let mut total = 0;
-    let mut actions = Vec::new();
+    let mut done = Cleanup::default();
     for rs in old.iter_mut() {
         if total >= max_cleanup {
             break;
@@ -203,10 +297,19 @@ pub fn cleanup_unhealthy_replicas(old: &mut [RsSnapshot], max_cleanup: i32) -> V
             continue;
         }
         let count = (max_cleanup - total).min(rs.replicas - rs.available);
+        if count < 0 {
+            done.error = Some(format!(
+                "when cleaning up unhealthy replicas, got invalid request to scale down {} {} -> {}",
+                rs.name,
+                rs.replicas,
+                rs.replicas - count
+            ));
+            return done;
+        }
         total += count;
-        actions.push(shrink(rs, count));
+        done.actions.push(shrink(rs, count));
     }
-    actions
+    done
 }
 
 /// Mirrors `scaleDownOldReplicaSetsForRollingUpdate`: with `available` counted over `all`

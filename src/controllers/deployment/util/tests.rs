@@ -193,10 +193,30 @@ fn cleanup_unhealthy_replicas_table() {
         [(10, 8, 1, 1), (10, 8, 3, 2), (10, 8, 0, 0), (10, 10, 3, 0)]
     {
         let mut olds = [with_available(rs(1, "foo-v2", old, 0), ready)];
-        let actions = cleanup_unhealthy_replicas(&mut olds, max_cleanup);
+        let done = cleanup_unhealthy_replicas(&mut olds, max_cleanup);
         assert_eq!(old - olds[0].replicas, expected);
-        assert_eq!(actions.len(), usize::from(expected > 0));
+        assert_eq!(done.actions.len(), usize::from(expected > 0));
+        assert_eq!(done.error, None);
     }
+}
+
+#[test]
+fn cleanup_refuses_to_scale_an_old_replica_set_up() {
+    // Status still counting 18 available after the spec went to 16: upstream's error, and
+    // nothing written from that ReplicaSet on (earlier ones stay written).
+    let mut olds = [
+        with_available(rs(1, "foo-v1", 4, 0), 2),
+        with_available(rs(2, "foo-v2", 16, 1), 18),
+    ];
+    let done = cleanup_unhealthy_replicas(&mut olds, 5);
+    assert_eq!(done.actions, [ScaleAction { key: 1, to: 2 }]);
+    assert_eq!(
+        done.error.as_deref(),
+        Some(
+            "when cleaning up unhealthy replicas, got invalid request to scale down foo-v2 16 -> 18"
+        )
+    );
+    assert_eq!(olds[1].replicas, 16);
 }
 
 #[test]

@@ -1,0 +1,103 @@
+//! English.
+
+use super::Catalogue;
+use crate::model::IntOrPercent;
+use crate::model::explain::{ExplainStep, Explanation};
+
+pub(super) struct English;
+
+/// `25% of 4 rounded up = 1`, or `1` as written.
+fn resolved(v: IntOrPercent, replicas: i32, up: bool, value: i32) -> String {
+    match v {
+        IntOrPercent::Int(_) => format!("{value}"),
+        IntOrPercent::Percent(p) => {
+            let way = if up { "up" } else { "down" };
+            format!("{p}% of {replicas} rounded {way} = {value}")
+        }
+    }
+}
+
+fn pods(n: i32) -> String {
+    if n == 1 {
+        "1 pod".into()
+    } else {
+        format!("{n} pods")
+    }
+}
+
+impl Catalogue for English {
+    fn why(&self) -> &'static str {
+        "why"
+    }
+
+    fn explain(&self, e: &Explanation) -> (String, String) {
+        match &e.step {
+            ExplainStep::ScaleUpNew {
+                rs,
+                replicas,
+                max_surge,
+                surge,
+                all_spec_sum,
+                from,
+                to,
+            } => (
+                format!("scaled up new replica set {rs} from {from} to {to}"),
+                format!(
+                    "maxSurge {}, so at most {replicas} + {surge} = {} pods in ReplicaSets; {all_spec_sum} asked for now, so the new one may grow by {} of the {} it still lacks",
+                    resolved(*max_surge, *replicas, true, *surge),
+                    replicas + surge,
+                    to - from,
+                    replicas - from
+                ),
+            ),
+            ExplainStep::ScaleDownOld {
+                rs,
+                replicas,
+                max_unavailable,
+                unavailable,
+                min_available,
+                all_pods,
+                new_unavailable,
+                max_scaled_down,
+                unhealthy,
+                available,
+                from,
+                to,
+            } => {
+                let floor = format!(
+                    "maxUnavailable {}, so at least {replicas} − {unavailable} = {min_available} must stay available",
+                    resolved(*max_unavailable, *replicas, false, *unavailable)
+                );
+                let reason = if *unhealthy {
+                    format!(
+                        "{floor}; {} of it not available go first (cleanupUnhealthyReplicas), within {all_pods} asked for − {min_available} − {new_unavailable} new not yet available = {max_scaled_down}",
+                        pods(from - to)
+                    )
+                } else {
+                    format!(
+                        "{floor}; {available} are available, so up to {} may go",
+                        pods(available - min_available)
+                    )
+                };
+                (
+                    format!("scaled down old replica set {rs} from {from} to {to}"),
+                    reason,
+                )
+            }
+            ExplainStep::Wait {
+                replicas,
+                max_total,
+                all_spec_sum,
+                min_available,
+                available,
+                new_unavailable,
+            } => (
+                "waits".into(),
+                format!(
+                    "{all_spec_sum} pods asked for and the ceiling is {max_total}, so no new pod; {available} available and the floor is {min_available}, so no old pod may go ({} of the new ones not yet available; {replicas} wanted)",
+                    new_unavailable
+                ),
+            ),
+        }
+    }
+}

@@ -1,0 +1,53 @@
+//! `rollsim run --explain`: the controller's arithmetic beside kubectl's session, and
+//! nothing else changed.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("explain-{name}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch folder");
+    dir
+}
+
+fn run(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_rollsim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the binary runs");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+#[test]
+fn explanations_are_added_lines_and_nothing_else_changes() {
+    for scenario in ["scenarios/nginx-lesson.yaml", "scenarios/hundred-replicas.yaml", "scenarios/proportional-scaling.yaml"] {
+        let dir = scratch("lines");
+        let plain = run(&["run", scenario, "--out", dir.to_str().unwrap()]);
+        let explained = run(&["run", scenario, "--explain", "--out", dir.to_str().unwrap()]);
+        let why: Vec<&str> = explained.lines().filter(|l| l.contains("] # why: ")).collect();
+        assert!(!why.is_empty(), "{scenario}");
+        let without: Vec<&str> = explained.lines().filter(|l| !l.contains("] # why: ")).collect();
+        assert_eq!(without, plain.lines().collect::<Vec<_>>(), "{scenario}");
+        let name = scenario.trim_start_matches("scenarios/").trim_end_matches(".yaml");
+        let csv = std::fs::read_to_string(dir.join(name).join("explain.csv")).expect("explain.csv");
+        assert!(csv.starts_with("time_s,controller,object,decision,reason\n"), "{csv}");
+        assert_eq!(csv.lines().count(), why.len() + 1, "{scenario}: a row per line");
+    }
+}
+
+#[test]
+fn the_lessons_first_update_is_explained_step_by_step() {
+    let dir = scratch("lesson");
+    let explained = run(&["run", "--explain", "--out", dir.to_str().unwrap()]);
+    let why: Vec<&str> = explained.lines().filter(|l| l.contains("] # why: ")).collect();
+    let expected = [
+        "[00:01:04.841] # why: deployment-controller ngx-dep scaled up new replica set ngx-dep-59cd944776 from 0 to 1: maxSurge 25% of 4 rounded up = 1, so at most 4 + 1 = 5 pods in ReplicaSets; 4 asked for now, so the new one may grow by 1 of the 4 it still lacks",
+        "[00:01:04.841] # why: deployment-controller ngx-dep scaled down old replica set ngx-dep-5b65f9bcc from 4 to 3: maxUnavailable 25% of 4 rounded down = 1, so at least 4 − 1 = 3 must stay available; 4 are available, so up to 1 pod may go",
+        "[00:01:04.846] # why: deployment-controller ngx-dep scaled up new replica set ngx-dep-59cd944776 from 1 to 2: maxSurge 25% of 4 rounded up = 1, so at most 4 + 1 = 5 pods in ReplicaSets; 4 asked for now, so the new one may grow by 1 of the 3 it still lacks",
+        "[00:01:04.851] # why: deployment-controller ngx-dep waits: 5 pods asked for and the ceiling is 5, so no new pod; 3 available and the floor is 3, so no old pod may go (2 of the new ones not yet available; 4 wanted)",
+    ];
+    assert_eq!(&why[1..5], &expected);
+}
