@@ -50,6 +50,10 @@ enum Command {
         /// explain.csv. Without it the transcript is exactly kubectl's session.
         #[arg(long)]
         explain: bool,
+        /// Language of the explanations (`en` or `zh-CN`); kubectl's own texts stay as
+        /// kubectl prints them.
+        #[arg(long, default_value = "en", value_parser = ["en", "zh-CN"])]
+        lang: String,
         /// Most pods that may exist at once; a scenario asking for more is rejected. The
         /// default is Kubernetes' own limit per cluster, which keeps a run within about 1 GB.
         #[arg(long, default_value_t = play::DEFAULT_MAX_PODS as u64, value_parser = clap::value_parser!(u64).range(1..=play::MAX_MAX_PODS as u64))]
@@ -224,6 +228,7 @@ fn main() -> ExitCode {
             out,
             quiet,
             explain,
+            lang,
             max_pods,
             max_events,
             progress_every_ms,
@@ -232,7 +237,7 @@ fn main() -> ExitCode {
             &out,
             Shown {
                 quiet,
-                explain: explain.then_some(report::lang::Lang::En),
+                explain: explain.then(|| report::lang::Lang::parse(&lang)).flatten(),
             },
             PlayOptions {
                 seed,

@@ -17,24 +17,48 @@ fn run(args: &[&str]) -> String {
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("the binary runs");
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).expect("utf-8")
 }
 
 #[test]
 fn explanations_are_added_lines_and_nothing_else_changes() {
-    for scenario in ["scenarios/nginx-lesson.yaml", "scenarios/hundred-replicas.yaml", "scenarios/proportional-scaling.yaml"] {
+    for scenario in [
+        "scenarios/nginx-lesson.yaml",
+        "scenarios/hundred-replicas.yaml",
+        "scenarios/proportional-scaling.yaml",
+    ] {
         let dir = scratch("lines");
         let plain = run(&["run", scenario, "--out", dir.to_str().unwrap()]);
         let explained = run(&["run", scenario, "--explain", "--out", dir.to_str().unwrap()]);
-        let why: Vec<&str> = explained.lines().filter(|l| l.contains("] # why: ")).collect();
+        let why: Vec<&str> = explained
+            .lines()
+            .filter(|l| l.contains("] # why: "))
+            .collect();
         assert!(!why.is_empty(), "{scenario}");
-        let without: Vec<&str> = explained.lines().filter(|l| !l.contains("] # why: ")).collect();
+        let without: Vec<&str> = explained
+            .lines()
+            .filter(|l| !l.contains("] # why: "))
+            .collect();
         assert_eq!(without, plain.lines().collect::<Vec<_>>(), "{scenario}");
-        let name = scenario.trim_start_matches("scenarios/").trim_end_matches(".yaml");
+        let name = scenario
+            .trim_start_matches("scenarios/")
+            .trim_end_matches(".yaml");
         let csv = std::fs::read_to_string(dir.join(name).join("explain.csv")).expect("explain.csv");
-        assert!(csv.starts_with("time_s,controller,object,decision,reason\n"), "{csv}");
-        assert_eq!(csv.lines().count(), why.len() + 1, "{scenario}: a row per line");
+        assert!(
+            csv.starts_with("time_s,controller,object,decision,reason\n"),
+            "{csv}"
+        );
+        assert_eq!(
+            csv.lines().count(),
+            why.len() + 1,
+            "{scenario}: a row per line"
+        );
     }
 }
 
@@ -42,7 +66,10 @@ fn explanations_are_added_lines_and_nothing_else_changes() {
 fn the_lessons_first_update_is_explained_step_by_step() {
     let dir = scratch("lesson");
     let explained = run(&["run", "--explain", "--out", dir.to_str().unwrap()]);
-    let why: Vec<&str> = explained.lines().filter(|l| l.contains("] # why: ")).collect();
+    let why: Vec<&str> = explained
+        .lines()
+        .filter(|l| l.contains("] # why: "))
+        .collect();
     let expected = [
         "[00:01:04.841] # why: deployment-controller ngx-dep scaled up new replica set ngx-dep-59cd944776 from 0 to 1: maxSurge 25% of 4 rounded up = 1, so at most 4 + 1 = 5 pods in ReplicaSets; 4 asked for now, so the new one may grow by 1 of the 4 it still lacks",
         "[00:01:04.841] # why: deployment-controller ngx-dep scaled down old replica set ngx-dep-5b65f9bcc from 4 to 3: maxUnavailable 25% of 4 rounded down = 1, so at least 4 − 1 = 3 must stay available; 4 are available, so up to 1 pod may go",
@@ -50,4 +77,28 @@ fn the_lessons_first_update_is_explained_step_by_step() {
         "[00:01:04.851] # why: deployment-controller ngx-dep waits: 5 pods asked for and the ceiling is 5, so no new pod; 3 available and the floor is 3, so no old pod may go (2 of the new ones not yet available; 4 wanted)",
     ];
     assert_eq!(&why[1..5], &expected);
+}
+
+#[test]
+fn chinese_explanations_are_the_same_decisions_in_other_words() {
+    let dir = scratch("zh");
+    let out = dir.to_str().unwrap();
+    let plain = run(&["run", "--out", out]);
+    let en = run(&["run", "--explain", "--out", out]);
+    let zh = run(&["run", "--explain", "--lang", "zh-CN", "--out", out]);
+    let times = |text: &str, marker: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| l.contains(marker))
+            .map(|l| l[..15].to_string())
+            .collect()
+    };
+    assert_eq!(times(&en, "] # why: "), times(&zh, "] # 原因: "));
+    let without: Vec<&str> = zh.lines().filter(|l| !l.contains("] # 原因: ")).collect();
+    assert_eq!(without, plain.lines().collect::<Vec<_>>());
+    assert!(zh.contains("将旧 ReplicaSet ngx-dep-5b65f9bcc 从 4 缩容到 3: maxUnavailable 4 的 25% 向下取整 = 1，所以至少 4 − 1 = 3 个 Pod 必须保持可用；当前 4 个可用，所以最多可删除 1 个"), "{zh}");
+    let csv = std::fs::read_to_string(dir.join("nginx-lesson/explain.csv")).expect("explain.csv");
+    assert!(
+        csv.contains("deployment/ngx-dep,将新 ReplicaSet ngx-dep-59cd944776 从 0 扩容到 1,"),
+        "{csv}"
+    );
 }

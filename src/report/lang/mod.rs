@@ -2,6 +2,7 @@
 //! kubectl prints them). A new language is a new file implementing [`Catalogue`].
 
 mod en;
+mod zh_cn;
 
 use crate::model::explain::Explanation;
 
@@ -11,6 +12,8 @@ pub enum Lang {
     /// English.
     #[default]
     En,
+    /// Simplified Chinese.
+    ZhCn,
 }
 
 impl Lang {
@@ -18,6 +21,7 @@ impl Lang {
     pub fn parse(tag: &str) -> Option<Lang> {
         match tag {
             "en" => Some(Lang::En),
+            "zh-CN" => Some(Lang::ZhCn),
             _ => None,
         }
     }
@@ -25,6 +29,7 @@ impl Lang {
     fn catalogue(self) -> &'static dyn Catalogue {
         match self {
             Lang::En => &en::English,
+            Lang::ZhCn => &zh_cn::SimplifiedChinese,
         }
     }
 

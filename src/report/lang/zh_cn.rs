@@ -1,0 +1,94 @@
+//! 简体中文 (zh-CN).
+
+use super::Catalogue;
+use crate::model::IntOrPercent;
+use crate::model::explain::{ExplainStep, Explanation};
+
+pub(super) struct SimplifiedChinese;
+
+/// `4 的 25% 向上取整 = 1`，或按原样写的整数。
+fn resolved(v: IntOrPercent, replicas: i32, up: bool, value: i32) -> String {
+    match v {
+        IntOrPercent::Int(_) => format!("{value}"),
+        IntOrPercent::Percent(p) => {
+            let way = if up { "向上取整" } else { "向下取整" };
+            format!("{replicas} 的 {p}% {way} = {value}")
+        }
+    }
+}
+
+impl Catalogue for SimplifiedChinese {
+    fn why(&self) -> &'static str {
+        "原因"
+    }
+
+    fn explain(&self, e: &Explanation) -> (String, String) {
+        match &e.step {
+            ExplainStep::ScaleUpNew {
+                rs,
+                replicas,
+                max_surge,
+                surge,
+                all_spec_sum,
+                from,
+                to,
+            } => (
+                format!("将新 ReplicaSet {rs} 从 {from} 扩容到 {to}"),
+                format!(
+                    "maxSurge {}，所以各 ReplicaSet 合计最多 {replicas} + {surge} = {} 个 Pod；当前已要求 {all_spec_sum} 个，所以新 ReplicaSet 可增加 {} 个（距 {replicas} 还差 {} 个）",
+                    resolved(*max_surge, *replicas, true, *surge),
+                    replicas + surge,
+                    to - from,
+                    replicas - from
+                ),
+            ),
+            ExplainStep::ScaleDownOld {
+                rs,
+                replicas,
+                max_unavailable,
+                unavailable,
+                min_available,
+                all_pods,
+                new_unavailable,
+                max_scaled_down,
+                unhealthy,
+                available,
+                from,
+                to,
+            } => {
+                let floor = format!(
+                    "maxUnavailable {}，所以至少 {replicas} − {unavailable} = {min_available} 个 Pod 必须保持可用",
+                    resolved(*max_unavailable, *replicas, false, *unavailable)
+                );
+                let reason = if *unhealthy {
+                    format!(
+                        "{floor}；其中 {} 个不可用的 Pod 先被删除（cleanupUnhealthyReplicas），上限为已要求的 {all_pods} − {min_available} − 尚不可用的新 Pod {new_unavailable} = {max_scaled_down}",
+                        from - to
+                    )
+                } else {
+                    format!(
+                        "{floor}；当前 {available} 个可用，所以最多可删除 {} 个",
+                        available - min_available
+                    )
+                };
+                (
+                    format!("将旧 ReplicaSet {rs} 从 {from} 缩容到 {to}"),
+                    reason,
+                )
+            }
+            ExplainStep::Wait {
+                replicas,
+                max_total,
+                all_spec_sum,
+                min_available,
+                available,
+                new_unavailable,
+            } => (
+                "等待".into(),
+                format!(
+                    "已要求 {all_spec_sum} 个 Pod，上限为 {max_total}，所以不能再建新 Pod；{available} 个可用，下限为 {min_available}，所以不能删除旧 Pod（新 Pod 中有 {new_unavailable} 个尚不可用；期望 {replicas} 个）"
+                ),
+            ),
+        }
+    }
+}
