@@ -73,6 +73,12 @@ pub enum ExplainStep {
         /// New pods asked for but not yet available.
         new_unavailable: i32,
     },
+    /// `rolloutRecreate`: every old ReplicaSet goes to 0 before any new pod exists.
+    RecreateDown { rs: String, from: i32 },
+    /// `rolloutRecreate`: no old pod is left, so the new ReplicaSet goes straight to its size.
+    RecreateUp { rs: String, from: i32, to: i32 },
+    /// `oldPodsRunning`: old pods still exist (terminating ones included).
+    RecreateWait { old_pods: i32 },
 }
 
 #[allow(missing_docs)]
@@ -81,8 +87,10 @@ impl ExplainStep {
     pub fn scaled(&self) -> Option<(&str, i32, i32)> {
         match self {
             ExplainStep::ScaleUpNew { rs, from, to, .. }
-            | ExplainStep::ScaleDownOld { rs, from, to, .. } => Some((rs, *from, *to)),
-            ExplainStep::Wait { .. } => None,
+            | ExplainStep::ScaleDownOld { rs, from, to, .. }
+            | ExplainStep::RecreateUp { rs, from, to } => Some((rs, *from, *to)),
+            ExplainStep::RecreateDown { rs, from } => Some((rs, *from, 0)),
+            ExplainStep::Wait { .. } | ExplainStep::RecreateWait { .. } => None,
         }
     }
 }

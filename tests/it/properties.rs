@@ -165,6 +165,11 @@ fn explanations_match_scaling_events(c: &Cluster) -> Result<(), TestCaseError> {
                     e
                 );
             }
+            ExplainStep::RecreateDown { .. }
+            | ExplainStep::RecreateUp { .. }
+            | ExplainStep::RecreateWait { .. } => {
+                prop_assert!(false, "a rolling update explained as Recreate: {:?}", e);
+            }
         }
     }
     Ok(())

@@ -28,7 +28,12 @@ fn record(c: &mut impl Api, d: &Deployment, step: ExplainStep) {
 /// The new ReplicaSet grew (or was created at its size) as `NewRSNewReplicas` said.
 pub(crate) fn scale_up(c: &mut impl Api, d: &Deployment, rs: &str, plan: &NewRsPlan) {
     if matches!(d.spec.strategy, Strategy::Recreate) {
-        return;
+        let step = ExplainStep::RecreateUp {
+            rs: rs.to_string(),
+            from: plan.from,
+            to: plan.to,
+        };
+        return record(c, d, step);
     }
     let step = ExplainStep::ScaleUpNew {
         rs: rs.to_string(),
@@ -80,6 +85,32 @@ pub(crate) fn scale_down(c: &mut impl Api, d: &Deployment, plan: &OldRsPlan, old
     }
 }
 
+/// Recreate took an old ReplicaSet to 0.
+pub(crate) fn recreate_down(c: &mut impl Api, d: &Deployment, rs: &str, from: i32) {
+    let step = ExplainStep::RecreateDown {
+        rs: rs.to_string(),
+        from,
+    };
+    record(c, d, step);
+}
+
+/// Recreate waits for old pods to be gone (recorded when their count changes).
+pub(crate) fn recreate_wait(c: &mut impl Api, d: &Deployment, old_pods: i32) {
+    record_changed(c, d, ExplainStep::RecreateWait { old_pods });
+}
+
+/// Records a waiting step unless the Deployment's last record is the same.
+fn record_changed(c: &mut impl Api, d: &Deployment, step: ExplainStep) {
+    let last = c
+        .explanations()
+        .iter()
+        .rev()
+        .find(|e| e.deployment == d.meta.name);
+    if last.is_none_or(|e| e.step != step) {
+        record(c, d, step);
+    }
+}
+
 /// Neither side moved: recorded when the numbers differ from the Deployment's last record.
 pub(crate) fn wait(
     c: &mut impl Api,
@@ -96,12 +127,5 @@ pub(crate) fn wait(
         available: util::available_count(all),
         new_unavailable: new_rs.replicas - new_rs.available,
     };
-    let last = c
-        .explanations()
-        .iter()
-        .rev()
-        .find(|e| e.deployment == d.meta.name);
-    if last.is_none_or(|e| e.step != step) {
-        record(c, d, step);
-    }
+    record_changed(c, d, step);
 }

@@ -1,5 +1,6 @@
 //! `rolloutRecreate` (upstream `recreate.go`).
 
+use super::explain;
 use super::progress;
 use super::sync::{
     cleanup_deployment, get_all_replica_sets_and_sync_revision, scale_replica_set_and_record_event,
@@ -17,11 +18,23 @@ pub(crate) fn rollout_recreate(c: &mut impl Api, id: DeploymentId, d: &mut Deplo
     let inputs = progress::status_inputs(c, &sets);
     let mut scaled = false;
     for r in sets.old.clone() {
-        if c.store().replica_set(r).is_some_and(|rs| rs.replicas > 0) {
-            scaled |= scale_replica_set_and_record_event(c, d, r, 0);
+        let Some((name, from)) = c
+            .store()
+            .replica_set(r)
+            .filter(|rs| rs.replicas > 0)
+            .map(|rs| (rs.meta.name.clone(), rs.replicas))
+        else {
+            continue;
+        };
+        if scale_replica_set_and_record_event(c, d, r, 0) {
+            explain::recreate_down(c, d, &name, from);
+            scaled = true;
         }
     }
     if scaled || old_pods_running(c, &sets) {
+        if !scaled {
+            explain::recreate_wait(c, d, old_pods_left(c, &sets) as i32);
+        }
         progress::sync_rollout_status(c, id, d, &inputs);
         return;
     }
@@ -32,8 +45,14 @@ pub(crate) fn rollout_recreate(c: &mut impl Api, id: DeploymentId, d: &mut Deplo
         sets = created;
     }
     if let Some(new) = sets.new {
-        let target = util::new_rs_new_replicas(d.spec.strategy, d.spec.replicas, 0, 0);
-        scale_replica_set_and_record_event(c, d, new, target);
+        let from = c.store().replica_set(new).map_or(0, |rs| rs.replicas);
+        let name = c.store().replica_set(new).map(|rs| rs.meta.name.clone());
+        let plan = util::new_rs_new_replicas_plan(d.spec.strategy, d.spec.replicas, 0, from);
+        if scale_replica_set_and_record_event(c, d, new, plan.to)
+            && let Some(name) = name
+        {
+            explain::scale_up(c, d, &name, &plan);
+        }
     }
     if util::deployment_complete(d.spec.replicas, d.meta.generation, &d.status) {
         cleanup_deployment(c, d, &sets.old);
@@ -50,13 +69,17 @@ fn old_pods_running(c: &impl Api, sets: &super::sync::RsSets) -> bool {
         .filter_map(|r| c.store().replica_set(*r))
         .map(|rs| rs.status.replicas)
         .collect();
-    let not_gone: usize = sets
-        .old
-        .iter()
-        .map(|r| c.store().rs_pods[r.0 as usize].live as usize)
-        .sum();
+    let not_gone = old_pods_left(c, sets);
     util::old_pods_running(
         &status_replicas,
         std::iter::repeat_n(PodPhase::Running, not_gone),
     )
+}
+
+/// Old pods not yet gone, terminating ones included.
+fn old_pods_left(c: &impl Api, sets: &super::sync::RsSets) -> usize {
+    sets.old
+        .iter()
+        .map(|r| c.store().rs_pods[r.0 as usize].live as usize)
+        .sum()
 }

@@ -84,6 +84,24 @@ impl Catalogue for English {
                     reason,
                 )
             }
+            ExplainStep::RecreateDown { rs, from } => (
+                format!("scaled down old replica set {rs} from {from} to 0"),
+                "strategy Recreate: every old pod goes before any new pod is created".into(),
+            ),
+            ExplainStep::RecreateUp { rs, from, to } => (
+                format!("scaled up new replica set {rs} from {from} to {to}"),
+                format!(
+                    "strategy Recreate: no old pod is left, so the new replica set goes straight to {to}"
+                ),
+            ),
+            ExplainStep::RecreateWait { old_pods } => (
+                "waits".into(),
+                format!(
+                    "strategy Recreate: {} of the old replica sets still {} (terminating ones included); new pods are created only when none is left",
+                    pods(*old_pods),
+                    if *old_pods == 1 { "exists" } else { "exist" }
+                ),
+            ),
             ExplainStep::Wait {
                 replicas,
                 max_total,

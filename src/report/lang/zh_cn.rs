@@ -76,6 +76,20 @@ impl Catalogue for SimplifiedChinese {
                     reason,
                 )
             }
+            ExplainStep::RecreateDown { rs, from } => (
+                format!("将旧 ReplicaSet {rs} 从 {from} 缩容到 0"),
+                "策略 Recreate：先删除所有旧 Pod，再创建新 Pod".into(),
+            ),
+            ExplainStep::RecreateUp { rs, from, to } => (
+                format!("将新 ReplicaSet {rs} 从 {from} 扩容到 {to}"),
+                format!("策略 Recreate：旧 Pod 已全部消失，所以新 ReplicaSet 直接扩容到 {to}"),
+            ),
+            ExplainStep::RecreateWait { old_pods } => (
+                "等待".into(),
+                format!(
+                    "策略 Recreate：旧 ReplicaSet 的 {old_pods} 个 Pod 仍然存在（包括正在终止的）；全部消失后才创建新 Pod"
+                ),
+            ),
             ExplainStep::Wait {
                 replicas,
                 max_total,
