@@ -137,3 +137,33 @@ pub fn by_revision(c: &Cluster, name: &str, messages: Vec<String>) -> Vec<String
         })
         .collect()
 }
+
+/// A scaling of one ReplicaSet: when, which, from and to.
+pub type Scaling = (SimTime, String, i32, i32);
+
+/// The `ScalingReplicaSet` events (`Scaled up replica set web-abc from 1 to 2`), and the
+/// scalings the controller's explanations describe, both in order.
+pub fn scalings(c: &Cluster) -> (Vec<Scaling>, Vec<Scaling>) {
+    let events = c
+        .recorder
+        .events
+        .iter()
+        .filter(|e| e.reason == "ScalingReplicaSet")
+        .map(|e| {
+            let w: Vec<&str> = e.message.split(' ').collect();
+            let size = |i: usize| w[i].parse().expect("a replica count");
+            (e.time, w[4].to_string(), size(6), size(8))
+        })
+        .collect();
+    let explained = c
+        .recorder
+        .explanations
+        .iter()
+        .filter_map(|e| {
+            e.step
+                .scaled()
+                .map(|(rs, f, t)| (e.time, rs.to_string(), f, t))
+        })
+        .collect();
+    (events, explained)
+}

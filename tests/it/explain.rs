@@ -126,33 +126,7 @@ fn every_scaling_event_of_a_rollout_is_explained() {
         let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/{name}.yaml"));
         let scenario = rollsim::scenario::load(&path, 100_000).expect("loads");
         let s = rollsim::play::play(&scenario, Default::default());
-        let events: Vec<(rollsim::sim::SimTime, String, i32, i32)> = s
-            .cluster
-            .recorder
-            .events
-            .iter()
-            .filter(|e| e.reason == "ScalingReplicaSet")
-            .map(|e| {
-                let w: Vec<&str> = e.message.split(' ').collect();
-                (
-                    e.time,
-                    w[4].to_string(),
-                    w[6].parse().expect("from"),
-                    w[8].parse().expect("to"),
-                )
-            })
-            .collect();
-        let explained: Vec<(rollsim::sim::SimTime, String, i32, i32)> = s
-            .cluster
-            .recorder
-            .explanations
-            .iter()
-            .filter_map(|e| {
-                e.step
-                    .scaled()
-                    .map(|(rs, f, t)| (e.time, rs.to_string(), f, t))
-            })
-            .collect();
+        let (events, explained) = crate::common::scalings(&s.cluster);
         assert!(!events.is_empty(), "{name}");
         assert_eq!(events, explained, "{name}");
     }

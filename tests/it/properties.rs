@@ -85,32 +85,7 @@ fn roll(
 /// numbers give its from and to.
 fn explanations_match_scaling_events(c: &Cluster) -> Result<(), TestCaseError> {
     use rollsim::model::explain::ExplainStep;
-    let events: Vec<(SimTime, String, i32, i32)> = c
-        .recorder
-        .events
-        .iter()
-        .filter(|e| e.reason == "ScalingReplicaSet")
-        .map(|e| {
-            // "Scaled up replica set web-abc from 1 to 2"
-            let w: Vec<&str> = e.message.split(' ').collect();
-            (
-                e.time,
-                w[4].to_string(),
-                w[6].parse().unwrap(),
-                w[8].parse().unwrap(),
-            )
-        })
-        .collect();
-    let explained: Vec<(SimTime, String, i32, i32)> = c
-        .recorder
-        .explanations
-        .iter()
-        .filter_map(|e| {
-            e.step
-                .scaled()
-                .map(|(rs, f, t)| (e.time, rs.to_string(), f, t))
-        })
-        .collect();
+    let (events, explained) = scalings(c);
     prop_assert_eq!(&events, &explained);
     for e in &c.recorder.explanations {
         match e.step {
