@@ -79,6 +79,13 @@ pub enum ExplainStep {
     RecreateUp { rs: String, from: i32, to: i32 },
     /// `oldPodsRunning`: old pods still exist (terminating ones included).
     RecreateWait { old_pods: i32 },
+    /// `DeploymentTimedOut`: no progress since the Progressing condition's last update for
+    /// longer than `progressDeadlineSeconds`.
+    DeadlineExceeded {
+        deadline_s: i32,
+        /// The Progressing condition's lastUpdateTime (whole seconds).
+        last_progress: SimTime,
+    },
 }
 
 #[allow(missing_docs)]
@@ -90,7 +97,9 @@ impl ExplainStep {
             | ExplainStep::ScaleDownOld { rs, from, to, .. }
             | ExplainStep::RecreateUp { rs, from, to } => Some((rs, *from, *to)),
             ExplainStep::RecreateDown { rs, from } => Some((rs, *from, 0)),
-            ExplainStep::Wait { .. } | ExplainStep::RecreateWait { .. } => None,
+            ExplainStep::Wait { .. }
+            | ExplainStep::RecreateWait { .. }
+            | ExplainStep::DeadlineExceeded { .. } => None,
         }
     }
 }

@@ -67,14 +67,15 @@ fn entry_time(e: &Entry) -> Option<SimTime> {
 }
 
 /// The transcript with each controller decision's arithmetic (`--explain`): lines
-/// `[time] # why: …`, each before the first entry printed after it.
+/// `[time] # why: …`, each before the first entry printed at or after its moment (a
+/// decision made at an instant comes before what a watch printed at that instant).
 pub fn transcript_explained(s: &Session, lang: lang::Lang) -> String {
     let explanations = &s.cluster.recorder.explanations;
     let mut next = 0;
     let mut out = String::new();
     let mut flush = |out: &mut String, before: Option<SimTime>| {
         while let Some(e) = explanations.get(next) {
-            if before.is_some_and(|t| e.time >= t) {
+            if before.is_some_and(|t| e.time > t) {
                 break;
             }
             let (decision, reason) = lang.explain(e);

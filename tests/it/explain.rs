@@ -131,3 +131,29 @@ fn every_scaling_event_of_a_rollout_is_explained() {
         assert_eq!(events, explained, "{name}");
     }
 }
+
+#[test]
+fn the_progress_deadline_is_explained_just_before_rollout_status_fails() {
+    let dir = scratch("deadline");
+    let out = Command::new(env!("CARGO_BIN_EXE_rollsim"))
+        .args([
+            "run",
+            "scenarios/bad-image-undo.yaml",
+            "--explain",
+            "--out",
+            dir.to_str().unwrap(),
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("runs");
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.contains("exceeded its progress deadline"))
+        .expect("rollout status fails");
+    assert_eq!(
+        lines[at - 1],
+        "[00:11:12.000] # why: deployment-controller nginx-deployment marks the rollout ProgressDeadlineExceeded: no progress since 00:01:11.000 (the Progressing condition's last update: a new ReplicaSet, or more pods ready or available), longer than progressDeadlineSeconds 600 s; the controller keeps the rollout as it is, and rollout status fails"
+    );
+}

@@ -129,3 +129,17 @@ pub(crate) fn wait(
     };
     record_changed(c, d, step);
 }
+
+/// The Progressing condition turned `ProgressDeadlineExceeded`.
+pub(crate) fn deadline_exceeded(
+    c: &mut impl Api,
+    d: &Deployment,
+    deadline_s: i32,
+    last_progress: crate::sim::SimTime,
+) {
+    let step = ExplainStep::DeadlineExceeded {
+        deadline_s,
+        last_progress,
+    };
+    record(c, d, step);
+}

@@ -79,6 +79,20 @@ pub(crate) fn sync_rollout_status(
         }
         return;
     }
+    let exceeded = |s: &DeploymentStatus| {
+        s.condition("Progressing")
+            .is_some_and(|c| c.reason == "ProgressDeadlineExceeded")
+    };
+    if exceeded(&new)
+        && !exceeded(&d.status)
+        && let (Some(deadline), Some(cond)) = (
+            d.spec.progress_deadline_seconds,
+            d.status.condition("Progressing"),
+        )
+    {
+        let last_progress = cond.last_update;
+        super::explain::deadline_exceeded(c, d, deadline, last_progress);
+    }
     d.status = new;
     update_status(c, id, d);
 }

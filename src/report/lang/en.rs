@@ -102,6 +102,15 @@ impl Catalogue for English {
                     if *old_pods == 1 { "exists" } else { "exist" }
                 ),
             ),
+            ExplainStep::DeadlineExceeded {
+                deadline_s,
+                last_progress,
+            } => (
+                "marks the rollout ProgressDeadlineExceeded".into(),
+                format!(
+                    "no progress since {last_progress} (the Progressing condition's last update: a new ReplicaSet, or more pods ready or available), longer than progressDeadlineSeconds {deadline_s} s; the controller keeps the rollout as it is, and rollout status fails"
+                ),
+            ),
             ExplainStep::Wait {
                 replicas,
                 max_total,

@@ -90,6 +90,15 @@ impl Catalogue for SimplifiedChinese {
                     "策略 Recreate：旧 ReplicaSet 的 {old_pods} 个 Pod 仍然存在（包括正在终止的）；全部消失后才创建新 Pod"
                 ),
             ),
+            ExplainStep::DeadlineExceeded {
+                deadline_s,
+                last_progress,
+            } => (
+                "将发布标记为 ProgressDeadlineExceeded".into(),
+                format!(
+                    "自 {last_progress} 起没有进展（Progressing 条件的最后更新：新的 ReplicaSet，或更多 Pod 就绪或可用），超过 progressDeadlineSeconds {deadline_s} 秒；控制器保持发布现状，rollout status 失败"
+                ),
+            ),
             ExplainStep::Wait {
                 replicas,
                 max_total,
