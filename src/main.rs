@@ -203,25 +203,7 @@ fn load(path: Option<&Path>, max_pods: usize) -> Result<Scenario, ScenarioError>
 
 fn main() -> ExitCode {
     match Cli::parse().command {
-        Command::Validate { scenario, max_pods } => {
-            match load(Some(&scenario), max_pods as usize) {
-                Ok(s) => {
-                    println!(
-                        "{}: ok — scenario {}, {} nodes, {} steps, {} manifest file(s)",
-                        scenario.display(),
-                        s.name,
-                        s.nodes.len(),
-                        s.steps.len(),
-                        s.manifests.len()
-                    );
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    ExitCode::from(2)
-                }
-            }
-        }
+        Command::Validate { scenario, max_pods } => validate(&scenario, max_pods as usize),
         Command::Run {
             scenario,
             seed,
@@ -247,41 +229,7 @@ fn main() -> ExitCode {
             std::time::Duration::from_millis(progress_every_ms),
         ),
         Command::Plot { dir } => plot(&dir),
-        Command::Sweep {
-            action: Some(SweepAction::Merge { dirs, out }),
-            ..
-        } => sweep_cmd::merge(&dirs, &out),
-        Command::Sweep {
-            action: None,
-            sweep,
-            out,
-            jobs,
-            shard,
-            max_pods,
-            progress_every_ms,
-            write_run,
-        } => {
-            let Some(file) = sweep else {
-                eprintln!("error: a sweep file is required");
-                return ExitCode::from(2);
-            };
-            let jobs = jobs.map_or_else(
-                || std::thread::available_parallelism().map_or(1, |n| n.get()),
-                |j| j as usize,
-            );
-            if let Some(r) = write_run {
-                return write_sweep_run(&file, &out, r, max_pods as usize);
-            }
-            let args = sweep_cmd::SweepArgs {
-                file: &file,
-                out: &out,
-                jobs,
-                shard: shard.as_deref(),
-                max_pods: max_pods as usize,
-                progress_every: Duration::from_millis(progress_every_ms),
-            };
-            sweep_cmd::run(&args, &interrupt_flag())
-        }
+        sweep @ Command::Sweep { .. } => sweep_command(sweep),
         Command::BenchSweep {
             sweep,
             runs,
@@ -308,26 +256,96 @@ fn main() -> ExitCode {
                 check_invariants: false,
             },
         ),
-        Command::BenchTraffic {
+        bench @ Command::BenchTraffic { .. } => bench_traffic_command(bench),
+    }
+}
+
+/// `rollsim validate`: checks a scenario and says what it holds.
+fn validate(scenario: &Path, max_pods: usize) -> ExitCode {
+    match load(Some(scenario), max_pods) {
+        Ok(s) => {
+            println!(
+                "{}: ok — scenario {}, {} nodes, {} steps, {} manifest file(s)",
+                scenario.display(),
+                s.name,
+                s.nodes.len(),
+                s.steps.len(),
+                s.manifests.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `rollsim sweep`: a merge, one run written whole, or the sweep itself.
+fn sweep_command(command: Command) -> ExitCode {
+    let Command::Sweep {
+        action,
+        sweep,
+        out,
+        jobs,
+        shard,
+        max_pods,
+        progress_every_ms,
+        write_run,
+    } = command
+    else {
+        return ExitCode::from(2);
+    };
+    if let Some(SweepAction::Merge { dirs, out }) = action {
+        return sweep_cmd::merge(&dirs, &out);
+    }
+    let Some(file) = sweep else {
+        eprintln!("error: a sweep file is required");
+        return ExitCode::from(2);
+    };
+    if let Some(r) = write_run {
+        return write_sweep_run(&file, &out, r, max_pods as usize);
+    }
+    let jobs = jobs.map_or_else(
+        || std::thread::available_parallelism().map_or(1, |n| n.get()),
+        |j| j as usize,
+    );
+    let args = sweep_cmd::SweepArgs {
+        file: &file,
+        out: &out,
+        jobs,
+        shard: shard.as_deref(),
+        max_pods: max_pods as usize,
+        progress_every: Duration::from_millis(progress_every_ms),
+    };
+    sweep_cmd::run(&args, &interrupt_flag())
+}
+
+/// `rollsim bench-traffic`, from its arguments.
+fn bench_traffic_command(command: Command) -> ExitCode {
+    let Command::BenchTraffic {
+        replicas,
+        nodes,
+        rate,
+        minutes,
+        connection,
+        seed,
+        repeat,
+    } = command
+    else {
+        return ExitCode::from(2);
+    };
+    bench_traffic(
+        repeat.max(1),
+        &rollsim::bench::TrafficBenchParams {
             replicas,
             nodes,
-            rate,
+            rate_per_s: rate,
             minutes,
             connection,
             seed,
-            repeat,
-        } => bench_traffic(
-            repeat.max(1),
-            &rollsim::bench::TrafficBenchParams {
-                replicas,
-                nodes,
-                rate_per_s: rate,
-                minutes,
-                connection,
-                seed,
-            },
-        ),
-    }
+        },
+    )
 }
 
 /// `rollsim bench-traffic`: the fastest of `repeat` identical runs.
