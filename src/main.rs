@@ -219,7 +219,8 @@ fn main() -> ExitCode {
             &out,
             Shown {
                 quiet,
-                explain: explain.then(|| report::lang::Lang::parse(&lang)).flatten(),
+                explain,
+                lang: report::lang::Lang::parse(&lang).unwrap_or_default(),
             },
             PlayOptions {
                 seed,
@@ -585,8 +586,10 @@ impl ProgressLine {
 struct Shown {
     /// No transcript on standard output.
     quiet: bool,
-    /// Explanations of the controllers' decisions, in this language.
-    explain: Option<report::lang::Lang>,
+    /// Explanations of the controllers' decisions in the transcript, and explain.csv.
+    explain: bool,
+    /// The language of explanations and of report.html.
+    lang: report::lang::Lang,
 }
 
 fn run(
@@ -622,19 +625,20 @@ fn run(
     if session.interrupted {
         return stop_interrupted(staging);
     }
-    let transcript = match shown.explain {
-        Some(lang) => report::transcript_explained(&session, lang),
-        None => report::transcript(&session),
+    let transcript = if shown.explain {
+        report::transcript_explained(&session, shown.lang)
+    } else {
+        report::transcript(&session)
     };
     if !shown.quiet {
         // A closed pipe (`| head`) ends the printing, not the run: the files are still written.
         let _ = std::io::stdout().write_all(transcript.as_bytes());
     }
-    let (mut files, chart_error) = run_files(&session, transcript);
-    if let Some(lang) = shown.explain {
+    let (mut files, chart_error) = run_files(&session, transcript, shown.lang);
+    if shown.explain {
         files.push((
             "explain.csv".into(),
-            report::explain_csv(&session, lang).into_bytes(),
+            report::explain_csv(&session, shown.lang).into_bytes(),
         ));
     }
     if interrupted.load(Ordering::Relaxed) {
@@ -709,7 +713,11 @@ fn write_sweep_run(file: &Path, out: &Path, run: u64, max_pods: usize) -> ExitCo
         max_events: spec.max_events,
     };
     let session = play::play(&scenario, options);
-    let (files, chart_error) = run_files(&session, report::transcript(&session));
+    let (files, chart_error) = run_files(
+        &session,
+        report::transcript(&session),
+        report::lang::Lang::En,
+    );
     let target = staging.target();
     if let Err(e) = staging.commit(&files) {
         eprintln!("error: could not write {}: {e}", target.display());
@@ -734,6 +742,7 @@ fn write_sweep_run(file: &Path, out: &Path, run: u64, max_pods: usize) -> ExitCo
 fn run_files(
     session: &rollsim::play::Session,
     transcript: String,
+    lang: report::lang::Lang,
 ) -> (Vec<(String, Vec<u8>)>, Option<charts::ChartError>) {
     let mut files: Vec<(String, Vec<u8>)> = [
         ("transcript.txt", transcript),
@@ -781,9 +790,15 @@ fn run_files(
         pod_status_csv: text("pod-status.csv"),
         endpoints_ready_csv: text("endpoints-ready.csv"),
     };
-    match report::draw_all(&inputs, text("traffic.csv")) {
-        Ok(d) => {
+    let drawn = report::draw_all(&inputs, text("traffic.csv")).and_then(|d| {
+        let page = report::page::page_charts(&inputs, text("traffic.csv"))?;
+        Ok((d, page))
+    });
+    match drawn {
+        Ok((d, page)) => {
+            let html = report::page::report_html(session, lang, &page);
             files.extend(d);
+            files.push(("report.html".into(), html.into_bytes()));
             (files, None)
         }
         Err(e) => (files, Some(e)),

@@ -534,6 +534,7 @@ impl Cluster {
                 status: pod.status_text(),
                 ready: pod.ready,
                 available: pod.counted_available,
+                restarts: pod.restarts,
             };
             self.recorder.pod_status(sample);
         }

@@ -97,6 +97,8 @@ pub struct PodStatusSample {
     pub ready: bool,
     /// Counted available by its ReplicaSet.
     pub available: bool,
+    /// The RESTARTS column.
+    pub restarts: u32,
 }
 
 /// Everything recorded during a run.

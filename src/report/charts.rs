@@ -711,7 +711,7 @@ impl RolloutSeries<'_> {
     }
 }
 
-type Chart2d<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+pub(crate) type Chart2d<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
 /// A Deployment's ReplicaSets by first appearance, and which one is the newest revision.
 fn replica_sets_of<'a>(data: &'a RunData, deployment: &str) -> (Vec<&'a RsInfo>, Option<usize>) {
@@ -866,7 +866,7 @@ pub fn draw_rollout<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     data: &RunData,
     deployment: &str,
-) -> Res<()>
+) -> Res<TimeAxis>
 where
     DB::ErrorType: 'static,
 {
@@ -894,7 +894,8 @@ where
         &rollout_legend(&s),
         "Summary",
         &summary_lines(data, Some(deployment)),
-    )
+    )?;
+    Ok(TimeAxis::of(&chart, s.x_max, 0.0))
 }
 
 /// Time and pod axes with their grid.
@@ -1287,7 +1288,7 @@ fn status_segments(p: &PodRow, end: u64) -> Vec<(usize, u64, u64)> {
 }
 
 /// The timeline of every pod (or an even sample beyond [`MAX_POD_ROWS`]).
-pub fn draw_pods<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &RunData) -> Res<()>
+pub fn draw_pods<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, data: &RunData) -> Res<TimeAxis>
 where
     DB::ErrorType: 'static,
 {
@@ -1323,7 +1324,8 @@ where
         caption.push(format!("{total} pods"));
     }
     caption.extend(summary_lines(data, None));
-    draw_panel(&panel, &entries, "Summary", &caption)
+    draw_panel(&panel, &entries, "Summary", &caption)?;
+    Ok(TimeAxis::of(&chart, x_max, 0.0))
 }
 
 /// The timeline's rows: a label row per group, then its pods (every `step`th one).
@@ -1523,9 +1525,33 @@ where
 }
 
 /// One chart, drawn with any backend.
-type DrawFn<'a> = dyn Fn(&DrawingArea<BitMapBackend, Shift>) -> Res<()> + 'a;
+type DrawFn<'a, T> = dyn Fn(&DrawingArea<BitMapBackend, Shift>) -> Res<T> + 'a;
 
-pub(crate) fn png(draw: &DrawFn) -> Res<Vec<u8>> {
+/// Where a chart's time axis lies in its picture: pixels of virtual time 0 and of its last
+/// second, so a page can draw a time cursor over the chart.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TimeAxis {
+    /// Pixel column of time 0.
+    pub left: i32,
+    /// Pixel column of `seconds`.
+    pub right: i32,
+    /// The axis' last second.
+    pub seconds: f64,
+}
+
+impl TimeAxis {
+    /// The time axis of a chart whose x coordinate is virtual seconds from 0 to `seconds`.
+    pub(crate) fn of<DB: DrawingBackend>(chart: &Chart2d<'_, DB>, seconds: f64, y: f64) -> Self {
+        TimeAxis {
+            left: chart.backend_coord(&(0.0, y)).0,
+            right: chart.backend_coord(&(seconds, y)).0,
+            seconds,
+        }
+    }
+}
+
+/// A chart as a PNG picture.
+pub(crate) fn png<T>(draw: &DrawFn<T>) -> Res<Vec<u8>> {
     let (w, h) = SIZE;
     let mut pixels = vec![0u8; (w * h * 3) as usize];
     {
@@ -1541,14 +1567,23 @@ pub(crate) fn png(draw: &DrawFn) -> Res<Vec<u8>> {
     Ok(out)
 }
 
-pub(crate) fn svg(draw: &dyn Fn(&DrawingArea<SVGBackend, Shift>) -> Res<()>) -> Res<Vec<u8>> {
+/// A chart as an SVG picture.
+pub(crate) fn svg<T>(draw: &dyn Fn(&DrawingArea<SVGBackend, Shift>) -> Res<T>) -> Res<Vec<u8>> {
+    Ok(svg_with(draw)?.0.into_bytes())
+}
+
+/// A chart as SVG text, with what its drawing returned (a [`TimeAxis`], say).
+pub(crate) fn svg_with<T>(
+    draw: &dyn Fn(&DrawingArea<SVGBackend, Shift>) -> Res<T>,
+) -> Res<(String, T)> {
     let mut text = String::new();
-    {
+    let drawn = {
         let root = SVGBackend::with_string(&mut text, SIZE).into_drawing_area();
-        draw(&root)?;
+        let drawn = draw(&root)?;
         root.present().map_err(de)?;
-    }
-    Ok(text.into_bytes())
+        drawn
+    };
+    Ok((text, drawn))
 }
 
 /// Draws every chart of a run: `(file name, bytes)` for `rollout[-<deployment>].png|svg`
@@ -1569,6 +1604,35 @@ pub fn render(data: &RunData) -> Res<Vec<(String, Vec<u8>)>> {
     files.push(("pods.png".into(), png(&|a| draw_pods(a, data))?));
     files.push(("pods.svg".into(), svg(&|a| draw_pods(a, data))?));
     Ok(files)
+}
+
+/// The charts as `report.html` shows them: SVG text with its time axis.
+pub fn page_charts(data: &RunData) -> Res<Vec<super::page::PageChart>> {
+    register_fonts()?;
+    let mut out = Vec::new();
+    for d in &data.deployments() {
+        let (svg, axis) = svg_with(&|a| draw_rollout(a, data, d))?;
+        out.push(page_chart(
+            format!("deployment {d}: old and new pods"),
+            svg,
+            axis,
+        ));
+    }
+    let (svg, axis) = svg_with(&|a| draw_pods(a, data))?;
+    out.push(page_chart("pod timeline".into(), svg, axis));
+    Ok(out)
+}
+
+/// A page chart from its drawing.
+pub(crate) fn page_chart(title: String, svg: String, axis: TimeAxis) -> super::page::PageChart {
+    super::page::PageChart {
+        title,
+        svg,
+        left: axis.left,
+        right: axis.right,
+        seconds: axis.seconds,
+        width: SIZE.0,
+    }
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod charts;
 pub mod lang;
+pub mod page;
 pub mod traffic;
 pub mod traffic_chart;
 

@@ -99,7 +99,7 @@ fn per_second(data: &TrafficData, series: &[(String, RGBColor)]) -> BTreeMap<u64
 pub fn draw_traffic<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     data: &TrafficData,
-) -> Res<()>
+) -> Res<super::charts::TimeAxis>
 where
     DB::ErrorType: 'static,
 {
@@ -159,7 +159,11 @@ where
         .label_font(("sans-serif", 14))
         .draw()
         .map_err(de)?;
-    Ok(())
+    Ok(super::charts::TimeAxis::of(
+        &chart,
+        data.end_s.max(1.0),
+        0.0,
+    ))
 }
 
 /// `traffic.png` and `traffic.svg`.
@@ -175,6 +179,17 @@ pub fn render_traffic(data: &TrafficData) -> Res<Vec<(String, Vec<u8>)>> {
             super::charts::svg(&|a| draw_traffic(a, data))?,
         ),
     ])
+}
+
+/// The chart as `report.html` shows it.
+pub fn page_chart(data: &TrafficData) -> Res<super::page::PageChart> {
+    super::charts::register_fonts()?;
+    let (svg, axis) = super::charts::svg_with(&|a| draw_traffic(a, data))?;
+    Ok(super::charts::page_chart(
+        "requests as users saw them".into(),
+        svg,
+        axis,
+    ))
 }
 
 /// The chart's data from a run's files: `traffic.csv`, and the commands and time axis of

@@ -98,6 +98,10 @@ fn the_large_rollout_runs_through_the_same_command_with_usable_reports() {
 }
 
 fn compare_with_golden(run_dir: &Path, name: &str) {
+    // The page embeds the charts' SVG, so it is checked by the browser test, not compared.
+    let page = std::fs::read_to_string(run_dir.join("report.html"))
+        .unwrap_or_else(|e| panic!("{name}/report.html was not written: {e}"));
+    assert!(page.contains("<script id=\"run-data\" type=\"application/json\">"));
     let golden = repo().join("tests/golden").join(name);
     let update = std::env::var_os("UPDATE_GOLDEN").is_some();
     let traffic: Vec<&str> = TRAFFIC_FILES

@@ -1,6 +1,6 @@
 //! English.
 
-use super::Catalogue;
+use super::{Catalogue, PageText};
 use crate::model::IntOrPercent;
 use crate::model::explain::{ExplainStep, Explanation};
 
@@ -25,9 +25,48 @@ fn pods(n: i32) -> String {
     }
 }
 
+static PAGE: PageText = PageText {
+    title: "rollout report",
+    keys: "← → step from event to event · PageUp/PageDown jump between controller decisions · Home/End · or drag the cursor, or click a transcript line",
+    cursor: "time cursor",
+    prev_event: "previous event",
+    next_event: "next event",
+    prev_decision: "« previous decision",
+    next_decision: "next decision »",
+    explanation: "Why: the controller's decision",
+    no_decision_yet: "No controller decision yet.",
+    nodes: "Pods per node",
+    unscheduled: "not scheduled",
+    traffic: "Service endpoints and requests",
+    charts: "Charts",
+    transcript: "Transcript",
+    pods_sampled: "Showing {shown} of {total} pods (every {step}th pod in creation order); the ReplicaSet table counts all of them.",
+    lines_cut: "The first {shown} of {total} lines; transcript.txt has them all.",
+    nodes_cut: "Showing {shown} of {total} nodes that hold pods.",
+    no_pods: "No pods at this moment.",
+    states: [
+        "Pending (not scheduled)",
+        "pulling image / creating",
+        "image pull failing",
+        "crashed (Error, CrashLoopBackOff)",
+        "running, not ready",
+        "ready, not yet available",
+        "available",
+        "terminating",
+    ],
+    endpoints: "service {service}: {ready} ready endpoints",
+    requests: "client {client}, this second: {ok} answered, {failed} failed",
+    newest: "newest ReplicaSet (bold outline)",
+    decision_count: "{n} decisions at this moment",
+};
+
 impl Catalogue for English {
     fn why(&self) -> &'static str {
         "why"
+    }
+
+    fn page_text(&self) -> &'static PageText {
+        &PAGE
     }
 
     fn explain(&self, e: &Explanation) -> (String, String) {

@@ -1,6 +1,6 @@
 //! 简体中文 (zh-CN).
 
-use super::Catalogue;
+use super::{Catalogue, PageText};
 use crate::model::IntOrPercent;
 use crate::model::explain::{ExplainStep, Explanation};
 
@@ -17,9 +17,48 @@ fn resolved(v: IntOrPercent, replicas: i32, up: bool, value: i32) -> String {
     }
 }
 
+static PAGE: PageText = PageText {
+    title: "滚动更新报告",
+    keys: "← → 逐个事件前后移动 · PageUp/PageDown 跳到上一个/下一个控制器决策 · Home/End · 也可以拖动游标，或点击记录中的一行",
+    cursor: "时间游标",
+    prev_event: "上一个事件",
+    next_event: "下一个事件",
+    prev_decision: "« 上一个决策",
+    next_decision: "下一个决策 »",
+    explanation: "原因：控制器的决策",
+    no_decision_yet: "控制器尚未做出决策。",
+    nodes: "各节点上的 Pod",
+    unscheduled: "未调度",
+    traffic: "Service 端点与请求",
+    charts: "图表",
+    transcript: "终端记录",
+    pods_sampled: "显示 {total} 个 Pod 中的 {shown} 个（按创建顺序每 {step} 个取一个）；ReplicaSet 表统计全部 Pod。",
+    lines_cut: "共 {total} 行，这里显示前 {shown} 行；transcript.txt 中有全部内容。",
+    nodes_cut: "显示有 Pod 的 {total} 个节点中的 {shown} 个。",
+    no_pods: "此刻没有 Pod。",
+    states: [
+        "Pending（未调度）",
+        "拉取镜像 / 创建中",
+        "镜像拉取失败",
+        "已崩溃（Error、CrashLoopBackOff）",
+        "运行中，未就绪",
+        "就绪，尚未可用",
+        "可用",
+        "终止中",
+    ],
+    endpoints: "Service {service}：{ready} 个就绪端点",
+    requests: "客户端 {client}，这一秒：{ok} 个成功，{failed} 个失败",
+    newest: "最新的 ReplicaSet（粗边框）",
+    decision_count: "此刻有 {n} 个决策",
+};
+
 impl Catalogue for SimplifiedChinese {
     fn why(&self) -> &'static str {
         "原因"
+    }
+
+    fn page_text(&self) -> &'static PageText {
+        &PAGE
     }
 
     fn explain(&self, e: &Explanation) -> (String, String) {
