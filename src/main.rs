@@ -753,7 +753,7 @@ fn run_files(
         ("commands.csv", report::commands_csv(session)),
         ("faults.csv", report::faults_csv(session)),
         ("pod-status.csv", report::pod_status_csv(session)),
-        ("summary.yaml", report::summary_yaml(session)),
+        ("summary.yaml", report::summary_yaml(session, lang)),
     ]
     .into_iter()
     .map(|(n, t)| (n.to_string(), t.into_bytes()))

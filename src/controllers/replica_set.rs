@@ -3,6 +3,7 @@
 //! upstream's ranking, and writes status.
 
 use crate::controllers::Api;
+use crate::model::explain::{DeletionRule, ExplainStep, Explanation};
 use crate::model::recorder::EventType;
 use crate::model::store::RsPods;
 use crate::model::*;
@@ -204,6 +205,41 @@ fn deletion_order(a: &PodRank, b: &PodRank, now: SimTime) -> std::cmp::Ordering 
     (ka, a.id).cmp(&(kb, b.id))
 }
 
+/// The first rule of `ActivePodsWithRanks.Less` on which `victim` ranks before `kept`.
+pub fn deciding_rule(victim: &PodRank, kept: &PodRank, now: SimTime) -> DeletionRule {
+    let (v, k) = pair_keys(victim, kept, now);
+    if v.0 != k.0 {
+        DeletionRule::Unscheduled
+    } else if v.1 != k.1 {
+        DeletionRule::Phase(victim.phase.as_str(), kept.phase.as_str())
+    } else if v.2 != k.2 {
+        DeletionRule::NotReady
+    } else if v.3 != k.3 {
+        DeletionRule::DeletionCost(victim.deletion_cost, kept.deletion_cost)
+    } else if v.4 != k.4 {
+        DeletionRule::MorePodsOnNode(victim.rank, kept.rank)
+    } else if v.5 != k.5 {
+        DeletionRule::ReadyMoreRecently
+    } else if v.6 != k.6 && victim.ready_since != kept.ready_since {
+        // Ready in different seconds of one bucket: upstream compares UIDs at once.
+        DeletionRule::ReadyBucketUid
+    } else if v.6 != k.6 {
+        DeletionRule::Uid
+    } else if v.7 != k.7 {
+        DeletionRule::MoreRestarts(victim.restarts, kept.restarts)
+    } else if v.8 != k.8 {
+        DeletionRule::Newer
+    } else {
+        DeletionRule::Uid
+    }
+}
+
+/// The kept pod that ranks first for deletion (the one a further scale-down would take).
+fn first_kept(kept: &[PodRank], now: SimTime) -> Option<&PodRank> {
+    kept.iter()
+        .reduce(|best, p| if deletion_less(p, best, now) { p } else { best })
+}
+
 /// Mirrors `getPodsToDelete`: all pods in list order when all go, else the `diff` first by
 /// the deletion ranking.
 pub fn pods_to_delete(pods: Vec<PodRank>, diff: usize, now: SimTime) -> Vec<PodId> {
@@ -321,11 +357,49 @@ fn manage_replicas(c: &mut impl Api, r: RsId) {
             set_at: now,
         };
         let victims = victims(c, r, n, now);
+        if c.records_pod_events() {
+            explain_victims(c, r, &victims, now);
+        }
         for p in victims {
             c.delete_pod(p);
             rs_pod_event(c, r, p, "SuccessfulDelete", "Deleted pod: ");
         }
         c.expectations()[r.0 as usize].dels = 0;
+    }
+}
+
+/// Records why each chosen pod goes: the first rule of the ranking that puts it before the
+/// pod kept first (a full pass over the ReplicaSet's pods, so only when events are kept).
+fn explain_victims(c: &mut impl Api, r: RsId, victims: &[PodId], now: SimTime) {
+    let Some(rs) = c.store().replica_set(r) else {
+        return;
+    };
+    let (rs_name, dep) = (rs.meta.name.clone(), rs.owner);
+    let deployment = c
+        .store()
+        .deployment(dep)
+        .map_or(String::new(), |d| d.meta.name.clone());
+    let kept: Vec<PodRank> = c.store().rs_pods[r.0 as usize]
+        .active
+        .iter()
+        .filter(|p| !victims.contains(p))
+        .map(|&p| pod_rank(c, p, dep))
+        .collect();
+    let first = first_kept(&kept, now).copied();
+    for &v in victims {
+        let victim = pod_rank(c, v, dep);
+        let rule = first.map_or(DeletionRule::All, |k| deciding_rule(&victim, &k, now));
+        let step = ExplainStep::DeletePod {
+            rs: rs_name.clone(),
+            pod: c.store().pod_name_of(v),
+            kept: first.map(|k| c.store().pod_name_of(k.id)),
+            rule,
+        };
+        c.explain(Explanation {
+            time: now,
+            deployment: deployment.clone(),
+            step,
+        });
     }
 }
 
@@ -663,6 +737,46 @@ mod tests {
             creation: SimTime::from_secs(50),
             uid: u128::from(id),
         }
+    }
+
+    #[test]
+    fn the_deciding_rule_is_the_first_rule_that_differs() {
+        let now = SimTime::from_secs(1000);
+        let kept = pod(2);
+        let case = |f: &dyn Fn(&mut PodRank)| {
+            let mut v = pod(1);
+            f(&mut v);
+            deciding_rule(&v, &kept, now)
+        };
+        assert_eq!(case(&|p| p.scheduled = false), DeletionRule::Unscheduled);
+        assert_eq!(
+            case(&|p| p.phase = PodPhase::Pending),
+            DeletionRule::Phase("Pending", "Running")
+        );
+        assert_eq!(case(&|p| p.ready = false), DeletionRule::NotReady);
+        assert_eq!(
+            case(&|p| p.deletion_cost = -1),
+            DeletionRule::DeletionCost(-1, 0)
+        );
+        assert_eq!(case(&|p| p.rank = 3), DeletionRule::MorePodsOnNode(3, 1));
+        // Ready 10 s ago against 900 s ago: a different power-of-two bucket.
+        assert_eq!(
+            case(&|p| p.ready_since = Some(SimTime::from_secs(990))),
+            DeletionRule::ReadyMoreRecently
+        );
+        // Ready 899 s ago against 900 s ago: one bucket, so upstream compares UIDs at once.
+        assert_eq!(
+            case(&|p| p.ready_since = Some(SimTime::from_secs(101))),
+            DeletionRule::ReadyBucketUid
+        );
+        assert_eq!(case(&|p| p.restarts = 2), DeletionRule::MoreRestarts(2, 0));
+        assert_eq!(
+            case(&|p| p.creation = SimTime::from_secs(990)),
+            DeletionRule::Newer
+        );
+        assert_eq!(case(&|_| ()), DeletionRule::Uid);
+        // The rule found is always one on which the deleted pod ranks first.
+        assert!(deletion_less(&pod(1), &kept, now));
     }
 
     #[test]

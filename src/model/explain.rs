@@ -16,10 +16,83 @@ pub struct Explanation {
 }
 
 impl Explanation {
-    /// The controller that decided (every step so far is the Deployment controller's).
+    /// The controller that decided.
     pub fn controller(&self) -> &'static str {
-        "deployment-controller"
+        match self.step {
+            ExplainStep::DeletePod { .. } => "replicaset-controller",
+            _ => "deployment-controller",
+        }
     }
+
+    /// The object decided about, as `kind/name`.
+    pub fn object(&self) -> String {
+        match &self.step {
+            ExplainStep::DeletePod { rs, .. } => format!("replicaset/{rs}"),
+            _ => format!("deployment/{}", self.deployment),
+        }
+    }
+
+    /// The object's name as the transcript names it beside its controller.
+    pub fn subject(&self) -> &str {
+        match &self.step {
+            ExplainStep::DeletePod { rs, .. } => rs,
+            _ => &self.deployment,
+        }
+    }
+}
+
+/// How `scale` chose a ReplicaSet's new size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResizeHow {
+    /// The only active ReplicaSet takes `spec.replicas`.
+    Single,
+    /// The new ReplicaSet has them all: an old one goes to 0.
+    Saturated,
+    /// Proportional scaling: the room under replicas + maxSurge shared by size.
+    Proportional {
+        max_surge: IntOrPercent,
+        surge: i32,
+        /// replicas + maxSurge (0 when scaling to 0).
+        allowed: i32,
+        /// Σ spec.replicas of the active ReplicaSets before.
+        total: i32,
+        /// This ReplicaSet's max-replicas annotation (else the Deployment's status.replicas).
+        annotated: i32,
+        /// `GetProportion`: round(from × allowed / annotated) − from, bounded by what was
+        /// left to add.
+        share: i32,
+        /// What rounding left over, which the first (largest) ReplicaSet takes.
+        leftover: i32,
+    },
+}
+
+/// The first rule of the deletion ranking (`ActivePodsWithRanks.Less`) that puts a deleted
+/// pod before the pod kept first, with the two values it compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeletionRule {
+    /// Not yet on a node.
+    Unscheduled,
+    /// Pending before Unknown before Running: the two phases.
+    Phase(&'static str, &'static str),
+    /// Not Ready before Ready.
+    NotReady,
+    /// Lower `controller.kubernetes.io/pod-deletion-cost`.
+    DeletionCost(i32, i32),
+    /// More pods of the same Deployment on its node.
+    MorePodsOnNode(u32, u32),
+    /// Ready more recently (by power-of-two buckets of time since Ready).
+    ReadyMoreRecently,
+    /// Ready at different moments within one power-of-two bucket: upstream then compares
+    /// UIDs at once, the smaller first.
+    ReadyBucketUid,
+    /// More container restarts.
+    MoreRestarts(u32, u32),
+    /// Created more recently (by power-of-two buckets of age).
+    Newer,
+    /// Equal in every rule: the pod with the smaller UID.
+    Uid,
+    /// Every active pod goes, in list order (no ranking).
+    All,
 }
 
 /// The decisions of a rolling update, with the numbers each was computed from.
@@ -79,6 +152,24 @@ pub enum ExplainStep {
     RecreateUp { rs: String, from: i32, to: i32 },
     /// `oldPodsRunning`: old pods still exist (terminating ones included).
     RecreateWait { old_pods: i32 },
+    /// `scale`: `spec.replicas` changed (or a paused rollout resized) and the controller
+    /// resized a ReplicaSet without rolling.
+    Resize {
+        rs: String,
+        replicas: i32,
+        from: i32,
+        to: i32,
+        how: ResizeHow,
+    },
+    /// `getPodsToDelete`: the ReplicaSet controller removes a pod chosen by the ranking.
+    DeletePod {
+        /// The ReplicaSet.
+        rs: String,
+        pod: String,
+        /// The pod kept that ranked first among those kept, if any.
+        kept: Option<String>,
+        rule: DeletionRule,
+    },
     /// `DeploymentTimedOut`: no progress since the Progressing condition's last update for
     /// longer than `progressDeadlineSeconds`.
     DeadlineExceeded {
@@ -95,10 +186,12 @@ impl ExplainStep {
         match self {
             ExplainStep::ScaleUpNew { rs, from, to, .. }
             | ExplainStep::ScaleDownOld { rs, from, to, .. }
-            | ExplainStep::RecreateUp { rs, from, to } => Some((rs, *from, *to)),
+            | ExplainStep::RecreateUp { rs, from, to }
+            | ExplainStep::Resize { rs, from, to, .. } => Some((rs, *from, *to)),
             ExplainStep::RecreateDown { rs, from } => Some((rs, *from, 0)),
             ExplainStep::Wait { .. }
             | ExplainStep::RecreateWait { .. }
+            | ExplainStep::DeletePod { .. }
             | ExplainStep::DeadlineExceeded { .. } => None,
         }
     }

@@ -4,6 +4,7 @@
 //! plotters backend, serves both PNG and SVG. Text uses the bundled DejaVu Sans.
 
 use super::SummaryFile;
+use super::lang::{ChartText, Lang, fill};
 use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
@@ -22,6 +23,9 @@ const FONT: &str = "sans-serif";
 
 static REGULAR: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 static BOLD: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
+/// DejaVu Sans' Latin and Droid Sans Fallback's glyphs of the Chinese texts, in one face
+/// (`assets/fonts/make-cjk-font.py` rebuilds it when the catalogue grows).
+static CJK: &[u8] = include_bytes!("../../assets/fonts/RollsimCJK.ttf");
 
 /// Why charts could not be drawn.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +49,8 @@ pub(crate) fn register_fonts() -> Result<(), ChartError> {
     let ok = *DONE.get_or_init(|| {
         plotters::style::register_font(FONT, FontStyle::Normal, REGULAR).is_ok()
             && plotters::style::register_font(FONT, FontStyle::Bold, BOLD).is_ok()
+            && plotters::style::register_font(super::lang::CJK_FONT, FontStyle::Normal, CJK).is_ok()
+            && plotters::style::register_font(super::lang::CJK_FONT, FontStyle::Bold, CJK).is_ok()
     });
     if ok {
         Ok(())
@@ -191,6 +197,8 @@ pub struct RunData {
     pub faults: Vec<FaultRow>,
     /// In time order (none without traffic).
     pub endpoints_ready: Vec<EndpointsRow>,
+    /// The language of the texts (summary.yaml's `lang`).
+    pub lang: Lang,
 }
 
 /// Seconds with up to millisecond precision (`12.345`) to ms, exactly.
@@ -301,6 +309,12 @@ impl RunData {
     pub fn parse(files: &RunFiles) -> Result<Self, ChartError> {
         let summary: SummaryFile =
             serde_yaml::from_str(files.summary_yaml).map_err(err("summary.yaml"))?;
+        let lang = match summary.lang.as_deref() {
+            None => Lang::En,
+            Some(tag) => Lang::parse(tag).ok_or_else(|| {
+                ChartError(format!("summary.yaml: lang: unknown language {tag:?}"))
+            })?,
+        };
         let at = |file: &'static str| move |e: String| ChartError(format!("{file}: {e}"));
         let mut replica_sets: Vec<RsInfo> = Vec::new();
         for row in read_csv::<RsCsv>("replicasets.csv", files.replicasets_csv)? {
@@ -401,7 +415,13 @@ impl RunData {
             markers,
             faults,
             endpoints_ready,
+            lang,
         })
+    }
+
+    /// The charts' words, in the run's language.
+    pub fn text(&self) -> &'static ChartText {
+        self.lang.chart_text()
     }
 
     /// Deployments with any ReplicaSet, in name order.
@@ -553,9 +573,12 @@ fn fault_label(f: &FaultRow) -> String {
     }
 }
 
-fn rs_label(rs: &RsInfo) -> String {
+fn rs_label(t: &ChartText, rs: &RsInfo) -> String {
     let revs: Vec<String> = rs.revisions.iter().map(i64::to_string).collect();
-    format!("rev {} · {}", revs.join("→"), rs.images)
+    fill(
+        t.revisions,
+        &[("revisions", &revs.join("→")), ("images", &rs.images)],
+    )
 }
 
 fn fmt_s(s: f64) -> String {
@@ -564,28 +587,37 @@ fn fmt_s(s: f64) -> String {
 
 /// Caption lines: each rollout's duration, fewest available and peak pods.
 fn summary_lines(data: &RunData, deployment: Option<&str>) -> Vec<String> {
+    let t = data.text();
     let mut lines = Vec::new();
     for d in &data.summary.deployments {
         if deployment.is_some_and(|want| want != d.name) {
             continue;
         }
         if deployment.is_none() {
-            lines.push(format!("deployment {}", d.name));
+            lines.push(fill(t.deployment, &[("name", &d.name)]));
         }
         for (i, r) in d.rollouts.iter().enumerate() {
             let took = r.duration_s.map_or_else(
-                || "not complete".to_string(),
-                |s| format!("took {}", fmt_s(s)),
+                || t.not_complete.to_string(),
+                |s| fill(t.took, &[("s", &fmt_s(s))]),
             );
-            lines.push(format!("rollout {} → rev {}: {took}", i + 1, r.revision));
-            lines.push(format!(
-                "   min available {}/{}",
-                r.min_available, r.replicas
-            ));
-            lines.push(format!(
-                "   peak pods {} ({} in ReplicaSets)",
-                r.max_pods_live, r.max_pods_spec
-            ));
+            let n = i + 1;
+            let rollout = [
+                ("n", &n as &dyn std::fmt::Display),
+                ("revision", &r.revision),
+                ("took", &took),
+            ];
+            lines.push(fill(t.rollout, &rollout));
+            let min = [
+                ("min", &r.min_available as &dyn std::fmt::Display),
+                ("replicas", &r.replicas),
+            ];
+            lines.push(fill(t.min_available, &min));
+            let peak = [
+                ("live", &r.max_pods_live as &dyn std::fmt::Display),
+                ("spec", &r.max_pods_spec),
+            ];
+            lines.push(fill(t.peak_pods, &peak));
         }
     }
     lines
@@ -595,8 +627,6 @@ type Res<T> = Result<T, ChartError>;
 
 /// The shade of the stretch after the run's end.
 const AFTER_RUN: RGBAColor = RGBAColor(0, 0, 0, 0.07);
-/// Its legend entry.
-const AFTER_RUN_LABEL: &str = "after the run's end (last state held)";
 
 /// Shades the axis past the run's end: the state there is the one the run ended in, held,
 /// not simulated further.
@@ -634,13 +664,13 @@ enum Swatch {
 fn draw_panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     entries: &[(String, ShapeStyle, Swatch)],
-    caption_title: &str,
+    (caption_title, font): (&str, &str),
     caption: &[String],
 ) -> Res<()>
 where
     DB::ErrorType: 'static,
 {
-    let text = (FONT, 15).into_font().color(&BLACK);
+    let text = (font, 15).into_font().color(&BLACK);
     let mut y = 60;
     for (label, style, swatch) in entries {
         match swatch {
@@ -665,7 +695,7 @@ where
     area.draw(&Text::new(
         caption_title.to_string(),
         (8, y),
-        (FONT, 16, FontStyle::Bold).into_font().color(&BLACK),
+        (font, 16, FontStyle::Bold).into_font().color(&BLACK),
     ))
     .map_err(de)?;
     y += 24;
@@ -679,6 +709,8 @@ where
 
 /// What the old-versus-new chart of one Deployment shows, sampled at the moments it changes.
 struct RolloutSeries<'a> {
+    /// The words it is drawn with.
+    text: &'static ChartText,
     /// Its ReplicaSets, oldest first.
     rss: Vec<&'a RsInfo>,
     /// Index of the newest ReplicaSet (drawn warm, the others cool).
@@ -842,6 +874,7 @@ fn rollout_series<'a>(data: &'a RunData, deployment: &str) -> RolloutSeries<'a> 
         .chain(ceiling.iter().map(|p| p.1))
         .fold(1.0f64, f64::max);
     RolloutSeries {
+        text: data.text(),
         desired: reference_line(&specs, &times, &|s| s.replicas),
         ready: ready.sample(&times),
         live,
@@ -871,12 +904,17 @@ where
     DB::ErrorType: 'static,
 {
     root.fill(&WHITE).map_err(de)?;
-    let title = format!(
-        "{} — deployment {} (seed {})",
-        data.summary.scenario, deployment, data.summary.seed
+    let t = data.text();
+    let title = fill(
+        t.rollout_title,
+        &[
+            ("scenario", &data.summary.scenario),
+            ("deployment", &deployment),
+            ("seed", &data.summary.seed),
+        ],
     );
     let root = root
-        .titled(&title, (FONT, 24, FontStyle::Bold).into_font())
+        .titled(&title, (t.font, 24, FontStyle::Bold).into_font())
         .map_err(de)?;
     let (w, _) = root.dim_in_pixel();
     let (plot, panel) = root.split_horizontally(w.saturating_sub(LEGEND_WIDTH));
@@ -892,7 +930,7 @@ where
     draw_panel(
         &panel,
         &rollout_legend(&s),
-        "Summary",
+        (t.summary, t.font),
         &summary_lines(data, Some(deployment)),
     )?;
     Ok(TimeAxis::of(&chart, s.x_max, 0.0))
@@ -914,8 +952,8 @@ where
         .map_err(de)?;
     chart
         .configure_mesh()
-        .x_desc("virtual time (s)")
-        .y_desc("pods")
+        .x_desc(s.text.time_axis)
+        .y_desc(s.text.pods_axis)
         .y_labels(if s.y_top <= 12.0 {
             s.y_top as usize + 1
         } else {
@@ -929,8 +967,8 @@ where
                 format!("{y:.1}")
             }
         })
-        .label_style((FONT, 14))
-        .axis_desc_style((FONT, 16))
+        .label_style((s.text.font, 14))
+        .axis_desc_style((s.text.font, 16))
         .light_line_style(RGBColor(235, 235, 235))
         .bold_line_style(RGBColor(215, 215, 215))
         .draw()
@@ -979,7 +1017,7 @@ where
                 .draw_series(std::iter::once(Text::new(
                     format!("{v:.0} "),
                     (s.x_max, v),
-                    (FONT, 13)
+                    (s.text.font, 13)
                         .into_font()
                         .color(&c)
                         .pos(Pos::new(HPos::Right, VPos::Bottom)),
@@ -1088,7 +1126,7 @@ where
             .draw_series(std::iter::once(Text::new(
                 format!(" {label}"),
                 (x, y),
-                (FONT, 13).into_font().color(&colour.mix(1.0)),
+                (s.text.font, 13).into_font().color(&colour.mix(1.0)),
             )))
             .map_err(de)?;
     }
@@ -1103,7 +1141,7 @@ fn rollout_legend(s: &RolloutSeries) -> Vec<(String, ShapeStyle, Swatch)> {
         .enumerate()
         .map(|(i, r)| {
             (
-                format!("available: {}", rs_label(r)),
+                fill(s.text.available, &[("rs", &rs_label(s.text, r))]),
                 s.colour(i).mix(0.85).filled(),
                 Swatch::Area,
             )
@@ -1111,50 +1149,42 @@ fn rollout_legend(s: &RolloutSeries) -> Vec<(String, ShapeStyle, Swatch)> {
         .collect();
     entries.extend([
         (
-            "ready pods".into(),
+            s.text.ready_pods.into(),
             READY_LINE.stroke_width(2),
             Swatch::Line,
         ),
         (
-            "all live pods (incl. terminating)".into(),
+            s.text.live_pods.into(),
             LIVE_LINE.stroke_width(2),
             Swatch::Line,
         ),
         (
-            "desired replicas".into(),
+            s.text.desired.into(),
             DESIRED.stroke_width(2),
             Swatch::Dashed,
         ),
     ]);
     if s.rolling {
         entries.extend([
+            (s.text.floor.into(), FLOOR.stroke_width(2), Swatch::Dashed),
             (
-                "floor: replicas − maxUnavailable".into(),
-                FLOOR.stroke_width(2),
-                Swatch::Dashed,
-            ),
-            (
-                "ceiling: replicas + maxSurge".into(),
+                s.text.ceiling.into(),
                 CEILING.stroke_width(2),
                 Swatch::Dashed,
             ),
         ]);
     } else {
-        entries.push((
-            "(Recreate: no surge, no floor)".into(),
-            WHITE.filled(),
-            Swatch::Area,
-        ));
+        entries.push((s.text.recreate.into(), WHITE.filled(), Swatch::Area));
     }
     for (service, _) in &s.services {
         entries.push((
-            format!("endpoints ready (Service {service})"),
+            fill(s.text.endpoints_ready, &[("service", service)]),
             ENDPOINTS_LINE.stroke_width(2),
             Swatch::Line,
         ));
     }
     entries.extend(marker_legend(s));
-    entries.push((AFTER_RUN_LABEL.into(), AFTER_RUN.filled(), Swatch::Area));
+    entries.push((s.text.after_run.into(), AFTER_RUN.filled(), Swatch::Area));
     entries
 }
 
@@ -1162,20 +1192,16 @@ fn rollout_legend(s: &RolloutSeries) -> Vec<(String, ShapeStyle, Swatch)> {
 fn marker_legend(s: &RolloutSeries) -> Vec<(String, ShapeStyle, Swatch)> {
     let mut entries = Vec::new();
     entries.push((
-        "script command that changed it".into(),
+        s.text.script_command.into(),
         MARKER.stroke_width(1),
         Swatch::Line,
     ));
     if s.faults.iter().any(|f| f.kind != "RandomCrash") {
-        entries.push((
-            "fault (node down/up, first failures)".into(),
-            FAULT.stroke_width(2),
-            Swatch::Line,
-        ));
+        entries.push((s.text.fault.into(), FAULT.stroke_width(2), Swatch::Line));
     }
     if s.faults.iter().any(|f| f.kind == "RandomCrash") {
         entries.push((
-            "random container crash (tick at the top)".into(),
+            s.text.random_crash.into(),
             FAULT.stroke_width(2),
             Swatch::Line,
         ));
@@ -1183,19 +1209,16 @@ fn marker_legend(s: &RolloutSeries) -> Vec<(String, ShapeStyle, Swatch)> {
     entries
 }
 
-/// States of a pod's life, in order, with their colours.
-const STATES: [(&str, RGBColor); 8] = [
-    ("Pending (not scheduled)", RGBColor(190, 190, 190)),
-    ("pulling image / creating", RGBColor(240, 200, 80)),
-    (
-        "image pull failing (ErrImagePull, back-off)",
-        RGBColor(150, 90, 200),
-    ),
-    ("crashed (Error, CrashLoopBackOff)", RGBColor(110, 30, 30)),
-    ("running, not ready", RGBColor(235, 130, 50)),
-    ("ready, not yet available", RGBColor(150, 205, 140)),
-    ("available", RGBColor(40, 150, 70)),
-    ("terminating", RGBColor(200, 70, 70)),
+/// Colours of a pod's states, in order (their words are `ChartText::states`).
+const STATES: [RGBColor; 8] = [
+    RGBColor(190, 190, 190),
+    RGBColor(240, 200, 80),
+    RGBColor(150, 90, 200),
+    RGBColor(110, 30, 30),
+    RGBColor(235, 130, 50),
+    RGBColor(150, 205, 140),
+    RGBColor(40, 150, 70),
+    RGBColor(200, 70, 70),
 ];
 const PENDING: usize = 0;
 const CREATING: usize = 1;
@@ -1293,38 +1316,43 @@ where
     DB::ErrorType: 'static,
 {
     root.fill(&WHITE).map_err(de)?;
-    let title = format!(
-        "{} — pod timeline (seed {})",
-        data.summary.scenario, data.summary.seed
+    let t = data.text();
+    let title = fill(
+        t.pods_title,
+        &[
+            ("scenario", &data.summary.scenario),
+            ("seed", &data.summary.seed),
+        ],
     );
     let root = root
-        .titled(&title, (FONT, 24, FontStyle::Bold).into_font())
+        .titled(&title, (t.font, 24, FontStyle::Bold).into_font())
         .map_err(de)?;
     let (w, _) = root.dim_in_pixel();
     let (plot, panel) = root.split_horizontally(w.saturating_sub(LEGEND_WIDTH));
     let end = data.end_ms();
     let rows = pod_rows(data);
     let x_max = (end as f64 / 1000.0).max(1.0);
-    let mut chart = pod_axes(&plot, &rows.rows, x_max)?;
+    let mut chart = pod_axes(&plot, &rows.rows, x_max, t)?;
     draw_pod_bars(&mut chart, &rows.rows, end)?;
-    draw_group_heads(&mut chart, &rows.group_starts, x_max)?;
+    draw_group_heads(&mut chart, &rows.group_starts, x_max, t)?;
     draw_after_run(&mut chart, data, (0.0, rows.rows.len().max(1) as f64))?;
     let mut entries: Vec<(String, ShapeStyle, Swatch)> = STATES
         .iter()
-        .map(|(label, c)| (label.to_string(), c.filled(), Swatch::Area))
+        .zip(t.states)
+        .map(|(c, label)| (label.to_string(), c.filled(), Swatch::Area))
         .collect();
-    entries.push((AFTER_RUN_LABEL.into(), AFTER_RUN.filled(), Swatch::Area));
+    entries.push((t.after_run.into(), AFTER_RUN.filled(), Swatch::Area));
     let total = data.pods.len();
     let mut caption = Vec::new();
     if rows.step > 1 {
         let shown = rows.rows.iter().flatten().count();
-        caption.push(format!("showing {shown} of {total} pods:"));
-        caption.push(format!("   every {}th pod of each revision", rows.step));
+        caption.push(fill(t.showing, &[("shown", &shown), ("total", &total)]));
+        caption.push(fill(t.every, &[("step", &rows.step)]));
     } else {
-        caption.push(format!("{total} pods"));
+        caption.push(fill(t.pod_count, &[("total", &total)]));
     }
     caption.extend(summary_lines(data, None));
-    draw_panel(&panel, &entries, "Summary", &caption)?;
+    draw_panel(&panel, &entries, (t.summary, t.font), &caption)?;
     Ok(TimeAxis::of(&chart, x_max, 0.0))
 }
 
@@ -1358,7 +1386,11 @@ fn pod_rows(data: &RunData) -> PodRows<'_> {
             .iter()
             .find(|r| r.name == *rs)
             .map_or("", |r| r.images.as_str());
-        group_starts.push((rows.len(), format!("rev {revision} · {images}"), pods.len()));
+        let label = fill(
+            data.text().revisions,
+            &[("revisions", revision), ("images", &images)],
+        );
+        group_starts.push((rows.len(), label, pods.len()));
         rows.push(None);
         rows.extend(pods.iter().step_by(step).map(|p| Some(*p)));
     }
@@ -1374,6 +1406,7 @@ fn pod_axes<'a, DB: DrawingBackend>(
     plot: &'a DrawingArea<DB, Shift>,
     rows: &[Option<&PodRow>],
     x_max: f64,
+    t: &ChartText,
 ) -> Res<Chart2d<'a, DB>>
 where
     DB::ErrorType: 'static,
@@ -1393,13 +1426,9 @@ where
     chart
         .configure_mesh()
         .disable_y_mesh()
-        .x_desc("virtual time (s)")
+        .x_desc(t.time_axis)
         .x_label_formatter(&|x| format!("{x:.0}"))
-        .y_desc(if few {
-            ""
-        } else {
-            "pods (rows in creation order)"
-        })
+        .y_desc(if few { "" } else { t.pod_rows_axis })
         .y_labels(if few { rows.len().max(1) * 2 + 1 } else { 10 })
         .y_label_formatter(&|y| {
             if few {
@@ -1413,8 +1442,8 @@ where
                 format!("{y:.0}")
             }
         })
-        .label_style((FONT, 13))
-        .axis_desc_style((FONT, 16))
+        .label_style((t.font, 13))
+        .axis_desc_style((t.font, 16))
         .light_line_style(RGBColor(238, 238, 238))
         .draw()
         .map_err(de)?;
@@ -1439,7 +1468,7 @@ where
             .draw_series(segments(p, end).into_iter().map(|(state, from, to)| {
                 Rectangle::new(
                     [(from as f64 / 1000.0, y0), (to as f64 / 1000.0, y1)],
-                    STATES[state].1.filled(),
+                    STATES[state].filled(),
                 )
             }))
             .map_err(de)?;
@@ -1452,6 +1481,7 @@ fn draw_group_heads<DB: DrawingBackend>(
     chart: &mut Chart2d<'_, DB>,
     group_starts: &[(usize, String, usize)],
     x_max: f64,
+    t: &ChartText,
 ) -> Res<()>
 where
     DB::ErrorType: 'static,
@@ -1466,9 +1496,9 @@ where
             .map_err(de)?;
         chart
             .draw_series(std::iter::once(Text::new(
-                format!(" {label} ({count} pods)"),
+                fill(t.group_head, &[("label", label), ("count", count)]),
                 (0.0, y + 0.5),
-                (FONT, 13)
+                (t.font, 13)
                     .into_font()
                     .color(&BLACK)
                     .pos(Pos::new(HPos::Left, VPos::Center)),
@@ -1612,14 +1642,11 @@ pub fn page_charts(data: &RunData) -> Res<Vec<super::page::PageChart>> {
     let mut out = Vec::new();
     for d in &data.deployments() {
         let (svg, axis) = svg_with(&|a| draw_rollout(a, data, d))?;
-        out.push(page_chart(
-            format!("deployment {d}: old and new pods"),
-            svg,
-            axis,
-        ));
+        let heading = fill(data.text().rollout_heading, &[("deployment", d)]);
+        out.push(page_chart(heading, svg, axis));
     }
     let (svg, axis) = svg_with(&|a| draw_pods(a, data))?;
-    out.push(page_chart("pod timeline".into(), svg, axis));
+    out.push(page_chart(data.text().pods_heading.into(), svg, axis));
     Ok(out)
 }
 

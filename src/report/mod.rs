@@ -85,7 +85,7 @@ pub fn transcript_explained(s: &Session, lang: lang::Lang) -> String {
                 e.time,
                 lang.why(),
                 e.controller(),
-                e.deployment
+                e.subject()
             ));
             next += 1;
         }
@@ -111,7 +111,7 @@ pub fn explain_csv(s: &Session, lang: lang::Lang) -> String {
             vec![
                 seconds(e.time),
                 e.controller().to_string(),
-                format!("deployment/{}", e.deployment),
+                e.object(),
                 decision,
                 reason,
             ]
@@ -195,6 +195,10 @@ pub struct SummaryFile {
     /// What each client saw (absent without a `traffic:` section).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub traffic: Vec<traffic::ClientSummary>,
+    /// The language of the charts and page (`--lang`), absent for English; `rollsim plot`
+    /// redraws in it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
 }
 
 /// One Deployment's rollouts.
@@ -228,8 +232,8 @@ fn secs_f64(ms: u64) -> f64 {
     ms as f64 / 1000.0
 }
 
-/// The summary figures of a session.
-pub fn summary(s: &Session) -> SummaryFile {
+/// The summary figures of a session, in a language (`None` for English).
+pub fn summary(s: &Session, lang: lang::Lang) -> SummaryFile {
     SummaryFile {
         scenario: s.name.clone(),
         seed: s.seed,
@@ -263,12 +267,13 @@ pub fn summary(s: &Session) -> SummaryFile {
             })
             .collect(),
         traffic: traffic::client_summaries(s),
+        lang: (lang != lang::Lang::En).then(|| lang.tag().to_string()),
     }
 }
 
-/// `summary.yaml`: the summary figures, seed and scenario name.
-pub fn summary_yaml(s: &Session) -> String {
-    serde_yaml::to_string(&summary(s))
+/// `summary.yaml`: the summary figures, seed, scenario name and language.
+pub fn summary_yaml(s: &Session, lang: lang::Lang) -> String {
+    serde_yaml::to_string(&summary(s, lang))
         .unwrap_or_else(|e| format!("# summary could not be written: {e}\n"))
 }
 

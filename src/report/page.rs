@@ -215,7 +215,7 @@ fn decisions(s: &Session, lang: Lang) -> Vec<DecisionView> {
             DecisionView {
                 t: e.time.as_ms(),
                 controller: e.controller(),
-                object: format!("deployment/{}", e.deployment),
+                object: e.object(),
                 decision,
                 reason,
             }

@@ -19,6 +19,8 @@ pub struct TrafficData {
     pub markers: Vec<MarkerRow>,
     /// Right end of the time axis, s.
     pub end_s: f64,
+    /// The language it is drawn in.
+    pub lang: super::lang::Lang,
 }
 
 /// Reads `traffic.csv` (`time_s,client,revision,outcome,count`), summing clients.
@@ -104,6 +106,7 @@ where
     DB::ErrorType: 'static,
 {
     let de = |e: DrawingAreaErrorKind<DB::ErrorType>| ChartError(format!("drawing failed: {e}"));
+    let t = data.lang.chart_text();
     area.fill(&WHITE).map_err(de)?;
     let series = series(data);
     let per_second = per_second(data, &series);
@@ -114,7 +117,7 @@ where
         .unwrap_or(1)
         .max(1);
     let mut chart = ChartBuilder::on(area)
-        .caption("Requests per second as users saw them", ("sans-serif", 22))
+        .caption(t.traffic_title, (t.font, 22))
         .margin(16)
         .x_label_area_size(40)
         .y_label_area_size(60)
@@ -122,9 +125,9 @@ where
         .map_err(de)?;
     chart
         .configure_mesh()
-        .x_desc("virtual time (s)")
-        .y_desc("requests per second (by second sent)")
-        .label_style(("sans-serif", 14))
+        .x_desc(t.time_axis)
+        .y_desc(t.traffic_axis)
+        .label_style((t.font, 14))
         .draw()
         .map_err(de)?;
     for (k, (name, colour)) in series.iter().enumerate() {
@@ -137,7 +140,10 @@ where
         chart
             .draw_series(bars)
             .map_err(de)?
-            .label(name.as_str())
+            .label(match name.strip_prefix("revision ") {
+                Some(revision) => super::lang::fill(t.revision, &[("revision", &revision)]),
+                None => name.clone(),
+            })
             .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], colour.filled()));
     }
     let top = peak as f64 * 1.1;
@@ -148,7 +154,7 @@ where
     chart.draw_series(lines).map_err(de)?;
     let labels = data.markers.iter().map(|m| {
         let x = m.time as f64 / 1000.0;
-        Text::new(m.label.clone(), (x, peak as f64 * 1.12), ("sans-serif", 14))
+        Text::new(m.label.clone(), (x, peak as f64 * 1.12), (t.font, 14))
     });
     chart.draw_series(labels).map_err(de)?;
     chart
@@ -156,7 +162,7 @@ where
         .position(SeriesLabelPosition::LowerRight)
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
-        .label_font(("sans-serif", 14))
+        .label_font((t.font, 14))
         .draw()
         .map_err(de)?;
     Ok(super::charts::TimeAxis::of(
@@ -186,7 +192,7 @@ pub fn page_chart(data: &TrafficData) -> Res<super::page::PageChart> {
     super::charts::register_fonts()?;
     let (svg, axis) = super::charts::svg_with(&|a| draw_traffic(a, data))?;
     Ok(super::charts::page_chart(
-        "requests as users saw them".into(),
+        data.lang.chart_text().traffic_heading.into(),
         svg,
         axis,
     ))
@@ -208,5 +214,6 @@ pub fn traffic_data(traffic_csv: &str, run: &super::charts::RunData) -> Res<Traf
         rows: parse_traffic_csv(traffic_csv)?,
         markers,
         end_s: run.summary.virtual_time_s,
+        lang: run.lang,
     })
 }

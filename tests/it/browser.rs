@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-const WINDOW: (u32, u32) = (1400, 1000);
+const WINDOW: (u32, u32) = (1400, 1200);
 
 fn scratch(name: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("browser-{name}"));
@@ -145,17 +145,7 @@ impl Browser {
     }
 
     fn click(&self, css: &str) {
-        let found = self.call(
-            "POST",
-            "/element",
-            Some(json!({"using": "css selector", "value": css})),
-        );
-        let id = found
-            .as_object()
-            .and_then(|o| o.values().next())
-            .and_then(Value::as_str)
-            .expect("element id")
-            .to_string();
+        let id = self.element(css);
         self.call("POST", &format!("/element/{id}/click"), Some(json!({})));
     }
 
@@ -190,6 +180,27 @@ impl Browser {
             }
         }
         urls
+    }
+
+    /// A screenshot of one element (scrolled into view), whatever the window shows.
+    fn element_screenshot(&self, css: &str) -> Vec<u8> {
+        let id = self.element(css);
+        let b64 = self.call("GET", &format!("/element/{id}/screenshot"), None);
+        decode_base64(b64.as_str().expect("base64 PNG"))
+    }
+
+    fn element(&self, css: &str) -> String {
+        let found = self.call(
+            "POST",
+            "/element",
+            Some(json!({"using": "css selector", "value": css})),
+        );
+        found
+            .as_object()
+            .and_then(|o| o.values().next())
+            .and_then(Value::as_str)
+            .expect("element id")
+            .to_string()
     }
 
     fn screenshot(&self) -> Vec<u8> {
@@ -349,18 +360,24 @@ fn a_learner_steps_through_the_lesson_report_in_chromium() {
     );
     assert_eq!(b.text("#clock"), "00:01:04.841 / 00:05:46.815");
     b.script("window.scrollTo(0, 0);");
-    let nodes = b.script(
-        "const r = document.getElementById('node-view').getBoundingClientRect();\
-         return [r.left, r.top, r.right, r.bottom].map(Math.round);",
-    );
-    let nodes: [u32; 4] = serde_json::from_value(nodes).expect("a rectangle");
     let top = b.screenshot();
     std::fs::write(dir.join("report-top.png"), &top).expect("screenshot saved");
-    check_top_structure(&top, nodes);
-    b.script("document.getElementById('charts').scrollIntoView();");
-    let charts = b.screenshot();
-    std::fs::write(dir.join("report-charts.png"), &charts).expect("screenshot saved");
-    check_chart_structure(&charts);
+    let img = image::load_from_memory(&top).expect("a PNG").to_rgb8();
+    assert_eq!(img.width(), WINDOW.0);
+    // The parts by structure, each from a screenshot of its own element.
+    let explanation = b.element_screenshot("#explanation-body");
+    assert!(
+        count(&explanation, [255, 251, 230]) > 5_000,
+        "the explanation box is shown"
+    );
+    let nodes = b.element_screenshot("#node-view");
+    let available = count(&nodes, [40, 150, 70]);
+    assert!(available > 4 * 100, "four available pods ({available} px)");
+    assert_eq!(count(&nodes, [150, 205, 140]), 0, "no pod only ready");
+    b.script("document.querySelector('figure.chart .chart-box').scrollIntoView();");
+    let chart = b.element_screenshot("figure.chart .chart-box");
+    std::fs::write(dir.join("report-chart.png"), &chart).expect("screenshot saved");
+    check_chart_structure(&chart);
 }
 
 fn near(p: &image::Rgb<u8>, c: [u8; 3]) -> bool {
@@ -369,30 +386,13 @@ fn near(p: &image::Rgb<u8>, c: [u8; 3]) -> bool {
         .all(|(a, b)| (i32::from(*a) - i32::from(b)).abs() <= 12)
 }
 
-/// The top of the page by structure, not pixels: the window's width, the explanation's
-/// yellow box, and inside the node view (`[left, top, right, bottom]`) the lesson's four
-/// available pods in the available colour and nothing in the not-yet-available one.
-fn check_top_structure(png: &[u8], nodes: [u32; 4]) {
+/// Pixels of a PNG within 12 of a colour in every channel.
+fn count(png: &[u8], c: [u8; 3]) -> usize {
     let img = image::load_from_memory(png).expect("a PNG").to_rgb8();
-    assert_eq!(img.width(), WINDOW.0);
-    let count = |c: [u8; 3]| img.pixels().filter(|p| near(p, c)).count();
-    assert!(
-        count([255, 251, 230]) > 5_000,
-        "the explanation box is shown"
-    );
-    let [left, top, right, bottom] = nodes;
-    let in_view = |c: [u8; 3]| {
-        (top..bottom.min(img.height()))
-            .flat_map(|y| (left..right.min(img.width())).map(move |x| (x, y)))
-            .filter(|&(x, y)| near(img.get_pixel(x, y), c))
-            .count()
-    };
-    let available = in_view([40, 150, 70]);
-    assert!(available > 4 * 100, "four available pods ({available} px)");
-    assert_eq!(in_view([150, 205, 140]), 0, "no pod only ready");
+    img.pixels().filter(|p| near(p, c)).count()
 }
 
-/// The charts by structure: the blue time cursor stands over a chart, as a long vertical run.
+/// A chart by structure: the blue time cursor stands over it, as a long vertical run.
 fn check_chart_structure(png: &[u8]) {
     let img = image::load_from_memory(png).expect("a PNG").to_rgb8();
     let blue = |p: &image::Rgb<u8>| p.0[2] > 190 && p.0[0] < 90 && (70..140).contains(&p.0[1]);

@@ -15,7 +15,7 @@ fn session(text: &str) -> Session {
 
 fn draw(s: &Session) -> Vec<(String, Vec<u8>)> {
     let (summary, rs, pods, deps, cmds) = (
-        report::summary_yaml(s),
+        report::summary_yaml(s, rollsim::report::lang::Lang::En),
         report::replicasets_csv(s),
         report::pods_csv(s),
         report::deployments_csv(s),

@@ -74,9 +74,10 @@ fn the_lessons_first_update_is_explained_step_by_step() {
         "[00:01:04.841] # why: deployment-controller ngx-dep scaled up new replica set ngx-dep-59cd944776 from 0 to 1: maxSurge 25% of 4 rounded up = 1, so at most 4 + 1 = 5 pods in ReplicaSets; 4 asked for now, so the new one may grow by 1 of the 4 it still lacks",
         "[00:01:04.841] # why: deployment-controller ngx-dep scaled down old replica set ngx-dep-5b65f9bcc from 4 to 3: maxUnavailable 25% of 4 rounded down = 1, so at least 4 − 1 = 3 must stay available; 4 are available, so up to 1 pod may go",
         "[00:01:04.846] # why: deployment-controller ngx-dep scaled up new replica set ngx-dep-59cd944776 from 1 to 2: maxSurge 25% of 4 rounded up = 1, so at most 4 + 1 = 5 pods in ReplicaSets; 4 asked for now, so the new one may grow by 1 of the 3 it still lacks",
+        "[00:01:04.846] # why: replicaset-controller ngx-dep-5b65f9bcc deletes pod ngx-dep-5b65f9bcc-xvqnv: deletion ranking: it equals ngx-dep-5b65f9bcc-xb6tl in every rule, and the smaller UID goes first",
         "[00:01:04.851] # why: deployment-controller ngx-dep waits: 5 pods asked for and the ceiling is 5, so no new pod; 3 available and the floor is 3, so no old pod may go (2 of the new ones not yet available; 4 wanted)",
     ];
-    assert_eq!(&why[1..5], &expected);
+    assert_eq!(&why[1..6], &expected);
 }
 
 #[test]
@@ -103,9 +104,9 @@ fn chinese_explanations_are_the_same_decisions_in_other_words() {
     );
 }
 
-/// In every shipped scenario whose Deployments only roll (no `scale`, no pause: proportional
-/// scaling is not explained yet), each `ScalingReplicaSet` event has exactly one
-/// explanation, in order, with its ReplicaSet, from and to.
+/// In the shipped scenarios, each `ScalingReplicaSet` event has exactly one explanation, in
+/// order, with its ReplicaSet, from and to: rolling steps, Recreate, and `kubectl scale`
+/// (proportional scaling mid-rollout, and a paused rollout resized).
 #[test]
 fn every_scaling_event_of_a_rollout_is_explained() {
     let scenarios = [
@@ -121,6 +122,9 @@ fn every_scaling_event_of_a_rollout_is_explained() {
         "flaky-release",
         "traffic-lesson",
         "traffic-prestop",
+        "proportional-scaling",
+        "stuck-rollout-scaling",
+        "pause-resume",
     ];
     for name in scenarios {
         let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/{name}.yaml"));
@@ -130,6 +134,54 @@ fn every_scaling_event_of_a_rollout_is_explained() {
         assert!(!events.is_empty(), "{name}");
         assert_eq!(events, explained, "{name}");
     }
+}
+
+/// In every shipped scenario, each pod the ReplicaSet controller deletes (`SuccessfulDelete`)
+/// has exactly one explanation naming it and the rule that chose it, at the same moment.
+#[test]
+fn every_pod_the_replicaset_controller_deletes_is_explained() {
+    use rollsim::model::explain::{DeletionRule, ExplainStep};
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("scenarios")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .filter(|p| !p.ends_with("large-rollout.yaml"))
+        .collect();
+    files.sort();
+    let mut ranked = 0;
+    for path in files {
+        let scenario = rollsim::scenario::load(&path, 100_000).expect("loads");
+        let s = rollsim::play::play(&scenario, Default::default());
+        let deleted: Vec<(rollsim::sim::SimTime, String)> = s
+            .cluster
+            .recorder
+            .events
+            .iter()
+            .filter(|e| e.reason == "SuccessfulDelete")
+            .map(|e| {
+                (
+                    e.time,
+                    e.message.trim_start_matches("Deleted pod: ").to_string(),
+                )
+            })
+            .collect();
+        let explained: Vec<(rollsim::sim::SimTime, String)> = s
+            .cluster
+            .recorder
+            .explanations
+            .iter()
+            .filter_map(|e| match &e.step {
+                ExplainStep::DeletePod { pod, rule, .. } => {
+                    ranked += usize::from(*rule != DeletionRule::All);
+                    Some((e.time, pod.clone()))
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(deleted, explained, "{}", path.display());
+    }
+    assert!(ranked > 0, "some deletions were chosen by the ranking");
 }
 
 #[test]

@@ -542,7 +542,7 @@ mod properties {
             report::commands_csv(s),
             report::faults_csv(s),
             report::pod_status_csv(s),
-            report::summary_yaml(s),
+            report::summary_yaml(s, rollsim::report::lang::Lang::En),
         ]
     }
 

@@ -85,9 +85,26 @@ fn roll(
 /// numbers give its from and to.
 fn explanations_match_scaling_events(c: &Cluster) -> Result<(), TestCaseError> {
     use rollsim::model::explain::ExplainStep;
+    use rollsim::report::lang::Lang;
     let (events, explained) = scalings(c);
     prop_assert_eq!(&events, &explained);
     for e in &c.recorder.explanations {
+        // Both languages put the same numbers into words.
+        for lang in [Lang::En, Lang::ZhCn] {
+            let (decision, reason) = lang.explain(e);
+            prop_assert!(!decision.is_empty() && !reason.is_empty(), "{:?}", e);
+            if let Some((rs, from, to)) = e.step.scaled() {
+                let words = format!(" {decision} ");
+                prop_assert!(words.contains(rs), "{} {:?}", decision, lang);
+                prop_assert!(
+                    words.contains(&format!(" {from} ")),
+                    "{} {:?}",
+                    decision,
+                    lang
+                );
+                prop_assert!(words.contains(&format!(" {to}")), "{} {:?}", decision, lang);
+            }
+        }
         match e.step {
             ExplainStep::ScaleUpNew {
                 replicas,
@@ -139,6 +156,23 @@ fn explanations_match_scaling_events(c: &Cluster) -> Result<(), TestCaseError> {
                     "{:?}",
                     e
                 );
+            }
+            ExplainStep::Resize {
+                from,
+                to,
+                how:
+                    rollsim::model::explain::ResizeHow::Proportional {
+                        share, leftover, ..
+                    },
+                ..
+            } => {
+                prop_assert_eq!(to, (from + share + leftover).max(0), "{:?}", e);
+            }
+            ExplainStep::Resize { .. } => {}
+            ExplainStep::DeletePod {
+                ref pod, ref kept, ..
+            } => {
+                prop_assert!(kept.as_ref() != Some(pod), "{:?}", e);
             }
             ExplainStep::RecreateDown { .. }
             | ExplainStep::RecreateUp { .. }

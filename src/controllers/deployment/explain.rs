@@ -3,7 +3,7 @@
 
 use super::util::{self, NewRsPlan, OldRsPlan, RsSnapshot};
 use crate::controllers::Api;
-use crate::model::explain::{ExplainStep, Explanation};
+use crate::model::explain::{ExplainStep, Explanation, ResizeHow};
 use crate::model::{Deployment, IntOrPercent, Strategy};
 
 fn bounds(d: &Deployment) -> (IntOrPercent, IntOrPercent) {
@@ -45,6 +45,47 @@ pub(crate) fn scale_up(c: &mut impl Api, d: &Deployment, rs: &str, plan: &NewRsP
         to: plan.to,
     };
     record(c, d, step);
+}
+
+/// ReplicaSets resized as `scale` said: one explanation per write that changed a size.
+pub(crate) fn resize(
+    c: &mut impl Api,
+    d: &Deployment,
+    plan: &util::ScalePlan,
+    snaps: &[&RsSnapshot],
+) {
+    for (i, a) in plan.actions.iter().enumerate() {
+        let Some(rs) = snaps.iter().find(|r| r.key == a.key) else {
+            continue;
+        };
+        if rs.replicas == a.to {
+            continue;
+        }
+        let how = match &plan.reason {
+            util::ScaleReason::Single => ResizeHow::Single,
+            util::ScaleReason::Saturated => ResizeHow::Saturated,
+            util::ScaleReason::Proportional(p) => {
+                let (annotated, share) = p.shares.get(i).copied().unwrap_or((0, 0));
+                ResizeHow::Proportional {
+                    max_surge: bounds(d).0,
+                    surge: p.max_surge,
+                    allowed: p.allowed,
+                    total: p.total,
+                    annotated,
+                    share,
+                    leftover: if i == 0 { p.leftover } else { 0 },
+                }
+            }
+        };
+        let step = ExplainStep::Resize {
+            rs: rs.name.clone(),
+            replicas: d.spec.replicas,
+            from: rs.replicas,
+            to: a.to,
+            how,
+        };
+        record(c, d, step);
+    }
 }
 
 /// Old ReplicaSets shrank as `reconcileOldReplicaSets` said: one explanation per write

@@ -475,16 +475,17 @@ fn sync_scale_only(c: &mut impl Api, id: DeploymentId, d: &mut Deployment) {
     let inputs = progress::status_inputs(c, &sets);
     let new_snap = sets.new.and_then(|r| snapshot(c, r));
     let old_snaps: Vec<RsSnapshot> = sets.old.iter().filter_map(|r| snapshot(c, *r)).collect();
-    let actions = util::scale(
+    let plan = util::scale_plan(
         d.spec.strategy,
         d.spec.replicas,
         d.status.replicas,
         new_snap.as_ref(),
         &old_snaps,
     );
-    let single = util::find_active_or_latest(new_snap.as_ref(), &old_snaps).is_some()
-        || util::is_saturated(d.spec.replicas, new_snap.as_ref());
-    apply_scale_actions(c, d, &actions, single);
+    let single = !matches!(plan.reason, util::ScaleReason::Proportional(_));
+    let snaps: Vec<&RsSnapshot> = old_snaps.iter().chain(new_snap.as_ref()).collect();
+    super::explain::resize(c, d, &plan, &snaps);
+    apply_scale_actions(c, d, &plan.actions, single);
     if d.spec.paused {
         cleanup_deployment(c, d, &sets.old);
     }

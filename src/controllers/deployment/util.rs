@@ -432,33 +432,95 @@ pub fn scale(
     new_rs: Option<&RsSnapshot>,
     old: &[RsSnapshot],
 ) -> Vec<ScaleAction> {
+    scale_plan(strategy, replicas, status_replicas, new_rs, old).actions
+}
+
+/// Why `scale` wrote what it wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScaleReason {
+    /// One ReplicaSet is active (or none): it takes `spec.replicas` alone.
+    Single,
+    /// The new ReplicaSet is saturated: every old one goes to 0.
+    Saturated,
+    /// Several are active: the difference is shared in proportion to their sizes.
+    Proportional(Proportion),
+}
+
+/// The numbers of a proportional resize (`scale`'s rolling-update branch).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Proportion {
+    /// replicas + maxSurge (0 when scaling to 0).
+    pub allowed: i32,
+    pub max_surge: i32,
+    /// Σ spec.replicas of the active ReplicaSets before.
+    pub total: i32,
+    /// allowed − total.
+    pub to_add: i32,
+    /// Per write, in order: `(max-replicas annotation used, its proportion)`.
+    pub shares: Vec<(i32, i32)>,
+    /// What rounding left over, given to the first (largest) ReplicaSet.
+    pub leftover: i32,
+}
+
+/// `scale`'s writes and the reason with its numbers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScalePlan {
+    pub actions: Vec<ScaleAction>,
+    pub reason: ScaleReason,
+}
+
+/// [`scale`] with the numbers it used.
+pub fn scale_plan(
+    strategy: Strategy,
+    replicas: i32,
+    status_replicas: i32,
+    new_rs: Option<&RsSnapshot>,
+    old: &[RsSnapshot],
+) -> ScalePlan {
+    let plan = |actions, reason| ScalePlan { actions, reason };
     if let Some(rs) = find_active_or_latest(new_rs, old) {
-        if rs.replicas == replicas {
-            return Vec::new();
-        }
-        return vec![ScaleAction {
-            key: rs.key,
-            to: replicas,
-        }];
+        let actions = if rs.replicas == replicas {
+            Vec::new()
+        } else {
+            vec![ScaleAction {
+                key: rs.key,
+                to: replicas,
+            }]
+        };
+        return plan(actions, ScaleReason::Single);
     }
     if is_saturated(replicas, new_rs) {
-        return old
+        let actions = old
             .iter()
             .filter(|r| r.replicas > 0)
             .map(|r| ScaleAction { key: r.key, to: 0 })
             .collect();
+        return plan(actions, ScaleReason::Saturated);
     }
     if !matches!(strategy, Strategy::RollingUpdate { .. }) {
-        return Vec::new();
+        return plan(Vec::new(), ScaleReason::Single);
     }
-    let mut active: Vec<&RsSnapshot> = old
+    let active: Vec<&RsSnapshot> = old
         .iter()
         .chain(new_rs)
         .filter(|r| r.replicas > 0)
         .collect();
+    let (actions, proportion) = proportional(strategy, replicas, status_replicas, active);
+    plan(actions, ScaleReason::Proportional(proportion))
+}
+
+/// `scale`'s rolling-update branch: the room under replicas + maxSurge shared among the
+/// active ReplicaSets by `GetProportion`, largest first, what rounding leaves to the first.
+fn proportional(
+    strategy: Strategy,
+    replicas: i32,
+    status_replicas: i32,
+    mut active: Vec<&RsSnapshot>,
+) -> (Vec<ScaleAction>, Proportion) {
     let surge = max_surge(strategy, replicas);
     let allowed = if replicas > 0 { replicas + surge } else { 0 };
-    let to_add = allowed - active.iter().map(|r| r.replicas).sum::<i32>();
+    let total = active.iter().map(|r| r.replicas).sum::<i32>();
+    let to_add = allowed - total;
     if to_add > 0 {
         // ReplicaSetsBySizeNewer: larger first, ties newer first.
         active.sort_by(|a, b| {
@@ -478,25 +540,41 @@ pub fn scale(
     }
     let mut added = 0;
     let mut sizes: Vec<i32> = Vec::with_capacity(active.len());
+    let mut shares = Vec::with_capacity(active.len());
     for rs in &active {
         let p = if to_add != 0 {
             get_proportion(rs, replicas, surge, status_replicas, to_add, added)
         } else {
             0
         };
+        let annotated = match rs.max_annotation {
+            Some(v) if v > 0 => v,
+            _ => status_replicas,
+        };
+        shares.push((annotated, p));
         sizes.push(rs.replicas + p);
         added += p;
     }
+    let leftover = if to_add != 0 { to_add - added } else { 0 };
     if let Some(first) = sizes.first_mut()
         && to_add != 0
     {
-        *first = (*first + to_add - added).max(0);
+        *first = (*first + leftover).max(0);
     }
-    active
+    let actions = active
         .iter()
         .zip(sizes)
         .map(|(rs, to)| ScaleAction { key: rs.key, to })
-        .collect()
+        .collect();
+    let proportion = Proportion {
+        allowed,
+        max_surge: surge,
+        total,
+        to_add,
+        shares,
+        leftover,
+    };
+    (actions, proportion)
 }
 
 /// Mirrors `DeploymentComplete`: every replica updated and available, none extra, and the

@@ -1,8 +1,8 @@
 //! English.
 
-use super::{Catalogue, PageText};
+use super::{Catalogue, ChartText, PageText};
 use crate::model::IntOrPercent;
-use crate::model::explain::{ExplainStep, Explanation};
+use crate::model::explain::{DeletionRule, ExplainStep, Explanation, ResizeHow};
 
 pub(super) struct English;
 
@@ -24,6 +24,55 @@ fn pods(n: i32) -> String {
         format!("{n} pods")
     }
 }
+
+static CHARTS: ChartText = ChartText {
+    font: "sans-serif",
+    rollout_title: "{scenario} — deployment {deployment} (seed {seed})",
+    pods_title: "{scenario} — pod timeline (seed {seed})",
+    time_axis: "virtual time (s)",
+    pods_axis: "pods",
+    pod_rows_axis: "pods (rows in creation order)",
+    summary: "Summary",
+    available: "available: {rs}",
+    revisions: "rev {revisions} · {images}",
+    ready_pods: "ready pods",
+    live_pods: "all live pods (incl. terminating)",
+    desired: "desired replicas",
+    floor: "floor: replicas − maxUnavailable",
+    ceiling: "ceiling: replicas + maxSurge",
+    recreate: "(Recreate: no surge, no floor)",
+    endpoints_ready: "endpoints ready (Service {service})",
+    script_command: "script command that changed it",
+    fault: "fault (node down/up, first failures)",
+    random_crash: "random container crash (tick at the top)",
+    after_run: "after the run's end (last state held)",
+    states: [
+        "Pending (not scheduled)",
+        "pulling image / creating",
+        "image pull failing (ErrImagePull, back-off)",
+        "crashed (Error, CrashLoopBackOff)",
+        "running, not ready",
+        "ready, not yet available",
+        "available",
+        "terminating",
+    ],
+    showing: "showing {shown} of {total} pods:",
+    every: "   every {step}th pod of each revision",
+    pod_count: "{total} pods",
+    group_head: " {label} ({count} pods)",
+    deployment: "deployment {name}",
+    rollout: "rollout {n} → rev {revision}: {took}",
+    took: "took {s}",
+    not_complete: "not complete",
+    min_available: "   min available {min}/{replicas}",
+    peak_pods: "   peak pods {live} ({spec} in ReplicaSets)",
+    traffic_title: "Requests per second as users saw them",
+    traffic_axis: "requests per second (by second sent)",
+    revision: "revision {revision}",
+    rollout_heading: "deployment {deployment}: old and new pods",
+    pods_heading: "pod timeline",
+    traffic_heading: "requests as users saw them",
+};
 
 static PAGE: PageText = PageText {
     title: "rollout report",
@@ -60,6 +109,82 @@ static PAGE: PageText = PageText {
     decision_count: "{n} decisions at this moment",
 };
 
+/// Why `scale` resized a ReplicaSet outside a rollout step.
+fn resize(rs: &str, replicas: i32, from: i32, to: i32, how: &ResizeHow) -> (String, String) {
+    let way = if to > from { "up" } else { "down" };
+    let decision = format!("scaled {way} replica set {rs} from {from} to {to}");
+    let why = match how {
+        ResizeHow::Single => {
+            format!("it is the only active ReplicaSet, so it takes all {replicas} replicas")
+        }
+        ResizeHow::Saturated => format!(
+            "the new ReplicaSet has all {replicas} replicas available, so the old ones go to 0"
+        ),
+        ResizeHow::Proportional {
+            max_surge,
+            surge,
+            allowed,
+            total,
+            annotated,
+            share,
+            leftover,
+        } => {
+            let surge_text = resolved(*max_surge, replicas, true, *surge);
+            let mut text = format!(
+                "proportional scaling: maxSurge {surge_text}, so {replicas} + {surge} = {allowed} pods are allowed and the active ReplicaSets hold {total}; its share of the {} is round({from} × {allowed} / {annotated}) − {from} = {share} (bounded by what is left)",
+                allowed - total
+            );
+            if *leftover != 0 {
+                text.push_str(&format!(
+                    "; as the largest it also takes the {leftover} left by rounding"
+                ));
+            }
+            text
+        }
+    };
+    (decision, why)
+}
+
+/// Why the ReplicaSet controller deletes this pod rather than the one it keeps first.
+fn delete_pod(pod: &str, kept: Option<&str>, rule: DeletionRule) -> (String, String) {
+    let decision = format!("deletes pod {pod}");
+    let Some(kept) = kept else {
+        return (decision, "every active pod goes".into());
+    };
+    let why = match rule {
+        DeletionRule::Unscheduled => {
+            "it is not on a node yet, and unscheduled pods go first".into()
+        }
+        DeletionRule::Phase(a, b) => {
+            format!("it is {a} and {kept} is {b}; Pending goes before Unknown before Running")
+        }
+        DeletionRule::NotReady => format!("it is not Ready and {kept} is; pods not Ready go first"),
+        DeletionRule::DeletionCost(a, b) => {
+            format!("its pod-deletion-cost {a} is lower than {kept}'s {b}")
+        }
+        DeletionRule::MorePodsOnNode(a, b) => format!(
+            "its node runs {a} pods of the Deployment, {kept}'s runs {b}; pods on the more crowded node go first"
+        ),
+        DeletionRule::ReadyMoreRecently => format!(
+            "it became Ready more recently than {kept} (by powers of two of the time since), and newer Ready pods go first"
+        ),
+        DeletionRule::MoreRestarts(a, b) => {
+            format!("it restarted {a} times, {kept} {b}; more restarts go first")
+        }
+        DeletionRule::ReadyBucketUid => format!(
+            "it and {kept} became Ready within the same power-of-two span of time, and then the smaller UID goes first"
+        ),
+        DeletionRule::Newer => {
+            format!("it is newer than {kept} (by powers of two of age), and newer pods go first")
+        }
+        DeletionRule::Uid => {
+            format!("it equals {kept} in every rule, and the smaller UID goes first")
+        }
+        DeletionRule::All => "every active pod goes".into(),
+    };
+    (decision, format!("deletion ranking: {why}"))
+}
+
 impl Catalogue for English {
     fn why(&self) -> &'static str {
         "why"
@@ -67,6 +192,10 @@ impl Catalogue for English {
 
     fn page_text(&self) -> &'static PageText {
         &PAGE
+    }
+
+    fn chart_text(&self) -> &'static ChartText {
+        &CHARTS
     }
 
     fn explain(&self, e: &Explanation) -> (String, String) {
@@ -141,6 +270,16 @@ impl Catalogue for English {
                     if *old_pods == 1 { "exists" } else { "exist" }
                 ),
             ),
+            ExplainStep::Resize {
+                rs,
+                replicas,
+                from,
+                to,
+                how,
+            } => resize(rs, *replicas, *from, *to, how),
+            ExplainStep::DeletePod {
+                pod, kept, rule, ..
+            } => delete_pod(pod, kept.as_deref(), *rule),
             ExplainStep::DeadlineExceeded {
                 deadline_s,
                 last_progress,

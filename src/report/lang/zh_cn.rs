@@ -1,8 +1,8 @@
 //! 简体中文 (zh-CN).
 
-use super::{Catalogue, PageText};
+use super::{Catalogue, ChartText, PageText};
 use crate::model::IntOrPercent;
-use crate::model::explain::{ExplainStep, Explanation};
+use crate::model::explain::{DeletionRule, ExplainStep, Explanation, ResizeHow};
 
 pub(super) struct SimplifiedChinese;
 
@@ -16,6 +16,55 @@ fn resolved(v: IntOrPercent, replicas: i32, up: bool, value: i32) -> String {
         }
     }
 }
+
+static CHARTS: ChartText = ChartText {
+    font: super::CJK_FONT,
+    rollout_title: "{scenario} — Deployment {deployment}（种子 {seed}）",
+    pods_title: "{scenario} — Pod 时间线（种子 {seed}）",
+    time_axis: "虚拟时间（秒）",
+    pods_axis: "Pod 数",
+    pod_rows_axis: "Pod（按创建顺序逐行）",
+    summary: "摘要",
+    available: "可用：{rs}",
+    revisions: "修订版本 {revisions} · {images}",
+    ready_pods: "就绪的 Pod",
+    live_pods: "所有存活的 Pod（含终止中）",
+    desired: "期望副本数",
+    floor: "下限：replicas − maxUnavailable",
+    ceiling: "上限：replicas + maxSurge",
+    recreate: "（Recreate：无 surge，无下限）",
+    endpoints_ready: "就绪端点（Service {service}）",
+    script_command: "改变它的脚本命令",
+    fault: "故障（节点宕机/恢复，首次失败）",
+    random_crash: "随机容器崩溃（顶部刻度）",
+    after_run: "运行结束之后（保持最后状态）",
+    states: [
+        "Pending（未调度）",
+        "拉取镜像 / 创建中",
+        "镜像拉取失败（ErrImagePull，退避）",
+        "已崩溃（Error、CrashLoopBackOff）",
+        "运行中，未就绪",
+        "就绪，尚未可用",
+        "可用",
+        "终止中",
+    ],
+    showing: "显示 {total} 个 Pod 中的 {shown} 个：",
+    every: "   每个修订版本每 {step} 个取一个",
+    pod_count: "{total} 个 Pod",
+    group_head: " {label}（{count} 个 Pod）",
+    deployment: "Deployment {name}",
+    rollout: "第 {n} 次滚动更新 → 修订版本 {revision}：{took}",
+    took: "用时 {s}",
+    not_complete: "未完成",
+    min_available: "   最少可用 {min}/{replicas}",
+    peak_pods: "   Pod 峰值 {live}（ReplicaSet 中 {spec}）",
+    traffic_title: "用户看到的每秒请求数",
+    traffic_axis: "每秒请求数（按发送的秒计）",
+    revision: "修订版本 {revision}",
+    rollout_heading: "Deployment {deployment}：新旧 Pod",
+    pods_heading: "Pod 时间线",
+    traffic_heading: "用户看到的请求",
+};
 
 static PAGE: PageText = PageText {
     title: "滚动更新报告",
@@ -52,6 +101,76 @@ static PAGE: PageText = PageText {
     decision_count: "此刻有 {n} 个决策",
 };
 
+/// `scale` 为什么在滚动步骤之外调整 ReplicaSet 的大小。
+fn resize(rs: &str, replicas: i32, from: i32, to: i32, how: &ResizeHow) -> (String, String) {
+    let way = if to > from { "扩容" } else { "缩容" };
+    let decision = format!("将 ReplicaSet {rs} 从 {from} {way}到 {to}");
+    let why = match how {
+        ResizeHow::Single => format!("它是唯一活跃的 ReplicaSet，所以承担全部 {replicas} 个副本"),
+        ResizeHow::Saturated => {
+            format!("新 ReplicaSet 的 {replicas} 个副本已全部可用，所以旧的缩容到 0")
+        }
+        ResizeHow::Proportional {
+            max_surge,
+            surge,
+            allowed,
+            total,
+            annotated,
+            share,
+            leftover,
+        } => {
+            let surge_text = resolved(*max_surge, replicas, true, *surge);
+            let mut text = format!(
+                "按比例扩缩：maxSurge {surge_text}，所以最多允许 {replicas} + {surge} = {allowed} 个 Pod，活跃的 ReplicaSet 共有 {total} 个；它在 {} 中的份额为 round({from} × {allowed} / {annotated}) − {from} = {share}（不超过剩余数量）",
+                allowed - total
+            );
+            if *leftover != 0 {
+                text.push_str(&format!(
+                    "；作为最大的一个，它还承担取整剩下的 {leftover} 个"
+                ));
+            }
+            text
+        }
+    };
+    (decision, why)
+}
+
+/// ReplicaSet 控制器为什么删除这个 Pod，而不是它保留的排在最前面的那个。
+fn delete_pod(pod: &str, kept: Option<&str>, rule: DeletionRule) -> (String, String) {
+    let decision = format!("删除 Pod {pod}");
+    let Some(kept) = kept else {
+        return (decision, "所有活跃的 Pod 都要删除".into());
+    };
+    let why = match rule {
+        DeletionRule::Unscheduled => "它还没有被调度到节点上，未调度的 Pod 先删除".into(),
+        DeletionRule::Phase(a, b) => {
+            format!("它处于 {a}，而 {kept} 处于 {b}；Pending 先于 Unknown 先于 Running")
+        }
+        DeletionRule::NotReady => format!("它未就绪而 {kept} 已就绪；未就绪的 Pod 先删除"),
+        DeletionRule::DeletionCost(a, b) => {
+            format!("它的 pod-deletion-cost {a} 低于 {kept} 的 {b}")
+        }
+        DeletionRule::MorePodsOnNode(a, b) => format!(
+            "它所在节点运行该 Deployment 的 {a} 个 Pod，{kept} 所在节点运行 {b} 个；更拥挤节点上的 Pod 先删除"
+        ),
+        DeletionRule::ReadyMoreRecently => {
+            format!("它比 {kept} 更晚就绪（按就绪以来时间的 2 的幂分档），较新就绪的 Pod 先删除")
+        }
+        DeletionRule::MoreRestarts(a, b) => {
+            format!("它重启了 {a} 次，{kept} 重启了 {b} 次；重启多的先删除")
+        }
+        DeletionRule::ReadyBucketUid => format!(
+            "它与 {kept} 的就绪时间落在同一个 2 的幂时间档内，此时直接比较 UID，较小的先删除"
+        ),
+        DeletionRule::Newer => {
+            format!("它比 {kept} 更新（按存在时间的 2 的幂分档），较新的 Pod 先删除")
+        }
+        DeletionRule::Uid => format!("它与 {kept} 在每条规则上都相同，UID 较小的先删除"),
+        DeletionRule::All => "所有活跃的 Pod 都要删除".into(),
+    };
+    (decision, format!("删除排序：{why}"))
+}
+
 impl Catalogue for SimplifiedChinese {
     fn why(&self) -> &'static str {
         "原因"
@@ -59,6 +178,10 @@ impl Catalogue for SimplifiedChinese {
 
     fn page_text(&self) -> &'static PageText {
         &PAGE
+    }
+
+    fn chart_text(&self) -> &'static ChartText {
+        &CHARTS
     }
 
     fn explain(&self, e: &Explanation) -> (String, String) {
@@ -129,6 +252,16 @@ impl Catalogue for SimplifiedChinese {
                     "策略 Recreate：旧 ReplicaSet 的 {old_pods} 个 Pod 仍然存在（包括正在终止的）；全部消失后才创建新 Pod"
                 ),
             ),
+            ExplainStep::Resize {
+                rs,
+                replicas,
+                from,
+                to,
+                how,
+            } => resize(rs, *replicas, *from, *to, how),
+            ExplainStep::DeletePod {
+                pod, kept, rule, ..
+            } => delete_pod(pod, kept.as_deref(), *rule),
             ExplainStep::DeadlineExceeded {
                 deadline_s,
                 last_progress,
