@@ -108,6 +108,7 @@ fn node(i: u32) -> NodeSpec {
         memory_bytes: 256 << 30,
         max_pods: 110,
         labels: Default::default(),
+        taints: Vec::new(),
     }
 }
 

@@ -81,6 +81,8 @@ pub struct NodeSpec {
     pub max_pods: u32,
     #[allow(missing_docs)]
     pub labels: std::collections::BTreeMap<String, String>,
+    /// Taints it starts with (`spec.taints`).
+    pub taints: Vec<crate::model::scheduling::Taint>,
 }
 
 /// Per-key work-queue state, as client-go's rate-limited delaying queue keeps it: a key is
@@ -282,10 +284,23 @@ impl Cluster {
     pub fn add_node(&mut self, spec: NodeSpec) -> NodeId {
         let id = NodeId(self.store.nodes.len() as u32);
         let uid = self.new_uid();
+        // The labels the kubelet puts on its node (`getNodeLabels`): architecture, OS and its
+        // name, the scheduler's per-node topology.
+        let mut labels = spec.labels;
+        for (k, v) in [
+            ("beta.kubernetes.io/arch", "amd64"),
+            ("beta.kubernetes.io/os", "linux"),
+            ("kubernetes.io/arch", "amd64"),
+            ("kubernetes.io/os", "linux"),
+            (crate::model::scheduling::HOSTNAME_LABEL, spec.name.as_str()),
+        ] {
+            labels.entry(k.to_string()).or_insert_with(|| v.to_string());
+        }
         self.store.nodes.push(Node {
             name: spec.name.clone(),
             uid,
-            labels: spec.labels,
+            labels,
+            taints: spec.taints,
             creation: self.now().whole_seconds(),
             cpu_millis: spec.cpu_millis,
             memory_bytes: spec.memory_bytes,

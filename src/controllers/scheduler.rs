@@ -1,5 +1,8 @@
-//! The scheduler: filter (node Ready and schedulable, requests fit, nodeSelector), score
-//! (least allocated, on the non-zero requests upstream scores with), bind.
+//! The scheduler: filter (node Ready and schedulable, taints and tolerations, nodeSelector
+//! and required node affinity, requests fit, topology spread, inter-pod affinity and
+//! anti-affinity), score (least allocated, on the non-zero requests upstream scores with),
+//! bind. Preferences (preferred affinity terms, `ScheduleAnyway` spread, `PreferNoSchedule`
+//! taints) are parsed but not scored.
 //!
 //! Scoring every node for every pod would cost O(nodes) per pod. Nodes are instead kept in
 //! an ordered index by score, so the best candidate is found first and only nodes that fail
@@ -8,7 +11,12 @@
 
 use crate::controllers::{Api, Event};
 use crate::model::recorder::EventType;
+use crate::model::scheduling::{
+    HOSTNAME_LABEL, NodeSelector, PodAffinity, PodAffinityTerm, Toleration,
+    TopologySpreadConstraint, spread_allows, untolerated_taint,
+};
 use crate::model::*;
+use std::collections::BTreeMap;
 
 /// Scheduler state: the score index and the pods that fit nowhere yet.
 #[derive(Debug, Default)]
@@ -139,15 +147,272 @@ pub(crate) fn pod_created(c: &mut impl Api, p: PodId) {
     c.schedule(at, Event::SchedulePod(p));
 }
 
-fn fits(
-    node: &Node,
-    req: &PodRequests,
-    selector: &std::collections::BTreeMap<String, String>,
-) -> bool {
-    node.pods < node.max_pods
-        && node.allocated.cpu_millis + req.cpu_millis <= u128::from(node.cpu_millis)
-        && node.allocated.memory_bytes + req.memory_bytes <= u128::from(node.memory_bytes)
-        && selector.iter().all(|(k, v)| node.labels.get(k) == Some(v))
+/// What one pod asks of the scheduler, gathered once per scheduling cycle.
+struct PodAsk<'a> {
+    req: PodRequests,
+    labels: &'a BTreeMap<String, String>,
+    selector: &'a BTreeMap<String, String>,
+    tolerations: &'a [Toleration],
+    node_affinity: Option<&'a NodeSelector>,
+    affinity: &'a [PodAffinityTerm],
+    anti_affinity: &'a [PodAffinityTerm],
+    /// `DoNotSchedule` constraints with each domain's count of matching pods.
+    spread: Vec<Spread<'a>>,
+    /// Some existing pod has a required anti-affinity term (checked only then).
+    existing_anti_affinity: bool,
+    /// Some pod anywhere matches one of the pod's own affinity terms (else a pod matching
+    /// its own terms may go anywhere, as upstream lets the first pod of a group in).
+    affinity_anywhere: bool,
+}
+
+/// One topology spread constraint with the matching pods per domain of its eligible nodes.
+struct Spread<'a> {
+    constraint: &'a TopologySpreadConstraint,
+    counts: BTreeMap<&'a str, usize>,
+    self_match: bool,
+}
+
+/// Why a node failed the filters: kube-scheduler's reason, and whether preemption could in
+/// principle help (`Unschedulable`) or not (`UnschedulableAndUnresolvable`).
+type Rejection = (String, bool);
+
+/// The labels of a pod (its ReplicaSet's template's).
+fn pod_labels(c: &impl Api, p: PodId) -> Option<&BTreeMap<String, String>> {
+    let pod = c.store().pod(p);
+    c.store()
+        .replica_set(pod.owner)
+        .map(|rs| &rs.template.metadata.labels)
+}
+
+/// The pods bound to nodes whose `key` label equals `node`'s (the node itself for hostname).
+fn pods_in_domain<'a>(c: &'a impl Api, node: &'a Node, key: &str) -> Vec<PodId> {
+    let Some(value) = node.labels.get(key) else {
+        return Vec::new();
+    };
+    if key == HOSTNAME_LABEL {
+        return node.bound.clone();
+    }
+    c.store()
+        .nodes
+        .iter()
+        .filter(|n| n.labels.get(key) == Some(value))
+        .flat_map(|n| n.bound.iter().copied())
+        .collect()
+}
+
+fn gather<'a>(c: &'a impl Api, pod: PodId, rs: &'a ReplicaSet) -> PodAsk<'a> {
+    let spec = &rs.template.spec;
+    let labels = &rs.template.metadata.labels;
+    let affinity = spec.affinity.as_ref();
+    let required = |a: Option<&'a PodAffinity>| {
+        a.map_or(&[][..], |a| {
+            &a.required_during_scheduling_ignored_during_execution[..]
+        })
+    };
+    let affinity_terms = required(affinity.and_then(|a| a.pod_affinity.as_ref()));
+    let node_affinity = affinity
+        .and_then(|a| a.node_affinity.as_ref())
+        .and_then(|n| {
+            n.required_during_scheduling_ignored_during_execution
+                .as_ref()
+        });
+    let store = c.store();
+    let existing_anti_affinity = store.replica_sets.iter().flatten().any(|r| {
+        !required(
+            r.template
+                .spec
+                .affinity
+                .as_ref()
+                .and_then(|a| a.pod_anti_affinity.as_ref()),
+        )
+        .is_empty()
+    });
+    let affinity_anywhere = !affinity_terms.is_empty()
+        && store.nodes.iter().any(|n| {
+            n.bound.iter().any(|&q| {
+                q != pod
+                    && pod_labels(c, q).is_some_and(|l| affinity_terms.iter().any(|t| t.selects(l)))
+            })
+        });
+    let mut ask = PodAsk {
+        req: rs.requests,
+        labels,
+        selector: &spec.node_selector,
+        tolerations: &spec.tolerations,
+        node_affinity,
+        affinity: affinity_terms,
+        anti_affinity: required(affinity.and_then(|a| a.pod_anti_affinity.as_ref())),
+        spread: Vec::new(),
+        existing_anti_affinity,
+        affinity_anywhere,
+    };
+    ask.spread = spec
+        .topology_spread_constraints
+        .iter()
+        .filter(|t| t.filters())
+        .map(|t| spread_counts(c, &ask, t))
+        .collect();
+    ask
+}
+
+/// PodTopologySpread's `PreFilter`: matching pods (not terminating) per domain, over the
+/// nodes the pod's node selector and required affinity allow (`nodeAffinityPolicy: Honor`,
+/// the default; taints are ignored, `nodeTaintsPolicy: Ignore`).
+fn spread_counts<'a>(
+    c: &'a impl Api,
+    ask: &PodAsk<'a>,
+    t: &'a TopologySpreadConstraint,
+) -> Spread<'a> {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    let honor = t.node_affinity_policy.as_deref() != Some("Ignore");
+    for node in &c.store().nodes {
+        let Some(domain) = node.labels.get(&t.topology_key) else {
+            continue;
+        };
+        if honor && !node_affinity_allows(node, ask) {
+            continue;
+        }
+        let matching = node
+            .bound
+            .iter()
+            .filter(|&&q| {
+                c.store().pod(q).deletion.is_none()
+                    && pod_labels(c, q).is_some_and(|l| t.selects(l))
+            })
+            .count();
+        *counts.entry(domain.as_str()).or_default() += matching;
+    }
+    Spread {
+        constraint: t,
+        counts,
+        self_match: t.selects(ask.labels),
+    }
+}
+
+fn node_affinity_allows(node: &Node, ask: &PodAsk) -> bool {
+    ask.selector
+        .iter()
+        .all(|(k, v)| node.labels.get(k) == Some(v))
+        && ask
+            .node_affinity
+            .is_none_or(|s| s.matches(&node.name, &node.labels))
+}
+
+/// The filter plugins in kube-scheduler's order, stopping at the first that rejects the
+/// node: NodeUnschedulable and TaintToleration (the node lifecycle's taints first),
+/// NodeAffinity, NodeResourcesFit, PodTopologySpread, InterPodAffinity.
+fn filter(c: &impl Api, node: &Node, ask: &PodAsk) -> Result<(), Rejection> {
+    let reject = |reason: &str, fixable| Err((reason.to_string(), fixable));
+    if node.unreachable_since.is_some() {
+        return reject(
+            "node(s) had untolerated taint {node.kubernetes.io/unreachable: }",
+            false,
+        );
+    }
+    if !node.ready {
+        return reject(
+            "node(s) had untolerated taint {node.kubernetes.io/not-ready: }",
+            false,
+        );
+    }
+    if node.unschedulable {
+        return reject("node(s) were unschedulable", false);
+    }
+    if let Some(t) = untolerated_taint(&node.taints, ask.tolerations) {
+        let reason = format!("node(s) had untolerated taint {{{}: {}}}", t.key, t.value);
+        return Err((reason, false));
+    }
+    if !node_affinity_allows(node, ask) {
+        return reject("node(s) didn't match Pod's node affinity/selector", false);
+    }
+    resources_fit(node, &ask.req)?;
+    spread_fits(node, ask)?;
+    inter_pod_affinity(c, node, ask)
+}
+
+/// NodeResourcesFit: pod count, then CPU, then memory.
+fn resources_fit(node: &Node, req: &PodRequests) -> Result<(), Rejection> {
+    let reason = if node.pods >= node.max_pods {
+        "Too many pods"
+    } else if node.allocated.cpu_millis + req.cpu_millis > u128::from(node.cpu_millis) {
+        "Insufficient cpu"
+    } else if node.allocated.memory_bytes + req.memory_bytes > u128::from(node.memory_bytes) {
+        "Insufficient memory"
+    } else {
+        return Ok(());
+    };
+    Err((reason.to_string(), true))
+}
+
+/// PodTopologySpread's filter: a node without the topology label is unresolvable; else the
+/// skew the pod would make in its domain must stay within `maxSkew`.
+fn spread_fits(node: &Node, ask: &PodAsk) -> Result<(), Rejection> {
+    for s in &ask.spread {
+        let t = s.constraint;
+        let Some(domain) = node.labels.get(&t.topology_key) else {
+            let reason =
+                "node(s) didn't match pod topology spread constraints (missing required label)";
+            return Err((reason.to_string(), false));
+        };
+        let counts: Vec<usize> = s.counts.values().copied().collect();
+        let here = s.counts.get(domain.as_str()).copied().unwrap_or(0);
+        if !spread_allows(here, s.self_match, &counts, t.max_skew, t.min_domains) {
+            let reason = "node(s) didn't match pod topology spread constraints";
+            return Err((reason.to_string(), true));
+        }
+    }
+    Ok(())
+}
+
+/// InterPodAffinity's filter: the pod's required affinity (a matching pod in the domain),
+/// its required anti-affinity (none in the domain), and existing pods' anti-affinity against
+/// it. Terminating pods still count: they are on the node until they are gone.
+fn inter_pod_affinity(c: &impl Api, node: &Node, ask: &PodAsk) -> Result<(), Rejection> {
+    let matches_in_domain = |t: &PodAffinityTerm| {
+        pods_in_domain(c, node, &t.topology_key)
+            .into_iter()
+            .any(|q| pod_labels(c, q).is_some_and(|l| t.selects(l)))
+    };
+    for t in ask.affinity {
+        let own_group = !ask.affinity_anywhere && t.selects(ask.labels);
+        if !node.labels.contains_key(&t.topology_key) || !(matches_in_domain(t) || own_group) {
+            return Err(("node(s) didn't match pod affinity rules".into(), false));
+        }
+    }
+    if ask.anti_affinity.iter().any(matches_in_domain) {
+        return Err(("node(s) didn't match pod anti-affinity rules".into(), true));
+    }
+    if ask.existing_anti_affinity && existing_pods_forbid(c, node, ask) {
+        return Err((
+            "node(s) didn't satisfy existing pods anti-affinity rules".into(),
+            true,
+        ));
+    }
+    Ok(())
+}
+
+/// Whether a pod in one of `node`'s domains has a required anti-affinity term selecting the
+/// incoming pod in that domain.
+fn existing_pods_forbid(c: &impl Api, node: &Node, ask: &PodAsk) -> bool {
+    let sets = c.store().replica_sets.iter().enumerate();
+    sets.filter_map(|(i, r)| r.as_ref().map(|r| (RsId(i as u32), r)))
+        .any(|(id, rs)| {
+            let terms = rs
+                .template
+                .spec
+                .affinity
+                .as_ref()
+                .and_then(|a| a.pod_anti_affinity.as_ref())
+                .map_or(&[][..], |a| {
+                    &a.required_during_scheduling_ignored_during_execution[..]
+                });
+            terms.iter().any(|t| {
+                t.selects(ask.labels)
+                    && pods_in_domain(c, node, &t.topology_key)
+                        .into_iter()
+                        .any(|q| c.store().pod(q).owner == id)
+            })
+        })
 }
 
 /// One scheduling cycle for a pod: bind it to the best node that passes the filters.
@@ -159,7 +424,7 @@ pub(crate) fn schedule_pod(c: &mut impl Api, p: PodId) {
     let Some(rs) = c.store().replica_set(pod.owner) else {
         return;
     };
-    let (req, selector) = (rs.requests, &rs.template.spec.node_selector);
+    let ask = gather(c, p, rs);
     let chosen = c
         .scheduler()
         .index
@@ -169,7 +434,7 @@ pub(crate) fn schedule_pod(c: &mut impl Api, p: PodId) {
         .find_map(|bucket| {
             bucket
                 .iter()
-                .find(|n| fits(c.store().node(*n), &req, selector))
+                .find(|n| filter(c, c.store().node(*n), &ask).is_ok())
         });
     match chosen {
         Some(n) => {
@@ -190,50 +455,29 @@ pub(crate) fn schedule_pod(c: &mut impl Api, p: PodId) {
             );
         }
         None => {
-            let selector = selector.clone();
+            let message = failed_scheduling_message(c, &ask);
             c.scheduler_mut().unschedulable.push(p);
             c.pod_event(
                 p,
                 EventType::Warning,
                 "FailedScheduling",
                 "default-scheduler",
-                |c| failed_scheduling_message(c, &req, &selector),
+                |_| message,
             );
         }
     }
 }
 
-/// `0/3 nodes are available: 3 Insufficient cpu. preemption: …`, reasons counted per node.
-fn failed_scheduling_message(
-    c: &impl Api,
-    req: &PodRequests,
-    selector: &std::collections::BTreeMap<String, String>,
-) -> String {
-    let mut reasons: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
-    // Nodes failing a filter that no preemption can fix (taints, cordons, selectors) are
-    // `UnschedulableAndUnresolvable`; the others could in principle free room.
+/// `0/3 nodes are available: 3 Insufficient cpu. preemption: …`, each node counted under
+/// the first filter that rejected it.
+fn failed_scheduling_message(c: &impl Api, ask: &PodAsk) -> String {
+    let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
+    // `UnschedulableAndUnresolvable` nodes (taints, cordons, selectors): preemption cannot
+    // help there; the others could in principle free room.
     let (mut unresolvable, mut resolvable) = (0, 0);
     for node in &c.store().nodes {
-        let (reason, fixable) = if node.unreachable_since.is_some() {
-            (
-                "node(s) had untolerated taint {node.kubernetes.io/unreachable: }",
-                false,
-            )
-        } else if !node.ready {
-            (
-                "node(s) had untolerated taint {node.kubernetes.io/not-ready: }",
-                false,
-            )
-        } else if node.unschedulable {
-            ("node(s) were unschedulable", false)
-        } else if !selector.iter().all(|(k, v)| node.labels.get(k) == Some(v)) {
-            ("node(s) didn't match Pod's node affinity/selector", false)
-        } else if node.pods >= node.max_pods {
-            ("Too many pods", true)
-        } else if node.allocated.cpu_millis + req.cpu_millis > u128::from(node.cpu_millis) {
-            ("Insufficient cpu", true)
-        } else {
-            ("Insufficient memory", true)
+        let Err((reason, fixable)) = filter(c, node, ask) else {
+            continue;
         };
         *reasons.entry(reason).or_default() += 1;
         if fixable {
@@ -276,6 +520,7 @@ mod tests {
             name: "n".into(),
             uid: 0,
             labels: Default::default(),
+            taints: Vec::new(),
             creation: crate::sim::SimTime::ZERO,
             cpu_millis,
             memory_bytes,
@@ -304,11 +549,14 @@ mod tests {
             cpu_millis_nonzero: 10_000_000_000_000_000_000,
             memory_bytes_nonzero: 1,
         };
-        let none = std::collections::BTreeMap::new();
-        assert!(fits(&n, &req, &none));
+        assert!(resources_fit(&n, &req).is_ok());
         n.allocated = req;
         n.pods = 1;
-        assert!(!fits(&n, &req, &none), "1e19 + 1e19 > u64::MAX");
+        assert_eq!(
+            resources_fit(&n, &req),
+            Err(("Insufficient cpu".to_string(), true)),
+            "1e19 + 1e19 > u64::MAX"
+        );
         // CPU (2^64 - 1 - 1e19) / (2^64 - 1) = 45 %, memory 99 %: 72, no overflow.
         assert_eq!(least_allocated_score(&n), 72);
     }

@@ -556,28 +556,25 @@ fn describe_pod_template(w: &mut Prefixed, t: &PodTemplateSpec) {
     }
 }
 
-fn toleration_text(t: &serde_yaml::Value) -> String {
-    let get = |k: &str| t.get(k).map(yaml_text).unwrap_or_default();
-    let mut s = get("key");
-    let value = get("value");
-    if !value.is_empty() {
+/// One toleration as `printTolerationsMultilineWithIndent` writes it.
+fn toleration_text(t: &crate::model::scheduling::Toleration) -> String {
+    let mut s = t.key.clone();
+    if !t.value.is_empty() {
         s.push('=');
-        s.push_str(&value);
+        s.push_str(&t.value);
     }
-    let effect = get("effect");
-    if !effect.is_empty() {
+    if !t.effect.is_empty() {
         s.push(':');
-        s.push_str(&effect);
+        s.push_str(&t.effect);
     }
-    if get("operator") == "Exists" && value.is_empty() {
-        s.push_str(if s.is_empty() {
+    if t.operator == "Exists" && t.value.is_empty() {
+        s.push_str(if t.key.is_empty() {
             "op=Exists"
         } else {
             " op=Exists"
         });
     }
-    let secs = get("tolerationSeconds");
-    if !secs.is_empty() {
+    if let Some(secs) = t.toleration_seconds {
         s.push_str(&format!(" for {secs}s"));
     }
     s

@@ -193,6 +193,63 @@ fn series_events<'a>(occurrences: &[&'a KubeEvent], now: SimTime) -> Vec<StoredE
     out
 }
 
+/// `<object name>.<first occurrence in Unix nanoseconds, hex>`: the Event object's name,
+/// as `makeEvent` and the events.k8s.io recorder write it (`%v.%x`).
+fn event_name(e: &KubeEvent) -> String {
+    let ms = super::human::EPOCH_UNIX_SECONDS as u64 * 1000 + e.time.as_ms();
+    format!("{}.{:x}", e.object.name, ms * 1_000_000)
+}
+
+/// `kubectl get events [NAME] [--sort-by=.lastTimestamp]`: every Event object of the
+/// namespace at `now`, in the API server's list order (by name, so by object, then by first
+/// occurrence), or by `lastTimestamp` (events.k8s.io events, which have none, first).
+pub fn get_events(
+    c: &crate::cluster::Cluster,
+    name: Option<&str>,
+    sort_by_last_timestamp: bool,
+) -> super::Output {
+    let now = c.now();
+    let mut by_object: BTreeMap<(&str, &str), Vec<&KubeEvent>> = BTreeMap::new();
+    for e in c.recorder.events.iter().filter(|e| e.time <= now) {
+        by_object
+            .entry((e.object.kind, e.object.name.as_str()))
+            .or_default()
+            .push(e);
+    }
+    let mut rows: Vec<(String, StoredEvent)> = by_object
+        .values()
+        .flat_map(|occurrences| stored_events(occurrences, now))
+        .map(|e| (event_name(e.first), e))
+        .filter(|(n, _)| name.is_none_or(|want| want == n))
+        .collect();
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    if sort_by_last_timestamp {
+        rows.sort_by_key(|(_, e)| (!e.series_api, e.last_time.whole_seconds()));
+    }
+    if rows.is_empty() {
+        return match name {
+            Some(n) => super::Output::error(format!(
+                "Error from server (NotFound): events \"{n}\" not found\n"
+            )),
+            None => super::Output::ok("No resources found in default namespace.\n".into()),
+        };
+    }
+    let mut w = super::tabwriter::for_get();
+    w.write("LAST SEEN\tTYPE\tREASON\tOBJECT\tMESSAGE\n");
+    for (_, e) in rows {
+        w.write(&format!(
+            "{}\t{}\t{}\t{}/{}\t{}\n",
+            super::human::age(e.last_time.whole_seconds(), now),
+            e.first.event_type.as_str(),
+            e.first.reason,
+            e.first.object.kind,
+            e.first.object.name,
+            e.message.trim()
+        ));
+    }
+    super::Output::ok(w.finish())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,6 +268,17 @@ mod tests {
             message: message.into(),
             field_path: String::new(),
         }
+    }
+
+    #[test]
+    fn an_event_is_named_after_its_object_and_first_moment_in_hex_nanoseconds() {
+        // 2024-01-01T00:00:05Z is 1704067205 s, 0x17A610182B6AF200 ns.
+        let e = event(5, "deployment-controller", "ScalingReplicaSet", "m");
+        assert_eq!(event_name(&e), "web.17a610182b6af200");
+        assert_eq!(
+            format!("{:x}", 1_704_067_205_000_000_000u64),
+            "17a610182b6af200"
+        );
     }
 
     #[test]

@@ -42,6 +42,8 @@ pub struct GetArgs<'a> {
     pub selector: Option<&'a str>,
     /// `--show-labels`
     pub show_labels: bool,
+    /// `--sort-by=.lastTimestamp`
+    pub sort_by_last_timestamp: bool,
 }
 
 /// `GroupVersionResource.String()` of a kind, as list errors name it.
@@ -55,6 +57,7 @@ fn group_version_resource(kind: Kind) -> &'static str {
         Kind::PodDisruptionBudget => "policy/v1, Resource=poddisruptionbudgets",
         Kind::Endpoints => "/v1, Resource=endpoints",
         Kind::EndpointSlice => "discovery.k8s.io/v1, Resource=endpointslices",
+        Kind::Event => "/v1, Resource=events",
     }
 }
 
@@ -78,6 +81,7 @@ pub fn get(c: &Cluster, args: &GetArgs) -> Output {
         wide,
         selector,
         show_labels,
+        ..
     } = *args;
     let labels_col = |labels: &BTreeMap<String, String>| {
         if show_labels {
@@ -89,6 +93,7 @@ pub fn get(c: &Cluster, args: &GetArgs) -> Output {
     match kind {
         Kind::Endpoints => return super::endpoints::get_endpoints(c, name),
         Kind::EndpointSlice => return super::endpoints::get_endpoint_slices(c, name),
+        Kind::Event => return super::events::get_events(c, name, args.sort_by_last_timestamp),
         _ => {}
     }
     let header_end = if show_labels { "\tLABELS\n" } else { "\n" };
@@ -114,7 +119,7 @@ pub fn get(c: &Cluster, args: &GetArgs) -> Output {
     let mut rows = 0;
     match kind {
         // Printed above by their own printers.
-        Kind::Endpoints | Kind::EndpointSlice => {}
+        Kind::Endpoints | Kind::EndpointSlice | Kind::Event => {}
         Kind::Deployment => {
             w.write("NAME\tREADY\tUP-TO-DATE\tAVAILABLE\tAGE");
             w.write(if wide {

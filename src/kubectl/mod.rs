@@ -106,6 +106,7 @@ pub fn execute(
             wide,
             selector,
             show_labels,
+            sort_by_last_timestamp,
         } => {
             return get::get(
                 c,
@@ -115,6 +116,7 @@ pub fn execute(
                     wide: *wide,
                     selector: selector.as_deref(),
                     show_labels: *show_labels,
+                    sort_by_last_timestamp: *sort_by_last_timestamp,
                 },
             );
         }

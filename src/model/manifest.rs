@@ -748,6 +748,7 @@ pub fn validate_pod_template(t: &PodTemplateSpec, errors: &mut Vec<String>) {
     if t.spec.active_deadline_seconds.is_some() {
         errors.push(format!("{p}.activeDeadlineSeconds: Forbidden: activeDeadlineSeconds in ReplicaSet is not Supported"));
     }
+    super::scheduling::validate(p, &t.spec, errors);
 }
 
 #[cfg(test)]

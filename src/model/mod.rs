@@ -8,6 +8,7 @@ pub mod manifest;
 pub mod objects;
 pub mod quantity;
 pub mod recorder;
+pub mod scheduling;
 pub mod selector;
 pub mod store;
 pub mod template;

@@ -439,6 +439,8 @@ pub struct Node {
     pub uid: u128,
     #[allow(missing_docs)]
     pub labels: BTreeMap<String, String>,
+    /// `spec.taints` set by users (the node lifecycle's own taints are kept as flags).
+    pub taints: Vec<super::scheduling::Taint>,
     #[allow(missing_docs)]
     pub creation: SimTime,
     /// Allocatable CPU in millicores.

@@ -94,15 +94,15 @@ pub struct PodSpec {
     /// Volumes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub volumes: Vec<Volume>,
-    /// Tolerations (kept, printed).
+    /// Taints the pods tolerate.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub tolerations: Vec<Value>,
+    pub tolerations: Vec<super::scheduling::Toleration>,
+    /// Node affinity and inter-pod (anti-)affinity.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[allow(missing_docs)]
-    pub affinity: Option<Value>,
+    pub affinity: Option<super::scheduling::Affinity>,
+    /// How the pods spread over topology domains.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[allow(missing_docs)]
-    pub topology_spread_constraints: Vec<Value>,
+    pub topology_spread_constraints: Vec<super::scheduling::TopologySpreadConstraint>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[allow(missing_docs)]
     pub service_account_name: Option<String>,

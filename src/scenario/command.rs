@@ -22,6 +22,8 @@ pub enum Kind {
     Endpoints,
     /// `discovery.k8s.io/v1 EndpointSlice`.
     EndpointSlice,
+    /// `v1 Event` (`kubectl get events`).
+    Event,
 }
 
 impl Kind {
@@ -47,6 +49,7 @@ impl Kind {
             | "endpointslices"
             | "endpointslice.discovery.k8s.io"
             | "endpointslices.discovery.k8s.io" => Kind::EndpointSlice,
+            "event" | "events" | "ev" => Kind::Event,
             _ => return None,
         })
     }
@@ -62,6 +65,7 @@ impl Kind {
             Kind::PodDisruptionBudget => "poddisruptionbudgets.policy",
             Kind::Endpoints => "endpoints",
             Kind::EndpointSlice => "endpointslices.discovery.k8s.io",
+            Kind::Event => "events",
         }
     }
 }
@@ -161,6 +165,8 @@ pub enum Kubectl {
         selector: Option<String>,
         /// Adds a LABELS column.
         show_labels: bool,
+        /// `--sort-by=.lastTimestamp` (events only).
+        sort_by_last_timestamp: bool,
     },
     /// `cordon NODE`
     Cordon {
@@ -355,7 +361,7 @@ kubectl scale deployment NAME --replicas=N; kubectl set image deployment/NAME CO
 kubectl annotate deployment NAME KEY=VALUE [--overwrite]; \
 kubectl rollout status|history|undo|pause|resume|restart deployment NAME \
 (status: --timeout=D --watch=false --revision=N; history: --revision=N; undo: --to-revision=N); \
-kubectl get deployments|replicasets|pods|nodes|services|pdb [NAME] [-o wide] [-l SELECTOR] [--show-labels]; \
+kubectl get deployments|replicasets|pods|nodes|services|pdb [NAME] [-o wide] [-l SELECTOR] [--show-labels]; kubectl get events [--sort-by=.lastTimestamp]; \
 kubectl describe deployment|replicaset|pod NAME; kubectl cordon|uncordon NODE; \
 kubectl drain NODE [--ignore-daemonsets] [--delete-emptydir-data] [--force] [--timeout=D]; \
 kubectl get endpoints|endpointslices [NAME]; kubectl describe service NAME; \
@@ -784,17 +790,28 @@ fn parse_kubectl(words: &[String]) -> Result<Kubectl, String> {
             };
             let selector = args.take_value(&["-l", "--selector"])?;
             let show_labels = args.take_bool(&["--show-labels"])?.unwrap_or(false);
+            let sort_by = args.take_value(&["--sort-by"])?;
             let words = args.finish("get")?;
             let (kind, mut names) = kind_and_names(&words, "get")?;
             if names.len() > 1 {
                 return Err("`kubectl get` takes at most one name here".into());
             }
+            let sort_by_last_timestamp = match sort_by.as_deref() {
+                None => false,
+                Some(".lastTimestamp") if kind == Kind::Event => true,
+                Some(other) => {
+                    return Err(format!(
+                        "--sort-by={other}: only `kubectl get events --sort-by=.lastTimestamp` is supported here"
+                    ));
+                }
+            };
             Ok(Kubectl::Get {
                 kind,
                 name: names.pop(),
                 wide,
                 selector,
                 show_labels,
+                sort_by_last_timestamp,
             })
         }
         "describe" => {
@@ -977,7 +994,8 @@ mod tests {
                 name: None,
                 wide: true,
                 selector: Some("app=ngx".into()),
-                show_labels: false
+                show_labels: false,
+                sort_by_last_timestamp: false
             }
         );
         assert_eq!(
@@ -987,8 +1005,24 @@ mod tests {
                 name: Some("x".into()),
                 wide: true,
                 selector: None,
-                show_labels: false
+                show_labels: false,
+                sort_by_last_timestamp: false
             }
+        );
+        assert_eq!(
+            k("kubectl get ev --sort-by=.lastTimestamp"),
+            Kubectl::Get {
+                kind: Kind::Event,
+                name: None,
+                wide: false,
+                selector: None,
+                show_labels: false,
+                sort_by_last_timestamp: true
+            }
+        );
+        assert!(
+            parse_command("kubectl get pods --sort-by=.metadata.name")
+                .is_err_and(|e| e.contains("only `kubectl get events --sort-by=.lastTimestamp`"))
         );
         assert_eq!(
             k("kubectl set image deployment/ngx-dep nginx=nginx:1.23-alpine"),

@@ -669,6 +669,17 @@ fn nodes(
         let memory_bytes = parse_memory_bytes(&memory)
             .map_err(|e| err(format!("cluster.nodes[{}].memory: {e}", g.name)))?;
         let max_pods = g.pods.unwrap_or(defaults::NODE_PODS);
+        for (i, t) in g.taints.iter().enumerate() {
+            let at = format!("cluster.nodes[{}].taints[{i}]", g.name);
+            if t.key.is_empty() {
+                return Err(err(format!("{at}.key: Required value")));
+            }
+            if let Some(e) =
+                crate::model::scheduling::effect_error(&format!("{at}.effect"), &t.effect)
+            {
+                return Err(err(e));
+            }
+        }
         let names: Vec<String> = match g.count {
             None => vec![g.name.clone()],
             Some(0) => {
@@ -691,6 +702,7 @@ fn nodes(
                 memory_bytes,
                 max_pods,
                 labels: g.labels.clone(),
+                taints: g.taints.clone(),
             });
         }
     }

@@ -393,6 +393,8 @@ pub(super) struct RawNodeGroup {
     pub pods: Option<u32>,
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
+    #[serde(default)]
+    pub taints: Vec<crate::model::scheduling::Taint>,
 }
 
 #[derive(Debug, Default, Deserialize)]

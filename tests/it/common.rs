@@ -24,6 +24,7 @@ pub fn cluster_with_faults(seed: u64, nodes: usize, timing: Timing, faults: Faul
             memory_bytes: 256 << 30,
             max_pods: 500,
             labels: Default::default(),
+            taints: Vec::new(),
         });
     }
     c.schedule_node_faults().expect("fault nodes exist");

@@ -13,5 +13,6 @@ mod lesson;
 mod properties;
 mod robustness;
 mod rollouts;
+mod scheduling;
 mod sweep;
 mod traffic;

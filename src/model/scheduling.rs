@@ -1,0 +1,524 @@
+//! What a pod asks of the scheduler beyond resources: tolerations of node taints, node
+//! affinity, inter-pod (anti-)affinity and topology spread, as `core/v1` writes them, with
+//! the matching rules kube-scheduler's plugins use.
+
+use super::LabelSelector;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The label every node carries with its own name (set by the kubelet).
+pub const HOSTNAME_LABEL: &str = "kubernetes.io/hostname";
+/// The zone label of well-known topology.
+pub const ZONE_LABEL: &str = "topology.kubernetes.io/zone";
+
+/// A node taint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Taint {
+    #[allow(missing_docs)]
+    pub key: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[allow(missing_docs)]
+    pub value: String,
+    /// `NoSchedule`, `PreferNoSchedule` or `NoExecute`.
+    pub effect: String,
+}
+
+impl Taint {
+    /// Whether the scheduler's filter looks at it (`PreferNoSchedule` only scores).
+    pub fn filters(&self) -> bool {
+        self.effect == "NoSchedule" || self.effect == "NoExecute"
+    }
+}
+
+/// A pod's toleration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Toleration {
+    /// Empty with `Exists`: every key.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub key: String,
+    /// `Equal` (the default) or `Exists`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub operator: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[allow(missing_docs)]
+    pub value: String,
+    /// Empty: every effect.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub effect: String,
+    /// For `NoExecute`: how long the pod stays once the taint appears.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub toleration_seconds: Option<i64>,
+}
+
+impl Toleration {
+    /// Mirrors `Toleration.ToleratesTaint`.
+    pub fn tolerates(&self, taint: &Taint) -> bool {
+        if !self.effect.is_empty() && self.effect != taint.effect {
+            return false;
+        }
+        if !self.key.is_empty() && self.key != taint.key {
+            return false;
+        }
+        match self.operator.as_str() {
+            "Exists" => true,
+            "" | "Equal" => self.value == taint.value,
+            _ => false,
+        }
+    }
+}
+
+/// Mirrors `FindMatchingUntoleratedTaint` over the taints the filter considers: the first
+/// taint no toleration tolerates.
+pub fn untolerated_taint<'a>(taints: &'a [Taint], tolerations: &[Toleration]) -> Option<&'a Taint> {
+    taints
+        .iter()
+        .filter(|t| t.filters())
+        .find(|t| !tolerations.iter().any(|tol| tol.tolerates(t)))
+}
+
+/// `spec.affinity`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Affinity {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[allow(missing_docs)]
+    pub node_affinity: Option<NodeAffinity>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[allow(missing_docs)]
+    pub pod_affinity: Option<PodAffinity>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[allow(missing_docs)]
+    pub pod_anti_affinity: Option<PodAffinity>,
+}
+
+/// `nodeAffinity`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NodeAffinity {
+    /// Filter: the node must match one of its terms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub required_during_scheduling_ignored_during_execution: Option<NodeSelector>,
+    /// Score only (parsed; rollsim's scheduler does not score preferences).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub preferred_during_scheduling_ignored_during_execution: Vec<PreferredSchedulingTerm>,
+}
+
+/// A `NodeSelector`: terms ORed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NodeSelector {
+    #[allow(missing_docs)]
+    pub node_selector_terms: Vec<NodeSelectorTerm>,
+}
+
+/// One term: its expressions ANDed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NodeSelectorTerm {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[allow(missing_docs)]
+    pub match_expressions: Vec<NodeSelectorRequirement>,
+    /// Only `metadata.name` is a field upstream allows.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub match_fields: Vec<NodeSelectorRequirement>,
+}
+
+/// One node selector requirement (`In`, `NotIn`, `Exists`, `DoesNotExist`, `Gt`, `Lt`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NodeSelectorRequirement {
+    #[allow(missing_docs)]
+    pub key: String,
+    #[allow(missing_docs)]
+    pub operator: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[allow(missing_docs)]
+    pub values: Vec<String>,
+}
+
+impl NodeSelectorRequirement {
+    /// Mirrors the label selector requirement match of `nodeaffinity.NodeSelector`.
+    fn matches(&self, value: Option<&String>) -> bool {
+        let int = |s: &str| s.parse::<i64>().ok();
+        match self.operator.as_str() {
+            "In" => value.is_some_and(|v| self.values.contains(v)),
+            "NotIn" => value.is_none_or(|v| !self.values.contains(v)),
+            "Exists" => value.is_some(),
+            "DoesNotExist" => value.is_none(),
+            "Gt" | "Lt" => {
+                let (Some(v), Some(bound)) = (
+                    value.and_then(|v| int(v)),
+                    self.values.first().and_then(|b| int(b)),
+                ) else {
+                    return false;
+                };
+                if self.operator == "Gt" {
+                    v > bound
+                } else {
+                    v < bound
+                }
+            }
+            _ => false,
+        }
+    }
+}
+
+impl NodeSelectorTerm {
+    /// All expressions hold (an empty term matches nothing, as upstream).
+    pub fn matches(&self, node_name: &str, labels: &BTreeMap<String, String>) -> bool {
+        if self.match_expressions.is_empty() && self.match_fields.is_empty() {
+            return false;
+        }
+        let name = node_name.to_string();
+        self.match_expressions
+            .iter()
+            .all(|r| r.matches(labels.get(&r.key)))
+            && self
+                .match_fields
+                .iter()
+                .all(|r| r.key == "metadata.name" && r.matches(Some(&name)))
+    }
+}
+
+impl NodeSelector {
+    /// Any term matches.
+    pub fn matches(&self, node_name: &str, labels: &BTreeMap<String, String>) -> bool {
+        self.node_selector_terms
+            .iter()
+            .any(|t| t.matches(node_name, labels))
+    }
+}
+
+/// A weighted node preference.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PreferredSchedulingTerm {
+    #[allow(missing_docs)]
+    pub weight: i32,
+    #[allow(missing_docs)]
+    pub preference: NodeSelectorTerm,
+}
+
+/// `podAffinity` or `podAntiAffinity`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PodAffinity {
+    /// Filter terms.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub required_during_scheduling_ignored_during_execution: Vec<PodAffinityTerm>,
+    /// Score only (parsed; rollsim's scheduler does not score preferences).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub preferred_during_scheduling_ignored_during_execution: Vec<WeightedPodAffinityTerm>,
+}
+
+/// Pods matching `labelSelector` in the same `topologyKey` domain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PodAffinityTerm {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[allow(missing_docs)]
+    pub label_selector: Option<LabelSelector>,
+    #[allow(missing_docs)]
+    pub topology_key: String,
+    /// Other namespaces (rollsim has one namespace, so only its own name has effect).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub namespaces: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[allow(missing_docs)]
+    pub namespace_selector: Option<LabelSelector>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[allow(missing_docs)]
+    pub match_label_keys: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[allow(missing_docs)]
+    pub mismatch_label_keys: Vec<String>,
+}
+
+impl PodAffinityTerm {
+    /// Whether a pod with `labels` is one the term is about (a missing selector selects
+    /// nothing, as upstream's nil selector).
+    pub fn selects(&self, labels: &BTreeMap<String, String>) -> bool {
+        self.label_selector
+            .as_ref()
+            .is_some_and(|s| s.matches(labels))
+    }
+}
+
+/// A weighted pod (anti-)affinity preference.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WeightedPodAffinityTerm {
+    #[allow(missing_docs)]
+    pub weight: i32,
+    #[allow(missing_docs)]
+    pub pod_affinity_term: PodAffinityTerm,
+}
+
+/// One `topologySpreadConstraints` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TopologySpreadConstraint {
+    #[allow(missing_docs)]
+    pub max_skew: i32,
+    #[allow(missing_docs)]
+    pub topology_key: String,
+    /// `DoNotSchedule` filters; `ScheduleAnyway` only scores (not simulated).
+    pub when_unsatisfiable: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[allow(missing_docs)]
+    pub label_selector: Option<LabelSelector>,
+    /// With fewer eligible domains, the global minimum counts as 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_domains: Option<i32>,
+    /// `Honor` (default): only nodes matching the pod's node affinity and selector count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_affinity_policy: Option<String>,
+    /// `Ignore` (default): tainted nodes count as domains too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_taints_policy: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[allow(missing_docs)]
+    pub match_label_keys: Vec<String>,
+}
+
+impl TopologySpreadConstraint {
+    /// Whether the filter applies it.
+    pub fn filters(&self) -> bool {
+        self.when_unsatisfiable == "DoNotSchedule"
+    }
+
+    /// Whether a pod with `labels` counts toward the spread.
+    pub fn selects(&self, labels: &BTreeMap<String, String>) -> bool {
+        self.label_selector
+            .as_ref()
+            .is_some_and(|s| s.matches(labels))
+    }
+}
+
+/// Mirrors the PodTopologySpread filter's arithmetic for one constraint: placing the pod in
+/// a domain holding `in_domain` matching pods is allowed when `in_domain + self_match −
+/// global_min ≤ max_skew`, where the global minimum is over the eligible domains and counts
+/// as 0 while there are fewer domains than `min_domains`.
+pub fn spread_allows(
+    in_domain: usize,
+    self_match: bool,
+    domain_counts: &[usize],
+    max_skew: i32,
+    min_domains: Option<i32>,
+) -> bool {
+    let mut global_min = domain_counts.iter().copied().min().unwrap_or(0);
+    if min_domains.is_some_and(|m| (domain_counts.len() as i64) < i64::from(m)) {
+        global_min = 0;
+    }
+    let skew = in_domain as i64 + i64::from(self_match) - global_min as i64;
+    skew <= i64::from(max_skew)
+}
+
+/// Taint effects, as the API server lists them.
+const EFFECTS: [&str; 3] = ["NoExecute", "NoSchedule", "PreferNoSchedule"];
+
+/// `"a", "b"` as `field.NotSupported` lists supported values.
+fn quoted(values: &[&str]) -> String {
+    values
+        .iter()
+        .map(|v| format!("{v:?}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Whether a taint effect is one the API server accepts (for nodes and tolerations).
+pub fn effect_error(path: &str, effect: &str) -> Option<String> {
+    (!EFFECTS.contains(&effect)).then(|| {
+        format!(
+            "{path}: Unsupported value: {effect:?}: supported values: {}",
+            quoted(&EFFECTS)
+        )
+    })
+}
+
+/// The scheduling fields' rules of `ValidatePodSpec` that rollsim can check: tolerations,
+/// required affinity terms' topology keys, and topology spread constraints.
+pub fn validate(p: &str, spec: &super::template::PodSpec, errors: &mut Vec<String>) {
+    for (i, t) in spec.tolerations.iter().enumerate() {
+        let at = format!("{p}.tolerations[{i}]");
+        if t.toleration_seconds.is_some() && t.effect != "NoExecute" {
+            errors.push(format!(
+                "{at}.effect: Invalid value: {:?}: effect must be 'NoExecute' when `tolerationSeconds` is set",
+                t.effect
+            ));
+        }
+        match t.operator.as_str() {
+            "" | "Equal" | "Exists" => {}
+            op => errors.push(format!(
+                "{at}.operator: Unsupported value: {op:?}: supported values: \"Equal\", \"Exists\""
+            )),
+        }
+        if t.operator == "Exists" && !t.value.is_empty() {
+            errors.push(format!(
+                "{at}.operator: Invalid value: \"Exists\": value must be empty when `operator` is 'Exists'"
+            ));
+        }
+        if !t.effect.is_empty() {
+            errors.extend(effect_error(&format!("{at}.effect"), &t.effect));
+        }
+    }
+    if let Some(a) = &spec.affinity {
+        for (name, terms) in [
+            ("podAffinity", &a.pod_affinity),
+            ("podAntiAffinity", &a.pod_anti_affinity),
+        ] {
+            let Some(terms) = terms else { continue };
+            for (i, t) in terms
+                .required_during_scheduling_ignored_during_execution
+                .iter()
+                .enumerate()
+            {
+                if t.topology_key.is_empty() {
+                    errors.push(format!("{p}.affinity.{name}.requiredDuringSchedulingIgnoredDuringExecution[{i}].topologyKey: Required value: can not be empty"));
+                }
+            }
+        }
+    }
+    for (i, t) in spec.topology_spread_constraints.iter().enumerate() {
+        let at = format!("{p}.topologySpreadConstraints[{i}]");
+        if t.max_skew <= 0 {
+            errors.push(format!(
+                "{at}.maxSkew: Invalid value: {}: must be greater than zero",
+                t.max_skew
+            ));
+        }
+        if t.topology_key.is_empty() {
+            errors.push(format!(
+                "{at}.topologyKey: Required value: can not be empty"
+            ));
+        }
+        if !matches!(
+            t.when_unsatisfiable.as_str(),
+            "DoNotSchedule" | "ScheduleAnyway"
+        ) {
+            errors.push(format!(
+                "{at}.whenUnsatisfiable: Unsupported value: {:?}: supported values: \"DoNotSchedule\", \"ScheduleAnyway\"",
+                t.when_unsatisfiable
+            ));
+        }
+        if let Some(m) = t.min_domains.filter(|m| *m <= 0) {
+            errors.push(format!(
+                "{at}.minDomains: Invalid value: {m}: must be greater than zero"
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn taint(key: &str, value: &str, effect: &str) -> Taint {
+        Taint {
+            key: key.into(),
+            value: value.into(),
+            effect: effect.into(),
+        }
+    }
+
+    fn toleration(key: &str, op: &str, value: &str, effect: &str) -> Toleration {
+        Toleration {
+            key: key.into(),
+            operator: op.into(),
+            value: value.into(),
+            effect: effect.into(),
+            toleration_seconds: None,
+        }
+    }
+
+    /// Upstream's `TestTolerationToleratesTaint` cases, as a table.
+    #[test]
+    fn tolerations_match_taints_as_upstreams_table() {
+        let t = taint("foo", "bar", "NoSchedule");
+        let cases = [
+            (toleration("", "Exists", "", ""), true),
+            (toleration("foo", "Exists", "", ""), true),
+            (toleration("foo", "Exists", "", "NoSchedule"), true),
+            (toleration("foo", "Exists", "", "NoExecute"), false),
+            (toleration("foo", "Equal", "bar", "NoSchedule"), true),
+            (toleration("foo", "", "bar", ""), true),
+            (toleration("foo", "Equal", "baz", "NoSchedule"), false),
+            (toleration("bar", "Equal", "bar", "NoSchedule"), false),
+            (toleration("foo", "Lt", "bar", ""), false),
+        ];
+        for (tol, want) in cases {
+            assert_eq!(tol.tolerates(&t), want, "{tol:?}");
+        }
+    }
+
+    #[test]
+    fn prefer_no_schedule_taints_never_filter() {
+        let taints = [
+            taint("a", "", "PreferNoSchedule"),
+            taint("b", "x", "NoSchedule"),
+        ];
+        assert_eq!(untolerated_taint(&taints, &[]), Some(&taints[1]));
+        let tol = [toleration("b", "Exists", "", "")];
+        assert_eq!(untolerated_taint(&taints, &tol), None);
+    }
+
+    #[test]
+    fn node_selector_terms_or_and_expressions_and() {
+        let labels: BTreeMap<String, String> = [("zone", "a"), ("size", "8")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let req = |key: &str, op: &str, values: &[&str]| NodeSelectorRequirement {
+            key: key.into(),
+            operator: op.into(),
+            values: values.iter().map(|v| v.to_string()).collect(),
+        };
+        let term = |reqs: Vec<NodeSelectorRequirement>| NodeSelectorTerm {
+            match_expressions: reqs,
+            match_fields: Vec::new(),
+        };
+        assert!(
+            term(vec![
+                req("zone", "In", &["a", "b"]),
+                req("size", "Gt", &["4"])
+            ])
+            .matches("n", &labels)
+        );
+        assert!(
+            !term(vec![req("zone", "In", &["a"]), req("size", "Lt", &["4"])]).matches("n", &labels)
+        );
+        assert!(term(vec![req("gpu", "DoesNotExist", &[])]).matches("n", &labels));
+        assert!(term(vec![req("zone", "NotIn", &["b"])]).matches("n", &labels));
+        assert!(
+            !term(vec![]).matches("n", &labels),
+            "an empty term matches nothing"
+        );
+        let fields = NodeSelectorTerm {
+            match_expressions: Vec::new(),
+            match_fields: vec![req("metadata.name", "In", &["n"])],
+        };
+        assert!(fields.matches("n", &labels) && !fields.matches("m", &labels));
+        let selector = NodeSelector {
+            node_selector_terms: vec![
+                term(vec![req("zone", "In", &["c"])]),
+                term(vec![req("zone", "In", &["a"])]),
+            ],
+        };
+        assert!(selector.matches("n", &labels));
+    }
+
+    /// Upstream's spread arithmetic: skew = count in the domain + self − global minimum.
+    #[test]
+    fn spread_allows_within_max_skew() {
+        // Zones with 2, 1, 1 matching pods: the emptier zones take the next pod, the full one not.
+        assert!(spread_allows(1, true, &[2, 1, 1], 1, None));
+        assert!(!spread_allows(2, true, &[2, 1, 1], 1, None));
+        // A pod that does not match its own selector adds nothing.
+        assert!(spread_allows(2, false, &[2, 1, 1], 1, None));
+        // minDomains 4 with three domains: the minimum counts as 0.
+        assert!(!spread_allows(1, true, &[2, 1, 1], 1, Some(4)));
+        assert!(spread_allows(0, true, &[0, 0, 0], 1, Some(4)));
+    }
+}
