@@ -47,6 +47,22 @@ impl Cluster {
         true
     }
 
+    /// Writes a node's `spec.taints` (kubectl taint); pods waiting for a node are tried again.
+    pub fn set_taints(&mut self, n: NodeId, taints: Vec<crate::model::scheduling::Taint>) {
+        self.store.nodes[n.0 as usize].taints = taints;
+        scheduler::node_changed(self, n);
+    }
+
+    /// Writes a node's labels (kubectl label); pods waiting for a node are tried again.
+    pub fn set_node_labels(
+        &mut self,
+        n: NodeId,
+        labels: std::collections::BTreeMap<String, String>,
+    ) {
+        self.store.nodes[n.0 as usize].labels = labels;
+        scheduler::node_changed(self, n);
+    }
+
     /// The Eviction API (`pkg/registry/core/pod/storage/eviction.go`): a graceful delete
     /// unless the pod's PodDisruptionBudget forbids it; `Err` carries the API's refusal.
     pub fn evict_pod(&mut self, p: PodId) -> Result<(), String> {

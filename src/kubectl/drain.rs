@@ -3,6 +3,7 @@
 
 use super::Output;
 use crate::cluster::Cluster;
+use crate::model::scheduling;
 use crate::model::*;
 
 fn node_not_found(node: &str) -> Output {
@@ -10,6 +11,65 @@ fn node_not_found(node: &str) -> Output {
         text: format!("Error from server (NotFound): nodes \"{node}\" not found\n"),
         ok: false,
     }
+}
+
+/// `kubectl taint nodes`: `node/X tainted|untainted|modified`, or kubectl's errors for a
+/// taint already there (without `--overwrite`) or one to remove that is not.
+pub fn taint(
+    c: &mut Cluster,
+    node: &str,
+    (add, remove): (&[scheduling::Taint], &[scheduling::Taint]),
+    overwrite: bool,
+) -> Output {
+    let Some(&n) = c.store.node_names.get(node) else {
+        return node_not_found(node);
+    };
+    let old = &c.store.node(n).taints;
+    let present = scheduling::taints_already_present(old, add);
+    if !overwrite && !present.is_empty() {
+        return Output::error(format!(
+            "error: node {node} already has {present} taint(s) with same effect(s) and --overwrite is false\n"
+        ));
+    }
+    let (operation, taints, errors) = scheduling::reorganize_taints(old, overwrite, add, remove);
+    if let Some(e) = errors.first() {
+        return Output::error(format!("error: {e}\n"));
+    }
+    c.set_taints(n, taints);
+    Output::ok(format!("node/{node} {operation}\n"))
+}
+
+/// `kubectl label nodes`: `node/X labeled`, `unlabeled` or `not labeled`, or kubectl's error
+/// for a key that has a value already (without `--overwrite`).
+pub fn label(
+    c: &mut Cluster,
+    node: &str,
+    (set, remove): (&[(String, String)], &[String]),
+    overwrite: bool,
+) -> Output {
+    let Some(&n) = c.store.node_names.get(node) else {
+        return node_not_found(node);
+    };
+    let mut labels = c.store.node(n).labels.clone();
+    for (k, v) in set {
+        if let Some(old) = labels.get(k).filter(|_| !overwrite) {
+            return Output::error(format!(
+                "error: '{k}' already has a value ({old}), and --overwrite is false\n"
+            ));
+        }
+        labels.insert(k.clone(), v.clone());
+    }
+    for k in remove {
+        labels.remove(k);
+    }
+    let changed = labels != c.store.node(n).labels;
+    let verb = match (changed, set.is_empty()) {
+        (false, _) => "not labeled",
+        (true, true) => "unlabeled",
+        (true, false) => "labeled",
+    };
+    c.set_node_labels(n, labels);
+    Output::ok(format!("node/{node} {verb}\n"))
 }
 
 /// `RunCordonOrUncordon`: `node/X cordoned`, or `already cordoned` when nothing changes.

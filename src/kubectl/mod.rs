@@ -65,6 +65,18 @@ pub fn execute(
         Kubectl::DeleteFiles { files } => delete_files(c, manifests, files, &mut out),
         Kubectl::Delete { kind, names } => delete_named(c, *kind, names, &mut out),
         Kubectl::Cordon { node } => return drain::cordon(c, node, true),
+        Kubectl::Taint {
+            node,
+            add,
+            remove,
+            overwrite,
+        } => return drain::taint(c, node, (add, remove), *overwrite),
+        Kubectl::LabelNode {
+            node,
+            set,
+            remove,
+            overwrite,
+        } => return drain::label(c, node, (set, remove), *overwrite),
         Kubectl::Uncordon { node } => return drain::cordon(c, node, false),
         Kubectl::Drain { node, .. } => return drain_once(c, node),
         Kubectl::Scale { name, replicas } => simple(

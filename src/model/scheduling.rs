@@ -25,6 +25,21 @@ pub struct Taint {
 }
 
 impl Taint {
+    /// `Taint.ToString`: `key=value:effect`, `key:effect`, `key=value:` or `key`.
+    pub fn to_text(&self) -> String {
+        match (self.value.is_empty(), self.effect.is_empty()) {
+            (true, true) => self.key.clone(),
+            (false, true) => format!("{}={}:", self.key, self.value),
+            (true, false) => format!("{}:{}", self.key, self.effect),
+            (false, false) => format!("{}={}:{}", self.key, self.value, self.effect),
+        }
+    }
+
+    /// `MatchTaint`: the same key and effect.
+    pub fn same_slot(&self, other: &Taint) -> bool {
+        self.key == other.key && self.effect == other.effect
+    }
+
     /// Whether the scheduler's filter looks at it (`PreferNoSchedule` only scores).
     pub fn filters(&self) -> bool {
         self.effect == "NoSchedule" || self.effect == "NoExecute"
@@ -76,6 +91,82 @@ pub fn untolerated_taint<'a>(taints: &'a [Taint], tolerations: &[Toleration]) ->
         .iter()
         .filter(|t| t.filters())
         .find(|t| !tolerations.iter().any(|tol| tol.tolerates(t)))
+}
+
+/// One `kubectl taint` argument: a taint to add (`key=value:effect`, `key:effect`) or to
+/// remove (`key-`, `key:effect-`), as `ParseTaints` reads it.
+pub fn parse_taint_spec(spec: &str) -> Result<(Taint, bool), String> {
+    let invalid = || format!("invalid taint spec: {spec}");
+    if let Some(body) = spec.strip_suffix('-') {
+        let (key, effect) = body.split_once(':').unwrap_or((body, ""));
+        let key = key.split_once('=').map_or(key, |(k, _)| k);
+        if key.is_empty() || (!effect.is_empty() && !EFFECTS.contains(&effect)) {
+            return Err(invalid());
+        }
+        let taint = Taint {
+            key: key.into(),
+            value: String::new(),
+            effect: effect.into(),
+        };
+        return Ok((taint, true));
+    }
+    let (kv, effect) = spec.split_once(':').ok_or_else(invalid)?;
+    let (key, value) = kv.split_once('=').unwrap_or((kv, ""));
+    if key.is_empty() || !EFFECTS.contains(&effect) {
+        return Err(invalid());
+    }
+    let taint = Taint {
+        key: key.into(),
+        value: value.into(),
+        effect: effect.into(),
+    };
+    Ok((taint, false))
+}
+
+/// `CheckIfTaintsAlreadyExists`: the keys of taints to add that the node has with the same
+/// effect, comma-separated (empty when none).
+pub fn taints_already_present(old: &[Taint], add: &[Taint]) -> String {
+    add.iter()
+        .filter(|t| old.iter().any(|o| o.same_slot(t)))
+        .map(|t| t.key.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// `ReorganizeTaints`: the node's taints after adding and removing, with kubectl's word for
+/// what happened (`tainted`, `untainted`, `modified`) and an error per taint to remove that
+/// was not there.
+pub fn reorganize_taints(
+    old: &[Taint],
+    overwrite: bool,
+    add: &[Taint],
+    remove: &[Taint],
+) -> (&'static str, Vec<Taint>, Vec<String>) {
+    let mut new: Vec<Taint> = add.to_vec();
+    for o in old {
+        if !new.iter().any(|t| t.same_slot(o)) {
+            new.push(o.clone());
+        }
+    }
+    let added = old.len() != new.len();
+    let (mut errors, mut deleted) = (Vec::new(), false);
+    for r in remove {
+        let before = new.len();
+        new.retain(|t| t.key != r.key || (!r.effect.is_empty() && t.effect != r.effect));
+        // As upstream: only the last removal decides whether something was deleted.
+        deleted = new.len() != before;
+        if !deleted {
+            errors.push(format!("taint {:?} not found", r.to_text()));
+        }
+    }
+    let operation = if (added && deleted) || overwrite {
+        "modified"
+    } else if added {
+        "tainted"
+    } else {
+        "untainted"
+    };
+    (operation, new, errors)
 }
 
 /// `spec.affinity`.
@@ -451,6 +542,58 @@ mod tests {
         for (tol, want) in cases {
             assert_eq!(tol.tolerates(&t), want, "{tol:?}");
         }
+    }
+
+    #[test]
+    fn taint_specs_parse_as_kubectl_reads_them() {
+        assert_eq!(
+            parse_taint_spec("dedicated=batch:NoSchedule"),
+            Ok((taint("dedicated", "batch", "NoSchedule"), false))
+        );
+        assert_eq!(
+            parse_taint_spec("gpu:NoExecute"),
+            Ok((taint("gpu", "", "NoExecute"), false))
+        );
+        assert_eq!(parse_taint_spec("gpu-"), Ok((taint("gpu", "", ""), true)));
+        assert_eq!(
+            parse_taint_spec("gpu:NoSchedule-"),
+            Ok((taint("gpu", "", "NoSchedule"), true))
+        );
+        assert!(parse_taint_spec("gpu").is_err());
+        assert!(parse_taint_spec("gpu=x:Never").is_err());
+    }
+
+    /// The cases of upstream's `TestReorganizeTaints`, as a table.
+    #[test]
+    fn taints_reorganize_as_upstream() {
+        let old = [taint("foo", "bar", "NoSchedule")];
+        let (op, new, errors) =
+            reorganize_taints(&old, false, &[taint("bar", "", "NoSchedule")], &[]);
+        assert_eq!((op, new.len(), errors.len()), ("tainted", 2, 0));
+        let (op, new, _) = reorganize_taints(&old, false, &[], &[taint("foo", "", "")]);
+        assert_eq!((op, new.len()), ("untainted", 0));
+        let (op, new, _) = reorganize_taints(&old, true, &[taint("foo", "baz", "NoSchedule")], &[]);
+        assert_eq!(
+            (op, new),
+            ("modified", vec![taint("foo", "baz", "NoSchedule")])
+        );
+        let (op, _, _) = reorganize_taints(
+            &old,
+            false,
+            &[taint("bar", "", "NoSchedule")],
+            &[taint("foo", "", "NoSchedule")],
+        );
+        assert_eq!(op, "modified");
+        let (_, _, errors) = reorganize_taints(&old, false, &[], &[taint("foo", "", "NoExecute")]);
+        assert_eq!(errors, ["taint \"foo:NoExecute\" not found"]);
+        assert_eq!(
+            taints_already_present(&old, &[taint("foo", "x", "NoSchedule")]),
+            "foo"
+        );
+        assert_eq!(
+            taints_already_present(&old, &[taint("foo", "x", "NoExecute")]),
+            ""
+        );
     }
 
     #[test]

@@ -610,10 +610,17 @@ impl Player<'_> {
             Kubectl::Delete { .. } | Kubectl::DeleteFiles { .. } => "delete".to_string(),
             Kubectl::Cordon { node } => format!("cordon {node}"),
             Kubectl::Uncordon { node } => format!("uncordon {node}"),
+            Kubectl::Taint { node, .. } => format!("taint {node}"),
+            Kubectl::LabelNode { node, .. } => format!("label {node}"),
             Kubectl::Drain { node, .. } => format!("drain {node}"),
             _ => return,
         };
-        if let Kubectl::Cordon { .. } | Kubectl::Uncordon { .. } | Kubectl::Drain { .. } = command {
+        if let Kubectl::Cordon { .. }
+        | Kubectl::Uncordon { .. }
+        | Kubectl::Drain { .. }
+        | Kubectl::Taint { .. }
+        | Kubectl::LabelNode { .. } = command
+        {
             // Node commands concern every Deployment.
             let time = self.c.now();
             for name in self.c.store.deployment_names.keys() {

@@ -173,6 +173,28 @@ pub enum Kubectl {
         #[allow(missing_docs)]
         node: String,
     },
+    /// `taint nodes NODE KEY[=VALUE]:EFFECT… KEY[:EFFECT]-… [--overwrite]`
+    Taint {
+        #[allow(missing_docs)]
+        node: String,
+        /// Taints to add.
+        add: Vec<crate::model::scheduling::Taint>,
+        /// Taints to remove (an empty effect removes every effect of the key).
+        remove: Vec<crate::model::scheduling::Taint>,
+        #[allow(missing_docs)]
+        overwrite: bool,
+    },
+    /// `label nodes NODE KEY=VALUE… KEY-… [--overwrite]`
+    LabelNode {
+        #[allow(missing_docs)]
+        node: String,
+        /// Labels to set.
+        set: Vec<(String, String)>,
+        /// Keys to remove.
+        remove: Vec<String>,
+        #[allow(missing_docs)]
+        overwrite: bool,
+    },
     /// `uncordon NODE`
     Uncordon {
         #[allow(missing_docs)]
@@ -362,7 +384,7 @@ kubectl annotate deployment NAME KEY=VALUE [--overwrite]; \
 kubectl rollout status|history|undo|pause|resume|restart deployment NAME \
 (status: --timeout=D --watch=false --revision=N; history: --revision=N; undo: --to-revision=N); \
 kubectl get deployments|replicasets|pods|nodes|services|pdb [NAME] [-o wide] [-l SELECTOR] [--show-labels]; kubectl get events [--sort-by=.lastTimestamp]; \
-kubectl describe deployment|replicaset|pod NAME; kubectl cordon|uncordon NODE; \
+kubectl describe deployment|replicaset|pod NAME; kubectl cordon|uncordon NODE; kubectl taint nodes NODE KEY[=VALUE]:EFFECT|KEY[:EFFECT]- [--overwrite]; kubectl label nodes NODE KEY=VALUE|KEY- [--overwrite]; \
 kubectl drain NODE [--ignore-daemonsets] [--delete-emptydir-data] [--force] [--timeout=D]; \
 kubectl get endpoints|endpointslices [NAME]; kubectl describe service NAME; \
 kubectl port-forward svc/NAME LOCAL:REMOTE &; curl [-s] [-m SECONDS] URL; \
@@ -674,6 +696,73 @@ fn parse_pairs(words: &[String], what: &str) -> Result<Vec<(String, String)>, St
         .collect()
 }
 
+/// `kubectl taint nodes NODE SPEC… [--overwrite]`.
+fn parse_taint(mut args: Args) -> Result<Kubectl, String> {
+    let overwrite = args.take_bool(&["--overwrite"])?.unwrap_or(false);
+    let words = args.finish("taint")?;
+    let (node, specs) = node_and_rest(&words, "taint")?;
+    let (mut add, mut remove) = (Vec::new(), Vec::new());
+    for spec in specs {
+        let (taint, removing) = crate::model::scheduling::parse_taint_spec(spec)?;
+        if removing {
+            remove.push(taint);
+        } else {
+            add.push(taint);
+        }
+    }
+    if add.is_empty() && remove.is_empty() {
+        return Err("at least one taint update is required".into());
+    }
+    Ok(Kubectl::Taint {
+        node,
+        add,
+        remove,
+        overwrite,
+    })
+}
+
+/// `kubectl label nodes NODE KEY=VALUE… KEY-… [--overwrite]`.
+fn parse_label(mut args: Args) -> Result<Kubectl, String> {
+    let overwrite = args.take_bool(&["--overwrite"])?.unwrap_or(false);
+    let words = args.finish("label")?;
+    let (node, specs) = node_and_rest(&words, "label")?;
+    let (mut set, mut remove) = (Vec::new(), Vec::new());
+    for spec in specs {
+        match (spec.strip_suffix('-'), spec.split_once('=')) {
+            (Some(key), None) => remove.push(key.to_string()),
+            (_, Some((k, v))) => set.push((k.to_string(), v.to_string())),
+            (None, None) => return Err(format!("invalid label spec: {spec}")),
+        }
+    }
+    if set.is_empty() && remove.is_empty() {
+        return Err("at least one label update is required".into());
+    }
+    Ok(Kubectl::LabelNode {
+        node,
+        set,
+        remove,
+        overwrite,
+    })
+}
+
+/// `nodes NODE REST…` or `node/NODE REST…`: the node and the rest.
+fn node_and_rest<'a>(words: &'a [String], verb: &str) -> Result<(String, &'a [String]), String> {
+    let usage =
+        || format!("`kubectl {verb}` takes `nodes NODE` (or node/NODE) and its updates here");
+    match words {
+        [kind, node, rest @ ..] if Kind::parse(kind) == Some(Kind::Node) => {
+            Ok((node.clone(), rest))
+        }
+        [target, rest @ ..] => match target.split_once('/') {
+            Some((kind, node)) if Kind::parse(kind) == Some(Kind::Node) => {
+                Ok((node.to_string(), rest))
+            }
+            _ => Err(usage()),
+        },
+        [] => Err(usage()),
+    }
+}
+
 fn parse_kubectl(words: &[String]) -> Result<Kubectl, String> {
     let Some((verb, rest)) = words.split_first() else {
         return Err(format!("`kubectl` needs a command; {SUPPORTED}"));
@@ -754,6 +843,8 @@ fn parse_kubectl(words: &[String]) -> Result<Kubectl, String> {
             })
         }
         "rollout" => parse_rollout(args),
+        "taint" => parse_taint(args),
+        "label" => parse_label(args),
         "cordon" | "uncordon" => {
             let words = args.finish(verb)?;
             let node = node_target(&words, verb)?;

@@ -119,6 +119,28 @@ fn a_tainted_pool_takes_only_pods_that_tolerate_it() {
             "0/4 nodes are available: 2 node(s) didn't match Pod's node affinity/selector, 2 node(s) had untolerated taint {dedicated: batch}. preemption: 0/4 nodes are available: 4 Preemption is not helpful for scheduling."
         ]
     );
+    // `kubectl taint nodes general-1 maintenance=true:NoSchedule` at 65 s: the web pods the
+    // scale-up makes then all go to general-2.
+    let store = &s.cluster.store;
+    let late: Vec<String> = store
+        .pods
+        .iter()
+        .filter(|p| p.created_at.as_ms() > 65_000)
+        .filter_map(|p| Some(store.node(p.node?).name.clone()))
+        .collect();
+    assert_eq!(late, ["general-2", "general-2"]);
+    let transcript = rollsim::report::transcript(&s);
+    for line in [
+        "node/general-1 tainted",
+        "error: node general-1 already has maintenance taint(s) with same effect(s) and --overwrite is false",
+        "node/general-1 untainted",
+        "error: taint \"maintenance\" not found",
+        "node/general-2 labeled",
+        "error: 'disk' already has a value (ssd), and --overwrite is false",
+        "node/general-2 unlabeled",
+    ] {
+        assert!(transcript.contains(line), "{line}");
+    }
 }
 
 /// A Deployment with `spec` lines added to its pod spec, applied: what kubectl printed.
