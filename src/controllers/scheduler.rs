@@ -25,6 +25,8 @@ pub struct SchedulerState {
     index: Vec<NodeSet>,
     scores: Vec<Option<u32>>,
     unschedulable: Vec<PodId>,
+    /// The reasons last explained for a pod that fit nowhere (explained again on change).
+    explained: BTreeMap<PodId, Vec<(String, usize)>>,
 }
 
 /// A set of nodes as one bit per node id: insertion, removal and the first member in node
@@ -455,7 +457,16 @@ pub(crate) fn schedule_pod(c: &mut impl Api, p: PodId) {
             );
         }
         None => {
-            let message = failed_scheduling_message(c, &ask);
+            let reasons = rejections(c, &ask);
+            let why = c
+                .records_pod_events()
+                .then(|| unschedulable_explanation(c, p, &ask, &reasons))
+                .flatten();
+            if let Some((e, counted)) = why {
+                c.explain(e);
+                c.scheduler_mut().explained.insert(p, counted);
+            }
+            let message = failed_scheduling_message(c.store().nodes.len(), &reasons);
             c.scheduler_mut().unschedulable.push(p);
             c.pod_event(
                 p,
@@ -468,25 +479,72 @@ pub(crate) fn schedule_pod(c: &mut impl Api, p: PodId) {
     }
 }
 
-/// `0/3 nodes are available: 3 Insufficient cpu. preemption: …`, each node counted under
-/// the first filter that rejected it.
-fn failed_scheduling_message(c: &impl Api, ask: &PodAsk) -> String {
-    let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
+/// Each rejecting filter's reason with its node count and whether preemption could help,
+/// every node counted under the first filter that rejected it.
+fn rejections(c: &impl Api, ask: &PodAsk) -> BTreeMap<String, (usize, bool)> {
+    let mut reasons: BTreeMap<String, (usize, bool)> = BTreeMap::new();
+    for node in &c.store().nodes {
+        if let Err((reason, fixable)) = filter(c, node, ask) {
+            let entry = reasons.entry(reason).or_insert((0, fixable));
+            entry.0 += 1;
+        }
+    }
+    reasons
+}
+
+/// Why the pod fits nowhere, unless these reasons were the last ones explained for it.
+fn unschedulable_explanation(
+    c: &impl Api,
+    p: PodId,
+    ask: &PodAsk,
+    reasons: &BTreeMap<String, (usize, bool)>,
+) -> Option<(crate::model::explain::Explanation, Vec<(String, usize)>)> {
+    let counted: Vec<(String, usize)> = reasons.iter().map(|(r, (n, _))| (r.clone(), *n)).collect();
+    if c.scheduler().explained.get(&p) == Some(&counted) {
+        return None;
+    }
+    let conflict = ask.anti_affinity.iter().find_map(|t| {
+        c.store().nodes.iter().find_map(|node| {
+            let q = pods_in_domain(c, node, &t.topology_key)
+                .into_iter()
+                .find(|&q| pod_labels(c, q).is_some_and(|l| t.selects(l)))?;
+            Some((node.name.clone(), c.store().pod_name_of(q)))
+        })
+    });
+    let pod = c.store().pod(p);
+    let deployment = c
+        .store()
+        .replica_set(pod.owner)
+        .and_then(|rs| c.store().deployment(rs.owner))
+        .map_or(String::new(), |d| d.meta.name.clone());
+    let step = crate::model::explain::ExplainStep::Unschedulable {
+        pod: c.store().pod_name_of(p),
+        nodes: c.store().nodes.len(),
+        reasons: counted.clone(),
+        conflict,
+    };
+    let e = crate::model::explain::Explanation {
+        time: c.now(),
+        deployment,
+        step,
+    };
+    Some((e, counted))
+}
+
+/// `0/3 nodes are available: 3 Insufficient cpu. preemption: …`.
+fn failed_scheduling_message(n: usize, rejections: &BTreeMap<String, (usize, bool)>) -> String {
     // `UnschedulableAndUnresolvable` nodes (taints, cordons, selectors): preemption cannot
     // help there; the others could in principle free room.
     let (mut unresolvable, mut resolvable) = (0, 0);
-    for node in &c.store().nodes {
-        let Err((reason, fixable)) = filter(c, node, ask) else {
-            continue;
-        };
-        *reasons.entry(reason).or_default() += 1;
-        if fixable {
-            resolvable += 1;
+    let mut reasons: BTreeMap<&str, usize> = BTreeMap::new();
+    for (reason, (count, fixable)) in rejections {
+        reasons.insert(reason, *count);
+        if *fixable {
+            resolvable += count;
         } else {
-            unresolvable += 1;
+            unresolvable += count;
         }
     }
-    let n = c.store().nodes.len();
     // `FitError.Error` sorts the "<count> <reason>" strings themselves.
     let sorted = |parts: Vec<String>| {
         let mut parts = parts;

@@ -20,6 +20,7 @@ impl Explanation {
     pub fn controller(&self) -> &'static str {
         match self.step {
             ExplainStep::DeletePod { .. } => "replicaset-controller",
+            ExplainStep::Unschedulable { .. } => "default-scheduler",
             _ => "deployment-controller",
         }
     }
@@ -28,6 +29,7 @@ impl Explanation {
     pub fn object(&self) -> String {
         match &self.step {
             ExplainStep::DeletePod { rs, .. } => format!("replicaset/{rs}"),
+            ExplainStep::Unschedulable { pod, .. } => format!("pod/{pod}"),
             _ => format!("deployment/{}", self.deployment),
         }
     }
@@ -36,6 +38,7 @@ impl Explanation {
     pub fn subject(&self) -> &str {
         match &self.step {
             ExplainStep::DeletePod { rs, .. } => rs,
+            ExplainStep::Unschedulable { pod, .. } => pod,
             _ => &self.deployment,
         }
     }
@@ -161,6 +164,16 @@ pub enum ExplainStep {
         to: i32,
         how: ResizeHow,
     },
+    /// A scheduling cycle found no node: each node counted under the filter plugin that
+    /// rejected it first (recorded when the reasons change).
+    Unschedulable {
+        pod: String,
+        nodes: usize,
+        /// `(kube-scheduler's reason, nodes)`, as the FailedScheduling message counts them.
+        reasons: Vec<(String, usize)>,
+        /// For an anti-affinity rejection: a node and the pod there that its term matches.
+        conflict: Option<(String, String)>,
+    },
     /// `getPodsToDelete`: the ReplicaSet controller removes a pod chosen by the ranking.
     DeletePod {
         /// The ReplicaSet.
@@ -192,6 +205,7 @@ impl ExplainStep {
             ExplainStep::Wait { .. }
             | ExplainStep::RecreateWait { .. }
             | ExplainStep::DeletePod { .. }
+            | ExplainStep::Unschedulable { .. }
             | ExplainStep::DeadlineExceeded { .. } => None,
         }
     }

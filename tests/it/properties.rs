@@ -169,6 +169,12 @@ fn explanations_match_scaling_events(c: &Cluster) -> Result<(), TestCaseError> {
                 prop_assert_eq!(to, (from + share + leftover).max(0), "{:?}", e);
             }
             ExplainStep::Resize { .. } => {}
+            ExplainStep::Unschedulable {
+                nodes, ref reasons, ..
+            } => {
+                let counted: usize = reasons.iter().map(|(_, n)| n).sum();
+                prop_assert_eq!(counted, nodes, "{:?}", e);
+            }
             ExplainStep::DeletePod {
                 ref pod, ref kept, ..
             } => {

@@ -195,3 +195,37 @@ fn scheduling_fields_are_validated_as_the_api_server_does() {
         assert!(printed.contains(want), "{spec}: {printed}");
     }
 }
+
+/// `--explain` says why the surge pod fits nowhere: the same counts as kube-scheduler's
+/// message, and the pod in the way.
+#[test]
+fn an_unschedulable_pod_is_explained_with_the_pod_in_the_way() {
+    use rollsim::model::explain::ExplainStep;
+    let s = play("anti-affinity-stuck");
+    let first = s
+        .cluster
+        .recorder
+        .explanations
+        .iter()
+        .find_map(|e| match &e.step {
+            ExplainStep::Unschedulable {
+                pod,
+                nodes,
+                reasons,
+                conflict,
+            } => Some((pod.clone(), *nodes, reasons.clone(), conflict.clone())),
+            _ => None,
+        })
+        .expect("the surge pod is explained");
+    assert_eq!(first.0, "web-85f674f599-kmqb5");
+    assert_eq!(first.1, 3);
+    assert_eq!(
+        first.2,
+        [(
+            "node(s) didn't match pod anti-affinity rules".to_string(),
+            3
+        )]
+    );
+    let (node, pod) = first.3.expect("a conflicting pod");
+    assert!(node.starts_with("node-") && pod.starts_with("web-fdbd465d-"));
+}

@@ -185,6 +185,28 @@ fn delete_pod(pod: &str, kept: Option<&str>, rule: DeletionRule) -> (String, Str
     (decision, format!("deletion ranking: {why}"))
 }
 
+/// Why the scheduler left a pod Pending.
+fn unschedulable(
+    pod: &str,
+    nodes: usize,
+    reasons: &[(String, usize)],
+    conflict: Option<&(String, String)>,
+) -> (String, String) {
+    let decision = format!("leaves pod {pod} Pending");
+    let list: Vec<String> = reasons.iter().map(|(r, n)| format!("{n} {r}")).collect();
+    let mut why = format!(
+        "no node passes its filters; of {nodes}, each counted under the first filter that rejects it: {}",
+        list.join(", ")
+    );
+    if let Some((node, other)) = conflict {
+        why.push_str(&format!(
+            "; {node} already runs {other}, which its required anti-affinity excludes (terminating pods count until they are gone)"
+        ));
+    }
+    why.push_str("; it is tried again whenever a node changes");
+    (decision, why)
+}
+
 impl Catalogue for English {
     fn why(&self) -> &'static str {
         "why"
@@ -277,6 +299,12 @@ impl Catalogue for English {
                 to,
                 how,
             } => resize(rs, *replicas, *from, *to, how),
+            ExplainStep::Unschedulable {
+                pod,
+                nodes,
+                reasons,
+                conflict,
+            } => unschedulable(pod, *nodes, reasons, conflict.as_ref()),
             ExplainStep::DeletePod {
                 pod, kept, rule, ..
             } => delete_pod(pod, kept.as_deref(), *rule),

@@ -171,6 +171,28 @@ fn delete_pod(pod: &str, kept: Option<&str>, rule: DeletionRule) -> (String, Str
     (decision, format!("删除排序：{why}"))
 }
 
+/// 调度器为什么让 Pod 保持 Pending。
+fn unschedulable(
+    pod: &str,
+    nodes: usize,
+    reasons: &[(String, usize)],
+    conflict: Option<&(String, String)>,
+) -> (String, String) {
+    let decision = format!("让 Pod {pod} 保持 Pending");
+    let list: Vec<String> = reasons.iter().map(|(r, n)| format!("{n} {r}")).collect();
+    let mut why = format!(
+        "没有节点通过它的过滤条件；{nodes} 个节点各按第一个拒绝它的过滤插件计数：{}",
+        list.join("，")
+    );
+    if let Some((node, other)) = conflict {
+        why.push_str(&format!(
+            "；{node} 上已经运行 {other}，它的必需反亲和性排除了这个节点（终止中的 Pod 在消失之前也算）"
+        ));
+    }
+    why.push_str("；每当有节点变化时会重新尝试");
+    (decision, why)
+}
+
 impl Catalogue for SimplifiedChinese {
     fn why(&self) -> &'static str {
         "原因"
@@ -259,6 +281,12 @@ impl Catalogue for SimplifiedChinese {
                 to,
                 how,
             } => resize(rs, *replicas, *from, *to, how),
+            ExplainStep::Unschedulable {
+                pod,
+                nodes,
+                reasons,
+                conflict,
+            } => unschedulable(pod, *nodes, reasons, conflict.as_ref()),
             ExplainStep::DeletePod {
                 pod, kept, rule, ..
             } => delete_pod(pod, kept.as_deref(), *rule),
