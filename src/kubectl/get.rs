@@ -73,257 +73,90 @@ fn format_labels(labels: &BTreeMap<String, String>) -> String {
         .join(",")
 }
 
-/// Runs `kubectl get`.
-pub fn get(c: &Cluster, args: &GetArgs) -> Output {
-    let GetArgs {
-        kind,
-        name,
-        wide,
-        selector,
-        show_labels,
-        ..
-    } = *args;
-    let labels_col = |labels: &BTreeMap<String, String>| {
-        if show_labels {
-            format!("\t{}", format_labels(labels))
-        } else {
-            String::new()
+/// One `kubectl get` table being written: the rows so far, the options and the filters
+/// (a name, a `-l` selector) every printer applies.
+struct Listing<'a> {
+    w: super::tabwriter::TabWriter,
+    rows: usize,
+    wide: bool,
+    show_labels: bool,
+    name: Option<&'a str>,
+    terms: Option<Vec<(String, crate::model::selector::SelectorOp)>>,
+    now: crate::sim::SimTime,
+}
+
+impl Listing<'_> {
+    /// The header: the kind's columns, its `-o wide` ones, then LABELS when asked for.
+    fn header(&mut self, columns: &str, wide_columns: &str) {
+        self.w.write(columns);
+        if self.wide {
+            self.w.write(wide_columns);
         }
-    };
+        self.w
+            .write(if self.show_labels { "\tLABELS\n" } else { "\n" });
+    }
+
+    /// Whether an object of this name and labels is listed (a pod's labels may be unknown).
+    fn wants(&self, name: &str, labels: Option<&BTreeMap<String, String>>) -> bool {
+        self.name.is_none_or(|want| want == name)
+            && labels.is_none_or(|l| {
+                self.terms
+                    .as_ref()
+                    .is_none_or(|t| matches_selector_arg(t, l))
+            })
+    }
+
+    /// Ends a row begun with `write`, with its LABELS cell when asked for (`None` writes none).
+    fn end_row(&mut self, labels: Option<&BTreeMap<String, String>>) {
+        if let Some(l) = labels.filter(|_| self.show_labels) {
+            self.w.write(&format!("\t{}", format_labels(l)));
+        }
+        self.w.write("\n");
+        self.rows += 1;
+    }
+}
+
+/// Runs `kubectl get`: the kind's own printer, or kubectl's texts for nothing found.
+pub fn get(c: &Cluster, args: &GetArgs) -> Output {
+    let kind = args.kind;
     match kind {
-        Kind::Endpoints => return super::endpoints::get_endpoints(c, name),
-        Kind::EndpointSlice => return super::endpoints::get_endpoint_slices(c, name),
-        Kind::Event => return super::events::get_events(c, name, args.sort_by_last_timestamp),
+        Kind::Endpoints => return super::endpoints::get_endpoints(c, args.name),
+        Kind::EndpointSlice => return super::endpoints::get_endpoint_slices(c, args.name),
+        Kind::Event => return super::events::get_events(c, args.name, args.sort_by_last_timestamp),
         _ => {}
     }
-    let header_end = if show_labels { "\tLABELS\n" } else { "\n" };
-    let terms = match selector.map(parse_selector_arg).transpose() {
+    let terms = match args.selector.map(parse_selector_arg).transpose() {
         Ok(t) => t,
         // The API server parses the selector; cli-runtime's `EnhanceListError` says where.
         Err(e) => {
             return Output::error(format!(
                 "Error from server (BadRequest): Unable to find \"{}\" that match label selector \"{}\", field selector \"\": {e}\n",
                 group_version_resource(kind),
-                selector.unwrap_or_default()
+                args.selector.unwrap_or_default()
             ));
         }
     };
-    let keep = |labels: &BTreeMap<String, String>| {
-        terms
-            .as_ref()
-            .is_none_or(|t| matches_selector_arg(t, labels))
+    let mut l = Listing {
+        w: for_get(),
+        rows: 0,
+        wide: args.wide,
+        show_labels: args.show_labels,
+        name: args.name,
+        terms,
+        now: c.now(),
     };
-    let named = |n: &str| name.is_none_or(|want| want == n);
-    let now = c.now();
-    let mut w = for_get();
-    let mut rows = 0;
     match kind {
+        Kind::Deployment => print_deployments(c, &mut l),
+        Kind::ReplicaSet => print_replica_sets(c, &mut l),
+        Kind::Pod => print_pods(c, &mut l),
+        Kind::Node => print_nodes(c, &mut l),
+        Kind::Service => print_services(c, &mut l),
+        Kind::PodDisruptionBudget => print_pdbs(c, &mut l),
         // Printed above by their own printers.
         Kind::Endpoints | Kind::EndpointSlice | Kind::Event => {}
-        Kind::Deployment => {
-            w.write("NAME\tREADY\tUP-TO-DATE\tAVAILABLE\tAGE");
-            w.write(if wide {
-                "\tCONTAINERS\tIMAGES\tSELECTOR"
-            } else {
-                ""
-            });
-            w.write(header_end);
-            for (_, d) in c.store.deployments_sorted() {
-                if !named(&d.meta.name) || !keep(&d.meta.labels) {
-                    continue;
-                }
-                rows += 1;
-                w.write(&format!(
-                    "{}\t{}/{}\t{}\t{}\t{}",
-                    d.meta.name,
-                    d.status.ready_replicas,
-                    d.spec.replicas,
-                    d.status.updated_replicas,
-                    d.status.available_replicas,
-                    age(d.meta.creation, now)
-                ));
-                write_wide(&mut w, wide, &d.spec.template, &d.spec.selector.to_string());
-                w.write(&labels_col(&d.meta.labels));
-                w.write("\n");
-            }
-        }
-        Kind::ReplicaSet => {
-            w.write("NAME\tDESIRED\tCURRENT\tREADY\tAGE");
-            w.write(if wide {
-                "\tCONTAINERS\tIMAGES\tSELECTOR"
-            } else {
-                ""
-            });
-            w.write(header_end);
-            for (_, rs) in c.store.replica_sets_sorted() {
-                if !named(&rs.meta.name) || !keep(&rs.meta.labels) {
-                    continue;
-                }
-                rows += 1;
-                w.write(&format!(
-                    "{}\t{}\t{}\t{}\t{}",
-                    rs.meta.name,
-                    rs.replicas,
-                    rs.status.replicas,
-                    rs.status.ready_replicas,
-                    age(rs.meta.creation, now)
-                ));
-                write_wide(&mut w, wide, &rs.template, &rs.selector.to_string());
-                w.write(&labels_col(&rs.meta.labels));
-                w.write("\n");
-            }
-        }
-        Kind::Pod => {
-            w.write("NAME\tREADY\tSTATUS\tRESTARTS\tAGE");
-            w.write(if wide {
-                "\tIP\tNODE\tNOMINATED NODE\tREADINESS GATES"
-            } else {
-                ""
-            });
-            w.write(header_end);
-            for (_, p) in c.store.pods_sorted() {
-                let labels = c.store.pod_labels(p);
-                let name = c.store.pod_name(p);
-                if !named(&name) || !labels.is_none_or(&keep) {
-                    continue;
-                }
-                rows += 1;
-                let containers = c
-                    .store
-                    .replica_set(p.owner)
-                    .map_or(1, |rs| rs.template.spec.containers.len());
-                let ready = if p.containers_ready() { containers } else { 0 };
-                // `printPod`: `3 (20s ago)` once a container has exited.
-                let restarts = match p.times.last_terminated {
-                    Some(t) if p.restarts > 0 => {
-                        format!("{} ({} ago)", p.restarts, age(t.whole_seconds(), now))
-                    }
-                    _ => p.restarts.to_string(),
-                };
-                w.write(&format!(
-                    "{name}\t{ready}/{containers}\t{}\t{restarts}\t{}",
-                    pod_status(p),
-                    age(p.creation, now)
-                ));
-                if wide {
-                    let node = p
-                        .node
-                        .map_or("<none>".to_string(), |n| c.store.node(n).name.clone());
-                    w.write(&format!(
-                        "\t{}\t{node}\t<none>\t<none>",
-                        pod_ip(p).unwrap_or_else(|| "<none>".into())
-                    ));
-                }
-                w.write(&labels.map(&labels_col).unwrap_or_default());
-                w.write("\n");
-            }
-        }
-        Kind::Node => {
-            w.write("NAME\tSTATUS\tROLES\tAGE\tVERSION");
-            w.write(if wide {
-                "\tINTERNAL-IP\tEXTERNAL-IP\tOS-IMAGE\tKERNEL-VERSION\tCONTAINER-RUNTIME"
-            } else {
-                ""
-            });
-            w.write(header_end);
-            for (name, id) in &c.store.node_names {
-                let n = c.store.node(*id);
-                if !named(name) || !keep(&n.labels) {
-                    continue;
-                }
-                rows += 1;
-                let mut status = if n.ready { "Ready" } else { "NotReady" }.to_string();
-                if n.unschedulable {
-                    status.push_str(",SchedulingDisabled");
-                }
-                w.write(&format!(
-                    "{name}\t{status}\t<none>\t{}\t{KUBELET_VERSION}",
-                    age(n.creation, now)
-                ));
-                if wide {
-                    w.write(&format!(
-                        "\t{}\t<none>\tDebian GNU/Linux 12 (bookworm)\t6.8.0-rollsim\tcontainerd://2.3.1",
-                        node_ip(*id)
-                    ));
-                }
-                w.write(&labels_col(&n.labels));
-                w.write("\n");
-            }
-        }
-        Kind::Service => {
-            w.write("NAME\tTYPE\tCLUSTER-IP\tEXTERNAL-IP\tPORT(S)\tAGE");
-            w.write(if wide { "\tSELECTOR" } else { "" });
-            w.write(header_end);
-            for (name, s) in &c.store.services {
-                if !named(name) || !keep(&s.meta.labels) {
-                    continue;
-                }
-                rows += 1;
-                let ports: Vec<String> = s
-                    .ports
-                    .iter()
-                    .map(|p| match p.node_port {
-                        Some(np) => format!("{}:{np}/{}", p.port, p.protocol),
-                        None => format!("{}/{}", p.port, p.protocol),
-                    })
-                    .collect();
-                let external = if s.service_type == "LoadBalancer" {
-                    "<pending>"
-                } else {
-                    "<none>"
-                };
-                w.write(&format!(
-                    "{name}\t{}\t{}\t{external}\t{}\t{}",
-                    s.service_type,
-                    s.cluster_ip,
-                    if ports.is_empty() {
-                        "<none>".to_string()
-                    } else {
-                        ports.join(",")
-                    },
-                    age(s.meta.creation, now)
-                ));
-                if wide {
-                    let sel: Vec<String> =
-                        s.selector.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                    w.write(&format!(
-                        "\t{}",
-                        if sel.is_empty() {
-                            "<none>".to_string()
-                        } else {
-                            sel.join(",")
-                        }
-                    ));
-                }
-                w.write("\n");
-            }
-        }
-        Kind::PodDisruptionBudget => {
-            // `printPodDisruptionBudget`.
-            w.write("NAME\tMIN AVAILABLE\tMAX UNAVAILABLE\tALLOWED DISRUPTIONS\tAGE");
-            w.write(header_end);
-            for (name, b) in &c.store.pdbs {
-                if !named(name) || !keep(&b.meta.labels) {
-                    continue;
-                }
-                rows += 1;
-                let shown = |v: Option<crate::model::IntOrPercent>| {
-                    v.map_or("N/A".to_string(), |v| v.to_string())
-                };
-                w.write(&format!(
-                    "{name}\t{}\t{}\t{}\t{}",
-                    shown(b.min_available),
-                    shown(b.max_unavailable),
-                    c.pdb_status(b).disruptions_allowed,
-                    age(b.meta.creation, now)
-                ));
-                w.write(&labels_col(&b.meta.labels));
-                w.write("\n");
-            }
-        }
     }
-    if rows == 0 {
-        return match name {
+    if l.rows == 0 {
+        return match args.name {
             Some(n) => Output::error(format!(
                 "Error from server (NotFound): {} \"{n}\" not found\n",
                 kind.resource()
@@ -332,7 +165,199 @@ pub fn get(c: &Cluster, args: &GetArgs) -> Output {
             None => Output::ok("No resources found in default namespace.\n".into()),
         };
     }
-    Output::ok(w.finish())
+    Output::ok(l.w.finish())
+}
+
+/// `printDeployment`.
+fn print_deployments(c: &Cluster, l: &mut Listing) {
+    l.header(
+        "NAME\tREADY\tUP-TO-DATE\tAVAILABLE\tAGE",
+        "\tCONTAINERS\tIMAGES\tSELECTOR",
+    );
+    for (_, d) in c.store.deployments_sorted() {
+        if !l.wants(&d.meta.name, Some(&d.meta.labels)) {
+            continue;
+        }
+        l.w.write(&format!(
+            "{}\t{}/{}\t{}\t{}\t{}",
+            d.meta.name,
+            d.status.ready_replicas,
+            d.spec.replicas,
+            d.status.updated_replicas,
+            d.status.available_replicas,
+            age(d.meta.creation, l.now)
+        ));
+        write_wide(
+            &mut l.w,
+            l.wide,
+            &d.spec.template,
+            &d.spec.selector.to_string(),
+        );
+        l.end_row(Some(&d.meta.labels));
+    }
+}
+
+/// `printReplicaSet`.
+fn print_replica_sets(c: &Cluster, l: &mut Listing) {
+    l.header(
+        "NAME\tDESIRED\tCURRENT\tREADY\tAGE",
+        "\tCONTAINERS\tIMAGES\tSELECTOR",
+    );
+    for (_, rs) in c.store.replica_sets_sorted() {
+        if !l.wants(&rs.meta.name, Some(&rs.meta.labels)) {
+            continue;
+        }
+        l.w.write(&format!(
+            "{}\t{}\t{}\t{}\t{}",
+            rs.meta.name,
+            rs.replicas,
+            rs.status.replicas,
+            rs.status.ready_replicas,
+            age(rs.meta.creation, l.now)
+        ));
+        write_wide(&mut l.w, l.wide, &rs.template, &rs.selector.to_string());
+        l.end_row(Some(&rs.meta.labels));
+    }
+}
+
+/// `printPod`: READY counts ready containers, RESTARTS says when the last one exited.
+fn print_pods(c: &Cluster, l: &mut Listing) {
+    l.header(
+        "NAME\tREADY\tSTATUS\tRESTARTS\tAGE",
+        "\tIP\tNODE\tNOMINATED NODE\tREADINESS GATES",
+    );
+    for (_, p) in c.store.pods_sorted() {
+        let labels = c.store.pod_labels(p);
+        let name = c.store.pod_name(p);
+        if !l.wants(&name, labels) {
+            continue;
+        }
+        let containers = c
+            .store
+            .replica_set(p.owner)
+            .map_or(1, |rs| rs.template.spec.containers.len());
+        let ready = if p.containers_ready() { containers } else { 0 };
+        // `printPod`: `3 (20s ago)` once a container has exited.
+        let restarts = match p.times.last_terminated {
+            Some(t) if p.restarts > 0 => {
+                format!("{} ({} ago)", p.restarts, age(t.whole_seconds(), l.now))
+            }
+            _ => p.restarts.to_string(),
+        };
+        l.w.write(&format!(
+            "{name}\t{ready}/{containers}\t{}\t{restarts}\t{}",
+            pod_status(p),
+            age(p.creation, l.now)
+        ));
+        if l.wide {
+            let node = p
+                .node
+                .map_or("<none>".to_string(), |n| c.store.node(n).name.clone());
+            l.w.write(&format!(
+                "\t{}\t{node}\t<none>\t<none>",
+                pod_ip(p).unwrap_or_else(|| "<none>".into())
+            ));
+        }
+        l.end_row(labels);
+    }
+}
+
+/// `printNode`: STATUS with `SchedulingDisabled` when cordoned.
+fn print_nodes(c: &Cluster, l: &mut Listing) {
+    l.header(
+        "NAME\tSTATUS\tROLES\tAGE\tVERSION",
+        "\tINTERNAL-IP\tEXTERNAL-IP\tOS-IMAGE\tKERNEL-VERSION\tCONTAINER-RUNTIME",
+    );
+    for (name, id) in &c.store.node_names {
+        let n = c.store.node(*id);
+        if !l.wants(name, Some(&n.labels)) {
+            continue;
+        }
+        let mut status = if n.ready { "Ready" } else { "NotReady" }.to_string();
+        if n.unschedulable {
+            status.push_str(",SchedulingDisabled");
+        }
+        l.w.write(&format!(
+            "{name}\t{status}\t<none>\t{}\t{KUBELET_VERSION}",
+            age(n.creation, l.now)
+        ));
+        if l.wide {
+            l.w.write(&format!(
+                "\t{}\t<none>\tDebian GNU/Linux 12 (bookworm)\t6.8.0-rollsim\tcontainerd://2.3.1",
+                node_ip(*id)
+            ));
+        }
+        l.end_row(Some(&n.labels));
+    }
+}
+
+/// `printService`: PORT(S) with node ports, `<pending>` for a LoadBalancer's address.
+fn print_services(c: &Cluster, l: &mut Listing) {
+    l.header(
+        "NAME\tTYPE\tCLUSTER-IP\tEXTERNAL-IP\tPORT(S)\tAGE",
+        "\tSELECTOR",
+    );
+    for (name, s) in &c.store.services {
+        if !l.wants(name, Some(&s.meta.labels)) {
+            continue;
+        }
+        let ports: Vec<String> = s
+            .ports
+            .iter()
+            .map(|p| match p.node_port {
+                Some(np) => format!("{}:{np}/{}", p.port, p.protocol),
+                None => format!("{}/{}", p.port, p.protocol),
+            })
+            .collect();
+        let external = if s.service_type == "LoadBalancer" {
+            "<pending>"
+        } else {
+            "<none>"
+        };
+        let or_none = |v: Vec<String>| {
+            if v.is_empty() {
+                "<none>".to_string()
+            } else {
+                v.join(",")
+            }
+        };
+        l.w.write(&format!(
+            "{name}\t{}\t{}\t{external}\t{}\t{}",
+            s.service_type,
+            s.cluster_ip,
+            or_none(ports),
+            age(s.meta.creation, l.now)
+        ));
+        if l.wide {
+            let sel = s.selector.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            l.w.write(&format!("\t{}", or_none(sel)));
+        }
+        // The LABELS cell is left out for Services, as before.
+        l.end_row(None);
+    }
+}
+
+/// `printPodDisruptionBudget`.
+fn print_pdbs(c: &Cluster, l: &mut Listing) {
+    l.header(
+        "NAME\tMIN AVAILABLE\tMAX UNAVAILABLE\tALLOWED DISRUPTIONS\tAGE",
+        "",
+    );
+    for (name, b) in &c.store.pdbs {
+        if !l.wants(name, Some(&b.meta.labels)) {
+            continue;
+        }
+        let shown =
+            |v: Option<crate::model::IntOrPercent>| v.map_or("N/A".to_string(), |v| v.to_string());
+        l.w.write(&format!(
+            "{name}\t{}\t{}\t{}\t{}",
+            shown(b.min_available),
+            shown(b.max_unavailable),
+            c.pdb_status(b).disruptions_allowed,
+            age(b.meta.creation, l.now)
+        ));
+        l.end_row(Some(&b.meta.labels));
+    }
 }
 
 fn write_wide(
