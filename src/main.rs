@@ -628,7 +628,7 @@ fn run(
     let transcript = if shown.explain {
         report::transcript_explained(&session, shown.lang)
     } else {
-        report::transcript(&session)
+        report::transcript_in(&session, shown.lang)
     };
     if !shown.quiet {
         // A closed pipe (`| head`) ends the printing, not the run: the files are still written.

@@ -37,12 +37,18 @@ pub fn seconds(t: SimTime) -> String {
 /// The terminal session: each command after its virtual time, its output as kubectl prints
 /// it, later lines of blocking commands with their own time, then the summary.
 pub fn transcript(s: &Session) -> String {
+    transcript_in(s, lang::Lang::En)
+}
+
+/// [`transcript`] with its summary in a language (kubectl's lines stay as kubectl prints
+/// them).
+pub fn transcript_in(s: &Session, lang: lang::Lang) -> String {
     let mut out = String::new();
     for e in &s.transcript {
         out.push_str(&entry_text(e));
     }
     out.push('\n');
-    out.push_str(&summary_text(s));
+    out.push_str(&summary_text_in(s, lang));
     out
 }
 
@@ -98,7 +104,7 @@ pub fn transcript_explained(s: &Session, lang: lang::Lang) -> String {
     }
     flush(&mut out, None);
     out.push('\n');
-    out.push_str(&summary_text(s));
+    out.push_str(&summary_text_in(s, lang));
     out
 }
 
@@ -119,7 +125,7 @@ pub fn explain_csv(s: &Session, lang: lang::Lang) -> String {
     )
 }
 
-fn rollout_line(i: usize, r: &Rollout) -> String {
+fn rollout_line(t: &lang::ChartText, i: usize, r: &Rollout) -> String {
     let images = r.images.join(",");
     let end = match r.end {
         Some(end) => format!(
@@ -128,47 +134,66 @@ fn rollout_line(i: usize, r: &Rollout) -> String {
             end,
             seconds(SimTime::from_ms(end.ms_since(r.start)))
         ),
-        None => format!("{} → not complete", r.start),
+        None => lang::fill(t.summary_not_complete, &[("start", &r.start)]),
     };
     let bounds = if r.strategy == "Recreate" {
         "Recreate".to_string()
     } else {
-        format!(
-            "floor {}, ceiling {}",
-            r.replicas - r.max_unavailable,
-            r.replicas + r.max_surge
+        let floor = r.replicas - r.max_unavailable;
+        let ceiling = r.replicas + r.max_surge;
+        lang::fill(
+            t.summary_bounds,
+            &[("floor", &floor), ("ceiling", &ceiling)],
         )
     };
-    format!(
-        "#   rollout {} to revision {} ({images}): {end}; min available {}/{}, max pods {} in ReplicaSets and {} alive incl. terminating ({bounds})\n",
-        i + 1,
-        r.revision,
-        r.min_available,
-        r.replicas,
-        r.max_pods_spec,
-        r.max_pods_live
-    )
+    let n = i + 1;
+    let line = lang::fill(
+        t.summary_rollout,
+        &[
+            ("n", &n),
+            ("revision", &r.revision),
+            ("images", &images),
+            ("end", &end),
+            ("min", &r.min_available),
+            ("replicas", &r.replicas),
+            ("spec", &r.max_pods_spec),
+            ("live", &r.max_pods_live),
+            ("bounds", &bounds),
+        ],
+    );
+    line + "\n"
 }
 
-/// The short summary that ends the transcript.
+/// The short summary that ends the transcript (in English).
 pub fn summary_text(s: &Session) -> String {
-    let mut out = format!("# summary: scenario {}, seed {}\n", s.name, s.seed);
+    summary_text_in(s, lang::Lang::En)
+}
+
+/// The short summary that ends the transcript, in a language (what users saw, from the
+/// traffic model, stays in English).
+pub fn summary_text_in(s: &Session, lang: lang::Lang) -> String {
+    let t = lang.chart_text();
+    let head = [
+        ("scenario", &s.name as &dyn std::fmt::Display),
+        ("seed", &s.seed),
+    ];
+    let mut out = lang::fill(t.summary_head, &head) + "\n";
     for (name, rollouts) in &s.rollouts {
         out.push_str(&format!("# deployment {name}\n"));
         for (i, r) in rollouts.iter().enumerate() {
-            out.push_str(&rollout_line(i, r));
+            out.push_str(&rollout_line(t, i, r));
         }
     }
-    out.push_str(&format!(
-        "# steps: {} run, {} not as expected; events processed: {}; virtual time covered: {}\n",
-        s.steps.len(),
-        s.unexpected_failures(),
-        s.cluster.events_processed(),
-        s.cluster.now()
-    ));
+    let steps = [
+        ("steps", &s.steps.len() as &dyn std::fmt::Display),
+        ("failed", &s.unexpected_failures()),
+        ("events", &s.cluster.events_processed()),
+        ("time", &s.cluster.now()),
+    ];
+    out.push_str(&(lang::fill(t.summary_steps, &steps) + "\n"));
     out.push_str(&traffic::summary_lines(s));
     if let Some(why) = &s.aborted {
-        out.push_str(&format!("# run aborted: {why}\n"));
+        out.push_str(&(lang::fill(t.summary_aborted, &[("why", why)]) + "\n"));
     }
     out
 }

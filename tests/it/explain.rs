@@ -84,7 +84,7 @@ fn the_lessons_first_update_is_explained_step_by_step() {
 fn chinese_explanations_are_the_same_decisions_in_other_words() {
     let dir = scratch("zh");
     let out = dir.to_str().unwrap();
-    let plain = run(&["run", "--out", out]);
+    let plain = run(&["run", "--lang", "zh-CN", "--out", out]);
     let en = run(&["run", "--explain", "--out", out]);
     let zh = run(&["run", "--explain", "--lang", "zh-CN", "--out", out]);
     let times = |text: &str, marker: &str| -> Vec<String> {
@@ -94,6 +94,7 @@ fn chinese_explanations_are_the_same_decisions_in_other_words() {
             .collect()
     };
     assert_eq!(times(&en, "] # why: "), times(&zh, "] # 原因: "));
+    // Without its explanations, the Chinese transcript is the plain Chinese one.
     let without: Vec<&str> = zh.lines().filter(|l| !l.contains("] # 原因: ")).collect();
     assert_eq!(without, plain.lines().collect::<Vec<_>>());
     assert!(zh.contains("将旧 ReplicaSet ngx-dep-5b65f9bcc 从 4 缩容到 3: maxUnavailable 4 的 25% 向下取整 = 1，所以至少 4 − 1 = 3 个 Pod 必须保持可用；当前 4 个可用，所以最多可删除 1 个"), "{zh}");
@@ -208,4 +209,26 @@ fn the_progress_deadline_is_explained_just_before_rollout_status_fails() {
         lines[at - 1],
         "[00:11:12.000] # why: deployment-controller nginx-deployment marks the rollout ProgressDeadlineExceeded: no progress since 00:01:11.000 (the Progressing condition's last update: a new ReplicaSet, or more pods ready or available), longer than progressDeadlineSeconds 600 s; the controller keeps the rollout as it is, and rollout status fails"
     );
+}
+
+/// `--lang zh-CN` without `--explain`: kubectl's lines as they are, the summary, charts,
+/// summary.yaml's `lang` and the page in Chinese.
+#[test]
+fn the_chinese_run_translates_rollsims_words_and_leaves_kubectls() {
+    let (en_dir, zh_dir) = (scratch("lang-en"), scratch("lang-zh"));
+    let en = run(&["run", "--out", en_dir.to_str().unwrap()]);
+    let zh = run(&["run", "--lang", "zh-CN", "--out", zh_dir.to_str().unwrap()]);
+    let session = |t: &str| t.split("\n\n# ").next().unwrap_or_default().to_string();
+    assert_eq!(session(&en), session(&zh), "kubectl's lines are the same");
+    assert!(zh.contains("# 摘要：场景 nginx-lesson，种子 42"), "{zh}");
+    assert!(
+        zh.contains("#   第 2 次滚动更新到修订版本 2（nginx:1.22-alpine）"),
+        "{zh}"
+    );
+    let file =
+        |d: &PathBuf, f: &str| std::fs::read_to_string(d.join("nginx-lesson").join(f)).expect(f);
+    assert!(file(&zh_dir, "summary.yaml").contains("lang: zh-CN"));
+    assert!(!file(&en_dir, "summary.yaml").contains("lang:"));
+    assert!(file(&zh_dir, "rollout.svg").contains("虚拟时间（秒）"));
+    assert!(file(&zh_dir, "report.html").contains("<html lang=\"zh-CN\">"));
 }

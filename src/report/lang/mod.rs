@@ -116,6 +116,13 @@ pub struct ChartText {
     pub traffic_title: &'static str,
     pub traffic_axis: &'static str,
     pub revision: &'static str,
+    /// The transcript's closing summary (`# summary: …` lines).
+    pub summary_head: &'static str,
+    pub summary_rollout: &'static str,
+    pub summary_not_complete: &'static str,
+    pub summary_bounds: &'static str,
+    pub summary_steps: &'static str,
+    pub summary_aborted: &'static str,
     /// Page headings of the charts.
     pub rollout_heading: &'static str,
     pub pods_heading: &'static str,
