@@ -101,12 +101,71 @@ impl Cluster {
             return;
         };
         t.endpoints.services[s as usize].live = live;
+        let before = std::sync::Arc::clone(&t.endpoints.services[s as usize].endpoints);
         if t.endpoints.sync_service(s, &facts, publish, now) {
             t.slices_written(s, now);
+            if self.recorder.keep_pod_events {
+                self.explain_endpoints(s, &before);
+            }
         }
+        let Some(t) = self.traffic.as_deref_mut() else {
+            return;
+        };
         let gone: Vec<PodId> = facts.iter().filter(|f| f.gone).map(|f| f.id).collect();
         for p in gone {
             t.endpoints.services[s as usize].pods.remove(&p);
+        }
+    }
+
+    /// Records each pod whose endpoint of Service `s` changed in the write just made.
+    fn explain_endpoints(
+        &mut self,
+        s: u32,
+        before: &[crate::controllers::endpoint_slice::Endpoint],
+    ) {
+        use crate::model::explain::{EndpointChange, ExplainStep, Explanation};
+        let Some(t) = self.traffic.as_deref() else {
+            return;
+        };
+        let entry = &t.endpoints.services[s as usize];
+        let after = std::sync::Arc::clone(&entry.endpoints);
+        let service = entry.service.clone();
+        let ready = after.iter().filter(|e| e.ready).count() as u32;
+        let state = |e: &crate::controllers::endpoint_slice::Endpoint| {
+            if e.terminating {
+                EndpointChange::Terminating
+            } else if e.ready {
+                EndpointChange::Ready
+            } else {
+                EndpointChange::NotReady
+            }
+        };
+        let mut changes: Vec<(crate::model::PodId, EndpointChange)> = Vec::new();
+        for e in after.iter() {
+            let old = before.iter().find(|b| b.pod == e.pod).map(state);
+            if old != Some(state(e)) {
+                changes.push((e.pod, state(e)));
+            }
+        }
+        for b in before
+            .iter()
+            .filter(|b| !after.iter().any(|e| e.pod == b.pod))
+        {
+            changes.push((b.pod, EndpointChange::Removed));
+        }
+        let time = self.now();
+        for (p, change) in changes {
+            let step = ExplainStep::Endpoint {
+                service: service.clone(),
+                pod: self.store.pod_name_of(p),
+                change,
+                ready,
+            };
+            self.recorder.explanations.push(Explanation {
+                time,
+                deployment: String::new(),
+                step,
+            });
         }
     }
 

@@ -21,6 +21,7 @@ impl Explanation {
         match self.step {
             ExplainStep::DeletePod { .. } => "replicaset-controller",
             ExplainStep::Unschedulable { .. } => "default-scheduler",
+            ExplainStep::Endpoint { .. } => "endpointslice-controller",
             _ => "deployment-controller",
         }
     }
@@ -30,6 +31,7 @@ impl Explanation {
         match &self.step {
             ExplainStep::DeletePod { rs, .. } => format!("replicaset/{rs}"),
             ExplainStep::Unschedulable { pod, .. } => format!("pod/{pod}"),
+            ExplainStep::Endpoint { service, .. } => format!("service/{service}"),
             _ => format!("deployment/{}", self.deployment),
         }
     }
@@ -39,9 +41,24 @@ impl Explanation {
         match &self.step {
             ExplainStep::DeletePod { rs, .. } => rs,
             ExplainStep::Unschedulable { pod, .. } => pod,
+            ExplainStep::Endpoint { service, .. } => service,
             _ => &self.deployment,
         }
     }
+}
+
+/// What happened to a pod's endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndpointChange {
+    /// Listed ready: the pod's Ready condition is True.
+    Ready,
+    /// Listed not ready: the pod is not Ready (yet, or any more).
+    NotReady,
+    /// Listed terminating: the pod has a deletionTimestamp (ready false, serving as its
+    /// readiness still says).
+    Terminating,
+    /// No longer listed: the pod is gone (or lost its IP or node).
+    Removed,
 }
 
 /// How `scale` chose a ReplicaSet's new size.
@@ -174,6 +191,15 @@ pub enum ExplainStep {
         /// For an anti-affinity rejection: a node and the pod there that its term matches.
         conflict: Option<(String, String)>,
     },
+    /// The EndpointSlice controller changed a pod's endpoint of a Service (`syncService`).
+    Endpoint {
+        service: String,
+        pod: String,
+        /// What the endpoint is now.
+        change: EndpointChange,
+        /// Ready endpoints of the Service after the write.
+        ready: u32,
+    },
     /// `getPodsToDelete`: the ReplicaSet controller removes a pod chosen by the ranking.
     DeletePod {
         /// The ReplicaSet.
@@ -206,6 +232,7 @@ impl ExplainStep {
             | ExplainStep::RecreateWait { .. }
             | ExplainStep::DeletePod { .. }
             | ExplainStep::Unschedulable { .. }
+            | ExplainStep::Endpoint { .. }
             | ExplainStep::DeadlineExceeded { .. } => None,
         }
     }

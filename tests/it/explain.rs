@@ -66,10 +66,13 @@ fn explanations_are_added_lines_and_nothing_else_changes() {
 fn the_lessons_first_update_is_explained_step_by_step() {
     let dir = scratch("lesson");
     let explained = run(&["run", "--explain", "--out", dir.to_str().unwrap()]);
+    // The Deployment and ReplicaSet controllers' decisions (the lesson's Service also has
+    // its endpoint changes explained, in between).
     let why: Vec<&str> = explained
         .lines()
-        .filter(|l| l.contains("] # why: "))
+        .filter(|l| l.contains("] # why: ") && !l.contains("endpointslice-controller"))
         .collect();
+    assert!(explained.contains("] # why: endpointslice-controller ngx-svc marks pod "));
     let expected = [
         "[00:01:04.841] # why: deployment-controller ngx-dep scaled up new replica set ngx-dep-59cd944776 from 0 to 1: maxSurge 25% of 4 rounded up = 1, so at most 4 + 1 = 5 pods in ReplicaSets; 4 asked for now, so the new one may grow by 1 of the 4 it still lacks",
         "[00:01:04.841] # why: deployment-controller ngx-dep scaled down old replica set ngx-dep-5b65f9bcc from 4 to 3: maxUnavailable 25% of 4 rounded down = 1, so at least 4 − 1 = 3 must stay available; 4 are available, so up to 1 pod may go",
@@ -231,4 +234,28 @@ fn the_chinese_run_translates_rollsims_words_and_leaves_kubectls() {
     assert!(!file(&en_dir, "summary.yaml").contains("lang:"));
     assert!(file(&zh_dir, "rollout.svg").contains("虚拟时间（秒）"));
     assert!(file(&zh_dir, "report.html").contains("<html lang=\"zh-CN\">"));
+}
+
+/// Each endpoint change is explained with the ready count the EndpointSlice then held.
+#[test]
+fn endpoint_changes_are_explained_with_the_slices_ready_count() {
+    use rollsim::model::explain::ExplainStep;
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios/traffic-lesson.yaml");
+    let scenario = rollsim::scenario::load(&path, 100_000).expect("loads");
+    let s = rollsim::play::play(&scenario, Default::default());
+    let slices = &s.cluster.traffic().expect("traffic").stats.slices;
+    let mut explained = 0;
+    for e in &s.cluster.recorder.explanations {
+        if let ExplainStep::Endpoint { ready, .. } = &e.step {
+            explained += 1;
+            assert!(
+                slices.iter().any(|x| x.time == e.time && x.ready == *ready),
+                "{e:?}"
+            );
+        }
+    }
+    assert!(
+        explained >= 16,
+        "every pod of four rollouts moves through its endpoint"
+    );
 }

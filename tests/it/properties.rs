@@ -168,7 +168,7 @@ fn explanations_match_scaling_events(c: &Cluster) -> Result<(), TestCaseError> {
             } => {
                 prop_assert_eq!(to, (from + share + leftover).max(0), "{:?}", e);
             }
-            ExplainStep::Resize { .. } => {}
+            ExplainStep::Resize { .. } | ExplainStep::Endpoint { .. } => {}
             ExplainStep::Unschedulable {
                 nodes, ref reasons, ..
             } => {

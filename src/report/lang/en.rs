@@ -2,7 +2,7 @@
 
 use super::{Catalogue, ChartText, PageText};
 use crate::model::IntOrPercent;
-use crate::model::explain::{DeletionRule, ExplainStep, Explanation, ResizeHow};
+use crate::model::explain::{DeletionRule, EndpointChange, ExplainStep, Explanation, ResizeHow};
 
 pub(super) struct English;
 
@@ -213,6 +213,29 @@ fn unschedulable(
     (decision, why)
 }
 
+/// Why the EndpointSlice controller changed a pod's endpoint.
+fn endpoint(service: &str, pod: &str, change: EndpointChange, ready: u32) -> (String, String) {
+    let (decision, why) = match change {
+        EndpointChange::Ready => (
+            format!("lists pod {pod} as a ready endpoint of {service}"),
+            "its Ready condition is True, so kube-proxies send it new connections",
+        ),
+        EndpointChange::NotReady => (
+            format!("lists pod {pod} as not ready in {service}"),
+            "its Ready condition is not True (not yet, or its readiness probe failed), so kube-proxies send it nothing new",
+        ),
+        EndpointChange::Terminating => (
+            format!("marks pod {pod} terminating in {service}"),
+            "it has a deletionTimestamp: ready is false, so kube-proxies stop sending it new connections, once each has seen the change",
+        ),
+        EndpointChange::Removed => (
+            format!("removes pod {pod} from {service}"),
+            "the pod is gone from the API",
+        ),
+    };
+    (decision, format!("{why}; {ready} ready endpoints now"))
+}
+
 impl Catalogue for English {
     fn why(&self) -> &'static str {
         "why"
@@ -311,6 +334,12 @@ impl Catalogue for English {
                 reasons,
                 conflict,
             } => unschedulable(pod, *nodes, reasons, conflict.as_ref()),
+            ExplainStep::Endpoint {
+                service,
+                pod,
+                change,
+                ready,
+            } => endpoint(service, pod, *change, *ready),
             ExplainStep::DeletePod {
                 pod, kept, rule, ..
             } => delete_pod(pod, kept.as_deref(), *rule),

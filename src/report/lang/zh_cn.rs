@@ -2,7 +2,7 @@
 
 use super::{Catalogue, ChartText, PageText};
 use crate::model::IntOrPercent;
-use crate::model::explain::{DeletionRule, ExplainStep, Explanation, ResizeHow};
+use crate::model::explain::{DeletionRule, EndpointChange, ExplainStep, Explanation, ResizeHow};
 
 pub(super) struct SimplifiedChinese;
 
@@ -199,6 +199,29 @@ fn unschedulable(
     (decision, why)
 }
 
+/// EndpointSlice 控制器为什么改变了某个 Pod 的端点。
+fn endpoint(service: &str, pod: &str, change: EndpointChange, ready: u32) -> (String, String) {
+    let (decision, why) = match change {
+        EndpointChange::Ready => (
+            format!("将 Pod {pod} 列为 {service} 的就绪端点"),
+            "它的 Ready 条件为 True，所以 kube-proxy 会把新连接发给它",
+        ),
+        EndpointChange::NotReady => (
+            format!("将 Pod {pod} 在 {service} 中列为未就绪"),
+            "它的 Ready 条件不为 True（尚未就绪，或就绪探针失败），所以 kube-proxy 不会发给它新连接",
+        ),
+        EndpointChange::Terminating => (
+            format!("将 Pod {pod} 在 {service} 中标记为终止中"),
+            "它有 deletionTimestamp：ready 为 false，所以每个 kube-proxy 看到变化后就不再发给它新连接",
+        ),
+        EndpointChange::Removed => (
+            format!("从 {service} 中移除 Pod {pod}"),
+            "该 Pod 已从 API 中消失",
+        ),
+    };
+    (decision, format!("{why}；现在有 {ready} 个就绪端点"))
+}
+
 impl Catalogue for SimplifiedChinese {
     fn why(&self) -> &'static str {
         "原因"
@@ -293,6 +316,12 @@ impl Catalogue for SimplifiedChinese {
                 reasons,
                 conflict,
             } => unschedulable(pod, *nodes, reasons, conflict.as_ref()),
+            ExplainStep::Endpoint {
+                service,
+                pod,
+                change,
+                ready,
+            } => endpoint(service, pod, *change, *ready),
             ExplainStep::DeletePod {
                 pod, kept, rule, ..
             } => delete_pod(pod, kept.as_deref(), *rule),
