@@ -628,6 +628,21 @@ pub fn find_line_from(text: &str, needle: &str, after: usize) -> Option<usize> {
         .map(|(i, _)| i + 1)
 }
 
+/// A node group's `taints:`: a key each, and an effect the API server accepts.
+fn check_taints(g: &raw::RawNodeGroup) -> Result<(), String> {
+    for (i, t) in g.taints.iter().enumerate() {
+        let at = format!("cluster.nodes[{}].taints[{i}]", g.name);
+        if t.key.is_empty() {
+            return Err(format!("{at}.key: Required value"));
+        }
+        if let Some(e) = crate::model::scheduling::effect_error(&format!("{at}.effect"), &t.effect)
+        {
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
 fn nodes(
     cluster: &raw::RawCluster,
     err: &dyn Fn(String) -> ScenarioError,
@@ -669,17 +684,7 @@ fn nodes(
         let memory_bytes = parse_memory_bytes(&memory)
             .map_err(|e| err(format!("cluster.nodes[{}].memory: {e}", g.name)))?;
         let max_pods = g.pods.unwrap_or(defaults::NODE_PODS);
-        for (i, t) in g.taints.iter().enumerate() {
-            let at = format!("cluster.nodes[{}].taints[{i}]", g.name);
-            if t.key.is_empty() {
-                return Err(err(format!("{at}.key: Required value")));
-            }
-            if let Some(e) =
-                crate::model::scheduling::effect_error(&format!("{at}.effect"), &t.effect)
-            {
-                return Err(err(e));
-            }
-        }
+        check_taints(g).map_err(err)?;
         let names: Vec<String> = match g.count {
             None => vec![g.name.clone()],
             Some(0) => {

@@ -236,6 +236,128 @@ fn endpoint(service: &str, pod: &str, change: EndpointChange, ready: u32) -> (St
     (decision, format!("{why}; {ready} ready endpoints now"))
 }
 
+/// The words of `ExplainStep::ScaleUpNew`.
+fn scale_up_new(step: &ExplainStep) -> (String, String) {
+    let ExplainStep::ScaleUpNew {
+        rs,
+        replicas,
+        max_surge,
+        surge,
+        all_spec_sum,
+        from,
+        to,
+    } = step
+    else {
+        return Default::default();
+    };
+    (
+        format!("scaled up new replica set {rs} from {from} to {to}"),
+        format!(
+            "maxSurge {}, so at most {replicas} + {surge} = {} pods in ReplicaSets; {all_spec_sum} asked for now, so the new one may grow by {} of the {} it still lacks",
+            resolved(*max_surge, *replicas, true, *surge),
+            replicas + surge,
+            to - from,
+            replicas - from
+        ),
+    )
+}
+
+/// The words of `ExplainStep::ScaleDownOld`.
+fn scale_down_old(step: &ExplainStep) -> (String, String) {
+    let ExplainStep::ScaleDownOld {
+        rs,
+        replicas,
+        max_unavailable,
+        unavailable,
+        min_available,
+        all_pods,
+        new_unavailable,
+        max_scaled_down,
+        unhealthy,
+        available,
+        from,
+        to,
+    } = step
+    else {
+        return Default::default();
+    };
+    {
+        let floor = format!(
+            "maxUnavailable {}, so at least {replicas} − {unavailable} = {min_available} must stay available",
+            resolved(*max_unavailable, *replicas, false, *unavailable)
+        );
+        let reason = if *unhealthy {
+            format!(
+                "{floor}; {} of it not available go first (cleanupUnhealthyReplicas), within {all_pods} asked for − {min_available} − {new_unavailable} new not yet available = {max_scaled_down}",
+                pods(from - to)
+            )
+        } else {
+            format!(
+                "{floor}; {available} are available, so up to {} may go",
+                pods(available - min_available)
+            )
+        };
+        (
+            format!("scaled down old replica set {rs} from {from} to {to}"),
+            reason,
+        )
+    }
+}
+
+/// The words of `ExplainStep::RecreateWait`.
+fn recreate_wait(step: &ExplainStep) -> (String, String) {
+    let ExplainStep::RecreateWait { old_pods } = step else {
+        return Default::default();
+    };
+    (
+        "waits".into(),
+        format!(
+            "strategy Recreate: {} of the old replica sets still {} (terminating ones included); new pods are created only when none is left",
+            pods(*old_pods),
+            if *old_pods == 1 { "exists" } else { "exist" }
+        ),
+    )
+}
+
+/// The words of `ExplainStep::DeadlineExceeded`.
+fn deadline_exceeded(step: &ExplainStep) -> (String, String) {
+    let ExplainStep::DeadlineExceeded {
+        deadline_s,
+        last_progress,
+    } = step
+    else {
+        return Default::default();
+    };
+    (
+        "marks the rollout ProgressDeadlineExceeded".into(),
+        format!(
+            "no progress since {last_progress} (the Progressing condition's last update: a new ReplicaSet, or more pods ready or available), longer than progressDeadlineSeconds {deadline_s} s; the controller keeps the rollout as it is, and rollout status fails"
+        ),
+    )
+}
+
+/// The words of `ExplainStep::Wait`.
+fn wait(step: &ExplainStep) -> (String, String) {
+    let ExplainStep::Wait {
+        replicas,
+        max_total,
+        all_spec_sum,
+        min_available,
+        available,
+        new_unavailable,
+    } = step
+    else {
+        return Default::default();
+    };
+    (
+        "waits".into(),
+        format!(
+            "{all_spec_sum} pods asked for and the ceiling is {max_total}, so no new pod; {available} available and the floor is {min_available}, so no old pod may go ({} of the new ones not yet available; {replicas} wanted)",
+            new_unavailable
+        ),
+    )
+}
+
 impl Catalogue for English {
     fn why(&self) -> &'static str {
         "why"
@@ -251,58 +373,8 @@ impl Catalogue for English {
 
     fn explain(&self, e: &Explanation) -> (String, String) {
         match &e.step {
-            ExplainStep::ScaleUpNew {
-                rs,
-                replicas,
-                max_surge,
-                surge,
-                all_spec_sum,
-                from,
-                to,
-            } => (
-                format!("scaled up new replica set {rs} from {from} to {to}"),
-                format!(
-                    "maxSurge {}, so at most {replicas} + {surge} = {} pods in ReplicaSets; {all_spec_sum} asked for now, so the new one may grow by {} of the {} it still lacks",
-                    resolved(*max_surge, *replicas, true, *surge),
-                    replicas + surge,
-                    to - from,
-                    replicas - from
-                ),
-            ),
-            ExplainStep::ScaleDownOld {
-                rs,
-                replicas,
-                max_unavailable,
-                unavailable,
-                min_available,
-                all_pods,
-                new_unavailable,
-                max_scaled_down,
-                unhealthy,
-                available,
-                from,
-                to,
-            } => {
-                let floor = format!(
-                    "maxUnavailable {}, so at least {replicas} − {unavailable} = {min_available} must stay available",
-                    resolved(*max_unavailable, *replicas, false, *unavailable)
-                );
-                let reason = if *unhealthy {
-                    format!(
-                        "{floor}; {} of it not available go first (cleanupUnhealthyReplicas), within {all_pods} asked for − {min_available} − {new_unavailable} new not yet available = {max_scaled_down}",
-                        pods(from - to)
-                    )
-                } else {
-                    format!(
-                        "{floor}; {available} are available, so up to {} may go",
-                        pods(available - min_available)
-                    )
-                };
-                (
-                    format!("scaled down old replica set {rs} from {from} to {to}"),
-                    reason,
-                )
-            }
+            step @ ExplainStep::ScaleUpNew { .. } => scale_up_new(step),
+            step @ ExplainStep::ScaleDownOld { .. } => scale_down_old(step),
             ExplainStep::RecreateDown { rs, from } => (
                 format!("scaled down old replica set {rs} from {from} to 0"),
                 "strategy Recreate: every old pod goes before any new pod is created".into(),
@@ -313,14 +385,7 @@ impl Catalogue for English {
                     "strategy Recreate: no old pod is left, so the new replica set goes straight to {to}"
                 ),
             ),
-            ExplainStep::RecreateWait { old_pods } => (
-                "waits".into(),
-                format!(
-                    "strategy Recreate: {} of the old replica sets still {} (terminating ones included); new pods are created only when none is left",
-                    pods(*old_pods),
-                    if *old_pods == 1 { "exists" } else { "exist" }
-                ),
-            ),
+            step @ ExplainStep::RecreateWait { .. } => recreate_wait(step),
             ExplainStep::Resize {
                 rs,
                 replicas,
@@ -343,29 +408,8 @@ impl Catalogue for English {
             ExplainStep::DeletePod {
                 pod, kept, rule, ..
             } => delete_pod(pod, kept.as_deref(), *rule),
-            ExplainStep::DeadlineExceeded {
-                deadline_s,
-                last_progress,
-            } => (
-                "marks the rollout ProgressDeadlineExceeded".into(),
-                format!(
-                    "no progress since {last_progress} (the Progressing condition's last update: a new ReplicaSet, or more pods ready or available), longer than progressDeadlineSeconds {deadline_s} s; the controller keeps the rollout as it is, and rollout status fails"
-                ),
-            ),
-            ExplainStep::Wait {
-                replicas,
-                max_total,
-                all_spec_sum,
-                min_available,
-                available,
-                new_unavailable,
-            } => (
-                "waits".into(),
-                format!(
-                    "{all_spec_sum} pods asked for and the ceiling is {max_total}, so no new pod; {available} available and the floor is {min_available}, so no old pod may go ({} of the new ones not yet available; {replicas} wanted)",
-                    new_unavailable
-                ),
-            ),
+            step @ ExplainStep::DeadlineExceeded { .. } => deadline_exceeded(step),
+            step @ ExplainStep::Wait { .. } => wait(step),
         }
     }
 }

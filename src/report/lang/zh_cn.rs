@@ -222,6 +222,125 @@ fn endpoint(service: &str, pod: &str, change: EndpointChange, ready: u32) -> (St
     (decision, format!("{why}；现在有 {ready} 个就绪端点"))
 }
 
+/// The words of `ExplainStep::ScaleUpNew`.
+fn scale_up_new(step: &ExplainStep) -> (String, String) {
+    let ExplainStep::ScaleUpNew {
+        rs,
+        replicas,
+        max_surge,
+        surge,
+        all_spec_sum,
+        from,
+        to,
+    } = step
+    else {
+        return Default::default();
+    };
+    (
+        format!("将新 ReplicaSet {rs} 从 {from} 扩容到 {to}"),
+        format!(
+            "maxSurge {}，所以各 ReplicaSet 合计最多 {replicas} + {surge} = {} 个 Pod；当前已要求 {all_spec_sum} 个，所以新 ReplicaSet 可增加 {} 个（距 {replicas} 还差 {} 个）",
+            resolved(*max_surge, *replicas, true, *surge),
+            replicas + surge,
+            to - from,
+            replicas - from
+        ),
+    )
+}
+
+/// The words of `ExplainStep::ScaleDownOld`.
+fn scale_down_old(step: &ExplainStep) -> (String, String) {
+    let ExplainStep::ScaleDownOld {
+        rs,
+        replicas,
+        max_unavailable,
+        unavailable,
+        min_available,
+        all_pods,
+        new_unavailable,
+        max_scaled_down,
+        unhealthy,
+        available,
+        from,
+        to,
+    } = step
+    else {
+        return Default::default();
+    };
+    {
+        let floor = format!(
+            "maxUnavailable {}，所以至少 {replicas} − {unavailable} = {min_available} 个 Pod 必须保持可用",
+            resolved(*max_unavailable, *replicas, false, *unavailable)
+        );
+        let reason = if *unhealthy {
+            format!(
+                "{floor}；其中 {} 个不可用的 Pod 先被删除（cleanupUnhealthyReplicas），上限为已要求的 {all_pods} − {min_available} − 尚不可用的新 Pod {new_unavailable} = {max_scaled_down}",
+                from - to
+            )
+        } else {
+            format!(
+                "{floor}；当前 {available} 个可用，所以最多可删除 {} 个",
+                available - min_available
+            )
+        };
+        (
+            format!("将旧 ReplicaSet {rs} 从 {from} 缩容到 {to}"),
+            reason,
+        )
+    }
+}
+
+/// The words of `ExplainStep::RecreateWait`.
+fn recreate_wait(step: &ExplainStep) -> (String, String) {
+    let ExplainStep::RecreateWait { old_pods } = step else {
+        return Default::default();
+    };
+    (
+        "等待".into(),
+        format!(
+            "策略 Recreate：旧 ReplicaSet 的 {old_pods} 个 Pod 仍然存在（包括正在终止的）；全部消失后才创建新 Pod"
+        ),
+    )
+}
+
+/// The words of `ExplainStep::DeadlineExceeded`.
+fn deadline_exceeded(step: &ExplainStep) -> (String, String) {
+    let ExplainStep::DeadlineExceeded {
+        deadline_s,
+        last_progress,
+    } = step
+    else {
+        return Default::default();
+    };
+    (
+        "将发布标记为 ProgressDeadlineExceeded".into(),
+        format!(
+            "自 {last_progress} 起没有进展（Progressing 条件的最后更新：新的 ReplicaSet，或更多 Pod 就绪或可用），超过 progressDeadlineSeconds {deadline_s} 秒；控制器保持发布现状，rollout status 失败"
+        ),
+    )
+}
+
+/// The words of `ExplainStep::Wait`.
+fn wait(step: &ExplainStep) -> (String, String) {
+    let ExplainStep::Wait {
+        replicas,
+        max_total,
+        all_spec_sum,
+        min_available,
+        available,
+        new_unavailable,
+    } = step
+    else {
+        return Default::default();
+    };
+    (
+        "等待".into(),
+        format!(
+            "已要求 {all_spec_sum} 个 Pod，上限为 {max_total}，所以不能再建新 Pod；{available} 个可用，下限为 {min_available}，所以不能删除旧 Pod（新 Pod 中有 {new_unavailable} 个尚不可用；期望 {replicas} 个）"
+        ),
+    )
+}
+
 impl Catalogue for SimplifiedChinese {
     fn why(&self) -> &'static str {
         "原因"
@@ -237,58 +356,8 @@ impl Catalogue for SimplifiedChinese {
 
     fn explain(&self, e: &Explanation) -> (String, String) {
         match &e.step {
-            ExplainStep::ScaleUpNew {
-                rs,
-                replicas,
-                max_surge,
-                surge,
-                all_spec_sum,
-                from,
-                to,
-            } => (
-                format!("将新 ReplicaSet {rs} 从 {from} 扩容到 {to}"),
-                format!(
-                    "maxSurge {}，所以各 ReplicaSet 合计最多 {replicas} + {surge} = {} 个 Pod；当前已要求 {all_spec_sum} 个，所以新 ReplicaSet 可增加 {} 个（距 {replicas} 还差 {} 个）",
-                    resolved(*max_surge, *replicas, true, *surge),
-                    replicas + surge,
-                    to - from,
-                    replicas - from
-                ),
-            ),
-            ExplainStep::ScaleDownOld {
-                rs,
-                replicas,
-                max_unavailable,
-                unavailable,
-                min_available,
-                all_pods,
-                new_unavailable,
-                max_scaled_down,
-                unhealthy,
-                available,
-                from,
-                to,
-            } => {
-                let floor = format!(
-                    "maxUnavailable {}，所以至少 {replicas} − {unavailable} = {min_available} 个 Pod 必须保持可用",
-                    resolved(*max_unavailable, *replicas, false, *unavailable)
-                );
-                let reason = if *unhealthy {
-                    format!(
-                        "{floor}；其中 {} 个不可用的 Pod 先被删除（cleanupUnhealthyReplicas），上限为已要求的 {all_pods} − {min_available} − 尚不可用的新 Pod {new_unavailable} = {max_scaled_down}",
-                        from - to
-                    )
-                } else {
-                    format!(
-                        "{floor}；当前 {available} 个可用，所以最多可删除 {} 个",
-                        available - min_available
-                    )
-                };
-                (
-                    format!("将旧 ReplicaSet {rs} 从 {from} 缩容到 {to}"),
-                    reason,
-                )
-            }
+            step @ ExplainStep::ScaleUpNew { .. } => scale_up_new(step),
+            step @ ExplainStep::ScaleDownOld { .. } => scale_down_old(step),
             ExplainStep::RecreateDown { rs, from } => (
                 format!("将旧 ReplicaSet {rs} 从 {from} 缩容到 0"),
                 "策略 Recreate：先删除所有旧 Pod，再创建新 Pod".into(),
@@ -297,12 +366,7 @@ impl Catalogue for SimplifiedChinese {
                 format!("将新 ReplicaSet {rs} 从 {from} 扩容到 {to}"),
                 format!("策略 Recreate：旧 Pod 已全部消失，所以新 ReplicaSet 直接扩容到 {to}"),
             ),
-            ExplainStep::RecreateWait { old_pods } => (
-                "等待".into(),
-                format!(
-                    "策略 Recreate：旧 ReplicaSet 的 {old_pods} 个 Pod 仍然存在（包括正在终止的）；全部消失后才创建新 Pod"
-                ),
-            ),
+            step @ ExplainStep::RecreateWait { .. } => recreate_wait(step),
             ExplainStep::Resize {
                 rs,
                 replicas,
@@ -325,28 +389,8 @@ impl Catalogue for SimplifiedChinese {
             ExplainStep::DeletePod {
                 pod, kept, rule, ..
             } => delete_pod(pod, kept.as_deref(), *rule),
-            ExplainStep::DeadlineExceeded {
-                deadline_s,
-                last_progress,
-            } => (
-                "将发布标记为 ProgressDeadlineExceeded".into(),
-                format!(
-                    "自 {last_progress} 起没有进展（Progressing 条件的最后更新：新的 ReplicaSet，或更多 Pod 就绪或可用），超过 progressDeadlineSeconds {deadline_s} 秒；控制器保持发布现状，rollout status 失败"
-                ),
-            ),
-            ExplainStep::Wait {
-                replicas,
-                max_total,
-                all_spec_sum,
-                min_available,
-                available,
-                new_unavailable,
-            } => (
-                "等待".into(),
-                format!(
-                    "已要求 {all_spec_sum} 个 Pod，上限为 {max_total}，所以不能再建新 Pod；{available} 个可用，下限为 {min_available}，所以不能删除旧 Pod（新 Pod 中有 {new_unavailable} 个尚不可用；期望 {replicas} 个）"
-                ),
-            ),
+            step @ ExplainStep::DeadlineExceeded { .. } => deadline_exceeded(step),
+            step @ ExplainStep::Wait { .. } => wait(step),
         }
     }
 }
