@@ -23,9 +23,25 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// One `read`, tried again when a signal interrupts it (other tests in this process start
+/// and reap child processes, and `read` does not retry by itself).
+fn read_some(stream: &mut TcpStream, buf: &mut [u8]) -> Result<usize, String> {
+    loop {
+        match stream.read(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            other => return other.map_err(|e| e.to_string()),
+        }
+    }
+}
+
 /// One HTTP/1.1 exchange with ChromeDriver; the JSON body of its answer.
 fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> Result<Value, String> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
+    let mut stream = loop {
+        match TcpStream::connect(("127.0.0.1", port)) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            other => break other.map_err(|e| e.to_string())?,
+        }
+    };
     stream
         .set_read_timeout(Some(Duration::from_secs(60)))
         .map_err(|e| e.to_string())?;
@@ -41,7 +57,7 @@ fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> Result<Val
     let mut answer = Vec::new();
     let mut buf = [0u8; 16 * 1024];
     let head_end = loop {
-        let n = stream.read(&mut buf).map_err(|e| e.to_string())?;
+        let n = read_some(&mut stream, &mut buf)?;
         if n == 0 {
             return Err("connection closed before the answer's head".into());
         }
@@ -57,7 +73,7 @@ fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> Result<Val
         .and_then(|v| v.trim().parse().ok())
         .ok_or_else(|| format!("no Content-Length in {head:?}"))?;
     while answer.len() < head_end + length {
-        let n = stream.read(&mut buf).map_err(|e| e.to_string())?;
+        let n = read_some(&mut stream, &mut buf)?;
         if n == 0 {
             return Err("connection closed inside the answer".into());
         }
