@@ -1209,8 +1209,9 @@ fn marker_legend(s: &RolloutSeries) -> Vec<(String, ShapeStyle, Swatch)> {
     entries
 }
 
-/// Colours of a pod's states, in order (their words are `ChartText::states`).
-const STATES: [RGBColor; 8] = [
+/// Colours of a pod's states, in order (their words are `ChartText::states`); report.html
+/// colours its pods with the same.
+pub(crate) const STATES: [RGBColor; 8] = [
     RGBColor(190, 190, 190),
     RGBColor(240, 200, 80),
     RGBColor(150, 90, 200),
@@ -1267,19 +1268,21 @@ fn segments(p: &PodRow, end: u64) -> Vec<(usize, u64, u64)> {
 
 /// The state a status row stands for.
 fn state_of(p: &PodRow, x: &StatusRow) -> usize {
-    match x.status.as_str() {
+    let scheduled = p.scheduled.is_some_and(|s| x.time >= s);
+    pod_state(&x.status, scheduled, x.ready, x.available)
+}
+
+/// The state (index into [`STATES`]) a pod's STATUS, readiness and availability stand for,
+/// as the pod timeline and report.html colour it.
+pub(crate) fn pod_state(status: &str, scheduled: bool, ready: bool, available: bool) -> usize {
+    match status {
         "Terminating" => TERMINATING,
         "ErrImagePull" | "ImagePullBackOff" => PULL_FAILING,
         "CrashLoopBackOff" | "Error" => CRASHED,
-        "Pending" | "ContainerCreating" => {
-            if p.scheduled.is_some_and(|s| x.time >= s) {
-                CREATING
-            } else {
-                PENDING
-            }
-        }
-        _ if x.available => AVAILABLE,
-        _ if x.ready => READY,
+        "Pending" | "ContainerCreating" if scheduled => CREATING,
+        "Pending" | "ContainerCreating" => PENDING,
+        _ if available => AVAILABLE,
+        _ if ready => READY,
         _ => NOT_READY,
     }
 }

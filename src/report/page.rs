@@ -68,7 +68,9 @@ struct RsView {
 }
 
 /// A pod: its ReplicaSet (index into `replica_sets`), node (index into `nodes`), moments
-/// and its STATUS over time: `(time_ms, status, ready, available, restarts)`.
+/// and its STATUS over time: `(time_ms, status, ready, available, restarts, state)`, with
+/// `state` the timeline's colour index (a Pending pod counts as unscheduled there; the page
+/// turns it to "creating" once the cursor passes `scheduled`).
 #[derive(Serialize)]
 struct PodView {
     name: String,
@@ -78,7 +80,7 @@ struct PodView {
     created: u64,
     scheduled: Option<u64>,
     gone: Option<u64>,
-    statuses: Vec<(u64, &'static str, bool, bool, u32)>,
+    statuses: Vec<(u64, &'static str, bool, bool, u32, usize)>,
 }
 
 #[derive(Serialize)]
@@ -197,7 +199,16 @@ fn pods(s: &Session, rs_index: &[Option<u32>], step: usize) -> Vec<PodView> {
         if i.is_multiple_of(step)
             && let Some(v) = views.get_mut(i / step)
         {
-            let row = (x.time.as_ms(), x.status, x.ready, x.available, x.restarts);
+            let scheduled = v.scheduled.is_some_and(|s| s <= x.time.as_ms());
+            let state = super::charts::pod_state(x.status, scheduled, x.ready, x.available);
+            let row = (
+                x.time.as_ms(),
+                x.status,
+                x.ready,
+                x.available,
+                x.restarts,
+                state,
+            );
             v.statuses.push(row);
         }
     }
@@ -334,6 +345,15 @@ fn strip_xml_declaration(svg: &str) -> &str {
     }
 }
 
+/// The pod states' colours as CSS classes `.s0` … `.s7`, from the charts' own table.
+fn state_colours() -> String {
+    super::charts::STATES
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!(".s{i} {{ background: rgb({}, {}, {}); }}\n", c.0, c.1, c.2))
+        .collect()
+}
+
 /// The whole page.
 pub fn report_html(s: &Session, lang: Lang, charts: &[PageChart]) -> String {
     let data = page_data(s, lang);
@@ -349,8 +369,9 @@ pub fn report_html(s: &Session, lang: Lang, charts: &[PageChart]) -> String {
     page.push_str(&format!(
         "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n\
 <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:\">\n\
-<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{title}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n",
-        lang.tag()
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{title}</title>\n<style>\n{}{STYLE}</style>\n</head>\n<body>\n",
+        lang.tag(),
+        state_colours()
     ));
     page.push_str(&format!(
         "<header><h1>{title}</h1><p id=\"keys\">{}</p></header>\n",

@@ -66,18 +66,12 @@
     }
     return newest;
   }
-  // The state a pod is drawn in; status is [time, STATUS, ready, available, restarts].
+  // The state a pod is drawn in: the one the report computed for its status row
+  // (status is [time, STATUS, ready, available, restarts, state]), except that an
+  // unscheduled pod counts as creating once the cursor passes the moment it was bound.
   function podState(p, status, t) {
-    const scheduled = p.scheduled !== null && p.scheduled <= t;
-    const name = status ? status[1] : "Pending";
-    if (name === "Terminating") return 7;
-    if (name === "Pending") return scheduled ? 1 : 0;
-    if (name === "ContainerCreating" || name === "PodInitializing" || name.startsWith("Init:")) return 1;
-    if (name === "ErrImagePull" || name === "ImagePullBackOff") return 2;
-    if (name === "Error" || name === "CrashLoopBackOff" || name === "Completed" || name === "OOMKilled") return 3;
-    if (status && status[3]) return 6;
-    if (status && status[2]) return 5;
-    return 4;
+    const state = status ? status[5] : 0;
+    return state === 0 && p.scheduled !== null && p.scheduled <= t ? 1 : state;
   }
   function podsAt(t) {
     const out = [];
