@@ -137,12 +137,12 @@ pub fn apply(c: &mut Cluster, p: &BenchParams, version: u32) -> Result<Deploymen
         .map_err(|e| BenchError::Invalid(format!("generated manifest: {e}")))?;
     for m in manifests {
         if let Manifest::Deployment(d) = m {
-            c.apply_deployment(&d)
+            c.apply_deployment(DEFAULT_NAMESPACE, &d)
                 .map_err(|e| BenchError::Invalid(e.0))?;
         }
     }
     c.store
-        .deployment_by_name("bench")
+        .deployment_by_name(DEFAULT_NAMESPACE, "bench")
         .map(|(id, _)| id)
         .ok_or(BenchError::Stuck("v1"))
 }

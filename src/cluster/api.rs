@@ -65,9 +65,14 @@ impl Cluster {
             .iter()
             .map(|c| self.config.faults.image(&c.image))
             .fold(ImageFault::default(), ImageFault::combine);
+        let namespace = self.store.deployment(owner).map_or_else(
+            || DEFAULT_NAMESPACE.to_string(),
+            |d| d.meta.namespace.clone(),
+        );
         ReplicaSet {
             meta: ObjectMeta {
                 name,
+                namespace,
                 uid,
                 labels: template.metadata.labels.clone(),
                 creation: self.now().whole_seconds(),
@@ -89,7 +94,9 @@ impl Cluster {
     /// Stores a new ReplicaSet owned by its Deployment.
     pub(crate) fn create_replica_set(&mut self, rs: ReplicaSet) -> RsId {
         let id = RsId(self.store.replica_sets.len() as u32);
-        self.store.rs_names.insert(rs.meta.name.clone(), id);
+        self.store
+            .rs_names
+            .insert(object_key(&rs.meta.namespace, &rs.meta.name), id);
         self.store
             .rs_template_keys
             .push(rs.template.canonical_without_hash());
@@ -98,6 +105,7 @@ impl Cluster {
         }
         self.store.rs_pods.push(super::RsPods {
             pod_prefix: super::pods::pod_name_prefix(&rs.meta.name),
+            namespace: rs.meta.namespace.clone(),
             ..Default::default()
         });
         self.store.replica_sets.push(Some(rs));
@@ -126,8 +134,8 @@ impl Cluster {
             return;
         };
         rs.meta.deletion = Some(now.whole_seconds());
-        let (name, owner) = (rs.meta.name.clone(), rs.owner);
-        self.store.rs_names.remove(&name);
+        let (key, owner) = (object_key(&rs.meta.namespace, &rs.meta.name), rs.owner);
+        self.store.rs_names.remove(&key);
         if let Some(Some(d)) = self.store.deployments.get_mut(owner.0 as usize) {
             d.replica_sets.retain(|x| *x != r);
         }
@@ -138,11 +146,15 @@ impl Cluster {
     }
 
     /// `kubectl apply` of a Deployment: create, or update spec, labels and annotations.
-    pub fn apply_deployment(&mut self, m: &DeploymentManifest) -> Result<ApplyOutcome, ApiError> {
+    pub fn apply_deployment(
+        &mut self,
+        ns: &str,
+        m: &DeploymentManifest,
+    ) -> Result<ApplyOutcome, ApiError> {
         let spec = deployment_spec(m)?;
         let name = &m.metadata.name;
-        let Some((id, existing)) = self.store.deployment_by_name(name) else {
-            self.create_deployment(m, spec);
+        let Some((id, existing)) = self.store.deployment_by_name(ns, name) else {
+            self.create_deployment(ns, m, spec);
             return Ok(ApplyOutcome::Created);
         };
         if existing.spec.selector != spec.selector {
@@ -182,12 +194,13 @@ impl Cluster {
         Ok(self.update_deployment(id, d))
     }
 
-    fn create_deployment(&mut self, m: &DeploymentManifest, spec: DeploymentSpec) {
+    fn create_deployment(&mut self, ns: &str, m: &DeploymentManifest, spec: DeploymentSpec) {
         let id = DeploymentId(self.store.deployments.len() as u32);
         let uid = self.new_uid();
         let d = Deployment {
             meta: ObjectMeta {
                 name: m.metadata.name.clone(),
+                namespace: ns.to_string(),
                 uid,
                 labels: m.metadata.labels.clone(),
                 annotations: m.metadata.annotations.clone(),
@@ -202,7 +215,9 @@ impl Cluster {
             last_applied_replicas: m.spec.replicas.is_some(),
             last_applied_paused: m.spec.paused.is_some(),
         };
-        self.store.deployment_names.insert(d.meta.name.clone(), id);
+        self.store
+            .deployment_names
+            .insert(object_key(ns, &d.meta.name), id);
         self.store.deployments.push(Some(d));
         self.deployment_written(id);
     }
@@ -227,9 +242,13 @@ impl Cluster {
         ApplyOutcome::Configured
     }
 
-    fn deployment_named(&self, name: &str) -> Result<(DeploymentId, Deployment), ApiError> {
+    fn deployment_named(
+        &self,
+        ns: &str,
+        name: &str,
+    ) -> Result<(DeploymentId, Deployment), ApiError> {
         self.store
-            .deployment_by_name(name)
+            .deployment_by_name(ns, name)
             .map(|(id, d)| (id, d.clone()))
             .ok_or_else(|| {
                 ApiError(format!(
@@ -239,8 +258,13 @@ impl Cluster {
     }
 
     /// `kubectl scale deployment NAME --replicas=N`.
-    pub fn scale_deployment(&mut self, name: &str, replicas: i32) -> Result<(), ApiError> {
-        let (id, mut d) = self.deployment_named(name)?;
+    pub fn scale_deployment(
+        &mut self,
+        ns: &str,
+        name: &str,
+        replicas: i32,
+    ) -> Result<(), ApiError> {
+        let (id, mut d) = self.deployment_named(ns, name)?;
         if replicas < 0 {
             return Err(ApiError("error: The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0".into()));
         }
@@ -252,11 +276,12 @@ impl Cluster {
     /// `kubectl set image deployment/NAME CONTAINER=IMAGE`: whether anything changed.
     pub fn set_image(
         &mut self,
+        ns: &str,
         name: &str,
         container: &str,
         image: &str,
     ) -> Result<bool, ApiError> {
-        let (id, mut d) = self.deployment_named(name)?;
+        let (id, mut d) = self.deployment_named(ns, name)?;
         let containers = &mut std::sync::Arc::make_mut(&mut d.spec.template)
             .spec
             .containers;
@@ -284,12 +309,13 @@ impl Cluster {
     /// `kubectl annotate deployment NAME KEY=VALUE [--overwrite]`.
     pub fn annotate_deployment(
         &mut self,
+        ns: &str,
         name: &str,
         key: &str,
         value: &str,
         overwrite: bool,
     ) -> Result<(), ApiError> {
-        let (id, mut d) = self.deployment_named(name)?;
+        let (id, mut d) = self.deployment_named(ns, name)?;
         // `validateNoAnnotationOverwrites`: the change-cause annotation can always be
         // overwritten (so `rollout history` can record each command).
         if let Some(old) = d.meta.annotations.get(key)
@@ -309,8 +335,8 @@ impl Cluster {
     }
 
     /// `kubectl rollout pause|resume`: whether it changed anything.
-    pub fn set_paused(&mut self, name: &str, paused: bool) -> Result<bool, ApiError> {
-        let (id, mut d) = self.deployment_named(name)?;
+    pub fn set_paused(&mut self, ns: &str, name: &str, paused: bool) -> Result<bool, ApiError> {
+        let (id, mut d) = self.deployment_named(ns, name)?;
         if d.spec.paused == paused {
             return Ok(false);
         }
@@ -320,8 +346,13 @@ impl Cluster {
     }
 
     /// `kubectl rollout restart`: stamps the template with `kubectl.kubernetes.io/restartedAt`.
-    pub fn restart_deployment(&mut self, name: &str, stamp: String) -> Result<(), ApiError> {
-        let (id, mut d) = self.deployment_named(name)?;
+    pub fn restart_deployment(
+        &mut self,
+        ns: &str,
+        name: &str,
+        stamp: String,
+    ) -> Result<(), ApiError> {
+        let (id, mut d) = self.deployment_named(ns, name)?;
         if d.spec.paused {
             return Err(ApiError(format!(
                 "error: deployments \"{name}\" can't restart paused deployment (run rollout resume first)"
@@ -344,10 +375,11 @@ impl Cluster {
     /// `kubectl rollout undo [--to-revision=N]`, client-side as modern kubectl does it.
     pub fn undo_deployment(
         &mut self,
+        ns: &str,
         name: &str,
         to_revision: i64,
     ) -> Result<UndoOutcome, ApiError> {
-        let (id, mut d) = self.deployment_named(name)?;
+        let (id, mut d) = self.deployment_named(ns, name)?;
         if to_revision < 0 {
             return Err(ApiError(format!(
                 "error: unable to find specified revision {to_revision} in history"
@@ -407,10 +439,10 @@ impl Cluster {
 
     /// `kubectl delete deployment NAME`: the Deployment goes; garbage collection deletes its
     /// ReplicaSets and their pods terminate gracefully.
-    pub fn delete_deployment(&mut self, name: &str) -> Result<(), ApiError> {
-        let (id, _) = self.deployment_named(name)?;
+    pub fn delete_deployment(&mut self, ns: &str, name: &str) -> Result<(), ApiError> {
+        let (id, _) = self.deployment_named(ns, name)?;
         let now = self.now();
-        self.store.deployment_names.remove(name);
+        self.store.deployment_names.remove(&object_key(ns, name));
         let rss: Vec<RsId> = self
             .store
             .deployment(id)
@@ -427,7 +459,7 @@ impl Cluster {
     }
 
     /// `kubectl apply` of a Service.
-    pub fn apply_service(&mut self, m: &ServiceManifest) -> ApplyOutcome {
+    pub fn apply_service(&mut self, ns: &str, m: &ServiceManifest) -> ApplyOutcome {
         let ports = m
             .spec
             .ports
@@ -443,7 +475,8 @@ impl Cluster {
                 node_port: p.node_port,
             })
             .collect();
-        let existing = self.store.services.get(&m.metadata.name).cloned();
+        let key = object_key(ns, &m.metadata.name);
+        let existing = self.store.services.get(&key).cloned();
         // The API server keeps a Service's identity, creation time and cluster IP on update.
         let (uid, creation, allocated_ip) = match &existing {
             Some(old) => (old.meta.uid, old.meta.creation, old.cluster_ip.clone()),
@@ -454,7 +487,7 @@ impl Cluster {
             ),
         };
         let svc = Service {
-            meta: m.metadata.stored(uid, creation),
+            meta: m.metadata.stored(ns, uid, creation),
             service_type: m
                 .spec
                 .service_type
@@ -470,10 +503,9 @@ impl Cluster {
             Some(old) if *old == svc => ApplyOutcome::Unchanged,
             Some(_) => ApplyOutcome::Configured,
         };
-        let name = svc.meta.name.clone();
-        self.store.services.insert(name.clone(), svc);
+        self.store.services.insert(key.clone(), svc);
         if outcome != ApplyOutcome::Unchanged {
-            self.traffic_service_changed(&name);
+            self.traffic_service_changed(&key);
         }
         outcome
     }
@@ -486,8 +518,9 @@ impl Cluster {
     }
 
     /// `kubectl apply` of a ConfigMap.
-    pub fn apply_config_map(&mut self, m: &ConfigMapManifest) -> ApplyOutcome {
-        let existing = self.store.config_maps.get(&m.metadata.name);
+    pub fn apply_config_map(&mut self, ns: &str, m: &ConfigMapManifest) -> ApplyOutcome {
+        let key = object_key(ns, &m.metadata.name);
+        let existing = self.store.config_maps.get(&key);
         let outcome = match existing {
             None => ApplyOutcome::Created,
             Some(old) if old.data == m.data && old.meta.labels == m.metadata.labels => {
@@ -497,33 +530,35 @@ impl Cluster {
         };
         let creation = existing.map_or(self.now().whole_seconds(), |c| c.meta.creation);
         let cm = ConfigMap {
-            meta: m.metadata.stored(0, creation),
+            meta: m.metadata.stored(ns, 0, creation),
             data: m.data.clone(),
         };
-        self.store.config_maps.insert(cm.meta.name.clone(), cm);
+        self.store.config_maps.insert(key, cm);
         outcome
     }
 
     /// Deletes a Service or ConfigMap by kind; whether it existed.
-    pub fn delete_simple(&mut self, kind: &str, name: &str) -> bool {
+    pub fn delete_simple(&mut self, kind: &str, ns: &str, name: &str) -> bool {
+        let key = object_key(ns, name);
         match kind {
             "service" => {
-                let removed = self.store.services.remove(name).is_some();
+                let removed = self.store.services.remove(&key).is_some();
                 if removed {
-                    self.traffic_service_changed(name);
+                    self.traffic_service_changed(&key);
                 }
                 removed
             }
-            "configmap" => self.store.config_maps.remove(name).is_some(),
-            "poddisruptionbudget" => self.store.pdbs.remove(name).is_some(),
+            "configmap" => self.store.config_maps.remove(&key).is_some(),
+            "poddisruptionbudget" => self.store.pdbs.remove(&key).is_some(),
             _ => false,
         }
     }
 
     /// `kubectl apply` of a PodDisruptionBudget.
-    pub fn apply_pdb(&mut self, m: &PdbManifest) -> Result<ApplyOutcome, ApiError> {
+    pub fn apply_pdb(&mut self, ns: &str, m: &PdbManifest) -> Result<ApplyOutcome, ApiError> {
         let (min_available, max_unavailable, selector) = m.checked()?;
-        let existing = self.store.pdbs.get(&m.metadata.name).cloned();
+        let key = object_key(ns, &m.metadata.name);
+        let existing = self.store.pdbs.get(&key).cloned();
         let (uid, creation) = match &existing {
             Some(old) => (old.meta.uid, old.meta.creation),
             None => (self.new_uid(), self.now().whole_seconds()),
@@ -531,7 +566,7 @@ impl Cluster {
         let pdb = PodDisruptionBudget {
             meta: ObjectMeta {
                 generation: 1,
-                ..m.metadata.stored(uid, creation)
+                ..m.metadata.stored(ns, uid, creation)
             },
             min_available,
             max_unavailable,
@@ -542,7 +577,7 @@ impl Cluster {
             Some(old) if old == pdb => ApplyOutcome::Unchanged,
             Some(_) => ApplyOutcome::Configured,
         };
-        self.store.pdbs.insert(pdb.meta.name.clone(), pdb);
+        self.store.pdbs.insert(key, pdb);
         Ok(outcome)
     }
 

@@ -136,11 +136,11 @@ impl Api for Cluster {
         event_type: EventType,
         reason: &'static str,
         kind: &'static str,
-        name: &str,
+        object: (&str, &str),
         source: &'static str,
         message: String,
     ) {
-        Cluster::record(self, event_type, reason, kind, name, source, message)
+        Cluster::record(self, event_type, reason, kind, object, source, message)
     }
     fn pod_event(
         &mut self,

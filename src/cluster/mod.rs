@@ -141,6 +141,7 @@ fn kubernetes_service() -> Service {
     Service {
         meta: ObjectMeta {
             name: "kubernetes".into(),
+            namespace: DEFAULT_NAMESPACE.into(),
             uid: 0x6b75_6265_726e_4000_8000_0000_0000_0001,
             labels,
             ..Default::default()
@@ -233,9 +234,14 @@ impl Cluster {
         });
         let rngs = Rngs::new(config.seed);
         let mut store = Store::default();
-        store
-            .services
-            .insert("kubernetes".into(), kubernetes_service());
+        store.services.insert(
+            object_key(DEFAULT_NAMESPACE, "kubernetes"),
+            kubernetes_service(),
+        );
+        store.namespaces = INITIAL_NAMESPACES
+            .iter()
+            .map(|ns| (ns.to_string(), SimTime::ZERO))
+            .collect();
         Cluster {
             engine: Engine::new(config.budget, config.keep_trace),
             store,
@@ -408,6 +414,7 @@ impl Cluster {
             }
             Event::SchedulePod(p) => scheduler::schedule_pod(self, p),
             Event::KubeletStartPod(p, e) => kubelet::start_pod(self, p, e),
+            Event::KubeletInitStep(p, e, step) => kubelet::init_step(self, p, e, step),
             Event::KubeletImagesReady(p, e) => kubelet::images_ready(self, p, e),
             Event::KubeletContainerStarted(p, e) => kubelet::container_started(self, p, e),
             Event::KubeletPodReady(p, e) => kubelet::pod_ready(self, p, e),
@@ -567,11 +574,11 @@ impl Cluster {
         event_type: EventType,
         reason: &'static str,
         kind: &'static str,
-        name: &str,
+        object: (&str, &str),
         source: &'static str,
         message: String,
     ) {
-        self.record_about(event_type, reason, kind, name, "", source, message);
+        self.record_about(event_type, reason, kind, object, "", source, message);
     }
 
     /// Records an event about a part of an object (`field_path`, e.g. a container).
@@ -581,7 +588,7 @@ impl Cluster {
         event_type: EventType,
         reason: &'static str,
         kind: &'static str,
-        name: &str,
+        (namespace, name): (&str, &str),
         field_path: &str,
         source: &'static str,
         message: String,
@@ -592,6 +599,7 @@ impl Cluster {
             reason,
             object: ObjectRef {
                 kind,
+                namespace: namespace.to_string(),
                 name: name.to_string(),
             },
             source,

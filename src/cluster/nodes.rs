@@ -39,7 +39,7 @@ impl Cluster {
             EventType::Normal,
             reason,
             "node",
-            &name,
+            (DEFAULT_NAMESPACE, &name),
             "kubelet",
             format!("Node {name} status is now: {message}"),
         );
@@ -76,21 +76,22 @@ impl Cluster {
                 pod.phase,
                 PodPhase::Pending | PodPhase::Succeeded | PodPhase::Failed
             );
-        let budgets: Vec<String> = match self.store.pod_labels(pod) {
+        let ns = self.store.pod_namespace(pod);
+        let budgets: Vec<ObjectKey> = match self.store.pod_labels(pod) {
             Some(labels) if !ignore => self
                 .store
                 .pdbs
-                .values()
-                .filter(|b| b.selector.matches(labels))
-                .map(|b| b.meta.name.clone())
+                .iter()
+                .filter(|((budget_ns, _), b)| budget_ns == ns && b.selector.matches(labels))
+                .map(|(key, _)| key.clone())
                 .collect(),
             _ => Vec::new(),
         };
         if budgets.len() > 1 {
             return Err("This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.".into());
         }
-        if let Some(name) = budgets.first()
-            && let Some(budget) = self.store.pdbs.get(name)
+        if let Some(key) = budgets.first()
+            && let Some(budget) = self.store.pdbs.get(key)
         {
             let status = self.pdb_status(budget);
             let unhealthy_but_budget_met = !self.store.pod(p).ready
@@ -113,7 +114,12 @@ impl Cluster {
         let mut selected = 0;
         let mut current_healthy = 0;
         let mut controllers: BTreeMap<(bool, u32), i32> = BTreeMap::new();
-        for pod in self.store.pods.iter().filter(|p| !p.gone) {
+        let pods = self
+            .store
+            .pods
+            .iter()
+            .filter(|p| !p.gone && self.store.pod_namespace(p) == budget.meta.namespace);
+        for pod in pods {
             let Some(labels) = self.store.pod_labels(pod) else {
                 continue;
             };
@@ -198,7 +204,7 @@ impl Cluster {
                 EventType::Normal,
                 "NodeReady",
                 "node",
-                &name,
+                (DEFAULT_NAMESPACE, &name),
                 "kubelet",
                 format!("Node {name} status is now: NodeReady"),
             );

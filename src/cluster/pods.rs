@@ -19,6 +19,8 @@ impl Cluster {
                 self.config.max_pods
             ));
         }
+        // Validation bounds init containers to `MAX_INIT_CONTAINERS`.
+        let init_total = rs.template.spec.init_containers.len().min(255) as u8;
         let name_key = self.generate_name_key(r);
         let id = PodId(self.store.pods.len() as u32);
         let uid = self.new_uid();
@@ -39,8 +41,16 @@ impl Cluster {
             phase: PodPhase::Pending,
             ready: false,
             ready_since: None,
-            container: ContainerState::Waiting("ContainerCreating"),
+            // App containers wait behind init containers with this reason.
+            container: ContainerState::Waiting(if init_total > 0 {
+                "PodInitializing"
+            } else {
+                "ContainerCreating"
+            }),
             restarts: 0,
+            init_done: 0,
+            init_total,
+            init_runs: None,
             kubelet_epoch: 0,
             ip: 0,
             gone: false,
@@ -316,7 +326,8 @@ impl Cluster {
         if self.records_pod_events() {
             let msg = message(self);
             let name = self.store.pod_name_of(p);
-            self.record(event_type, reason, "pod", &name, source, msg);
+            let ns = self.store.pod_namespace(self.store.pod(p)).to_string();
+            self.record(event_type, reason, "pod", (&ns, &name), source, msg);
         }
     }
 
@@ -334,12 +345,29 @@ impl Cluster {
         if self.records_pod_events() {
             let msg = message(self);
             let name = self.store.pod_name_of(p);
-            let field_path = format!("spec.containers{{{container}}}");
+            let ns = self.store.pod_namespace(self.store.pod(p)).to_string();
+            // Container names are unique across init and app containers.
+            let is_init = self
+                .store
+                .replica_set(self.store.pod(p).owner)
+                .is_some_and(|rs| {
+                    rs.template
+                        .spec
+                        .init_containers
+                        .iter()
+                        .any(|k| k.name == container)
+                });
+            let list = if is_init {
+                "initContainers"
+            } else {
+                "containers"
+            };
+            let field_path = format!("spec.{list}{{{container}}}");
             self.record_about(
                 event_type,
                 reason,
                 "pod",
-                &name,
+                (&ns, &name),
                 &field_path,
                 "kubelet",
                 msg,

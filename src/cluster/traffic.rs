@@ -156,7 +156,7 @@ impl Cluster {
         let time = self.now();
         for (p, change) in changes {
             let step = ExplainStep::Endpoint {
-                service: service.clone(),
+                service: service.1.clone(),
                 pod: self.store.pod_name_of(p),
                 change,
                 ready,
@@ -185,17 +185,19 @@ impl Cluster {
         let Some(labels) = self.store.pod_labels(self.store.pod(p)) else {
             return;
         };
-        let matching: Vec<String> = self
+        let ns = self.store.pod_namespace(self.store.pod(p));
+        let matching: Vec<ObjectKey> = self
             .store
             .services
-            .values()
-            .filter(|s| s.selects(labels))
-            .map(|s| s.meta.name.clone())
+            .range(object_key(ns, "")..)
+            .take_while(|((service_ns, _), _)| service_ns == ns)
+            .filter(|(_, s)| s.selects(labels))
+            .map(|(key, _)| key.clone())
             .collect();
         let mut synced = Vec::new();
         if let Some(t) = self.traffic.as_deref_mut() {
-            for name in matching {
-                let i = t.endpoints.index_of(&name);
+            for key in matching {
+                let i = t.endpoints.index_of(&key);
                 t.endpoints.services[i as usize].pods.insert(p);
                 synced.push(i);
             }
@@ -207,18 +209,18 @@ impl Cluster {
 
     /// The Service watch: a Service was created, changed or deleted; its pods are listed
     /// anew (the controller's lister) and it syncs.
-    pub(crate) fn traffic_service_changed(&mut self, name: &str) {
+    pub(crate) fn traffic_service_changed(&mut self, key: &ObjectKey) {
         if self.traffic.is_none() {
             return;
         }
-        let pods: Vec<PodId> = match self.store.services.get(name) {
-            Some(svc) => self.store.live_pods_matching(|l| svc.selects(l)),
+        let pods: Vec<PodId> = match self.store.services.get(key) {
+            Some(svc) => self.store.live_pods_matching(&key.0, |l| svc.selects(l)),
             None => Vec::new(),
         };
         let Some(t) = self.traffic.as_deref_mut() else {
             return;
         };
-        let i = t.endpoints.index_of(name);
+        let i = t.endpoints.index_of(key);
         t.endpoints.services[i as usize].pods = pods.into_iter().collect();
         self.request_endpoints_sync(i);
     }

@@ -4,7 +4,7 @@
 //! `podToEndpoint`. Pods are looked up in the controller's own index (its informer cache);
 //! the cluster feeds it pod facts and asks it to sync a Service after the reaction latency.
 
-use crate::model::{NodeId, Pod, PodId, PodPhase};
+use crate::model::{NodeId, ObjectKey, Pod, PodId, PodPhase};
 use crate::sim::SimTime;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -134,8 +134,8 @@ pub fn condition_counts(endpoints: &[Endpoint]) -> (u32, u32, u32) {
 /// A Service's published endpoints.
 #[derive(Debug, Clone, Default)]
 pub struct ServiceEndpoints {
-    /// The Service's name.
-    pub service: String,
+    /// The Service's namespace and name.
+    pub service: ObjectKey,
     /// The endpoints in slice order (`MAX_ENDPOINTS_PER_SLICE` to a slice).
     pub endpoints: Arc<Vec<Endpoint>>,
     /// Bumped on every write.
@@ -153,28 +153,28 @@ pub struct ServiceEndpoints {
 pub struct EndpointSliceController {
     /// Services by index.
     pub services: Vec<ServiceEndpoints>,
-    /// Index by Service name.
-    pub by_name: BTreeMap<String, u32>,
+    /// Index by Service namespace and name.
+    pub by_name: BTreeMap<ObjectKey, u32>,
 }
 
 impl EndpointSliceController {
     /// The index of a Service, adding it when first seen.
-    pub fn index_of(&mut self, service: &str) -> u32 {
+    pub fn index_of(&mut self, service: &ObjectKey) -> u32 {
         if let Some(&i) = self.by_name.get(service) {
             return i;
         }
         let i = self.services.len() as u32;
         self.services.push(ServiceEndpoints {
-            service: service.to_string(),
+            service: service.clone(),
             live: true,
             ..Default::default()
         });
-        self.by_name.insert(service.to_string(), i);
+        self.by_name.insert(service.clone(), i);
         i
     }
 
     /// The published endpoints of a Service, if the controller knows it.
-    pub fn get(&self, service: &str) -> Option<&ServiceEndpoints> {
+    pub fn get(&self, service: &ObjectKey) -> Option<&ServiceEndpoints> {
         self.by_name
             .get(service)
             .map(|&i| &self.services[i as usize])
@@ -276,7 +276,7 @@ mod tests {
     #[test]
     fn a_sync_writes_only_on_change_and_the_first_write_makes_the_placeholder() {
         let mut c = EndpointSliceController::default();
-        let i = c.index_of("svc");
+        let i = c.index_of(&crate::model::object_key("default", "svc"));
         assert!(c.sync_service(i, &[], false, SimTime::ZERO), "placeholder");
         assert!(!c.sync_service(i, &[], false, SimTime::ZERO));
         assert!(c.sync_service(i, &[pod(1, false, false)], false, SimTime::ZERO));

@@ -85,20 +85,166 @@ fn node_of(c: &impl Api, p: PodId) -> Option<NodeId> {
     c.store().pod(p).node
 }
 
-/// The kubelet sees a pod bound to its node: pulls each missing image (or waits for a pull
-/// already under way), then moves on to creating the containers.
+/// The kubelet sees a pod bound to its node: the sandbox (its IP), then the init
+/// containers in order, if any are left, else the app containers.
 pub(crate) fn start_pod(c: &mut impl Api, p: PodId, epoch: u32) {
     let (Some(n), true) = (node_of(c, p), current(c, p, epoch)) else {
         return;
     };
+    if c.store().pod(p).ip == 0 {
+        assign_pod_ip(c, p, n);
+    }
+    let pod = c.store().pod(p);
+    if pod.init_done < pod.init_total {
+        init_container_pull(c, p, n, epoch);
+    } else {
+        pull_app_images(c, p, n, epoch);
+    }
+}
+
+/// The current init container (`computeInitContainerActions`: strictly in spec order).
+fn current_init_container(c: &impl Api, p: PodId) -> Option<Container> {
+    let pod = c.store().pod(p);
+    let rs = c.store().replica_set(pod.owner)?;
+    rs.template
+        .spec
+        .init_containers
+        .get(pod.init_done as usize)
+        .cloned()
+}
+
+/// Pulls the current init container's image unless the node has it; it is created once
+/// the image is there.
+fn init_container_pull(c: &mut impl Api, p: PodId, n: NodeId, epoch: u32) {
+    let Some(k) = current_init_container(c, p) else {
+        return;
+    };
+    let now = c.now();
+    let image = c.store_mut().intern_image(&k.image);
+    let present = c
+        .store()
+        .node(n)
+        .images
+        .iter()
+        .find(|(i, _)| *i == image)
+        .map(|(_, t)| *t);
+    let done = match present {
+        Some(t) if t <= now => {
+            c.container_event(p, &k.name, EventType::Normal, "Pulled", |c| {
+                let name = &c.store().images[image as usize];
+                format!("Container image \"{name}\" already present on machine and can be accessed by the pod")
+            });
+            now
+        }
+        other => {
+            c.container_event(p, &k.name, EventType::Normal, "Pulling", |_| {
+                format!("Pulling image \"{}\"", k.image)
+            });
+            other.unwrap_or_else(|| {
+                let t = now.plus_ms(pull_latency(c, n));
+                c.store_mut().nodes[n.0 as usize].images.push((image, t));
+                t
+            })
+        }
+    };
+    if done > now {
+        c.store_mut().pods[p.0 as usize].times.pulling = Some(now);
+    }
+    c.schedule(done, Event::KubeletInitStep(p, epoch, 1));
+}
+
+/// The current init container moves on (`step`): its image is present, so it is created
+/// and started after the start latency (`1`); it runs — a sidecar is left running and the
+/// next init container starts, another runs its `sleep N` or its app's `runFor` (`2`); it
+/// exited 0 and the next one, or the app containers, follow (`3`).
+pub(crate) fn init_step(c: &mut impl Api, p: PodId, epoch: u32, step: u8) {
+    let (Some(n), true) = (node_of(c, p), current(c, p, epoch)) else {
+        return;
+    };
+    let Some(k) = current_init_container(c, p) else {
+        return;
+    };
+    let now = c.now();
+    match step {
+        1 => {
+            if let Some(since) = c.store().pod(p).times.pulling {
+                c.container_event(p, &k.name, EventType::Normal, "Pulled", |_| {
+                    let waited = go_duration(now.ms_since(since));
+                    format!("Successfully pulled image \"{}\" in {waited} ({waited} including waiting). Image size: {} bytes.", k.image, image_size(&k.image))
+                });
+            }
+            c.store_mut().pods[p.0 as usize].times.pulling = None;
+            c.container_event(p, &k.name, EventType::Normal, "Created", |_| {
+                "Container created".into()
+            });
+            let latency = c.timing().container_start;
+            let d = latency.sample(&mut c.rngs().kubelets[n.0 as usize]);
+            c.schedule(now.plus_ms(d), Event::KubeletInitStep(p, epoch, 2));
+        }
+        2 => {
+            c.container_event(p, &k.name, EventType::Normal, "Started", |_| {
+                "Container started".into()
+            });
+            let pod = &mut c.store_mut().pods[p.0 as usize];
+            pod.init_runs.get_or_insert_default().push((now, None));
+            c.pod_written(p);
+            if k.is_sidecar() {
+                let started = k.startup_probe.as_ref().map_or(0, |pr| pr.first_pass_ms(0));
+                c.schedule(now.plus_ms(started), Event::KubeletInitStep(p, epoch, 3));
+            } else {
+                let run = init_run_ms(c, &k, n);
+                c.schedule(now.plus_ms(run), Event::KubeletInitStep(p, epoch, 3));
+            }
+        }
+        _ => init_container_done(c, p, n, epoch),
+    }
+}
+
+/// How long a (non-sidecar) init container runs: its `sleep N`, else its image's `runFor`
+/// from the scenario's `apps:`, else it exits at once.
+fn init_run_ms(c: &mut impl Api, k: &Container, n: NodeId) -> u64 {
+    if let Some(ms) = k.sleep_ms() {
+        return ms;
+    }
+    let run_for = c
+        .traffic()
+        .and_then(|t| t.spec.apps.iter().find(|(image, _)| *image == k.image))
+        .and_then(|(_, app)| app.run_for);
+    run_for.map_or(0, |l| l.sample(&mut c.rngs().kubelets[n.0 as usize]))
+}
+
+/// The current init container exited 0 (or, a sidecar, started): the next one begins, or
+/// the app containers once all are done (their status `PodInitializing` meanwhile).
+fn init_container_done(c: &mut impl Api, p: PodId, n: NodeId, epoch: u32) {
+    let now = c.now();
+    let sidecar = current_init_container(c, p).is_some_and(|k| k.is_sidecar());
+    let pod = &mut c.store_mut().pods[p.0 as usize];
+    if let Some(run) = pod.init_runs.as_mut().and_then(|r| r.last_mut())
+        && !sidecar
+    {
+        run.1 = Some(now);
+    }
+    pod.init_done += 1;
+    let more = pod.init_done < pod.init_total;
+    if !more {
+        pod.container = ContainerState::Waiting("PodInitializing");
+    }
+    c.pod_written(p);
+    if more {
+        init_container_pull(c, p, n, epoch);
+    } else {
+        pull_app_images(c, p, n, epoch);
+    }
+}
+
+/// Pulls each of the app containers' missing images (or waits for a pull already under
+/// way), then moves on to creating the containers.
+fn pull_app_images(c: &mut impl Api, p: PodId, n: NodeId, epoch: u32) {
     let owner = c.store().pod(p).owner;
     let Some(count) = c.store().replica_set(owner).map(|rs| rs.images.len()) else {
         return;
     };
     let now = c.now();
-    if c.store().pod(p).ip == 0 {
-        assign_pod_ip(c, p, n);
-    }
     if let Some(image) = failing_image(c, p) {
         pulling_event(c, p, image);
         let d = pull_latency(c, n);
@@ -294,29 +440,29 @@ pub(crate) fn container_started(c: &mut impl Api, p: PodId, epoch: u32) {
         return;
     };
     let fault = rs.fault;
-    let probe_s = rs.template.seconds_until_ready();
-    let readiness = probe_of(rs, READINESS);
-    let ready_at = match (readiness, listen_at) {
-        (Some(pr), Some(listen)) => Some(ready_after_listening(now, listen, pr)),
-        _ => None,
+    let listen_ms = listen_at.map_or(0, |l| l.ms_since(now));
+    let (started_ms, ready_ms) = rs.template.started_and_ready_ms(listen_ms);
+    // Readiness and liveness probes run from their initial delay, once the startup probe
+    // (if any) has passed.
+    let first_run = |pr: &crate::model::template::Probe| {
+        now.plus_ms((pr.initial_delay_seconds.unwrap_or(0).max(0) as u64 * 1000).max(started_ms))
     };
-    let readiness = readiness.map(|pr| pr.initial_delay_seconds);
-    let liveness = probe_of(rs, LIVENESS).map(|pr| pr.initial_delay_seconds);
+    let readiness = probe_of(rs, READINESS).map(first_run);
+    let liveness = probe_of(rs, LIVENESS).map(first_run);
     c.pod_written(p);
     schedule_exit(c, p, epoch, fault.exit_after_ms);
-    if let (true, Some(delay)) = (fault.liveness.can_fail(), liveness) {
-        let at = now.plus_secs(delay.unwrap_or(0).max(0) as u64);
+    if let (true, Some(at)) = (fault.liveness.can_fail(), liveness) {
         c.schedule(at, Event::KubeletProbe(p, epoch, LIVENESS));
     }
-    if let (true, Some(delay)) = (fault.readiness.can_fail(), readiness) {
-        let at = now.plus_secs(delay.unwrap_or(0).max(0) as u64);
+    // A readiness probe against a listening app reports through the prober (an event),
+    // even when its first run passes at once.
+    let probed = readiness.is_some() && listen_at.is_some();
+    if let (true, Some(at)) = (fault.readiness.can_fail(), readiness) {
         c.schedule(at, Event::KubeletProbe(p, epoch, READINESS));
-    } else if let Some(at) = ready_at {
-        c.schedule(at, Event::KubeletPodReady(p, epoch));
-    } else if probe_s == 0 {
+    } else if ready_ms == 0 && !probed {
         c.set_pod_ready(p);
     } else {
-        c.schedule(now.plus_secs(probe_s), Event::KubeletPodReady(p, epoch));
+        c.schedule(now.plus_ms(ready_ms), Event::KubeletPodReady(p, epoch));
     }
 }
 
@@ -347,15 +493,7 @@ pub fn ready_after_listening(
     listen: SimTime,
     probe: &crate::model::template::Probe,
 ) -> SimTime {
-    let delay_ms = probe.initial_delay_seconds.unwrap_or(0).max(0) as u64 * 1000;
-    let period_ms = probe.period_seconds.unwrap_or(10).max(1) as u64 * 1000;
-    let successes = probe.success_threshold.unwrap_or(1).max(1) as u64;
-    let first = start.plus_ms(delay_ms);
-    let k = listen
-        .as_ms()
-        .saturating_sub(first.as_ms())
-        .div_ceil(period_ms);
-    first.plus_ms((k + successes - 1) * period_ms)
+    start.plus_ms(probe.first_pass_ms(listen.as_ms().saturating_sub(start.as_ms())))
 }
 
 fn probe_of(rs: &ReplicaSet, kind: u8) -> Option<&crate::model::template::Probe> {
@@ -481,9 +619,10 @@ pub(crate) fn sync_failed(c: &mut impl Api, p: PodId, epoch: u32) {
                     }
                     .uid_string();
                     let pod_name = c.store().pod_name(pod);
+                    let ns = c.store().pod_namespace(pod).to_string();
                     for name in names {
                         c.container_event(p, &name, EventType::Warning, "BackOff", |_| {
-                            format!("Back-off restarting failed container {name} in pod {pod_name}_default({uid})")
+                            format!("Back-off restarting failed container {name} in pod {pod_name}_{ns}({uid})")
                         });
                     }
                 }

@@ -114,7 +114,7 @@ pub trait Api {
         event_type: EventType,
         reason: &'static str,
         kind: &'static str,
-        name: &str,
+        object: (&str, &str),
         source: &'static str,
         message: String,
     );

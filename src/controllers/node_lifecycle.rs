@@ -60,7 +60,7 @@ pub(crate) fn monitor(c: &mut impl Api, n: NodeId, epoch: u32) {
         EventType::Normal,
         "NodeNotReady",
         "node",
-        &name,
+        (crate::model::DEFAULT_NAMESPACE, &name),
         "node-controller",
         format!("Node {name} status is now: NodeNotReady"),
     );
@@ -118,7 +118,8 @@ pub(crate) fn evict(c: &mut impl Api, n: NodeId, epoch: u32) {
             "taint-eviction-controller",
             |c| {
                 format!(
-                    "Marking for deletion Pod default/{}",
+                    "Marking for deletion Pod {}/{}",
+                    c.store().pod_namespace_of(p),
                     c.store().pod_name_of(p)
                 )
             },

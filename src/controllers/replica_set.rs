@@ -333,16 +333,16 @@ fn manage_replicas(c: &mut impl Api, r: RsId) {
         // Creates happen through the API server at once, so they are observed already.
         c.expectations()[r.0 as usize].adds = 0;
         if let Some(e) = error {
-            let rs_name = c
+            let (rs_ns, rs_name) = c
                 .store()
                 .replica_set(r)
-                .map(|rs| rs.meta.name.clone())
+                .map(|rs| (rs.meta.namespace.clone(), rs.meta.name.clone()))
                 .unwrap_or_default();
             c.record(
                 EventType::Warning,
                 "FailedCreate",
                 "replicaset",
-                &rs_name,
+                (&rs_ns, &rs_name),
                 "replicaset-controller",
                 format!("Error creating: {e}"),
             );
@@ -408,17 +408,17 @@ fn rs_pod_event(c: &mut impl Api, r: RsId, p: PodId, reason: &'static str, prefi
     if !c.records_pod_events() {
         return;
     }
-    let rs_name = c
+    let (rs_ns, rs_name) = c
         .store()
         .replica_set(r)
-        .map(|rs| rs.meta.name.clone())
+        .map(|rs| (rs.meta.namespace.clone(), rs.meta.name.clone()))
         .unwrap_or_default();
     let msg = format!("{prefix}{}", c.store().pod_name_of(p));
     c.record(
         EventType::Normal,
         reason,
         "replicaset",
-        &rs_name,
+        (&rs_ns, &rs_name),
         "replicaset-controller",
         msg,
     );

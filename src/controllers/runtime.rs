@@ -52,6 +52,9 @@ pub enum Event {
     SchedulePod(PodId),
     /// The kubelet notices a pod bound to its node.
     KubeletStartPod(PodId, u32),
+    /// The kubelet moves the pod's current init container on: its image is present
+    /// (`1`), it started (`2`), it exited 0 (`3`).
+    KubeletInitStep(PodId, u32, u8),
     /// The pod's images are on the node.
     KubeletImagesReady(PodId, u32),
     /// The pod's containers are running.
@@ -95,6 +98,7 @@ impl Event {
         match *self {
             Event::SchedulePod(p)
             | Event::KubeletStartPod(p, _)
+            | Event::KubeletInitStep(p, _, _)
             | Event::KubeletImagesReady(p, _)
             | Event::KubeletContainerStarted(p, _)
             | Event::KubeletPodReady(p, _)
@@ -141,6 +145,7 @@ impl Traced for Event {
             Event::NodeEviction(n, e) => (19, n.0, e),
             Event::RandomNodeFailure(n) => (20, n.0, 0),
             Event::KubeletStopSignal(p, e) => (21, p.0, e),
+            Event::KubeletInitStep(p, e, k) => (22 + (u64::from(k) << 8), p.0, e),
             Event::Traffic(t) => t.trace_key(),
         };
         (tag << 56) ^ (u64::from(a) << 24) ^ u64::from(b)

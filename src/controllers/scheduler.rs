@@ -151,6 +151,7 @@ pub(crate) fn pod_created(c: &mut impl Api, p: PodId) {
 
 /// What one pod asks of the scheduler, gathered once per scheduling cycle.
 struct PodAsk<'a> {
+    namespace: &'a str,
     req: PodRequests,
     labels: &'a BTreeMap<String, String>,
     selector: &'a BTreeMap<String, String>,
@@ -178,12 +179,12 @@ struct Spread<'a> {
 /// principle help (`Unschedulable`) or not (`UnschedulableAndUnresolvable`).
 type Rejection = (String, bool);
 
-/// The labels of a pod (its ReplicaSet's template's).
-fn pod_labels(c: &impl Api, p: PodId) -> Option<&BTreeMap<String, String>> {
+/// The namespace and labels of a pod (its ReplicaSet's, and its template's labels).
+fn pod_labels(c: &impl Api, p: PodId) -> Option<(&str, &BTreeMap<String, String>)> {
     let pod = c.store().pod(p);
     c.store()
         .replica_set(pod.owner)
-        .map(|rs| &rs.template.metadata.labels)
+        .map(|rs| (rs.meta.namespace.as_str(), &rs.template.metadata.labels))
 }
 
 /// The pods bound to nodes whose `key` label equals `node`'s (the node itself for hostname).
@@ -229,14 +230,20 @@ fn gather<'a>(c: &'a impl Api, pod: PodId, rs: &'a ReplicaSet) -> PodAsk<'a> {
         )
         .is_empty()
     });
+    let namespace = rs.meta.namespace.as_str();
     let affinity_anywhere = !affinity_terms.is_empty()
         && store.nodes.iter().any(|n| {
             n.bound.iter().any(|&q| {
                 q != pod
-                    && pod_labels(c, q).is_some_and(|l| affinity_terms.iter().any(|t| t.selects(l)))
+                    && pod_labels(c, q).is_some_and(|(ns, l)| {
+                        affinity_terms
+                            .iter()
+                            .any(|t| t.selects_pod(namespace, ns, l))
+                    })
             })
         });
     let mut ask = PodAsk {
+        namespace,
         req: rs.requests,
         labels,
         selector: &spec.node_selector,
@@ -279,7 +286,7 @@ fn spread_counts<'a>(
             .iter()
             .filter(|&&q| {
                 c.store().pod(q).deletion.is_none()
-                    && pod_labels(c, q).is_some_and(|l| t.selects(l))
+                    && pod_labels(c, q).is_some_and(|(ns, l)| ns == ask.namespace && t.selects(l))
             })
             .count();
         *counts.entry(domain.as_str()).or_default() += matching;
@@ -373,10 +380,11 @@ fn inter_pod_affinity(c: &impl Api, node: &Node, ask: &PodAsk) -> Result<(), Rej
     let matches_in_domain = |t: &PodAffinityTerm| {
         pods_in_domain(c, node, &t.topology_key)
             .into_iter()
-            .any(|q| pod_labels(c, q).is_some_and(|l| t.selects(l)))
+            .any(|q| pod_labels(c, q).is_some_and(|(ns, l)| t.selects_pod(ask.namespace, ns, l)))
     };
     for t in ask.affinity {
-        let own_group = !ask.affinity_anywhere && t.selects(ask.labels);
+        let own_group =
+            !ask.affinity_anywhere && t.selects_pod(ask.namespace, ask.namespace, ask.labels);
         if !node.labels.contains_key(&t.topology_key) || !(matches_in_domain(t) || own_group) {
             return Err(("node(s) didn't match pod affinity rules".into(), false));
         }
@@ -409,7 +417,7 @@ fn existing_pods_forbid(c: &impl Api, node: &Node, ask: &PodAsk) -> bool {
                     &a.required_during_scheduling_ignored_during_execution[..]
                 });
             terms.iter().any(|t| {
-                t.selects(ask.labels)
+                t.selects_pod(&rs.meta.namespace, ask.namespace, ask.labels)
                     && pods_in_domain(c, node, &t.topology_key)
                         .into_iter()
                         .any(|q| c.store().pod(q).owner == id)
@@ -449,7 +457,8 @@ pub(crate) fn schedule_pod(c: &mut impl Api, p: PodId) {
                 "default-scheduler",
                 |c| {
                     format!(
-                        "Successfully assigned default/{} to {}",
+                        "Successfully assigned {}/{} to {}",
+                        c.store().pod_namespace_of(p),
                         c.store().pod_name_of(p),
                         c.store().node(n).name
                     )
@@ -507,7 +516,9 @@ fn unschedulable_explanation(
         c.store().nodes.iter().find_map(|node| {
             let q = pods_in_domain(c, node, &t.topology_key)
                 .into_iter()
-                .find(|&q| pod_labels(c, q).is_some_and(|l| t.selects(l)))?;
+                .find(|&q| {
+                    pod_labels(c, q).is_some_and(|(ns, l)| t.selects_pod(ask.namespace, ns, l))
+                })?;
             Some((node.name.clone(), c.store().pod_name_of(q)))
         })
     });

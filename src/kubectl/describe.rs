@@ -145,27 +145,37 @@ fn describe_probe(p: &template::Probe) -> String {
     format!("unknown {attrs}")
 }
 
-/// Mirrors `describeContainers` for a template (no statuses) or a pod (with its state).
+/// Mirrors `describeContainers` for a template (no statuses) or a pod (with its state):
+/// `Init Containers:` (only when there are some) or `Containers:`.
 fn describe_containers(
     w: &mut Prefixed,
-    space: &str,
+    (space, init): (&str, bool),
     containers: &[template::Container],
     pod: Option<(&Pod, &Cluster)>,
 ) {
+    if init && containers.is_empty() {
+        return;
+    }
     w.line(
         0,
         &format!(
-            "{space}Containers:{}\n",
+            "{space}{}Containers:{}\n",
+            if init { "Init " } else { "" },
             if containers.is_empty() { " <none>" } else { "" }
         ),
     );
     let name_indent = if space.is_empty() { "" } else { " " };
-    for c in containers {
+    for (i, c) in containers.iter().enumerate() {
         w.line(1, &format!("{name_indent}{}:\n", c.name));
         // A container has a status once the kubelet has taken the pod on; its IDs are set
         // once it has started (empty lines until then, as kubectl prints them).
         let status = pod.and_then(|(p, _)| p.times.kubelet_start.map(|_| p));
-        let started = status.is_some_and(|p| p.times.started.is_some());
+        let init_run = status.and_then(|p| p.init_runs.as_ref()?.get(i).copied());
+        let started = if init {
+            init_run.is_some()
+        } else {
+            status.is_some_and(|p| p.times.started.is_some())
+        };
         if let Some(p) = status {
             let id = if started {
                 format!(
@@ -188,8 +198,10 @@ fn describe_containers(
         }
         describe_container_ports(w, c);
         describe_command(w, c);
-        if let Some(p) = status {
-            describe_container_state(w, p);
+        match (status, init) {
+            (Some(p), true) => describe_init_state(w, p, init_run, c.is_sidecar()),
+            (Some(p), false) => describe_container_state(w, p),
+            (None, _) => {}
         }
         describe_resources_and_probes(w, c);
         describe_env(w, c);
@@ -446,6 +458,37 @@ fn describe_container_state(w: &mut Prefixed, p: &Pod) {
     w.line(2, &format!("Restart Count:\t{}\n", p.restarts));
 }
 
+/// An init container's state: done (`Completed`, exit 0), running (a sidecar stays so,
+/// Ready once started), or waiting its turn (`PodInitializing`).
+fn describe_init_state(
+    w: &mut Prefixed,
+    p: &Pod,
+    run: Option<crate::model::InitRun>,
+    sidecar: bool,
+) {
+    let ready = match run {
+        Some((started, Some(finished))) => {
+            terminated(w, "State", "Completed", 0, Some(started), Some(finished));
+            false
+        }
+        Some((started, None)) => {
+            w.line(2, "State:\tRunning\n");
+            w.line(3, &format!("Started:\t{}\n", rfc1123z(started)));
+            sidecar && p.deletion.is_none()
+        }
+        None => {
+            w.line(2, "State:\tWaiting\n");
+            w.line(3, "Reason:\tPodInitializing\n");
+            false
+        }
+    };
+    w.line(
+        2,
+        &format!("Ready:\t{}\n", if ready { "True" } else { "False" }),
+    );
+    w.line(2, "Restart Count:\t0\n");
+}
+
 /// `describeStatus`' terminated state: reason, exit code, then `Started:` before `Finished:`.
 fn terminated(
     w: &mut Prefixed,
@@ -537,7 +580,8 @@ fn describe_pod_template(w: &mut Prefixed, t: &PodTemplateSpec) {
     if let Some(sa) = &t.spec.service_account_name {
         w.line(1, &format!("Service Account:\t{sa}\n"));
     }
-    describe_containers(w, "  ", &t.spec.containers, None);
+    describe_containers(w, ("  ", true), &t.spec.init_containers, None);
+    describe_containers(w, ("  ", false), &t.spec.containers, None);
     describe_volumes(w, &t.spec.volumes, None);
     if let Some(pc) = &t.spec.priority_class_name {
         w.line(1, &format!("Priority Class Name:\t{pc}\n"));
@@ -590,8 +634,12 @@ pub fn pod_template_raw(t: &PodTemplateSpec) -> String {
 
 /// The Events about an object as the API server holds them at `now` (see
 /// [`events::stored_events`](super::events::stored_events)).
-pub fn events_about<'a>(c: &'a Cluster, kind: &'a str, name: &'a str) -> Vec<StoredEvent<'a>> {
-    let occurrences: Vec<&KubeEvent> = c.recorder.events_for(kind, name).collect();
+pub fn events_about<'a>(
+    c: &'a Cluster,
+    kind: &'a str,
+    object: (&'a str, &'a str),
+) -> Vec<StoredEvent<'a>> {
+    let occurrences: Vec<&KubeEvent> = c.recorder.events_for(kind, object).collect();
     super::events::stored_events(&occurrences, c.now())
 }
 
@@ -669,7 +717,7 @@ pub fn deployment(c: &Cluster, id: DeploymentId) -> String {
     {
         let w = &mut Prefixed(&mut tw);
         w.line(0, &format!("Name:\t{}\n", d.meta.name));
-        w.line(0, "Namespace:\tdefault\n");
+        w.line(0, &format!("Namespace:\t{}\n", d.meta.namespace));
         w.line(
             0,
             &format!("CreationTimestamp:\t{}\n", rfc1123z(d.meta.creation)),
@@ -727,7 +775,7 @@ pub fn deployment(c: &Cluster, id: DeploymentId) -> String {
     describe_events(
         &mut tw,
         &mut out,
-        &events_about(c, "deployment", &d.meta.name),
+        &events_about(c, "deployment", (&d.meta.namespace, &d.meta.name)),
         now,
     );
     tw.flush_into(&mut out);
@@ -778,7 +826,7 @@ pub fn replica_set(c: &Cluster, id: RsId) -> String {
     {
         let w = &mut Prefixed(&mut tw);
         w.line(0, &format!("Name:\t{}\n", rs.meta.name));
-        w.line(0, "Namespace:\tdefault\n");
+        w.line(0, &format!("Namespace:\t{}\n", rs.meta.namespace));
         w.line(0, &format!("Selector:\t{}\n", rs.selector));
         labels_multiline(w, "Labels", &rs.meta.labels);
         annotations_multiline(w, "Annotations", &rs.meta.annotations);
@@ -804,7 +852,7 @@ pub fn replica_set(c: &Cluster, id: RsId) -> String {
     describe_events(
         &mut tw,
         &mut out,
-        &events_about(c, "replicaset", &rs.meta.name),
+        &events_about(c, "replicaset", (&rs.meta.namespace, &rs.meta.name)),
         now,
     );
     tw.flush_into(&mut out);
@@ -823,7 +871,7 @@ pub fn pod(c: &Cluster, id: PodId) -> String {
     {
         let w = &mut Prefixed(&mut tw);
         w.line(0, &format!("Name:\t{}\n", c.store.pod_name(p)));
-        w.line(0, "Namespace:\tdefault\n");
+        w.line(0, &format!("Namespace:\t{}\n", c.store.pod_namespace(p)));
         w.line(0, "Priority:\t0\n");
         w.line(0, "Service Account:\tdefault\n");
         match p.node {
@@ -865,7 +913,9 @@ pub fn pod(c: &Cluster, id: PodId) -> String {
             None => w.line(0, "IPs:\t<none>\n"),
         }
         w.line(0, &format!("Controlled By:\tReplicaSet/{}\n", rs.meta.name));
-        describe_containers(w, "", &rs.template.spec.containers, Some((p, c)));
+        let init = &rs.template.spec.init_containers;
+        describe_containers(w, ("", true), init, Some((p, c)));
+        describe_containers(w, ("", false), &rs.template.spec.containers, Some((p, c)));
         let scheduled = p.node.is_some();
         let started =
             p.times.started.is_some() && !matches!(p.container, ContainerState::Waiting(_));
@@ -876,7 +926,10 @@ pub fn pod(c: &Cluster, id: PodId) -> String {
         w.line(0, "  Type\tStatus\n");
         if scheduled {
             w.line(1, &format!("PodReadyToStartContainers \t{}\n", tf(sandbox)));
-            w.line(1, &format!("Initialized \t{}\n", tf(true)));
+            w.line(
+                1,
+                &format!("Initialized \t{}\n", tf(p.init_done >= p.init_total)),
+            );
             w.line(1, &format!("Ready \t{}\n", tf(ready)));
             w.line(
                 1,
@@ -912,7 +965,7 @@ pub fn pod(c: &Cluster, id: PodId) -> String {
     describe_events(
         &mut tw,
         &mut out,
-        &events_about(c, "pod", &c.store.pod_name(p)),
+        &events_about(c, "pod", (c.store.pod_namespace(p), &c.store.pod_name(p))),
         now,
     );
     tw.flush_into(&mut out);

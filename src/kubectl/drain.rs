@@ -117,12 +117,13 @@ pub const EVICT_RETRY_SECONDS: u64 = 5;
 /// One eviction attempt as `drain` makes it: the lines it prints, and whether it went through.
 pub fn evict(c: &mut Cluster, p: PodId) -> (String, bool) {
     let name = c.store.pod_name_of(p);
-    let mut text = format!("evicting pod default/{name}\n");
+    let ns = c.store.pod_namespace_of(p).to_string();
+    let mut text = format!("evicting pod {ns}/{name}\n");
     match c.evict_pod(p) {
         Ok(()) => (text, true),
         Err(e) => {
             text.push_str(&format!(
-                "error when evicting pods/\"{name}\" -n \"default\" (will retry after {EVICT_RETRY_SECONDS}s): {e}\n"
+                "error when evicting pods/\"{name}\" -n \"{ns}\" (will retry after {EVICT_RETRY_SECONDS}s): {e}\n"
             ));
             (text, false)
         }

@@ -5,6 +5,7 @@
 //! formatDiscoveryEndpoints; `kubectl/pkg/describe` describeService).
 
 use super::Output;
+use super::get::GetArgs;
 use super::human::age;
 use super::tabwriter::{for_describe, for_get};
 use crate::cluster::Cluster;
@@ -29,7 +30,8 @@ fn endpoints_of(c: &Cluster, svc: &Service) -> (Vec<Endpoint>, SimTime) {
         return (Vec::new(), svc.meta.creation);
     }
     if let Some(t) = c.traffic() {
-        return t.endpoints.get(&svc.meta.name).map_or_else(
+        let key = crate::model::object_key(&svc.meta.namespace, &svc.meta.name);
+        return t.endpoints.get(&key).map_or_else(
             || (Vec::new(), svc.meta.creation),
             |e| {
                 let created = e.created.unwrap_or(svc.meta.creation).whole_seconds();
@@ -39,7 +41,7 @@ fn endpoints_of(c: &Cluster, svc: &Service) -> (Vec<Endpoint>, SimTime) {
     }
     let eps = c
         .store
-        .live_pods_matching(|l| svc.selects(l))
+        .live_pods_matching(&svc.meta.namespace, |l| svc.selects(l))
         .into_iter()
         .filter_map(|p| {
             let facts = PodFacts::of(p, c.store.pod(p));
@@ -98,40 +100,68 @@ fn apiserver_address() -> String {
 
 /// What `kubectl get` prints when nothing is listed: NotFound for a name, else that the
 /// namespace has none.
-fn nothing_listed(resource: &str, name: Option<&str>) -> Output {
-    match name {
+fn nothing_listed(resource: &str, args: &GetArgs) -> Output {
+    match args.name {
         Some(n) => Output::error(format!(
             "Error from server (NotFound): {resource} \"{n}\" not found\n"
         )),
-        None => Output::ok("No resources found in default namespace.\n".into()),
+        None => Output::ok(super::get::no_resources(args.scope, args.kind)),
     }
 }
 
+/// Whether this is the API server's own `default/kubernetes` Service.
+fn is_apiserver_service(svc: &Service) -> bool {
+    svc.meta.namespace == crate::model::DEFAULT_NAMESPACE && svc.meta.name == "kubernetes"
+}
+
+/// The Services a listing covers (one namespace, or all with `-A`), and a row's
+/// NAMESPACE cell (empty unless `-A`).
+fn services_listed<'a>(
+    c: &'a Cluster,
+    scope: &'a crate::scenario::Scope,
+) -> impl Iterator<Item = (String, &'a Service)> + 'a {
+    c.store
+        .services
+        .iter()
+        .filter(move |((ns, _), _)| scope.all || *ns == scope.namespace)
+        .map(move |((ns, _), s)| {
+            let cell = if scope.all {
+                format!("{ns}\t")
+            } else {
+                String::new()
+            };
+            (cell, s)
+        })
+}
+
 /// `kubectl get endpoints [NAME]`.
-pub fn get_endpoints(c: &Cluster, name: Option<&str>) -> Output {
-    let now = c.now();
+pub fn get_endpoints(c: &Cluster, args: &GetArgs) -> Output {
+    let (name, now) = (args.name, c.now());
     let mut w = for_get();
+    if args.scope.all {
+        w.write("NAMESPACE\t");
+    }
     w.write("NAME\tENDPOINTS\tAGE\n");
     let mut rows = 0;
-    for svc in c.store.services.values() {
+    for (ns_cell, svc) in services_listed(c, args.scope) {
         if name.is_some_and(|n| n != svc.meta.name) {
             continue;
         }
         rows += 1;
-        let cell = if svc.meta.name == "kubernetes" {
+        let cell = if is_apiserver_service(svc) {
             format!("{}:6443", apiserver_address())
         } else {
             let (eps, _) = endpoints_of(c, svc);
             endpoints_cell(c, svc, &eps)
         };
         w.write(&format!(
-            "{}\t{cell}\t{}\n",
+            "{ns_cell}{}\t{cell}\t{}\n",
             svc.meta.name,
             age(svc.meta.creation, now)
         ));
     }
     let mut out = if rows == 0 {
-        nothing_listed("endpoints", name)
+        nothing_listed("endpoints", args)
     } else {
         Output::ok(w.finish())
     };
@@ -166,12 +196,15 @@ pub fn slice_name(svc: &Service, i: usize) -> String {
 }
 
 /// `kubectl get endpointslices [NAME]`.
-pub fn get_endpoint_slices(c: &Cluster, name: Option<&str>) -> Output {
-    let now = c.now();
+pub fn get_endpoint_slices(c: &Cluster, args: &GetArgs) -> Output {
+    let (name, now) = (args.name, c.now());
     let mut w = for_get();
+    if args.scope.all {
+        w.write("NAMESPACE\t");
+    }
     w.write("NAME\tADDRESSTYPE\tPORTS\tENDPOINTS\tAGE\n");
     let mut rows = 0;
-    for svc in c.store.services.values() {
+    for (ns_cell, svc) in services_listed(c, args.scope) {
         for (slice, ports, addresses, created) in slices_of(c, svc) {
             if name.is_some_and(|n| n != slice) {
                 continue;
@@ -179,7 +212,7 @@ pub fn get_endpoint_slices(c: &Cluster, name: Option<&str>) -> Output {
             rows += 1;
             let unset = |s: String| if s.is_empty() { "<unset>".into() } else { s };
             w.write(&format!(
-                "{slice}\tIPv4\t{}\t{}\t{}\n",
+                "{ns_cell}{slice}\tIPv4\t{}\t{}\t{}\n",
                 unset(shortened(&ports)),
                 unset(shortened(&addresses)),
                 age(created, now)
@@ -187,14 +220,14 @@ pub fn get_endpoint_slices(c: &Cluster, name: Option<&str>) -> Output {
         }
     }
     if rows == 0 {
-        return nothing_listed("endpointslices.discovery.k8s.io", name);
+        return nothing_listed("endpointslices.discovery.k8s.io", args);
     }
     Output::ok(w.finish())
 }
 
 /// Each slice of a Service: name, port numbers, addresses (all endpoints), creation.
 fn slices_of(c: &Cluster, svc: &Service) -> Vec<(String, Vec<String>, Vec<String>, SimTime)> {
-    if svc.meta.name == "kubernetes" {
+    if is_apiserver_service(svc) {
         return vec![(
             "kubernetes".into(),
             vec!["6443".into()],
@@ -226,7 +259,7 @@ fn slices_of(c: &Cluster, svc: &Service) -> Vec<(String, Vec<String>, Vec<String
 pub fn describe_service(c: &Cluster, svc: &Service) -> String {
     let mut w = for_describe();
     w.write(&format!("Name:\t{}\n", svc.meta.name));
-    w.write("Namespace:\tdefault\n");
+    w.write(&format!("Namespace:\t{}\n", svc.meta.namespace));
     let mut out = String::new();
     super::describe::labels_and_annotations(&mut w, &svc.meta.labels, &svc.meta.annotations);
     let selector: Vec<String> = svc
@@ -257,7 +290,7 @@ pub fn describe_service(c: &Cluster, svc: &Service) -> String {
         if let Some(np) = p.node_port {
             w.write(&format!("NodePort:\t{name}\t{np}/{}\n", p.protocol));
         }
-        let cell = if svc.meta.name == "kubernetes" {
+        let cell = if is_apiserver_service(svc) {
             format!("{}:6443", apiserver_address())
         } else if eps.is_empty() && svc.selector.is_empty() {
             "<none>".into()

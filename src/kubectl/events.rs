@@ -203,27 +203,27 @@ fn event_name(e: &KubeEvent) -> String {
 /// `kubectl get events [NAME] [--sort-by=.lastTimestamp]`: every Event object of the
 /// namespace at `now`, in the API server's list order (by name, so by object, then by first
 /// occurrence), or by `lastTimestamp` (events.k8s.io events, which have none, first).
-pub fn get_events(
-    c: &crate::cluster::Cluster,
-    name: Option<&str>,
-    sort_by_last_timestamp: bool,
-) -> super::Output {
+pub fn get_events(c: &crate::cluster::Cluster, args: &super::get::GetArgs) -> super::Output {
+    let (name, scope) = (args.name, args.scope);
     let now = c.now();
-    let mut by_object: BTreeMap<(&str, &str), Vec<&KubeEvent>> = BTreeMap::new();
+    let mut by_object: BTreeMap<(&str, &str, &str), Vec<&KubeEvent>> = BTreeMap::new();
     for e in c.recorder.events.iter().filter(|e| e.time <= now) {
+        if !scope.all && e.object.namespace != scope.namespace {
+            continue;
+        }
         by_object
-            .entry((e.object.kind, e.object.name.as_str()))
+            .entry((&e.object.namespace, e.object.kind, e.object.name.as_str()))
             .or_default()
             .push(e);
     }
-    let mut rows: Vec<(String, StoredEvent)> = by_object
+    let mut rows: Vec<((&str, String), StoredEvent)> = by_object
         .values()
         .flat_map(|occurrences| stored_events(occurrences, now))
-        .map(|e| (event_name(e.first), e))
-        .filter(|(n, _)| name.is_none_or(|want| want == n))
+        .map(|e| ((e.first.object.namespace.as_str(), event_name(e.first)), e))
+        .filter(|((_, n), _)| name.is_none_or(|want| want == n))
         .collect();
     rows.sort_by(|a, b| a.0.cmp(&b.0));
-    if sort_by_last_timestamp {
+    if args.sort_by_last_timestamp {
         rows.sort_by_key(|(_, e)| (!e.series_api, e.last_time.whole_seconds()));
     }
     if rows.is_empty() {
@@ -231,12 +231,21 @@ pub fn get_events(
             Some(n) => super::Output::error(format!(
                 "Error from server (NotFound): events \"{n}\" not found\n"
             )),
-            None => super::Output::ok("No resources found in default namespace.\n".into()),
+            None => super::Output::ok(super::get::no_resources(
+                scope,
+                crate::scenario::Kind::Event,
+            )),
         };
     }
     let mut w = super::tabwriter::for_get();
+    if scope.all {
+        w.write("NAMESPACE\t");
+    }
     w.write("LAST SEEN\tTYPE\tREASON\tOBJECT\tMESSAGE\n");
-    for (_, e) in rows {
+    for ((ns, _), e) in rows {
+        if scope.all {
+            w.write(&format!("{ns}\t"));
+        }
         w.write(&format!(
             "{}\t{}\t{}\t{}/{}\t{}\n",
             super::human::age(e.last_time.whole_seconds(), now),
@@ -262,6 +271,7 @@ mod tests {
             reason,
             object: ObjectRef {
                 kind: "deployment",
+                namespace: "default".into(),
                 name: "web".into(),
             },
             source,

@@ -7,7 +7,7 @@ use super::tabwriter::for_get;
 use crate::cluster::Cluster;
 use crate::model::selector::{matches_selector_arg, parse_selector_arg};
 use crate::model::*;
-use crate::scenario::Kind;
+use crate::scenario::{Kind, Scope};
 use std::collections::BTreeMap;
 
 /// The kubelet version nodes report.
@@ -44,6 +44,8 @@ pub struct GetArgs<'a> {
     pub show_labels: bool,
     /// `--sort-by=.lastTimestamp`
     pub sort_by_last_timestamp: bool,
+    /// `-n` / `-A`.
+    pub scope: &'a Scope,
 }
 
 /// `GroupVersionResource.String()` of a kind, as list errors name it.
@@ -58,6 +60,7 @@ fn group_version_resource(kind: Kind) -> &'static str {
         Kind::Endpoints => "/v1, Resource=endpoints",
         Kind::EndpointSlice => "discovery.k8s.io/v1, Resource=endpointslices",
         Kind::Event => "/v1, Resource=events",
+        Kind::Namespace => "/v1, Resource=namespaces",
     }
 }
 
@@ -83,17 +86,36 @@ struct Listing<'a> {
     name: Option<&'a str>,
     terms: Option<Vec<(String, crate::model::selector::SelectorOp)>>,
     now: crate::sim::SimTime,
+    /// The namespace listed, or `None` for every namespace (`-A`, which adds a NAMESPACE
+    /// column to namespaced kinds).
+    namespace: Option<&'a str>,
 }
 
 impl Listing<'_> {
-    /// The header: the kind's columns, its `-o wide` ones, then LABELS when asked for.
+    /// The header: NAMESPACE with `-A`, the kind's columns, its `-o wide` ones, then LABELS
+    /// when asked for.
     fn header(&mut self, columns: &str, wide_columns: &str) {
+        if self.namespace.is_none() {
+            self.w.write("NAMESPACE\t");
+        }
         self.w.write(columns);
         if self.wide {
             self.w.write(wide_columns);
         }
         self.w
             .write(if self.show_labels { "\tLABELS\n" } else { "\n" });
+    }
+
+    /// Whether a namespaced object is listed; begins its row (with its NAMESPACE cell
+    /// under `-A`) when it is.
+    fn take(&mut self, ns: &str, name: &str, labels: Option<&BTreeMap<String, String>>) -> bool {
+        if self.namespace.is_some_and(|want| want != ns) || !self.wants(name, labels) {
+            return false;
+        }
+        if self.namespace.is_none() {
+            self.w.write(&format!("{ns}\t"));
+        }
+        true
     }
 
     /// Whether an object of this name and labels is listed (a pod's labels may be unknown).
@@ -120,10 +142,15 @@ impl Listing<'_> {
 pub fn get(c: &Cluster, args: &GetArgs) -> Output {
     let kind = args.kind;
     match kind {
-        Kind::Endpoints => return super::endpoints::get_endpoints(c, args.name),
-        Kind::EndpointSlice => return super::endpoints::get_endpoint_slices(c, args.name),
-        Kind::Event => return super::events::get_events(c, args.name, args.sort_by_last_timestamp),
+        Kind::Endpoints => return super::endpoints::get_endpoints(c, args),
+        Kind::EndpointSlice => return super::endpoints::get_endpoint_slices(c, args),
+        Kind::Event => return super::events::get_events(c, args),
         _ => {}
+    }
+    if args.scope.all && args.name.is_some() {
+        return Output::error(
+            "error: a resource cannot be retrieved by name across all namespaces\n".into(),
+        );
     }
     let terms = match args.selector.map(parse_selector_arg).transpose() {
         Ok(t) => t,
@@ -144,6 +171,8 @@ pub fn get(c: &Cluster, args: &GetArgs) -> Output {
         name: args.name,
         terms,
         now: c.now(),
+        namespace: (!args.scope.all || matches!(kind, Kind::Node | Kind::Namespace))
+            .then_some(args.scope.namespace.as_str()),
     };
     match kind {
         Kind::Deployment => print_deployments(c, &mut l),
@@ -152,6 +181,7 @@ pub fn get(c: &Cluster, args: &GetArgs) -> Output {
         Kind::Node => print_nodes(c, &mut l),
         Kind::Service => print_services(c, &mut l),
         Kind::PodDisruptionBudget => print_pdbs(c, &mut l),
+        Kind::Namespace => print_namespaces(c, &mut l),
         // Printed above by their own printers.
         Kind::Endpoints | Kind::EndpointSlice | Kind::Event => {}
     }
@@ -161,11 +191,31 @@ pub fn get(c: &Cluster, args: &GetArgs) -> Output {
                 "Error from server (NotFound): {} \"{n}\" not found\n",
                 kind.resource()
             )),
-            None if kind == Kind::Node => Output::ok("No resources found\n".into()),
-            None => Output::ok("No resources found in default namespace.\n".into()),
+            None => Output::ok(no_resources(args.scope, kind)),
         };
     }
     Output::ok(l.w.finish())
+}
+
+/// kubectl's text for an empty list: cluster-scoped kinds and `-A` name no namespace.
+pub fn no_resources(scope: &Scope, kind: Kind) -> String {
+    if scope.all || matches!(kind, Kind::Node | Kind::Namespace) {
+        "No resources found\n".into()
+    } else {
+        format!("No resources found in {} namespace.\n", scope.namespace)
+    }
+}
+
+/// `printNamespace`: every namespace here is Active.
+fn print_namespaces(c: &Cluster, l: &mut Listing) {
+    l.header("NAME\tSTATUS\tAGE", "");
+    for (name, created) in &c.store.namespaces {
+        if !l.wants(name, Some(&BTreeMap::new())) {
+            continue;
+        }
+        l.w.write(&format!("{name}\tActive\t{}", age(*created, l.now)));
+        l.end_row(Some(&BTreeMap::new()));
+    }
 }
 
 /// `printDeployment`.
@@ -175,7 +225,7 @@ fn print_deployments(c: &Cluster, l: &mut Listing) {
         "\tCONTAINERS\tIMAGES\tSELECTOR",
     );
     for (_, d) in c.store.deployments_sorted() {
-        if !l.wants(&d.meta.name, Some(&d.meta.labels)) {
+        if !l.take(&d.meta.namespace, &d.meta.name, Some(&d.meta.labels)) {
             continue;
         }
         l.w.write(&format!(
@@ -204,7 +254,7 @@ fn print_replica_sets(c: &Cluster, l: &mut Listing) {
         "\tCONTAINERS\tIMAGES\tSELECTOR",
     );
     for (_, rs) in c.store.replica_sets_sorted() {
-        if !l.wants(&rs.meta.name, Some(&rs.meta.labels)) {
+        if !l.take(&rs.meta.namespace, &rs.meta.name, Some(&rs.meta.labels)) {
             continue;
         }
         l.w.write(&format!(
@@ -229,14 +279,10 @@ fn print_pods(c: &Cluster, l: &mut Listing) {
     for (_, p) in c.store.pods_sorted() {
         let labels = c.store.pod_labels(p);
         let name = c.store.pod_name(p);
-        if !l.wants(&name, labels) {
+        if !l.take(c.store.pod_namespace(p), &name, labels) {
             continue;
         }
-        let containers = c
-            .store
-            .replica_set(p.owner)
-            .map_or(1, |rs| rs.template.spec.containers.len());
-        let ready = if p.containers_ready() { containers } else { 0 };
+        let (containers, ready) = ready_containers(c, p);
         // `printPod`: `3 (20s ago)` once a container has exited.
         let restarts = match p.times.last_terminated {
             Some(t) if p.restarts > 0 => {
@@ -260,6 +306,33 @@ fn print_pods(c: &Cluster, l: &mut Listing) {
         }
         l.end_row(labels);
     }
+}
+
+/// `printPod`'s READY cell: ready containers of all the app containers and sidecars
+/// (restartable init containers count in both); a started sidecar is ready while the
+/// others still initialize.
+pub fn ready_containers(c: &Cluster, p: &Pod) -> (usize, usize) {
+    let Some(spec) = c.store.replica_set(p.owner).map(|rs| &rs.template.spec) else {
+        return (0, 1);
+    };
+    let sidecars = spec.init_containers.iter().filter(|k| k.is_sidecar());
+    let total = spec.containers.len() + sidecars.clone().count();
+    if p.containers_ready() {
+        return (total, total);
+    }
+    let started = p.init_runs.as_ref().map_or(0, |runs| runs.len());
+    let running_sidecars = spec
+        .init_containers
+        .iter()
+        .take(started)
+        .filter(|k| k.is_sidecar())
+        .count();
+    let ready = if p.deletion.is_none() {
+        running_sidecars
+    } else {
+        0
+    };
+    (total, ready)
 }
 
 /// `printNode`: STATUS with `SchedulingDisabled` when cordoned.
@@ -297,8 +370,8 @@ fn print_services(c: &Cluster, l: &mut Listing) {
         "NAME\tTYPE\tCLUSTER-IP\tEXTERNAL-IP\tPORT(S)\tAGE",
         "\tSELECTOR",
     );
-    for (name, s) in &c.store.services {
-        if !l.wants(name, Some(&s.meta.labels)) {
+    for ((ns, name), s) in &c.store.services {
+        if !l.take(ns, name, Some(&s.meta.labels)) {
             continue;
         }
         let ports: Vec<String> = s
@@ -343,8 +416,8 @@ fn print_pdbs(c: &Cluster, l: &mut Listing) {
         "NAME\tMIN AVAILABLE\tMAX UNAVAILABLE\tALLOWED DISRUPTIONS\tAGE",
         "",
     );
-    for (name, b) in &c.store.pdbs {
-        if !l.wants(name, Some(&b.meta.labels)) {
+    for ((ns, name), b) in &c.store.pdbs {
+        if !l.take(ns, name, Some(&b.meta.labels)) {
             continue;
         }
         let shown =

@@ -14,7 +14,7 @@ pub mod tabwriter;
 
 use crate::cluster::{Cluster, UndoOutcome};
 use crate::model::manifest::Manifest;
-use crate::scenario::{Kind, Kubectl};
+use crate::scenario::{Kind, Kubectl, Scope};
 use std::collections::BTreeMap;
 
 /// What a command printed and whether it succeeded (exit status 0).
@@ -58,12 +58,15 @@ pub fn execute(
     c: &mut Cluster,
     manifests: &BTreeMap<String, Vec<Manifest>>,
     command: &Kubectl,
+    scope: &Scope,
 ) -> Output {
     let mut out = Output::ok(String::new());
+    let ns = scope.namespace.as_str();
     match command {
-        Kubectl::Apply { files } => apply(c, manifests, files, &mut out),
-        Kubectl::DeleteFiles { files } => delete_files(c, manifests, files, &mut out),
-        Kubectl::Delete { kind, names } => delete_named(c, *kind, names, &mut out),
+        Kubectl::Apply { files } => apply(c, manifests, files, scope, &mut out),
+        Kubectl::DeleteFiles { files } => delete_files(c, manifests, files, scope, &mut out),
+        Kubectl::Delete { kind, names } => delete_named(c, *kind, ns, names, &mut out),
+        Kubectl::CreateNamespace { name } => return create_namespace(c, name),
         Kubectl::Cordon { node } => return drain::cordon(c, node, true),
         Kubectl::Taint {
             node,
@@ -81,36 +84,36 @@ pub fn execute(
         Kubectl::Drain { node, .. } => return drain_once(c, node),
         Kubectl::Scale { name, replicas } => simple(
             &mut out,
-            c.scale_deployment(name, *replicas).map(|_| "scaled"),
+            c.scale_deployment(ns, name, *replicas).map(|_| "scaled"),
             name,
         ),
-        Kubectl::SetImage { name, images } => set_image(c, name, images, &mut out),
+        Kubectl::SetImage { name, images } => set_image(c, ns, name, images, &mut out),
         Kubectl::Annotate {
             name,
             pairs,
             overwrite,
-        } => annotate(c, name, pairs, *overwrite, &mut out),
-        Kubectl::RolloutPause { name } => pause_or_resume(c, &mut out, name, true),
-        Kubectl::RolloutResume { name } => pause_or_resume(c, &mut out, name, false),
+        } => annotate(c, (ns, name), pairs, *overwrite, &mut out),
+        Kubectl::RolloutPause { name } => pause_or_resume(c, &mut out, (ns, name), true),
+        Kubectl::RolloutResume { name } => pause_or_resume(c, &mut out, (ns, name), false),
         Kubectl::RolloutRestart { name } => {
             let stamp = human::rfc3339(c.now());
             simple(
                 &mut out,
-                c.restart_deployment(name, stamp).map(|_| "restarted"),
+                c.restart_deployment(ns, name, stamp).map(|_| "restarted"),
                 name,
             )
         }
         Kubectl::RolloutUndo { name, to_revision } => {
-            if c.store.deployment_by_name(name).is_some() {
+            if c.store.deployment_by_name(ns, name).is_some() {
                 // Every Deployment here was made by `kubectl apply`; since 1.36 kubectl warns
                 // (on standard error, before trying) that undo leaves its annotation behind.
                 out.push(&apply_managed_undo_warning(name), true);
             }
-            undo(c, &mut out, name, *to_revision);
+            undo(c, &mut out, (ns, name), *to_revision);
         }
-        Kubectl::RolloutHistory { name, revision } => history(c, name, *revision, &mut out),
+        Kubectl::RolloutHistory { name, revision } => history(c, (ns, name), *revision, &mut out),
         Kubectl::RolloutStatus { name, revision, .. } => {
-            status_once(c, name, *revision, &mut out);
+            status_once(c, (ns, name), *revision, &mut out);
         }
         Kubectl::Get {
             kind,
@@ -129,31 +132,33 @@ pub fn execute(
                     selector: selector.as_deref(),
                     show_labels: *show_labels,
                     sort_by_last_timestamp: *sort_by_last_timestamp,
+                    scope,
                 },
             );
         }
-        Kubectl::Describe { kind, name } => describe_named(c, *kind, name, &mut out),
+        Kubectl::Describe { kind, name } => describe_named(c, *kind, (ns, name), &mut out),
         // A background job: the player keeps it (see `play`).
         Kubectl::PortForward { .. } => {}
     }
     out
 }
 
-/// Each object of the named manifest files, in order, as `kubectl -f` visits them; an
-/// object for another namespace gets the API server's refusal instead (`verb`: `creating`
-/// or `deleting`).
+/// Each object of the named manifest files, in order, as `kubectl -f` visits them, with
+/// the namespace it goes to: its own, else `-n`'s. An object whose namespace disagrees with
+/// `-n` is refused by kubectl, and one for a namespace that does not exist by the API
+/// server (`verb`: `creating` or `deleting`).
 fn for_each_manifest(
-    manifests: &BTreeMap<String, Vec<Manifest>>,
-    files: &[String],
-    verb: &str,
+    c: &mut Cluster,
+    (manifests, files): (&BTreeMap<String, Vec<Manifest>>, &[String]),
+    (scope, verb): (&Scope, &str),
     out: &mut Output,
-    mut each: impl FnMut(&Manifest, &str, &mut Output),
+    mut each: impl FnMut(&mut Cluster, &Manifest, &str, &str, &mut Output),
 ) {
     for file in files {
         for m in manifests.get(file).map(Vec::as_slice).unwrap_or_default() {
-            match other_namespace(m, file, verb) {
-                Some(e) => out.push(&e, false),
-                None => each(m, file, out),
+            match object_namespace(c, m, file, scope, verb) {
+                Err(e) => out.push(&e, false),
+                Ok(ns) => each(c, m, &ns, file, out),
             }
         }
     }
@@ -164,14 +169,16 @@ fn apply(
     c: &mut Cluster,
     manifests: &BTreeMap<String, Vec<Manifest>>,
     files: &[String],
+    scope: &Scope,
     out: &mut Output,
 ) {
-    for_each_manifest(manifests, files, "creating", out, |m, _, out| {
+    let files = (manifests, files);
+    for_each_manifest(c, files, (scope, "creating"), out, |c, m, ns, _, out| {
         let outcome = match m {
-            Manifest::Deployment(d) => c.apply_deployment(d),
-            Manifest::Service(s) => Ok(c.apply_service(s)),
-            Manifest::ConfigMap(cm) => Ok(c.apply_config_map(cm)),
-            Manifest::PodDisruptionBudget(b) => c.apply_pdb(b),
+            Manifest::Deployment(d) => c.apply_deployment(ns, d),
+            Manifest::Service(s) => Ok(c.apply_service(ns, s)),
+            Manifest::ConfigMap(cm) => Ok(c.apply_config_map(ns, cm)),
+            Manifest::PodDisruptionBudget(b) => c.apply_pdb(ns, b),
         };
         match outcome {
             Ok(o) => out.push(
@@ -188,26 +195,28 @@ fn delete_files(
     c: &mut Cluster,
     manifests: &BTreeMap<String, Vec<Manifest>>,
     files: &[String],
+    scope: &Scope,
     out: &mut Output,
 ) {
-    for_each_manifest(manifests, files, "deleting", out, |m, file, out| {
+    let files = (manifests, files);
+    for_each_manifest(c, files, (scope, "deleting"), out, |c, m, ns, file, out| {
         let (deleted, resource) = match m {
             Manifest::Deployment(d) => (
-                c.delete_deployment(&d.metadata.name).is_ok(),
+                c.delete_deployment(ns, &d.metadata.name).is_ok(),
                 "deployments.apps",
             ),
-            Manifest::Service(s) => (c.delete_simple("service", &s.metadata.name), "services"),
+            Manifest::Service(s) => (c.delete_simple("service", ns, &s.metadata.name), "services"),
             Manifest::ConfigMap(cm) => (
-                c.delete_simple("configmap", &cm.metadata.name),
+                c.delete_simple("configmap", ns, &cm.metadata.name),
                 "configmaps",
             ),
             Manifest::PodDisruptionBudget(b) => (
-                c.delete_simple("poddisruptionbudget", &b.metadata.name),
+                c.delete_simple("poddisruptionbudget", ns, &b.metadata.name),
                 "poddisruptionbudgets.policy",
             ),
         };
         if deleted {
-            out.push(&deleted_line(m.kind_prefix(), m.name()), true);
+            out.push(&deleted_line(m.kind_prefix(), m.name(), ns), true);
         } else {
             out.push(
                 &format!(
@@ -221,11 +230,11 @@ fn delete_files(
 }
 
 /// `kubectl delete deployment|service NAME...`.
-fn delete_named(c: &mut Cluster, kind: Kind, names: &[String], out: &mut Output) {
+fn delete_named(c: &mut Cluster, kind: Kind, ns: &str, names: &[String], out: &mut Output) {
     for name in names {
         let deleted = match kind {
-            Kind::Deployment => c.delete_deployment(name).is_ok(),
-            Kind::Service => c.delete_simple("service", name),
+            Kind::Deployment => c.delete_deployment(ns, name).is_ok(),
+            Kind::Service => c.delete_simple("service", ns, name),
             _ => false,
         };
         let prefix = if kind == Kind::Deployment {
@@ -234,7 +243,7 @@ fn delete_named(c: &mut Cluster, kind: Kind, names: &[String], out: &mut Output)
             "service"
         };
         if deleted {
-            out.push(&deleted_line(prefix, name), true);
+            out.push(&deleted_line(prefix, name, ns), true);
         } else {
             out.push(&not_found(kind, name), false);
         }
@@ -256,10 +265,10 @@ fn drain_once(c: &mut Cluster, node: &str) -> Output {
 }
 
 /// `kubectl set image deployment/NAME CONTAINER=IMAGE...`.
-fn set_image(c: &mut Cluster, name: &str, images: &[(String, String)], out: &mut Output) {
+fn set_image(c: &mut Cluster, ns: &str, name: &str, images: &[(String, String)], out: &mut Output) {
     let mut changed = false;
     for (container, image) in images {
-        match c.set_image(name, container, image) {
+        match c.set_image(ns, name, container, image) {
             Ok(ch) => changed |= ch,
             Err(e) => {
                 out.push(&e.0, false);
@@ -275,13 +284,13 @@ fn set_image(c: &mut Cluster, name: &str, images: &[(String, String)], out: &mut
 /// `kubectl annotate deployment NAME KEY=VALUE... [--overwrite]`.
 fn annotate(
     c: &mut Cluster,
-    name: &str,
+    (ns, name): (&str, &str),
     pairs: &[(String, String)],
     overwrite: bool,
     out: &mut Output,
 ) {
     for (k, v) in pairs {
-        if let Err(e) = c.annotate_deployment(name, k, v, overwrite) {
+        if let Err(e) = c.annotate_deployment(ns, name, k, v, overwrite) {
             out.push(&e.0, false);
             return;
         }
@@ -290,8 +299,8 @@ fn annotate(
 }
 
 /// `kubectl rollout history deployment NAME [--revision=N]`.
-fn history(c: &Cluster, name: &str, revision: i64, out: &mut Output) {
-    match c.store.deployment_by_name(name).map(|(id, _)| id) {
+fn history(c: &Cluster, (ns, name): (&str, &str), revision: i64, out: &mut Output) {
+    match c.store.deployment_by_name(ns, name).map(|(id, _)| id) {
         None => out.push(&not_found(Kind::Deployment, name), false),
         Some(id) => match rollout::history(c, id, revision) {
             Ok(text) => out.text.push_str(&text),
@@ -301,8 +310,8 @@ fn history(c: &Cluster, name: &str, revision: i64, out: &mut Output) {
 }
 
 /// `kubectl rollout status --watch=false`: the status viewer's one answer.
-fn status_once(c: &Cluster, name: &str, revision: i64, out: &mut Output) {
-    match c.store.deployment_by_name(name) {
+fn status_once(c: &Cluster, (ns, name): (&str, &str), revision: i64, out: &mut Output) {
+    match c.store.deployment_by_name(ns, name) {
         None => out.push(&not_found(Kind::Deployment, name), false),
         Some((_, d)) => match rollout::status(d, revision) {
             rollout::Status::Waiting(t) | rollout::Status::Done(t) => out.text.push_str(&t),
@@ -312,22 +321,23 @@ fn status_once(c: &Cluster, name: &str, revision: i64, out: &mut Output) {
 }
 
 /// `kubectl describe deployment|replicaset|pod NAME`: one describer per kind.
-fn describe_named(c: &Cluster, kind: Kind, name: &str, out: &mut Output) {
+fn describe_named(c: &Cluster, kind: Kind, (ns, name): (&str, &str), out: &mut Output) {
+    let key = crate::model::object_key(ns, name);
     let text = match kind {
         Kind::Deployment => c
             .store
-            .deployment_by_name(name)
+            .deployment_by_name(ns, name)
             .map(|(id, _)| describe::deployment(c, id)),
         Kind::ReplicaSet => c
             .store
             .rs_names
-            .get(name)
+            .get(&key)
             .map(|id| describe::replica_set(c, *id)),
-        Kind::Pod => c.store.pod_by_name(name).map(|id| describe::pod(c, id)),
+        Kind::Pod => c.store.pod_by_name(ns, name).map(|id| describe::pod(c, id)),
         Kind::Service => c
             .store
             .services
-            .get(name)
+            .get(&key)
             .map(|s| endpoints::describe_service(c, s)),
         _ => None,
     };
@@ -337,22 +347,50 @@ fn describe_named(c: &Cluster, kind: Kind, name: &str, out: &mut Output) {
     }
 }
 
-/// The cluster has one namespace, `default`: an object for another is refused as the API
-/// server refuses it (the NamespaceLifecycle admission plugin on create, NotFound on delete).
-fn other_namespace(m: &Manifest, file: &str, verb: &str) -> Option<String> {
-    let ns = m
-        .metadata()
-        .namespace
-        .as_deref()
-        .filter(|ns| *ns != "default")?;
-    Some(format!(
-        "Error from server (NotFound): error when {verb} \"{file}\": namespaces \"{ns}\" not found"
-    ))
+/// The namespace an object from a file goes to: its own `metadata.namespace`, else `-n`'s.
+/// kubectl refuses an object whose namespace disagrees with `-n` (`resource.Helper`'s
+/// namespace check); the API server refuses one for a namespace that does not exist (the
+/// NamespaceLifecycle admission plugin on create, NotFound on delete).
+fn object_namespace(
+    c: &Cluster,
+    m: &Manifest,
+    file: &str,
+    scope: &Scope,
+    verb: &str,
+) -> Result<String, String> {
+    let ns = match m.metadata().namespace.as_deref() {
+        Some(own) if scope.explicit && own != scope.namespace => {
+            return Err(format!(
+                "error: the namespace from the provided object \"{own}\" does not match the namespace \"{}\". You must pass '--namespace={own}' to perform this operation.",
+                scope.namespace
+            ));
+        }
+        Some(own) => own,
+        None => scope.namespace.as_str(),
+    };
+    if !c.store.namespaces.contains_key(ns) {
+        return Err(format!(
+            "Error from server (NotFound): error when {verb} \"{file}\": namespaces \"{ns}\" not found"
+        ));
+    }
+    Ok(ns.to_string())
+}
+
+/// `kubectl create namespace NAME`.
+fn create_namespace(c: &mut Cluster, name: &str) -> Output {
+    if c.store.namespaces.contains_key(name) {
+        return Output::error(format!(
+            "Error from server (AlreadyExists): namespaces \"{name}\" already exists\n"
+        ));
+    }
+    let now = c.now().whole_seconds();
+    c.store.namespaces.insert(name.to_string(), now);
+    Output::ok(format!("namespace/{name} created\n"))
 }
 
 /// `kubectl delete`'s line; since 1.34 it names the namespace of a namespaced object.
-fn deleted_line(kind_prefix: &str, name: &str) -> String {
-    format!("{kind_prefix} \"{name}\" deleted from default namespace")
+fn deleted_line(kind_prefix: &str, name: &str, ns: &str) -> String {
+    format!("{kind_prefix} \"{name}\" deleted from {ns} namespace")
 }
 
 /// What `kubectl rollout undo` prints on standard error for an object `kubectl apply` made.
@@ -363,8 +401,8 @@ fn apply_managed_undo_warning(name: &str) -> String {
 }
 
 /// `kubectl rollout undo`'s result line.
-fn undo(c: &mut Cluster, out: &mut Output, name: &str, to_revision: i64) {
-    match c.undo_deployment(name, to_revision) {
+fn undo(c: &mut Cluster, out: &mut Output, (ns, name): (&str, &str), to_revision: i64) {
+    match c.undo_deployment(ns, name, to_revision) {
             Ok(UndoOutcome::RolledBack) => {
                 out.push(&format!("deployment.apps/{name} rolled back"), true)
             }
@@ -385,8 +423,8 @@ fn simple(out: &mut Output, result: Result<&str, crate::model::manifest::ApiErro
     }
 }
 
-fn pause_or_resume(c: &mut Cluster, out: &mut Output, name: &str, pause: bool) {
-    match c.set_paused(name, pause) {
+fn pause_or_resume(c: &mut Cluster, out: &mut Output, (ns, name): (&str, &str), pause: bool) {
+    match c.set_paused(ns, name, pause) {
         Ok(true) => out.push(
             &format!(
                 "deployment.apps/{name} {}",

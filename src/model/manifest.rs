@@ -95,9 +95,10 @@ pub struct ManifestMeta {
 impl ManifestMeta {
     /// The stored object's metadata: name, labels and annotations as written, with the
     /// identity the API server keeps (`uid`, whole-second `creation`).
-    pub fn stored(&self, uid: u128, creation: crate::sim::SimTime) -> super::ObjectMeta {
+    pub fn stored(&self, ns: &str, uid: u128, creation: crate::sim::SimTime) -> super::ObjectMeta {
         super::ObjectMeta {
             name: self.name.clone(),
+            namespace: ns.to_string(),
             uid,
             labels: self.labels.clone(),
             annotations: self.annotations.clone(),

@@ -46,11 +46,42 @@ pub struct PodId(pub u32);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct NodeId(pub u32);
 
+/// The namespace objects land in when neither the manifest nor `-n` names one.
+pub const DEFAULT_NAMESPACE: &str = "default";
+
+/// The namespaces a new cluster holds (kubeadm's), in name order.
+pub const INITIAL_NAMESPACES: [&str; 4] =
+    ["default", "kube-node-lease", "kube-public", "kube-system"];
+
+/// An object's key in its kind's index: namespace, then name (the order `kubectl get -A`
+/// lists in).
+pub type ObjectKey = (String, String);
+
+/// The key of `name` in namespace `ns`.
+pub fn object_key(ns: &str, name: &str) -> ObjectKey {
+    (ns.to_string(), name.to_string())
+}
+
+/// How reports name an object: `NAME` in `default`, `NS/NAME` elsewhere, so objects of
+/// one name in two namespaces never share a row, a series or a file.
+pub fn report_name((ns, name): &ObjectKey) -> String {
+    if ns == DEFAULT_NAMESPACE {
+        name.clone()
+    } else {
+        format!("{ns}/{name}")
+    }
+}
+
+/// One init container's run: when it started, and when it exited 0 (never for a sidecar).
+pub type InitRun = (SimTime, Option<SimTime>);
+
 /// The metadata every object shares.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ObjectMeta {
     /// Name, unique per kind in the namespace.
     pub name: String,
+    /// Namespace (empty for cluster-scoped objects: nodes, namespaces).
+    pub namespace: String,
     /// Unique id (128 bits, printed as a UUID).
     pub uid: u128,
     /// Labels.
@@ -68,6 +99,11 @@ pub struct ObjectMeta {
 }
 
 impl ObjectMeta {
+    /// The object's name in reports (see [`report_name`]).
+    pub fn report_name(&self) -> String {
+        report_name(&(self.namespace.clone(), self.name.clone()))
+    }
+
     /// Formats the UID like Kubernetes does (8-4-4-4-12 lowercase hex).
     pub fn uid_string(&self) -> String {
         let h = format!("{:032x}", self.uid);
@@ -359,6 +395,13 @@ pub struct Pod {
     pub(crate) not_ready_slot: Option<u32>,
     /// Highest restart count of its containers.
     pub restarts: u32,
+    /// Init containers finished (sidecars: started) so far.
+    pub init_done: u8,
+    /// Init containers in its template (sidecars included).
+    pub init_total: u8,
+    /// Each init container's run so far: started, and finished (exit 0; never for a
+    /// sidecar). Only pods with init containers have one.
+    pub init_runs: Option<Box<Vec<InitRun>>>,
     #[allow(missing_docs)]
     pub phase: PodPhase,
     /// Ready condition status.
@@ -413,6 +456,9 @@ impl Pod {
         }
         if self.node.is_none() || self.ip == 0 {
             return self.phase.as_str();
+        }
+        if self.init_done < self.init_total {
+            return super::template::init_status(self.init_done.into(), self.init_total.into());
         }
         match self.container {
             ContainerState::Waiting(reason) | ContainerState::Terminated(reason) => reason,

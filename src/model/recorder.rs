@@ -26,6 +26,8 @@ impl EventType {
 pub struct ObjectRef {
     /// `deployment`, `replicaset`, `pod`, `node`.
     pub kind: &'static str,
+    /// The Event's namespace: the object's own, `default` for a node's.
+    pub namespace: String,
     #[allow(missing_docs)]
     pub name: String,
 }
@@ -182,10 +184,10 @@ impl Recorder {
     pub fn events_for<'a>(
         &'a self,
         kind: &'a str,
-        name: &'a str,
+        (ns, name): (&'a str, &'a str),
     ) -> impl Iterator<Item = &'a KubeEvent> + 'a {
-        self.events
-            .iter()
-            .filter(move |e| e.object.kind == kind && e.object.name == name)
+        self.events.iter().filter(move |e| {
+            e.object.kind == kind && e.object.name == name && e.object.namespace == ns
+        })
     }
 }

@@ -335,7 +335,32 @@ impl PodAffinityTerm {
             .as_ref()
             .is_some_and(|s| s.matches(labels))
     }
+
+    /// Whether the term, on a pod in namespace `own`, is about a pod in namespace `ns`:
+    /// `namespaces` and `namespaceSelector` (matched against the namespace's automatic
+    /// `kubernetes.io/metadata.name` label) together, or the pod's own namespace when
+    /// neither is set (`GetNamespaceLabelsSnapshot` / `getNamespacesFromPodAffinityTerm`).
+    pub fn covers_namespace(&self, own: &str, ns: &str) -> bool {
+        if self.namespaces.is_empty() && self.namespace_selector.is_none() {
+            return ns == own;
+        }
+        let labels = BTreeMap::from([(NAMESPACE_NAME_LABEL.to_string(), ns.to_string())]);
+        self.namespaces.iter().any(|n| n == ns)
+            || self
+                .namespace_selector
+                .as_ref()
+                .is_some_and(|s| s.matches(&labels))
+    }
+
+    /// Whether a pod in namespace `ns` with `labels` is one the term (on a pod in `own`)
+    /// selects.
+    pub fn selects_pod(&self, own: &str, ns: &str, labels: &BTreeMap<String, String>) -> bool {
+        self.covers_namespace(own, ns) && self.selects(labels)
+    }
 }
+
+/// The label every namespace carries with its own name.
+pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
 
 /// A weighted pod (anti-)affinity preference.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]

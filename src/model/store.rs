@@ -11,6 +11,8 @@ pub struct RsPods {
     /// `getPodsPrefix` of the ReplicaSet's name: its pods are named this plus a 5-character
     /// suffix (kept here, as pods outlive a deleted ReplicaSet's record in reports).
     pub pod_prefix: String,
+    /// The ReplicaSet's namespace, which its pods share (kept for the same reason).
+    pub namespace: String,
     /// Active pods (not terminating, not terminal), in creation order save for removals.
     pub active: Vec<PodId>,
     /// Active pods that are Ready.
@@ -167,8 +169,8 @@ pub struct Store {
     pub node_names: BTreeMap<String, NodeId>,
     /// Deleted Deployments leave `None`.
     pub deployments: Vec<Option<Deployment>>,
-    #[allow(missing_docs)]
-    pub deployment_names: BTreeMap<String, DeploymentId>,
+    /// Deployments by namespace and name.
+    pub deployment_names: BTreeMap<ObjectKey, DeploymentId>,
     /// Deleted ReplicaSets leave `None`.
     pub replica_sets: Vec<Option<ReplicaSet>>,
     /// Pod bookkeeping, parallel to `replica_sets`.
@@ -178,16 +180,18 @@ pub struct Store {
     /// Canonical template text of each Deployment's template, with the generation it was
     /// computed at (a template only changes with the generation).
     pub deployment_template_keys: Vec<Option<(i64, String)>>,
-    #[allow(missing_docs)]
-    pub rs_names: BTreeMap<String, RsId>,
+    /// ReplicaSets by namespace and name.
+    pub rs_names: BTreeMap<ObjectKey, RsId>,
     /// Every pod ever created; gone ones keep their record for reports.
     pub pods: Vec<Pod>,
-    #[allow(missing_docs)]
-    pub services: BTreeMap<String, Service>,
-    #[allow(missing_docs)]
-    pub config_maps: BTreeMap<String, ConfigMap>,
-    /// PodDisruptionBudgets by name.
-    pub pdbs: BTreeMap<String, PodDisruptionBudget>,
+    /// Services by namespace and name.
+    pub services: BTreeMap<ObjectKey, Service>,
+    /// ConfigMaps by namespace and name.
+    pub config_maps: BTreeMap<ObjectKey, ConfigMap>,
+    /// PodDisruptionBudgets by namespace and name.
+    pub pdbs: BTreeMap<ObjectKey, PodDisruptionBudget>,
+    /// Namespaces by name, with their creation time.
+    pub namespaces: BTreeMap<String, SimTime>,
     /// Interned image names.
     pub images: Vec<String>,
     /// Cluster IPs handed out so far.
@@ -206,9 +210,9 @@ impl Store {
         self.deployments.get(id.0 as usize).and_then(Option::as_ref)
     }
 
-    /// The Deployment called `name`.
-    pub fn deployment_by_name(&self, name: &str) -> Option<(DeploymentId, &Deployment)> {
-        let id = *self.deployment_names.get(name)?;
+    /// The Deployment called `name` in namespace `ns`.
+    pub fn deployment_by_name(&self, ns: &str, name: &str) -> Option<(DeploymentId, &Deployment)> {
+        let id = *self.deployment_names.get(&object_key(ns, name))?;
         self.deployment(id).map(|d| (id, d))
     }
 
@@ -254,7 +258,7 @@ impl Store {
             .unwrap_or_default()
     }
 
-    /// Live Deployments in name order.
+    /// Live Deployments in namespace, then name order.
     pub fn deployments_sorted(&self) -> Vec<(DeploymentId, &Deployment)> {
         self.deployment_names
             .values()
@@ -262,7 +266,7 @@ impl Store {
             .collect()
     }
 
-    /// Live ReplicaSets in name order.
+    /// Live ReplicaSets in namespace, then name order.
     pub fn replica_sets_sorted(&self) -> Vec<(RsId, &ReplicaSet)> {
         self.rs_names
             .values()
@@ -270,7 +274,8 @@ impl Store {
             .collect()
     }
 
-    /// Existing pods in name order (sorted on demand: only kubectl listings need it).
+    /// Existing pods in namespace, then name order (sorted on demand: only kubectl listings
+    /// need it).
     pub fn pods_sorted(&self) -> Vec<(PodId, &Pod)> {
         let mut pods: Vec<(PodId, &Pod)> = self
             .pods
@@ -279,16 +284,34 @@ impl Store {
             .filter(|(_, p)| !p.gone)
             .map(|(i, p)| (PodId(i as u32), p))
             .collect();
-        pods.sort_by_cached_key(|(_, p)| self.pod_name(p));
+        pods.sort_by_cached_key(|(_, p)| (self.pod_namespace(p).to_string(), self.pod_name(p)));
         pods
     }
 
-    /// The existing pod with that name.
-    pub fn pod_by_name(&self, name: &str) -> Option<PodId> {
+    /// A pod's namespace: its ReplicaSet's (the only way pods are made here).
+    pub fn pod_namespace(&self, pod: &Pod) -> &str {
+        self.rs_pods
+            .get(pod.owner.0 as usize)
+            .map_or(DEFAULT_NAMESPACE, |r| r.namespace.as_str())
+    }
+
+    /// A pod's name in reports: `NS/NAME` outside `default` (see [`report_name`]).
+    pub fn pod_report_name(&self, pod: &Pod) -> String {
+        report_name(&(self.pod_namespace(pod).to_string(), self.pod_name(pod)))
+    }
+
+    /// The namespace of pod `p`.
+    pub fn pod_namespace_of(&self, p: PodId) -> &str {
+        self.pod_namespace(self.pod(p))
+    }
+
+    /// The existing pod with that name in namespace `ns`.
+    pub fn pod_by_name(&self, ns: &str, name: &str) -> Option<PodId> {
         self.pods
             .iter()
             .position(|p| {
                 !p.gone
+                    && self.pod_namespace(p) == ns
                     && name
                         .strip_prefix(self.rs_pods[p.owner.0 as usize].pod_prefix.as_str())
                         .and_then(suffix_key)
@@ -348,13 +371,16 @@ impl Store {
     /// pod record, so it serves commands and Service changes, not per-event work).
     pub fn live_pods_matching(
         &self,
+        ns: &str,
         selects: impl Fn(&BTreeMap<String, String>) -> bool,
     ) -> Vec<PodId> {
         (0..self.pods.len() as u32)
             .map(PodId)
             .filter(|&p| {
                 let pod = self.pod(p);
-                !pod.gone && self.pod_labels(pod).is_some_and(&selects)
+                !pod.gone
+                    && self.pod_namespace(pod) == ns
+                    && self.pod_labels(pod).is_some_and(&selects)
             })
             .collect()
     }

@@ -76,9 +76,11 @@ pub struct PodSpec {
     /// Application containers.
     #[serde(default)]
     pub containers: Vec<Container>,
-    /// Init containers (kept, not simulated).
+    /// Init containers: run one after another, each to completion, before the app
+    /// containers; those with `restartPolicy: Always` are sidecars, started in turn and
+    /// left running.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub init_containers: Vec<Value>,
+    pub init_containers: Vec<Container>,
     /// Nodes must carry all these labels.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub node_selector: BTreeMap<String, String>,
@@ -136,6 +138,9 @@ pub struct Container {
     /// Image reference.
     #[serde(default)]
     pub image: String,
+    /// `Always` on an init container makes it a sidecar (a restartable init container).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restart_policy: Option<String>,
     /// `Always` for `:latest` or untagged images, else `IfNotPresent`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_pull_policy: Option<String>,
@@ -338,6 +343,17 @@ impl Probe {
         zero_is_unset(&mut self.failure_threshold, 3);
     }
 
+    /// Milliseconds from container start until the probe first passes, for a probe that
+    /// passes from `not_before_ms` on: it runs at `initialDelaySeconds + k·periodSeconds`
+    /// and needs `successThreshold` passes in a row.
+    pub fn first_pass_ms(&self, not_before_ms: u64) -> u64 {
+        let delay_ms = self.initial_delay_seconds.unwrap_or(0).max(0) as u64 * 1000;
+        let period_ms = self.period_seconds.unwrap_or(10).max(1) as u64 * 1000;
+        let successes = self.success_threshold.unwrap_or(1).max(1) as u64;
+        let k = not_before_ms.saturating_sub(delay_ms).div_ceil(period_ms);
+        delay_ms + (k + successes - 1) * period_ms
+    }
+
     /// Seconds from container start until a probe that always succeeds marks the pod Ready.
     pub fn seconds_until_ready(&self) -> u64 {
         let delay = self.initial_delay_seconds.unwrap_or(0).max(0) as u64;
@@ -362,6 +378,47 @@ pub struct PodRequests {
     pub memory_bytes_nonzero: u128,
 }
 
+impl PodRequests {
+    fn plus(self, o: PodRequests) -> PodRequests {
+        PodRequests {
+            cpu_millis: self.cpu_millis + o.cpu_millis,
+            memory_bytes: self.memory_bytes + o.memory_bytes,
+            cpu_millis_nonzero: self.cpu_millis_nonzero + o.cpu_millis_nonzero,
+            memory_bytes_nonzero: self.memory_bytes_nonzero + o.memory_bytes_nonzero,
+        }
+    }
+
+    /// Each resource's larger value.
+    fn max(self, o: PodRequests) -> PodRequests {
+        PodRequests {
+            cpu_millis: self.cpu_millis.max(o.cpu_millis),
+            memory_bytes: self.memory_bytes.max(o.memory_bytes),
+            cpu_millis_nonzero: self.cpu_millis_nonzero.max(o.cpu_millis_nonzero),
+            memory_bytes_nonzero: self.memory_bytes_nonzero.max(o.memory_bytes_nonzero),
+        }
+    }
+}
+
+/// One container's requests (quantities were validated on parse), with the scheduler's
+/// non-zero defaults alongside.
+fn container_requests(c: &Container) -> PodRequests {
+    let req = c.resources.as_ref().map(|res| &res.requests);
+    let cpu = req
+        .and_then(|m| m.get("cpu"))
+        .and_then(quantity_text)
+        .and_then(|s| parse_cpu_millis(&s).ok());
+    let mem = req
+        .and_then(|m| m.get("memory"))
+        .and_then(quantity_text)
+        .and_then(|s| parse_memory_bytes(&s).ok());
+    PodRequests {
+        cpu_millis: u128::from(cpu.unwrap_or(0)),
+        memory_bytes: u128::from(mem.unwrap_or(0)),
+        cpu_millis_nonzero: u128::from(cpu.filter(|v| *v > 0).unwrap_or(DEFAULT_CPU_MILLIS)),
+        memory_bytes_nonzero: u128::from(mem.filter(|v| *v > 0).unwrap_or(DEFAULT_MEMORY_BYTES)),
+    }
+}
+
 /// Scheduler defaults for containers without requests (`schedutil.DefaultMilliCPURequest`, `DefaultMemoryRequest`).
 const DEFAULT_CPU_MILLIS: u64 = 100;
 const DEFAULT_MEMORY_BYTES: u64 = 200 * 1024 * 1024;
@@ -378,7 +435,11 @@ impl PodTemplateSpec {
             .get_or_insert_with(|| "ClusterFirst".to_string());
         spec.scheduler_name
             .get_or_insert_with(|| "default-scheduler".to_string());
-        for c in &mut spec.containers {
+        for c in spec
+            .init_containers
+            .iter_mut()
+            .chain(spec.containers.iter_mut())
+        {
             if c.image_pull_policy.is_none() {
                 c.image_pull_policy = Some(default_pull_policy(&c.image).to_string());
             }
@@ -421,36 +482,51 @@ impl PodTemplateSpec {
 
     /// Summed requests of all containers (quantities were validated on parse).
     pub fn requests(&self) -> PodRequests {
-        let mut r = PodRequests::default();
-        for c in &self.spec.containers {
-            let req = c.resources.as_ref().map(|res| &res.requests);
-            let cpu = req
-                .and_then(|m| m.get("cpu"))
-                .and_then(quantity_text)
-                .and_then(|s| parse_cpu_millis(&s).ok());
-            let mem = req
-                .and_then(|m| m.get("memory"))
-                .and_then(quantity_text)
-                .and_then(|s| parse_memory_bytes(&s).ok());
-            r.cpu_millis += u128::from(cpu.unwrap_or(0));
-            r.memory_bytes += u128::from(mem.unwrap_or(0));
-            r.cpu_millis_nonzero +=
-                u128::from(cpu.filter(|v| *v > 0).unwrap_or(DEFAULT_CPU_MILLIS));
-            r.memory_bytes_nonzero +=
-                u128::from(mem.filter(|v| *v > 0).unwrap_or(DEFAULT_MEMORY_BYTES));
+        // `resourcehelper.PodRequests`: app containers and sidecars add up; each regular
+        // init container needs its own requests plus the sidecars started before it, and
+        // the pod asks for the larger of the two.
+        let mut app = PodRequests::default();
+        let mut sidecars = PodRequests::default();
+        let mut init_peak = PodRequests::default();
+        for c in &self.spec.init_containers {
+            if c.is_sidecar() {
+                sidecars = sidecars.plus(container_requests(c));
+            } else {
+                init_peak = init_peak.max(sidecars.plus(container_requests(c)));
+            }
         }
-        r
+        for c in &self.spec.containers {
+            app = app.plus(container_requests(c));
+        }
+        app.plus(sidecars).max(init_peak)
     }
 
     /// Seconds from start to Ready: the slowest container's readiness probe, 0 without probes.
     pub fn seconds_until_ready(&self) -> u64 {
+        self.started_and_ready_ms(0).1 / 1000
+    }
+
+    /// Milliseconds from the app containers' start until they count as started and until
+    /// the pod is Ready, when the app answers probes from `listen_ms` on (the prober
+    /// worker's gate, `pkg/kubelet/prober/worker.go`): a startup probe must pass first, and
+    /// readiness and liveness probes do not run until it has; a container without a
+    /// readiness probe is Ready once started. The slowest container decides.
+    pub fn started_and_ready_ms(&self, listen_ms: u64) -> (u64, u64) {
         self.spec
             .containers
             .iter()
-            .filter_map(|c| c.readiness_probe.as_ref())
-            .map(Probe::seconds_until_ready)
-            .max()
-            .unwrap_or(0)
+            .map(|c| {
+                let started = c
+                    .startup_probe
+                    .as_ref()
+                    .map_or(0, |p| p.first_pass_ms(listen_ms));
+                let ready = c
+                    .readiness_probe
+                    .as_ref()
+                    .map_or(started, |p| p.first_pass_ms(listen_ms.max(started)));
+                (started, ready)
+            })
+            .fold((0, 0), |(s, r), (s2, r2)| (s.max(s2), r.max(r2)))
     }
 }
 
@@ -539,6 +615,77 @@ mod tests {
         t
     }
 
+    fn parsed(yaml: &str) -> PodTemplateSpec {
+        let mut t: PodTemplateSpec = serde_yaml::from_str(yaml).unwrap();
+        t.apply_defaults();
+        t
+    }
+
+    #[test]
+    fn an_init_container_runs_its_sleep_and_statuses_count_every_init_container() {
+        let k = |cmd: &str| Container {
+            command: Some(serde_yaml::from_str(cmd).unwrap()),
+            ..Default::default()
+        };
+        assert_eq!(k("[sleep, '30']").sleep_ms(), Some(30_000));
+        assert_eq!(
+            k("[sh, -c, 'sleep 30 && ./migrate']").sleep_ms(),
+            Some(30_000)
+        );
+        assert_eq!(k("[/bin/sleep, 2m]").sleep_ms(), Some(120_000));
+        assert_eq!(k("[./migrate]").sleep_ms(), None);
+        assert_eq!(init_status(0, 1), "Init:0/1");
+        assert_eq!(init_status(1, 2), "Init:1/2");
+        assert_eq!(init_status(8, 9), "Init:8/9");
+    }
+
+    #[test]
+    fn pod_requests_add_sidecars_to_the_app_and_take_the_larger_init_peak() {
+        // `TestPodRequests`' shape: a 2-CPU init container after a 0.5-CPU sidecar needs
+        // 2.5; the app (1) plus the sidecar (0.5) needs 1.5; the pod asks for 2.5.
+        let t = parsed(
+            "spec:
+  initContainers:
+  - {name: side, image: s, restartPolicy: Always, resources: {requests: {cpu: 500m}}}
+  - {name: init, image: i, resources: {requests: {cpu: '2', memory: 1Gi}}}
+  containers:
+  - {name: app, image: a, resources: {requests: {cpu: '1', memory: 2Gi}}}",
+        );
+        let r = t.requests();
+        assert_eq!(r.cpu_millis, 2_500);
+        assert_eq!(
+            r.memory_bytes,
+            2 << 30,
+            "the app's 2Gi beats the init's 1Gi"
+        );
+    }
+
+    #[test]
+    fn a_startup_probe_gates_readiness() {
+        let t = parsed(
+            "spec:
+  containers:
+  - name: app
+    image: a
+    startupProbe: {httpGet: {port: 80}, periodSeconds: 2, initialDelaySeconds: 5}
+    readinessProbe: {httpGet: {port: 80}, periodSeconds: 5}",
+        );
+        // Startup passes at 5 s; readiness runs at 0, 5, 10 s… and passes at its first run
+        // once started: 5 s. With the app listening from 6 s: startup at 7 s, ready at 10 s.
+        assert_eq!(t.started_and_ready_ms(0), (5_000, 5_000));
+        assert_eq!(t.started_and_ready_ms(6_000), (7_000, 10_000));
+        let no_readiness = parsed(
+            "spec:
+  containers:
+  - {name: app, image: a, startupProbe: {httpGet: {port: 80}, periodSeconds: 3, initialDelaySeconds: 4}}",
+        );
+        assert_eq!(
+            no_readiness.started_and_ready_ms(0),
+            (4_000, 4_000),
+            "Ready once started"
+        );
+    }
+
     #[test]
     fn hash_ignores_the_hash_label_and_changes_with_the_template_and_collisions() {
         let a = template("nginx:1.21");
@@ -604,6 +751,71 @@ pub fn pre_stop_ms(c: &Container) -> Option<u64> {
         return Some(slept);
     }
     Some(0)
+}
+
+/// The most init containers a pod may have here (its `Init:N/M` status is kept as a static
+/// text per count).
+pub const MAX_INIT_CONTAINERS: usize = 9;
+
+impl Container {
+    /// A restartable init container (`restartPolicy: Always`): a sidecar.
+    pub fn is_sidecar(&self) -> bool {
+        self.restart_policy.as_deref() == Some("Always")
+    }
+
+    /// How long the container's command runs when it is a `sleep N` (`["sleep", "30"]`,
+    /// `["sh", "-c", "sleep 30 && …"]`, or in `args`), in ms.
+    pub fn sleep_ms(&self) -> Option<u64> {
+        let words: Vec<&str> = self
+            .command
+            .iter()
+            .chain(self.args.iter())
+            .flatten()
+            .flat_map(|w| w.split_whitespace())
+            .collect();
+        let slept: Vec<u64> = words
+            .windows(2)
+            .filter(|w| w[0] == "sleep" || w[0].ends_with("/sleep"))
+            .filter_map(|w| sleep_argument_ms(w[1]))
+            .collect();
+        (!slept.is_empty()).then(|| slept.iter().sum())
+    }
+}
+
+/// `printPod`'s `Init:N/M` while init container N (of M) has not finished.
+pub fn init_status(done: usize, total: usize) -> &'static str {
+    const TEXTS: [[&str; MAX_INIT_CONTAINERS]; MAX_INIT_CONTAINERS] = [
+        ["Init:0/1", "", "", "", "", "", "", "", ""],
+        ["Init:0/2", "Init:1/2", "", "", "", "", "", "", ""],
+        ["Init:0/3", "Init:1/3", "Init:2/3", "", "", "", "", "", ""],
+        [
+            "Init:0/4", "Init:1/4", "Init:2/4", "Init:3/4", "", "", "", "", "",
+        ],
+        [
+            "Init:0/5", "Init:1/5", "Init:2/5", "Init:3/5", "Init:4/5", "", "", "", "",
+        ],
+        [
+            "Init:0/6", "Init:1/6", "Init:2/6", "Init:3/6", "Init:4/6", "Init:5/6", "", "", "",
+        ],
+        [
+            "Init:0/7", "Init:1/7", "Init:2/7", "Init:3/7", "Init:4/7", "Init:5/7", "Init:6/7", "",
+            "",
+        ],
+        [
+            "Init:0/8", "Init:1/8", "Init:2/8", "Init:3/8", "Init:4/8", "Init:5/8", "Init:6/8",
+            "Init:7/8", "",
+        ],
+        [
+            "Init:0/9", "Init:1/9", "Init:2/9", "Init:3/9", "Init:4/9", "Init:5/9", "Init:6/9",
+            "Init:7/9", "Init:8/9",
+        ],
+    ];
+    TEXTS
+        .get(total.wrapping_sub(1))
+        .and_then(|row| row.get(done))
+        .copied()
+        .filter(|t| !t.is_empty())
+        .unwrap_or("Init:0/0")
 }
 
 /// `sleep`'s argument in ms: seconds, with an optional `s`/`m`/`h` suffix.

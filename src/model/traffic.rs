@@ -62,6 +62,9 @@ pub struct AppSpec {
     /// A keep-alive connection is closed after this many requests (`keepalive_requests`,
     /// 1000 since nginx 1.19.10).
     pub keepalive_requests: u32,
+    /// How long the image runs when it is an init container that does not `sleep N`
+    /// (a database migration, say); `None` exits at once.
+    pub run_for: Option<Latency>,
 }
 
 impl Default for AppSpec {
@@ -81,6 +84,7 @@ impl Default for AppSpec {
             on_stop: OnStop::Graceful,
             keepalive_timeout_ms: 65_000,
             keepalive_requests: 1000,
+            run_for: None,
         }
     }
 }
@@ -126,6 +130,8 @@ pub struct ClientSpec {
     pub name: String,
     /// The Service's name.
     pub service: String,
+    /// The Service's namespace.
+    pub namespace: String,
     /// The Service port; `None` for its first.
     pub port: Option<i32>,
     /// Nodes the client runs on, in turn; empty for every node.
@@ -231,6 +237,7 @@ mod tests {
         let c = ClientSpec {
             name: "u".into(),
             service: "s".into(),
+            namespace: "default".into(),
             port: None,
             from: vec![],
             rate: vec![

@@ -276,36 +276,85 @@ fn quantities(path: &str, c: &Container, errors: &mut Vec<String>) {
     }
 }
 
-/// The container rules of `validateContainerCommon` that rollsim's objects carry: names,
-/// images, ports, probes and quantities.
+/// The container rules of `validateContainerCommon` that rollsim's objects carry: names
+/// (unique over init and app containers), images, ports, probes and quantities; and
+/// `validateInitContainers`' own: only sidecars (`restartPolicy: Always`) may have probes.
 pub fn containers(path: &str, t: &PodTemplateSpec, errors: &mut Vec<String>) {
     let mut seen: Vec<&str> = Vec::new();
-    for (i, c) in t.spec.containers.iter().enumerate() {
-        let at = format!("{path}.containers[{i}]");
-        if c.name.is_empty() {
-            errors.push(format!("{at}.name: Required value"));
-        } else if seen.contains(&c.name.as_str()) {
-            errors.push(format!("{at}.name: Duplicate value: \"{}\"", c.name));
+    let init = t.spec.init_containers.iter().map(|c| (true, c));
+    let app = t.spec.containers.iter().map(|c| (false, c));
+    let (mut i_init, mut i_app) = (0, 0);
+    for (is_init, c) in init.chain(app) {
+        let at = if is_init {
+            i_init += 1;
+            format!("{path}.initContainers[{}]", i_init - 1)
         } else {
-            invalid(
-                &format!("{at}.name"),
-                &c.name,
-                dns1123_label(&c.name),
-                errors,
-            );
-        }
-        seen.push(&c.name);
+            i_app += 1;
+            format!("{path}.containers[{}]", i_app - 1)
+        };
+        container_name(&at, c, &mut seen, errors);
         if c.image.is_empty() {
             errors.push(format!("{at}.image: Required value"));
         }
         ports(&at, c, errors);
-        if let Some(p) = &c.liveness_probe {
-            probe(&format!("{at}.livenessProbe"), p, true, errors);
-        }
-        if let Some(p) = &c.readiness_probe {
-            probe(&format!("{at}.readinessProbe"), p, false, errors);
+        restart_policy(&at, is_init, c, errors);
+        for (field, p, once) in [
+            ("livenessProbe", &c.liveness_probe, true),
+            ("readinessProbe", &c.readiness_probe, false),
+            ("startupProbe", &c.startup_probe, true),
+        ] {
+            let Some(p) = p else { continue };
+            if is_init && !c.is_sidecar() {
+                errors.push(format!(
+                    "{at}.{field}: Forbidden: may not be set for init containers without restartPolicy=Always"
+                ));
+            } else {
+                probe(&format!("{at}.{field}"), p, once, errors);
+            }
         }
         quantities(&at, c, errors);
+    }
+    if t.spec.init_containers.len() > super::template::MAX_INIT_CONTAINERS {
+        errors.push(format!(
+            "{path}.initContainers: Too many: {}: rollsim plays at most {} init containers per pod",
+            t.spec.init_containers.len(),
+            super::template::MAX_INIT_CONTAINERS
+        ));
+    }
+}
+
+/// A container's name: required, an RFC 1123 label, unique in the pod.
+fn container_name<'a>(
+    at: &str,
+    c: &'a Container,
+    seen: &mut Vec<&'a str>,
+    errors: &mut Vec<String>,
+) {
+    if c.name.is_empty() {
+        errors.push(format!("{at}.name: Required value"));
+    } else if seen.contains(&c.name.as_str()) {
+        errors.push(format!("{at}.name: Duplicate value: \"{}\"", c.name));
+    } else {
+        invalid(
+            &format!("{at}.name"),
+            &c.name,
+            dns1123_label(&c.name),
+            errors,
+        );
+    }
+    seen.push(&c.name);
+}
+
+/// A container's `restartPolicy`: `Always` (a sidecar) on an init container only.
+fn restart_policy(at: &str, is_init: bool, c: &Container, errors: &mut Vec<String>) {
+    match (c.restart_policy.as_deref(), is_init) {
+        (None, _) | (Some("Always"), true) => {}
+        (Some(other), true) => errors.push(format!(
+            "{at}.restartPolicy: Unsupported value: \"{other}\": supported values: \"Always\""
+        )),
+        (Some(_), false) => errors.push(format!(
+            "{at}.restartPolicy: Forbidden: may not be set for non-init containers"
+        )),
     }
 }
 
@@ -326,6 +375,32 @@ mod tests {
         assert!(dns1123_label("web").is_empty());
         assert_eq!(dns1123_label("a.b"), ["must not contain dots"]);
         assert!(dns1123_label("Web_1")[0].starts_with("a lowercase RFC 1123 label"));
+    }
+
+    #[test]
+    fn init_containers_follow_validate_init_containers() {
+        let t: PodTemplateSpec = serde_yaml::from_str(
+            "spec:
+  initContainers:
+  - {name: web, image: m, readinessProbe: {httpGet: {port: 80}}}
+  - {name: side, image: s, restartPolicy: OnFailure}
+  - {name: ok, image: s, restartPolicy: Always, startupProbe: {exec: {command: [x]}, successThreshold: 2}}
+  containers:
+  - {name: web, image: w, restartPolicy: Always}",
+        )
+        .unwrap();
+        let mut errors = Vec::new();
+        containers("spec.template.spec", &t, &mut errors);
+        assert_eq!(
+            errors,
+            [
+                "spec.template.spec.initContainers[0].readinessProbe: Forbidden: may not be set for init containers without restartPolicy=Always",
+                "spec.template.spec.initContainers[1].restartPolicy: Unsupported value: \"OnFailure\": supported values: \"Always\"",
+                "spec.template.spec.initContainers[2].startupProbe.successThreshold: Invalid value: 2: must be 1",
+                "spec.template.spec.containers[0].name: Duplicate value: \"web\"",
+                "spec.template.spec.containers[0].restartPolicy: Forbidden: may not be set for non-init containers",
+            ]
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use super::{Halt, Player};
 use crate::cluster::Cluster;
 use crate::controllers::traffic::{ProbeTarget, nginx};
 use crate::model::traffic::Outcome;
-use crate::model::{NodeId, PodId, PodPhase};
+use crate::model::{DEFAULT_NAMESPACE, NodeId, ObjectKey, PodId, PodPhase, object_key};
 use crate::scenario::command::{CurlArgs, Kind};
 use crate::sim::SimTime;
 use std::net::Ipv4Addr;
@@ -59,11 +59,11 @@ impl Player<'_> {
     pub(super) fn port_forward(
         &mut self,
         kind: Kind,
-        name: &str,
+        (ns, name): (&str, &str),
         local: u16,
         remote: &str,
     ) -> bool {
-        match self.forward_target(kind, name, remote) {
+        match self.forward_target(kind, (ns, name), remote) {
             Ok((pod, port)) => {
                 if self.forwards.iter().any(|f| f.alive && f.local == local) {
                     self.output(&format!(
@@ -90,7 +90,12 @@ impl Player<'_> {
     }
 
     /// The pod and container port a port-forward binds to, or kubectl's error.
-    fn forward_target(&self, kind: Kind, name: &str, remote: &str) -> Result<(PodId, i32), String> {
+    fn forward_target(
+        &self,
+        kind: Kind,
+        (ns, name): (&str, &str),
+        remote: &str,
+    ) -> Result<(PodId, i32), String> {
         let c = &self.c;
         let not_found =
             |res: &str| format!("Error from server (NotFound): {res} \"{name}\" not found\n");
@@ -99,21 +104,25 @@ impl Player<'_> {
                 let svc = c
                     .store
                     .services
-                    .get(name)
+                    .get(&object_key(ns, name))
                     .ok_or_else(|| not_found("services"))?;
-                (c.store.live_pods_matching(|l| svc.selects(l)), Some(svc))
+                (
+                    c.store.live_pods_matching(ns, |l| svc.selects(l)),
+                    Some(svc),
+                )
             }
             Kind::Deployment => {
                 let (_, d) = c
                     .store
-                    .deployment_by_name(name)
+                    .deployment_by_name(ns, name)
                     .ok_or_else(|| not_found("deployments.apps"))?;
                 (
-                    c.store.live_pods_matching(|l| d.spec.selector.matches(l)),
+                    c.store
+                        .live_pods_matching(ns, |l| d.spec.selector.matches(l)),
                     None,
                 )
             }
-            _ => (c.store.pod_by_name(name).into_iter().collect(), None),
+            _ => (c.store.pod_by_name(ns, name).into_iter().collect(), None),
         };
         let Some(pod) = first_pod(c, &pods) else {
             return Err(match kind {
@@ -291,7 +300,7 @@ impl Player<'_> {
     fn socket_vars(&self, pod: PodId, via: &Via, service_port: u16) -> (String, i32, &'static str) {
         match via {
             Via::Forward(port) => ("127.0.0.1".into(), *port, "127.0.0.1"),
-            Via::Service(name) => {
+            Via::Service(key) => {
                 let p = self.c.store.pod(pod);
                 let containers = self
                     .c
@@ -303,7 +312,7 @@ impl Player<'_> {
                     .c
                     .store
                     .services
-                    .get(name)
+                    .get(key)
                     .and_then(|s| s.ports.iter().find(|sp| sp.port == i32::from(service_port)))
                     .and_then(|sp| sp.target_number(containers))
                     .unwrap_or(i32::from(service_port));
@@ -312,32 +321,35 @@ impl Player<'_> {
         }
     }
 
-    /// A host name (`svc`, `svc.default`, `svc.default.svc[.cluster.local]`) or cluster
-    /// IP, as the cluster's DNS resolves it: the Service and its index in the EndpointSlice
-    /// controller.
-    fn resolve_service(&self, host: &str) -> Option<(String, u32)> {
+    /// A host name (`svc` for a Service in `default`, where the client pod runs;
+    /// `svc.NS`, `svc.NS.svc[.cluster.local]`) or cluster IP, as the cluster's DNS resolves
+    /// it: the Service and its index in the EndpointSlice controller.
+    fn resolve_service(&self, host: &str) -> Option<(ObjectKey, u32)> {
         let store = &self.c.store;
-        let name = store
+        let key = store
             .services
-            .values()
-            .find(|s| s.cluster_ip == host)
-            .map(|s| s.meta.name.clone())
+            .iter()
+            .find(|(_, s)| s.cluster_ip == host)
+            .map(|(key, _)| key.clone())
             .or_else(|| {
-                let first = host.split('.').next()?;
-                let rest = &host[first.len()..];
-                let known = ["", ".default", ".default.svc", ".default.svc.cluster.local"];
-                (known.contains(&rest) && store.services.contains_key(first))
-                    .then(|| first.to_string())
+                let mut labels = host.split('.');
+                let name = labels.next()?;
+                let ns = labels.next().unwrap_or(DEFAULT_NAMESPACE);
+                let rest: Vec<&str> = labels.collect();
+                let known = [&[][..], &["svc"][..], &["svc", "cluster", "local"][..]];
+                let key = object_key(ns, name);
+                (known.contains(&rest.as_slice()) && store.services.contains_key(&key))
+                    .then_some(key)
             })?;
-        let index = *self.c.traffic()?.endpoints.by_name.get(&name)?;
-        Some((name, index))
+        let index = *self.c.traffic()?.endpoints.by_name.get(&key)?;
+        Some((key, index))
     }
 }
 
 /// How a curl reached its pod.
 enum Via {
-    /// Through the named Service and kube-proxy.
-    Service(String),
+    /// Through the Service (namespace, name) and kube-proxy.
+    Service(ObjectKey),
     /// Through a port-forward to this container port.
     Forward(i32),
 }
@@ -435,7 +447,11 @@ fn response_body(
         .and_then(|m| spec.volumes.iter().find(|v| v.name == m.name))
         .and_then(|v| v.config_map.as_ref())
         .and_then(|cm| cm.get("name").and_then(|n| n.as_str()))
-        .and_then(|name| c.store.config_maps.get(name))
+        .and_then(|name| {
+            c.store
+                .config_maps
+                .get(&object_key(&rs.meta.namespace, name))
+        })
         .and_then(|cm| cm.data.get("default.conf"));
     let vars = nginx::Vars {
         // A tag that names no release (`stable-alpine`) prints as written.

@@ -252,10 +252,11 @@ impl Tracker {
     /// Looks at every Deployment after an event (cheap unless a spec changed).
     fn observe(&mut self, c: &Cluster) {
         let now = c.now();
-        for (name, id) in &c.store.deployment_names {
+        for (key, id) in &c.store.deployment_names {
             let Some(d) = c.store.deployment(*id) else {
                 continue;
             };
+            let name = report_name(key);
             let t = self.by_id.entry(*id).or_insert_with(|| Tracked {
                 name: name.clone(),
                 generation: 0,
@@ -433,11 +434,11 @@ impl Player<'_> {
     /// Blocks like `kubectl rollout status`: prints on every watch event of the Deployment.
     fn rollout_status(
         &mut self,
-        name: &str,
+        (ns, name): (&str, &str),
         timeout_ms: Option<u64>,
         revision: i64,
     ) -> Result<bool, Halt> {
-        let Some((id, d)) = self.c.store.deployment_by_name(name) else {
+        let Some((id, d)) = self.c.store.deployment_by_name(ns, name) else {
             self.output(&format!(
                 "Error from server (NotFound): deployments.apps \"{name}\" not found\n"
             ));
@@ -560,12 +561,14 @@ impl Player<'_> {
                     // evicted pod that is still there fails the wait.
                     let err = match (to_evict.first(), waiting.first()) {
                         (Some((p, _)), _) => format!(
-                            "error when evicting pods/\"{}\" -n \"default\": global timeout reached: {limit}",
-                            self.c.store.pod_name_of(*p)
+                            "error when evicting pods/\"{}\" -n \"{}\": global timeout reached: {limit}",
+                            self.c.store.pod_name_of(*p),
+                            self.c.store.pod_namespace_of(*p)
                         ),
                         (None, Some(p)) => format!(
-                            "error when waiting for pod \"{}\" in namespace \"default\" to terminate: global timeout reached: {limit}",
-                            self.c.store.pod_name_of(*p)
+                            "error when waiting for pod \"{}\" in namespace \"{}\" to terminate: global timeout reached: {limit}",
+                            self.c.store.pod_name_of(*p),
+                            self.c.store.pod_namespace_of(*p)
                         ),
                         (None, None) => format!("global timeout reached: {limit}"),
                     };
@@ -597,7 +600,7 @@ impl Player<'_> {
         }
     }
 
-    fn mark(&mut self, command: &Kubectl, before: &BTreeMap<String, (i64, bool)>) {
+    fn mark(&mut self, command: &Kubectl, before: &BTreeMap<ObjectKey, (i64, bool)>) {
         let label = match command {
             Kubectl::Apply { .. } => "apply".to_string(),
             Kubectl::SetImage { .. } => "set image".to_string(),
@@ -623,32 +626,32 @@ impl Player<'_> {
         {
             // Node commands concern every Deployment.
             let time = self.c.now();
-            for name in self.c.store.deployment_names.keys() {
+            for key in self.c.store.deployment_names.keys() {
                 self.markers.push(Marker {
                     time,
-                    deployment: name.clone(),
+                    deployment: report_name(key),
                     label: label.clone(),
                 });
             }
             return;
         }
-        for name in before.keys() {
-            if !self.c.store.deployment_names.contains_key(name) {
+        for key in before.keys() {
+            if !self.c.store.deployment_names.contains_key(key) {
                 self.markers.push(Marker {
                     time: self.c.now(),
-                    deployment: name.clone(),
+                    deployment: report_name(key),
                     label: label.clone(),
                 });
             }
         }
-        for (name, id) in &self.c.store.deployment_names {
+        for (key, id) in &self.c.store.deployment_names {
             let Some(d) = self.c.store.deployment(*id) else {
                 continue;
             };
-            if before.get(name) != Some(&(d.meta.generation, d.spec.paused)) {
+            if before.get(key) != Some(&(d.meta.generation, d.spec.paused)) {
                 self.markers.push(Marker {
                     time: self.c.now(),
-                    deployment: name.clone(),
+                    deployment: report_name(key),
                     label: label.clone(),
                 });
             }
@@ -668,32 +671,41 @@ impl Player<'_> {
                     false
                 }
             },
-            Command::Kubectl(Kubectl::RolloutStatus {
-                name,
-                timeout_ms,
-                watch: true,
-                revision,
-            }) => self.rollout_status(name, *timeout_ms, *revision)?,
+            Command::Kubectl(
+                Kubectl::RolloutStatus {
+                    name,
+                    timeout_ms,
+                    watch: true,
+                    revision,
+                },
+                scope,
+            ) => self.rollout_status((&scope.namespace, name), *timeout_ms, *revision)?,
             Command::Curl(args) => self.curl(args)?,
-            Command::Kubectl(Kubectl::PortForward {
-                kind,
-                name,
-                local,
-                remote,
-            }) => self.port_forward(*kind, name, *local, remote),
-            Command::Kubectl(k @ Kubectl::Drain { node, timeout_ms }) => {
+            Command::Kubectl(
+                Kubectl::PortForward {
+                    kind,
+                    name,
+                    local,
+                    remote,
+                },
+                scope,
+            ) => self.port_forward(*kind, (&scope.namespace, name), *local, remote),
+            Command::Kubectl(k @ Kubectl::Drain { node, timeout_ms }, _) => {
                 self.mark(k, &BTreeMap::new());
                 self.drain(node, *timeout_ms)?
             }
-            Command::Kubectl(k) => {
-                let before: BTreeMap<String, (i64, bool)> = self
+            Command::Kubectl(k, scope) => {
+                let before: BTreeMap<ObjectKey, (i64, bool)> = self
                     .c
                     .store
                     .deployments_sorted()
                     .into_iter()
-                    .map(|(_, d)| (d.meta.name.clone(), (d.meta.generation, d.spec.paused)))
+                    .map(|(_, d)| {
+                        let key = object_key(&d.meta.namespace, &d.meta.name);
+                        (key, (d.meta.generation, d.spec.paused))
+                    })
                     .collect();
-                let out = kubectl::execute(&mut self.c, &self.scenario.manifests, k);
+                let out = kubectl::execute(&mut self.c, &self.scenario.manifests, k, scope);
                 self.output(&out.text);
                 self.mark(k, &before);
                 self.tracker.observe(&self.c);

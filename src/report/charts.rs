@@ -1620,7 +1620,9 @@ pub(crate) fn svg_with<T>(
 }
 
 /// Draws every chart of a run: `(file name, bytes)` for `rollout[-<deployment>].png|svg`
-/// and `pods.png|svg`.
+/// and `pods.png|svg`. A Deployment outside `default` (`NS/NAME` in reports) is drawn to
+/// `rollout-NS_NAME`: `_` is in no namespace or object name, so no two Deployments share a
+/// file.
 pub fn render(data: &RunData) -> Res<Vec<(String, Vec<u8>)>> {
     register_fonts()?;
     let deployments = data.deployments();
@@ -1629,7 +1631,7 @@ pub fn render(data: &RunData) -> Res<Vec<(String, Vec<u8>)>> {
         let stem = if deployments.len() == 1 {
             "rollout".to_string()
         } else {
-            format!("rollout-{d}")
+            format!("rollout-{}", d.replace('/', "_"))
         };
         files.push((format!("{stem}.png"), png(&|a| draw_rollout(a, data, d))?));
         files.push((format!("{stem}.svg"), svg(&|a| draw_rollout(a, data, d))?));

@@ -357,7 +357,14 @@ pub fn events_csv(s: &Session) -> String {
                 seconds(e.time),
                 e.event_type.as_str().to_string(),
                 e.reason.to_string(),
-                format!("{}/{}", e.object.kind, e.object.name),
+                // `NS/kind/name` outside `default`, so objects of one name in two
+                // namespaces stay apart.
+                match e.object.namespace.as_str() {
+                    crate::model::DEFAULT_NAMESPACE => {
+                        format!("{}/{}", e.object.kind, e.object.name)
+                    }
+                    ns => format!("{ns}/{}/{}", e.object.kind, e.object.name),
+                },
                 e.source.to_string(),
                 e.message.clone(),
             ]
@@ -386,7 +393,7 @@ pub fn replicasets_csv(s: &Session) -> String {
                 .deployments
                 .get(rs.owner.0 as usize)
                 .and_then(Option::as_ref)
-                .map_or(String::new(), |d| d.meta.name.clone());
+                .map_or(String::new(), |d| d.meta.report_name());
             let images: Vec<&str> = rs
                 .template
                 .spec
@@ -397,7 +404,7 @@ pub fn replicasets_csv(s: &Session) -> String {
             Some(vec![
                 seconds(sample.time),
                 deployment,
-                rs.meta.name.clone(),
+                rs.meta.report_name(),
                 sample.revision.to_string(),
                 images.join(" "),
                 sample.desired.to_string(),
@@ -457,8 +464,8 @@ pub fn pods_csv(s: &Session) -> String {
                 .and_then(Option::as_ref);
             let final_state = if p.gone { "Deleted" } else { pod_status(p) };
             vec![
-                store.pod_name(p),
-                rs.map_or(String::new(), |r| r.meta.name.clone()),
+                store.pod_report_name(p),
+                rs.map_or(String::new(), |r| r.meta.report_name()),
                 revision_at(p.owner.0 as usize, p.created_at)
                     .or(rs.map(|r| r.revision()))
                     .map_or(String::new(), |r| r.to_string()),
@@ -504,7 +511,7 @@ pub fn pod_status_csv(s: &Session) -> String {
                 store
                     .pods
                     .get(x.pod as usize)
-                    .map_or(String::new(), |p| store.pod_name(p)),
+                    .map_or(String::new(), |p| store.pod_report_name(p)),
                 x.status.to_string(),
                 x.ready.to_string(),
                 x.available.to_string(),

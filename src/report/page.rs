@@ -130,12 +130,12 @@ fn replica_sets(s: &Session) -> (Vec<RsView>, Vec<Option<u32>>) {
         let Some(rs) = rs else { continue };
         index[i] = Some(views.len() as u32);
         views.push(RsView {
-            name: rs.meta.name.clone(),
+            name: rs.meta.report_name(),
             deployment: store
                 .deployments
                 .get(rs.owner.0 as usize)
                 .and_then(Option::as_ref)
-                .map_or(String::new(), |d| d.meta.name.clone()),
+                .map_or(String::new(), |d| d.meta.report_name()),
             images: rs
                 .template
                 .spec
@@ -144,7 +144,14 @@ fn replica_sets(s: &Session) -> (Vec<RsView>, Vec<Option<u32>>) {
                 .map(|c| c.image.as_str())
                 .collect::<Vec<_>>()
                 .join(","),
-            containers: rs.template.spec.containers.len(),
+            // `printPod`'s READY counts sidecars too.
+            containers: rs.template.spec.containers.len()
+                + rs.template
+                    .spec
+                    .init_containers
+                    .iter()
+                    .filter(|k| k.is_sidecar())
+                    .count(),
             samples: Vec::new(),
         });
     }
@@ -176,7 +183,7 @@ fn pods(s: &Session, rs_index: &[Option<u32>], step: usize) -> Vec<PodView> {
         .iter()
         .step_by(step)
         .map(|p| PodView {
-            name: store.pod_name(p),
+            name: store.pod_report_name(p),
             rs: rs_index
                 .get(p.owner.0 as usize)
                 .copied()
@@ -243,7 +250,7 @@ fn services(s: &Session) -> Vec<ServiceView> {
         .services
         .iter()
         .map(|x| ServiceView {
-            service: x.service.clone(),
+            service: crate::model::report_name(&x.service),
             samples: Vec::new(),
         })
         .collect();

@@ -194,7 +194,7 @@ pub fn endpoints_csv(s: &Session) -> String {
         }
         rows.push(vec![
             super::seconds(v.time),
-            t.endpoints.services[v.service as usize].service.clone(),
+            crate::model::report_name(&t.endpoints.services[v.service as usize].service),
             s.cluster.store.nodes[v.node as usize].name.clone(),
             v.ready.to_string(),
             v.serving.to_string(),
@@ -222,19 +222,20 @@ pub fn slices_csv(s: &Session) -> String {
         return csv_text(&[], std::iter::empty());
     };
     let store = &s.cluster.store;
-    let selected = |service: &str| -> String {
+    let selected = |service: &crate::model::ObjectKey| -> String {
         let Some(svc) = store.services.get(service) else {
             return String::new();
         };
         store
             .deployment_names
             .iter()
-            .filter(|(_, id)| {
-                store
-                    .deployment(**id)
-                    .is_some_and(|d| svc.selects(&d.spec.template.metadata.labels))
+            .filter(|((ns, _), id)| {
+                *ns == service.0
+                    && store
+                        .deployment(**id)
+                        .is_some_and(|d| svc.selects(&d.spec.template.metadata.labels))
             })
-            .map(|(name, _)| name.as_str())
+            .map(|(key, _)| crate::model::report_name(key))
             .collect::<Vec<_>>()
             .join(" ")
     };
@@ -242,7 +243,7 @@ pub fn slices_csv(s: &Session) -> String {
         let service = &t.endpoints.services[x.service as usize].service;
         vec![
             super::seconds(x.time),
-            service.clone(),
+            crate::model::report_name(service),
             selected(service),
             x.ready.to_string(),
         ]

@@ -24,6 +24,8 @@ pub enum Kind {
     EndpointSlice,
     /// `v1 Event` (`kubectl get events`).
     Event,
+    /// `v1 Namespace`.
+    Namespace,
 }
 
 impl Kind {
@@ -50,6 +52,7 @@ impl Kind {
             | "endpointslice.discovery.k8s.io"
             | "endpointslices.discovery.k8s.io" => Kind::EndpointSlice,
             "event" | "events" | "ev" => Kind::Event,
+            "namespace" | "namespaces" | "ns" => Kind::Namespace,
             _ => return None,
         })
     }
@@ -66,6 +69,7 @@ impl Kind {
             Kind::Endpoints => "endpoints",
             Kind::EndpointSlice => "endpointslices.discovery.k8s.io",
             Kind::Event => "events",
+            Kind::Namespace => "namespaces",
         }
     }
 }
@@ -168,6 +172,11 @@ pub enum Kubectl {
         /// `--sort-by=.lastTimestamp` (events only).
         sort_by_last_timestamp: bool,
     },
+    /// `create namespace NAME`
+    CreateNamespace {
+        #[allow(missing_docs)]
+        name: String,
+    },
     /// `cordon NODE`
     Cordon {
         #[allow(missing_docs)]
@@ -228,11 +237,33 @@ pub enum Kubectl {
     },
 }
 
+/// The namespace a kubectl command works in: `-n NS` (or `--namespace`), else `default`;
+/// `-A` / `--all-namespaces` lists every namespace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    /// The namespace.
+    pub namespace: String,
+    /// Written with `-n` (an object's own namespace must then agree with it).
+    pub explicit: bool,
+    /// `-A` / `--all-namespaces`.
+    pub all: bool,
+}
+
+impl Default for Scope {
+    fn default() -> Self {
+        Scope {
+            namespace: crate::model::DEFAULT_NAMESPACE.to_string(),
+            explicit: false,
+            all: false,
+        }
+    }
+}
+
 /// One script command.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
-    /// A kubectl command.
-    Kubectl(Kubectl),
+    /// A kubectl command and the namespace it works in.
+    Kubectl(Kubectl, Scope),
     /// `sleep DURATION`: lets the virtual clock run.
     Sleep {
         /// Milliseconds.
@@ -370,7 +401,8 @@ impl Command {
             Command::Sleep { .. }
                 | Command::Curl(_)
                 | Command::Kubectl(
-                    Kubectl::RolloutStatus { watch: true, .. } | Kubectl::Drain { .. }
+                    Kubectl::RolloutStatus { watch: true, .. } | Kubectl::Drain { .. },
+                    _
                 )
         )
     }
@@ -388,7 +420,7 @@ kubectl describe deployment|replicaset|pod NAME; kubectl cordon|uncordon NODE; k
 kubectl drain NODE [--ignore-daemonsets] [--delete-emptydir-data] [--force] [--timeout=D]; \
 kubectl get endpoints|endpointslices [NAME]; kubectl describe service NAME; \
 kubectl port-forward svc/NAME LOCAL:REMOTE &; curl [-s] [-m SECONDS] URL; \
-all in namespace default (-n default)";
+kubectl create namespace NAME; kubectl get namespaces; -n NAMESPACE on every kubectl command, -A on get";
 
 /// Splits a command line into words as a POSIX shell would (quotes and backslashes; no
 /// expansions).
@@ -473,7 +505,10 @@ pub fn parse_command(line: &str) -> Result<Command, String> {
                     .into(),
             );
         }
-        return parse_port_forward(&words[2..]).map(Command::Kubectl);
+        let mut args = split_args(&words[2..])?;
+        let scope = args.take_scope()?;
+        let words = args.finish("port-forward")?;
+        return parse_port_forward(&words).map(|k| Command::Kubectl(k, scope));
     }
     if background {
         return Err("only `kubectl port-forward` runs in the background (`&`)".into());
@@ -488,7 +523,7 @@ pub fn parse_command(line: &str) -> Result<Command, String> {
             }),
             _ => Err("sleep takes one duration, e.g. `sleep 30s`".into()),
         },
-        "kubectl" => parse_kubectl(args).map(Command::Kubectl),
+        "kubectl" => parse_kubectl(args).map(|(k, scope)| Command::Kubectl(k, scope)),
         "curl" => parse_curl(args).map(Command::Curl),
         other => Err(format!(
             "`{other}` is not a command rollsim plays; {SUPPORTED}"
@@ -610,15 +645,25 @@ impl Args {
             .transpose()
     }
 
-    /// Accepts `-n default`; any other namespace is outside what rollsim simulates.
-    fn take_namespace(&mut self) -> Result<(), String> {
-        match self.take_value(&["-n", "--namespace"])? {
-            None => Ok(()),
-            Some(ns) if ns == "default" => Ok(()),
-            Some(ns) => Err(format!(
-                "namespace \"{ns}\": rollsim simulates one namespace, `default`"
-            )),
+    /// `-n NS` / `--namespace NS` and `-A` / `--all-namespaces`.
+    fn take_scope(&mut self) -> Result<Scope, String> {
+        let all = self
+            .take_bool(&["-A", "--all-namespaces"])?
+            .unwrap_or(false);
+        let Some(ns) = self.take_value(&["-n", "--namespace"])? else {
+            return Ok(Scope {
+                all,
+                ..Scope::default()
+            });
+        };
+        if let Some(e) = crate::model::validation::dns1123_label(&ns).first() {
+            return Err(format!("invalid namespace \"{ns}\": {e}"));
         }
+        Ok(Scope {
+            namespace: ns,
+            explicit: true,
+            all,
+        })
     }
 
     /// Fails on any flag left over.
@@ -696,6 +741,24 @@ fn parse_pairs(words: &[String], what: &str) -> Result<Vec<(String, String)>, St
         .collect()
 }
 
+/// `kubectl create namespace NAME` (the one generator rollsim has: objects come from files).
+fn parse_create(args: Args) -> Result<Kubectl, String> {
+    let words = args.finish("create")?;
+    match words.as_slice() {
+        [kind, name] if Kind::parse(kind) == Some(Kind::Namespace) => {
+            if let Some(e) = crate::model::validation::dns1123_label(name).first() {
+                return Err(format!(
+                    "The Namespace \"{name}\" is invalid: metadata.name: Invalid value: \"{name}\": {e}"
+                ));
+            }
+            Ok(Kubectl::CreateNamespace { name: name.clone() })
+        }
+        _ => Err(format!(
+            "`kubectl create` makes namespaces here (`kubectl create namespace NAME`); other objects come from files with `kubectl apply -f`; {SUPPORTED}"
+        )),
+    }
+}
+
 /// `kubectl taint nodes NODE SPEC… [--overwrite]`.
 fn parse_taint(mut args: Args) -> Result<Kubectl, String> {
     let overwrite = args.take_bool(&["--overwrite"])?.unwrap_or(false);
@@ -763,13 +826,27 @@ fn node_and_rest<'a>(words: &'a [String], verb: &str) -> Result<(String, &'a [St
     }
 }
 
-fn parse_kubectl(words: &[String]) -> Result<Kubectl, String> {
-    let Some((verb, rest)) = words.split_first() else {
+/// A kubectl command line: the namespace flags, then the verb's own grammar.
+fn parse_kubectl(words: &[String]) -> Result<(Kubectl, Scope), String> {
+    // Flags may come before the verb (`kubectl -n prod get pods`).
+    let mut args = split_args(words)?;
+    if args.positional.is_empty() {
         return Err(format!("`kubectl` needs a command; {SUPPORTED}"));
-    };
-    let mut args = split_args(rest)?;
-    args.take_namespace()?;
-    match verb.as_str() {
+    }
+    let verb = args.positional.remove(0);
+    let verb = verb.as_str();
+    let scope = args.take_scope()?;
+    if scope.all && verb != "get" {
+        return Err(format!(
+            "-A / --all-namespaces works with `kubectl get` here, not `kubectl {verb}`"
+        ));
+    }
+    parse_verb(verb, args).map(|k| (k, scope))
+}
+
+/// One verb's arguments, as kubectl's command of that name reads them.
+fn parse_verb(verb: &str, mut args: Args) -> Result<Kubectl, String> {
+    match verb {
         "apply" => {
             let files = take_files(&mut args)?;
             if files.is_empty() {
@@ -843,6 +920,7 @@ fn parse_kubectl(words: &[String]) -> Result<Kubectl, String> {
             })
         }
         "rollout" => parse_rollout(args),
+        "create" => parse_create(args),
         "taint" => parse_taint(args),
         "label" => parse_label(args),
         "cordon" | "uncordon" => {
@@ -1035,8 +1113,57 @@ mod tests {
 
     fn k(line: &str) -> Kubectl {
         match parse_command(line) {
-            Ok(Command::Kubectl(k)) => k,
+            Ok(Command::Kubectl(k, _)) => k,
             other => panic!("{line}: {other:?}"),
+        }
+    }
+
+    fn scope(line: &str) -> Scope {
+        match parse_command(line) {
+            Ok(Command::Kubectl(_, s)) => s,
+            other => panic!("{line}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn namespaces_come_from_n_or_a_and_create_namespace_parses() {
+        assert_eq!(scope("kubectl get pods"), Scope::default());
+        let prod = Scope {
+            namespace: "prod".into(),
+            explicit: true,
+            all: false,
+        };
+        assert_eq!(scope("kubectl get pods -n prod"), prod);
+        assert_eq!(
+            scope("kubectl -n prod get pods"),
+            prod,
+            "kubectl takes -n before the verb too"
+        );
+        assert_eq!(
+            scope("kubectl scale deploy web --replicas=2 --namespace=prod"),
+            prod
+        );
+        assert!(scope("kubectl get pods -A").all);
+        assert!(scope("kubectl get pods --all-namespaces").all);
+        assert_eq!(
+            k("kubectl create namespace prod"),
+            Kubectl::CreateNamespace {
+                name: "prod".into()
+            }
+        );
+        assert_eq!(
+            k("kubectl create ns prod"),
+            Kubectl::CreateNamespace {
+                name: "prod".into()
+            }
+        );
+        for bad in [
+            "kubectl create namespace Prod",
+            "kubectl create deployment web --image=nginx",
+            "kubectl get pods -n Bad_Name",
+            "kubectl scale deploy web --replicas=2 -A",
+        ] {
+            assert!(parse_command(bad).is_err(), "{bad}");
         }
     }
 
@@ -1148,7 +1275,6 @@ mod tests {
     fn unsupported_commands_and_flags_are_rejected_with_the_supported_list() {
         for line in [
             "kubectl exec -it x -- sh",
-            "kubectl get pods --all-namespaces",
             "kubectl rollout status statefulset web",
             "kubectl get pods -o yaml",
             "kubectl get widgets",
@@ -1156,7 +1282,6 @@ mod tests {
             "curl -X POST 127.1:8080",
             "curl https://ngx-svc/",
             "kubectl get pods &",
-            "kubectl get pods -n kube-system",
             "kubectl scale deployment x",
             "sleep 30",
         ] {
@@ -1173,12 +1298,15 @@ mod tests {
     fn curl_and_a_background_port_forward_parse_as_the_lesson_writes_them() {
         assert_eq!(
             parse_command("kubectl port-forward svc/ngx-svc 8080:80 &").unwrap(),
-            Command::Kubectl(Kubectl::PortForward {
-                kind: Kind::Service,
-                name: "ngx-svc".into(),
-                local: 8080,
-                remote: "80".into()
-            })
+            Command::Kubectl(
+                Kubectl::PortForward {
+                    kind: Kind::Service,
+                    name: "ngx-svc".into(),
+                    local: 8080,
+                    remote: "80".into()
+                },
+                Scope::default()
+            )
         );
         let Command::Curl(c) = parse_command("curl 127.1:8080").unwrap() else {
             panic!("curl parses");

@@ -8,7 +8,7 @@ pub mod duration;
 mod raw;
 mod traffic;
 
-pub use command::{Command, Kind, Kubectl};
+pub use command::{Command, Kind, Kubectl, Scope};
 
 use crate::cluster::{NodeSpec, Timing};
 use crate::model::manifest::{Manifest, parse_manifests};
@@ -383,6 +383,7 @@ fn script(
             .map_err(|m| err(at_line, format!("script[{i}]: `{}`: {m}", step.run)))?;
         if let Command::Kubectl(
             Kubectl::Apply { files: names } | Kubectl::DeleteFiles { files: names },
+            _,
         ) = &command
         {
             for name in names {
@@ -395,7 +396,7 @@ fn script(
                 manifests.insert(name.clone(), parsed);
             }
         }
-        if let Command::Kubectl(Kubectl::Scale { replicas, .. }) = &command
+        if let Command::Kubectl(Kubectl::Scale { replicas, .. }, _) = &command
             && *replicas as i64 > max_pods as i64
         {
             return Err(err(

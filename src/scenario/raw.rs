@@ -48,6 +48,8 @@ pub(super) struct RawApp {
     pub keepalive_timeout: Option<u64>,
     #[serde(default)]
     pub keepalive_requests: Option<u32>,
+    #[serde(default, deserialize_with = "opt_latency")]
+    pub run_for: Option<Latency>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -71,6 +73,8 @@ pub(super) enum ConnectionDe {
 pub(super) struct RawClient {
     pub name: String,
     pub service: String,
+    #[serde(default)]
+    pub namespace: Option<String>,
     #[serde(default)]
     pub port: Option<i32>,
     #[serde(default)]

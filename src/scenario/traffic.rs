@@ -61,6 +61,10 @@ fn app(image: &str, raw: &RawApp, err: Err) -> Result<AppSpec, ScenarioError> {
         },
         keepalive_timeout_ms,
         keepalive_requests: raw.keepalive_requests.unwrap_or(base.keepalive_requests),
+        run_for: raw
+            .run_for
+            .map(|l| latency("runFor", Some(l), Latency::Constant(0)))
+            .transpose()?,
     })
 }
 
@@ -129,9 +133,17 @@ fn client(raw: &RawClient, nodes: &BTreeSet<&str>, err: Err) -> Result<ClientSpe
     if raw.port.is_some_and(|p| !(1..=65535).contains(&p)) {
         return Err(at("port: must be 1-65535".into()));
     }
+    let namespace = raw
+        .namespace
+        .clone()
+        .unwrap_or_else(|| crate::model::DEFAULT_NAMESPACE.to_string());
+    if let Some(e) = crate::model::validation::dns1123_label(&namespace).first() {
+        return Err(at(format!("namespace: {e}")));
+    }
     Ok(ClientSpec {
         name: name.clone(),
         service: raw.service.clone(),
+        namespace,
         port: raw.port,
         from,
         rate,
@@ -190,7 +202,7 @@ pub(super) fn traffic_spec(
     let probes = steps.iter().any(|s| {
         matches!(
             s.command,
-            Command::Curl(_) | Command::Kubectl(Kubectl::PortForward { .. })
+            Command::Curl(_) | Command::Kubectl(Kubectl::PortForward { .. }, _)
         )
     });
     let enabled = !apps.is_empty() || !clients.is_empty() || probes;

@@ -63,16 +63,16 @@ pub fn apply(c: &mut Cluster, yaml: &str) {
     for m in parse_manifests(yaml).expect("manifest parses") {
         match m {
             Manifest::Deployment(d) => {
-                c.apply_deployment(&d).expect("apply accepted");
+                c.apply_deployment("default", &d).expect("apply accepted");
             }
             Manifest::Service(s) => {
-                c.apply_service(&s);
+                c.apply_service("default", &s);
             }
             Manifest::ConfigMap(cm) => {
-                c.apply_config_map(&cm);
+                c.apply_config_map("default", &cm);
             }
             Manifest::PodDisruptionBudget(b) => {
-                c.apply_pdb(&b).expect("budget accepted");
+                c.apply_pdb("default", &b).expect("budget accepted");
             }
         }
     }
@@ -81,15 +81,18 @@ pub fn apply(c: &mut Cluster, yaml: &str) {
 /// Runs until the Deployment reports complete (Progressing NewReplicaSetAvailable) or the deadline.
 pub fn run_until_complete(c: &mut Cluster, name: &str, limit: SimTime) -> bool {
     loop {
-        let done = c.store.deployment_by_name(name).is_some_and(|(_, d)| {
-            d.status.observed_generation >= d.meta.generation
-                && d.status
-                    .condition("Progressing")
-                    .is_some_and(|p| p.reason == "NewReplicaSetAvailable")
-                && d.status.updated_replicas == d.spec.replicas
-                && d.status.replicas == d.spec.replicas
-                && d.status.available_replicas == d.spec.replicas
-        });
+        let done = c
+            .store
+            .deployment_by_name("default", name)
+            .is_some_and(|(_, d)| {
+                d.status.observed_generation >= d.meta.generation
+                    && d.status
+                        .condition("Progressing")
+                        .is_some_and(|p| p.reason == "NewReplicaSetAvailable")
+                    && d.status.updated_replicas == d.spec.replicas
+                    && d.status.replicas == d.spec.replicas
+                    && d.status.available_replicas == d.spec.replicas
+            });
         if done {
             return true;
         }
@@ -104,7 +107,7 @@ pub fn run_until_complete(c: &mut Cluster, name: &str, limit: SimTime) -> bool {
 
 pub fn scaling_messages(c: &Cluster, name: &str) -> Vec<String> {
     c.recorder
-        .events_for("deployment", name)
+        .events_for("deployment", ("default", name))
         .filter(|e| e.reason == "ScalingReplicaSet")
         .map(|e| e.message.clone())
         .collect()
@@ -112,7 +115,10 @@ pub fn scaling_messages(c: &Cluster, name: &str) -> Vec<String> {
 
 /// Replaces the ReplicaSet names in messages with v1, v2, … in creation order.
 pub fn by_revision(c: &Cluster, name: &str, messages: Vec<String>) -> Vec<String> {
-    let (id, _) = c.store.deployment_by_name(name).expect("deployment");
+    let (id, _) = c
+        .store
+        .deployment_by_name("default", name)
+        .expect("deployment");
     let rss: Vec<String> = c
         .store
         .deployment(id)

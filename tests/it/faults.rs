@@ -503,7 +503,7 @@ fn node_faults_and_failing_images_keep_the_store_counts_consistent_event_by_even
     let step = |c: &mut Cluster, until: u64| {
         while c.step_until(SimTime::from_ms(until)).expect("budget") {
             check::counts_consistent(c).unwrap_or_else(|v| panic!("{v}"));
-            let (d, _) = c.store.deployment_by_name("web").expect("web");
+            let (d, _) = c.store.deployment_by_name("default", "web").expect("web");
             check::surge_ceiling(c, d).unwrap_or_else(|v| panic!("{v}"));
         }
     };
@@ -606,7 +606,7 @@ mod properties {
                 let mut violation = None;
                 let mut step = |c: &mut Cluster, until: u64| {
                     while violation.is_none() && c.step_until(SimTime::from_ms(until)).expect("budget") {
-                        let (d, _) = c.store.deployment_by_name("web").expect("web");
+                        let (d, _) = c.store.deployment_by_name("default", "web").expect("web");
                         violation = check::counts_consistent(c)
                             .and_then(|_| check::surge_ceiling(c, d))
                             .err();
@@ -765,7 +765,11 @@ fn budgets_resolve_like_the_disruption_controller() {
         ("minAvailable: 12", 12, 0),
     ] {
         apply(&mut c, &budget(spec));
-        let b = c.store.pdbs.get("b").expect("budget");
+        let b = c
+            .store
+            .pdbs
+            .get(&rollsim::model::object_key("default", "b"))
+            .expect("budget");
         let status = c.pdb_status(b);
         assert_eq!(status.current_healthy, 10, "{spec}");
         assert_eq!(
@@ -779,7 +783,7 @@ fn budgets_resolve_like_the_disruption_controller() {
     let rollsim::model::manifest::Manifest::PodDisruptionBudget(b) = &m[0] else {
         panic!("a budget")
     };
-    let err = c.apply_pdb(b).expect_err("both set is invalid");
+    let err = c.apply_pdb("default", b).expect_err("both set is invalid");
     assert!(
         err.0
             .starts_with("The PodDisruptionBudget \"b\" is invalid: ")

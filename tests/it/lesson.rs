@@ -25,7 +25,7 @@ fn the_lesson_rolls_v1_to_v2_in_the_steps_the_lesson_describes() {
     let c = &s.cluster;
     let msgs: Vec<String> = c
         .recorder
-        .events_for("deployment", "ngx-dep")
+        .events_for("deployment", ("default", "ngx-dep"))
         .filter(|e| e.reason == "ScalingReplicaSet")
         .map(|e| e.message.clone())
         .collect();

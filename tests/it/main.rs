@@ -10,6 +10,8 @@ mod explain;
 mod faults;
 mod kubectl_texts;
 mod lesson;
+mod namespaces;
+mod pod_start;
 mod properties;
 mod robustness;
 mod rollouts;

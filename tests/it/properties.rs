@@ -61,7 +61,7 @@ fn roll(
         run_until_complete(&mut c, "web", SimTime::from_secs(3600)),
         "first rollout completes"
     );
-    let (id, _) = c.store.deployment_by_name("web").unwrap();
+    let (id, _) = c.store.deployment_by_name("default", "web").unwrap();
     apply(
         &mut c,
         &deployment_yaml("web", replicas, "app:2", &strategy, &extra),

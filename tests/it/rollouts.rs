@@ -41,7 +41,7 @@ fn ten_replicas_surge_three_unavailable_two_create_and_cut_in_one_sync() {
     assert!(run_until_complete(&mut c, "web", SimTime::from_secs(1200)));
     let events: Vec<_> = c
         .recorder
-        .events_for("deployment", "web")
+        .events_for("deployment", ("default", "web"))
         .filter(|e| e.reason == "ScalingReplicaSet")
         .cloned()
         .collect();
@@ -66,7 +66,7 @@ fn recreate_stops_every_old_pod_before_the_first_new_one_is_created() {
     assert!(run_until_complete(&mut c, "web", SimTime::from_secs(600)));
     apply(&mut c, &deployment_yaml("web", 4, "nginx:2", strategy, ""));
     assert!(run_until_complete(&mut c, "web", SimTime::from_secs(1200)));
-    let (id, d) = c.store.deployment_by_name("web").unwrap();
+    let (id, d) = c.store.deployment_by_name("default", "web").unwrap();
     let (old, new) = (d.replica_sets[0], d.replica_sets[1]);
     let _ = id;
     let last_old_gone = c
@@ -100,7 +100,7 @@ fn recreate_stops_every_old_pod_before_the_first_new_one_is_created() {
 }
 
 fn history(c: &rollsim::cluster::Cluster, name: &str) -> Vec<(i64, String)> {
-    let (id, _) = c.store.deployment_by_name(name).unwrap();
+    let (id, _) = c.store.deployment_by_name("default", name).unwrap();
     let mut h: Vec<(i64, String)> = c
         .store
         .replica_sets_of(id)
@@ -134,7 +134,7 @@ fn undo_renumbers_the_reused_replica_set_and_carries_its_change_cause_back() {
         assert!(run_until_complete(&mut c, "web", limit));
     }
     assert_eq!(
-        c.undo_deployment("web", 0),
+        c.undo_deployment("default", "web", 0),
         Ok(rollsim::cluster::UndoOutcome::RolledBack)
     );
     let limit = c.now().plus_secs(600);
@@ -143,7 +143,7 @@ fn undo_renumbers_the_reused_replica_set_and_carries_its_change_cause_back() {
         history(&c, "web"),
         vec![(1, "v1".into()), (3, "v3".into()), (4, "v2".into())]
     );
-    let (id, d) = c.store.deployment_by_name("web").unwrap();
+    let (id, d) = c.store.deployment_by_name("default", "web").unwrap();
     assert_eq!(d.meta.annotations["deployment.kubernetes.io/revision"], "4");
     assert_eq!(d.meta.annotations["kubernetes.io/change-cause"], "v2");
     let reused = c
@@ -159,7 +159,7 @@ fn undo_renumbers_the_reused_replica_set_and_carries_its_change_cause_back() {
     );
     // Undoing to a revision that does not exist fails with kubectl's text.
     assert_eq!(
-        c.undo_deployment("web", 9).unwrap_err().0,
+        c.undo_deployment("default", "web", 9).unwrap_err().0,
         "error: unable to find specified revision 9 in history"
     );
 }
@@ -169,35 +169,35 @@ fn a_paused_deployment_creates_no_new_replica_set_until_resumed() {
     let mut c = cluster(5, 3, constant_timing());
     apply(&mut c, &deployment_yaml("web", 3, "nginx:1", "", ""));
     assert!(run_until_complete(&mut c, "web", SimTime::from_secs(600)));
-    assert_eq!(c.set_paused("web", true), Ok(true));
+    assert_eq!(c.set_paused("default", "web", true), Ok(true));
     apply(&mut c, &deployment_yaml("web", 3, "nginx:2", "", ""));
     let t = c.now().plus_secs(300);
     c.run_until(t).unwrap();
-    let (_, d) = c.store.deployment_by_name("web").unwrap();
+    let (_, d) = c.store.deployment_by_name("default", "web").unwrap();
     assert_eq!(d.replica_sets.len(), 1, "no new ReplicaSet while paused");
     assert_eq!(
         d.status.condition("Progressing").map(|p| p.reason),
         Some("DeploymentPaused")
     );
     // Scaling still works while paused.
-    c.scale_deployment("web", 5).unwrap();
+    c.scale_deployment("default", "web", 5).unwrap();
     let t = c.now().plus_secs(60);
     c.run_until(t).unwrap();
     assert_eq!(
         c.store
-            .deployment_by_name("web")
+            .deployment_by_name("default", "web")
             .unwrap()
             .1
             .status
             .available_replicas,
         5
     );
-    assert_eq!(c.set_paused("web", false), Ok(true));
+    assert_eq!(c.set_paused("default", "web", false), Ok(true));
     let limit = c.now().plus_secs(600);
     assert!(run_until_complete(&mut c, "web", limit));
     assert_eq!(
         c.store
-            .deployment_by_name("web")
+            .deployment_by_name("default", "web")
             .unwrap()
             .1
             .replica_sets
@@ -216,9 +216,9 @@ fn max_surge_zero_with_max_unavailable_zero_is_rejected() {
     let rollsim::model::manifest::Manifest::Deployment(d) = &ms[0] else {
         panic!("deployment")
     };
-    let err = c.apply_deployment(d).unwrap_err();
+    let err = c.apply_deployment("default", d).unwrap_err();
     assert!(err.0.contains("may not be 0 when `maxSurge` is 0"), "{err}");
-    assert!(c.store.deployment_by_name("web").is_none());
+    assert!(c.store.deployment_by_name("default", "web").is_none());
 }
 
 #[test]
@@ -232,7 +232,7 @@ fn min_ready_seconds_delays_availability_and_the_rollout() {
         &deployment_yaml("web", 4, "nginx:2", "", "  minReadySeconds: 15\n"),
     );
     assert!(run_until_complete(&mut c, "web", SimTime::from_secs(1200)));
-    let (_, d) = c.store.deployment_by_name("web").unwrap();
+    let (_, d) = c.store.deployment_by_name("default", "web").unwrap();
     let new = d.replica_sets[1];
     for p in c.store.pods.iter().filter(|p| p.owner == new) {
         let (ready, available) = (p.times.ready.unwrap(), p.times.available.unwrap());
@@ -263,7 +263,7 @@ fn a_stalled_rollout_exceeds_its_progress_deadline_about_one_second_late() {
     apply(&mut c, &stuck_v2("web", 3, "", extra));
     let t = c.now().plus_secs(120);
     c.run_until(t).unwrap();
-    let (_, d) = c.store.deployment_by_name("web").unwrap();
+    let (_, d) = c.store.deployment_by_name("default", "web").unwrap();
     let p = d.status.condition("Progressing").unwrap();
     assert_eq!(
         (p.status.as_str(), p.reason),
@@ -300,7 +300,7 @@ fn scaling_a_stuck_rollout_is_proportional_as_the_docs_show() {
     let t = c.now().plus_secs(60);
     c.run_until(t).unwrap();
     let sizes = |c: &rollsim::cluster::Cluster| {
-        let (id, _) = c.store.deployment_by_name("web").unwrap();
+        let (id, _) = c.store.deployment_by_name("default", "web").unwrap();
         c.store
             .replica_sets_of(id)
             .iter()
@@ -308,7 +308,7 @@ fn scaling_a_stuck_rollout_is_proportional_as_the_docs_show() {
             .collect::<Vec<_>>()
     };
     assert_eq!(sizes(&c), vec![8, 5]);
-    c.scale_deployment("web", 15).unwrap();
+    c.scale_deployment("default", "web", 15).unwrap();
     let t = c.now().plus_secs(60);
     c.run_until(t).unwrap();
     assert_eq!(sizes(&c), vec![11, 7]);
@@ -320,7 +320,7 @@ fn deleting_a_deployment_terminates_its_pods_and_creates_no_replacements() {
     apply(&mut c, &deployment_yaml("web", 5, "img:1", "", ""));
     assert!(run_until_complete(&mut c, "web", SimTime::from_secs(60)));
     let created_before = c.store.pods.len();
-    c.delete_deployment("web").expect("deleted");
+    c.delete_deployment("default", "web").expect("deleted");
     c.run_until(c.now().plus_secs(60)).expect("within budget");
     assert_eq!(
         c.store.pods.len(),
@@ -359,11 +359,11 @@ fn pod_names_are_built_from_the_drawn_suffix_and_found_again() {
             "{name}"
         );
         assert_eq!(
-            store.pod_by_name(&name),
+            store.pod_by_name("default", &name),
             Some(rollsim::model::PodId(i as u32))
         );
         names.insert(name);
     }
     assert_eq!(names.len(), 40, "every name differs");
-    assert_eq!(store.pod_by_name("bench-nosuchpod"), None);
+    assert_eq!(store.pod_by_name("default", "bench-nosuchpod"), None);
 }

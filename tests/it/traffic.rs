@@ -146,8 +146,21 @@ fn a_scenario_without_traffic_models_none() {
 
 #[test]
 fn endpoints_views_filter_differently_and_say_not_found_as_kubectl_does() {
-    use rollsim::kubectl::endpoints::{get_endpoint_slices, get_endpoints};
+    use rollsim::kubectl::get::{GetArgs, get};
+    use rollsim::scenario::{Kind, Scope};
     let s = run("traffic-lesson.yaml", None);
+    let scope = Scope::default();
+    let args = |kind, name| GetArgs {
+        kind,
+        name,
+        wide: false,
+        selector: None,
+        show_labels: false,
+        sort_by_last_timestamp: false,
+        scope: &scope,
+    };
+    let get_endpoints = |c, name| get(c, &args(Kind::Endpoints, name));
+    let get_endpoint_slices = |c, name| get(c, &args(Kind::EndpointSlice, name));
     let missing = get_endpoints(&s.cluster, Some("nope"));
     assert!(!missing.ok);
     assert_eq!(

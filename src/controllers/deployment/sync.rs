@@ -22,7 +22,7 @@ pub(crate) fn sync_deployment(c: &mut impl Api, id: DeploymentId) {
             EventType::Warning,
             "SelectingAll",
             "deployment",
-            &d.meta.name,
+            (&d.meta.namespace, &d.meta.name),
             "deployment-controller",
             "This deployment is selecting all pods. A non-empty selector is required.".into(),
         );
@@ -244,7 +244,11 @@ fn create_new_rs(
 ) -> Option<RsId> {
     let hash = compute_hash(&d.spec.template, d.status.collision_count);
     let name = format!("{}-{}", d.meta.name, hash);
-    if let Some(&existing) = c.store().rs_names.get(&name) {
+    if let Some(&existing) = c
+        .store()
+        .rs_names
+        .get(&crate::model::object_key(&d.meta.namespace, &name))
+    {
         let ours = c
             .store()
             .replica_set(existing)
@@ -315,7 +319,7 @@ fn scaling_event(c: &mut impl Api, d: &Deployment, message: String) {
         EventType::Normal,
         "ScalingReplicaSet",
         "deployment",
-        &d.meta.name,
+        (&d.meta.namespace, &d.meta.name),
         "deployment-controller",
         message,
     );

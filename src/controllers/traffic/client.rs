@@ -168,8 +168,9 @@ impl Traffic {
 
     /// The Service index the client sends to, once the Service has been seen.
     fn client_service(&self, c: u16) -> Option<u32> {
-        let name = &self.spec.clients[c as usize].service;
-        self.endpoints.by_name.get(name).copied()
+        let client = &self.spec.clients[c as usize];
+        let key = crate::model::object_key(&client.namespace, &client.service);
+        self.endpoints.by_name.get(&key).copied()
     }
 
     /// kube-proxy on `node` picks a backend for a new connection to Service `service`:
@@ -371,6 +372,7 @@ mod tests {
         ClientSpec {
             name: "c".into(),
             service: "s".into(),
+            namespace: "default".into(),
             port: None,
             from: vec![],
             rate,

@@ -1,0 +1,70 @@
+//! Namespaces: one manifest applied to two namespaces stays two independent sets of
+//! objects — selectors, budgets, events and reports never cross a namespace.
+
+use rollsim::model::object_key;
+use rollsim::play::Session;
+use std::path::PathBuf;
+
+fn play(name: &str) -> Session {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/{name}.yaml"));
+    let scenario = rollsim::scenario::load(&path, 100_000).expect("the scenario loads");
+    rollsim::play::play(&scenario, Default::default())
+}
+
+#[test]
+fn the_same_deployment_in_two_namespaces_is_two_deployments() {
+    let s = play("namespaces");
+    assert_eq!(s.unexpected_failures(), 0);
+    let store = &s.cluster.store;
+    // staging's web was deleted at the end; prod's is untouched by staging's rollout.
+    assert!(store.deployment_by_name("staging", "web").is_none());
+    let (prod, d) = store.deployment_by_name("prod", "web").expect("prod/web");
+    assert_eq!(d.meta.namespace, "prod");
+    assert_eq!(
+        d.meta.generation, 1,
+        "staging's new revision never touched prod"
+    );
+    for (_, rs) in store.replica_sets_of(prod) {
+        assert_eq!(rs.meta.namespace, "prod");
+    }
+    // Every pod belongs to its ReplicaSet's namespace, and each Service's endpoints (and
+    // prod's budget) count only their own namespace's pods.
+    let prod_pods = store
+        .pods
+        .iter()
+        .filter(|p| !p.gone && store.pod_namespace(p) == "prod")
+        .count();
+    assert_eq!(prod_pods, 2);
+    let budget = &store.pdbs[&object_key("prod", "web")];
+    let status = s.cluster.pdb_status(budget);
+    assert_eq!((status.current_healthy, status.disruptions_allowed), (2, 1));
+    // Events name their namespace; the rollout's scale events exist only in staging.
+    let scaled_down_in =
+        |ns: &str| {
+            s.cluster.recorder.events.iter().any(|e| {
+                e.object.namespace == ns && e.message.starts_with("Scaled down replica set")
+            })
+        };
+    assert!(scaled_down_in("staging") && !scaled_down_in("prod"));
+    // Reports keep the two apart.
+    assert!(s.rollouts.contains_key("prod/web") && s.rollouts.contains_key("staging/web"));
+    assert_eq!(s.rollouts["staging/web"].len(), 2);
+    assert_eq!(s.rollouts["prod/web"].len(), 1);
+}
+
+#[test]
+fn kubectl_refuses_what_the_api_server_and_kubectl_refuse_about_namespaces() {
+    let s = play("namespaces");
+    let t = rollsim::report::transcript(&s);
+    for expected in [
+        "Error from server (NotFound): error when creating \"web.yml\": namespaces \"staging\" not found\n",
+        "Error from server (AlreadyExists): namespaces \"prod\" already exists\n",
+        "error: the namespace from the provided object \"prod\" does not match the namespace \"staging\". You must pass '--namespace=prod' to perform this operation.\n",
+        "No resources found in qa namespace.\n",
+        "error: a resource cannot be retrieved by name across all namespaces\n",
+        "deployment.apps \"web\" deleted from staging namespace\n",
+        "namespace/staging created\n",
+    ] {
+        assert!(t.contains(expected), "missing {expected:?}");
+    }
+}
