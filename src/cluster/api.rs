@@ -223,7 +223,11 @@ impl Cluster {
     }
 
     /// Stores an updated Deployment: the generation moves when spec or annotations changed.
-    fn update_deployment(&mut self, id: DeploymentId, mut d: Deployment) -> ApplyOutcome {
+    pub(super) fn update_deployment(
+        &mut self,
+        id: DeploymentId,
+        mut d: Deployment,
+    ) -> ApplyOutcome {
         let Some(Some(stored)) = self.store.deployments.get_mut(id.0 as usize) else {
             return ApplyOutcome::Unchanged;
         };
@@ -242,7 +246,7 @@ impl Cluster {
         ApplyOutcome::Configured
     }
 
-    fn deployment_named(
+    pub(super) fn deployment_named(
         &self,
         ns: &str,
         name: &str,

@@ -7,6 +7,7 @@
 
 mod api;
 mod controller_api;
+mod edits;
 mod nodes;
 mod pods;
 mod traffic;
@@ -187,6 +188,9 @@ pub struct Cluster {
     touch_countdown: usize,
     /// Services' endpoints, kube-proxy, apps and clients (when the scenario models them).
     pub(crate) traffic: Option<Box<crate::controllers::traffic::Traffic>>,
+    /// Writes of Deployments, ReplicaSets and pods so far (a watch looks again only after
+    /// one).
+    object_writes: u64,
 }
 
 /// `rate.Limiter` as client-go's default controller rate limiter builds it: 10 tokens a
@@ -258,6 +262,7 @@ impl Cluster {
             random_failure_due: Vec::new(),
             touch_countdown: 0,
             traffic,
+            object_writes: 0,
         }
     }
 
@@ -496,7 +501,13 @@ impl Cluster {
     }
 
     /// A Deployment was written: its controller and any `rollout status` watcher see it.
+    /// Writes of Deployments, ReplicaSets and pods so far.
+    pub fn object_writes(&self) -> u64 {
+        self.object_writes
+    }
+
     pub(crate) fn deployment_written(&mut self, d: DeploymentId) {
+        self.object_writes += 1;
         if let Some(Some(dep)) = self.store.deployments.get_mut(d.0 as usize) {
             dep.meta.resource_version += 1;
         }
@@ -506,6 +517,7 @@ impl Cluster {
 
     /// A ReplicaSet was written: its controller and its owner's controller see it.
     pub(crate) fn replica_set_written(&mut self, r: RsId) {
+        self.object_writes += 1;
         let Some(rs) = self
             .store
             .replica_sets
@@ -538,6 +550,7 @@ impl Cluster {
 
     /// A pod was added, changed or removed: its ReplicaSet's controller sees it.
     pub(crate) fn pod_written(&mut self, p: PodId) {
+        self.object_writes += 1;
         self.sample_pod_status(p);
         if self.traffic.is_some() {
             self.traffic_pod_changed(p);

@@ -256,7 +256,7 @@ pub fn get_events(c: &crate::cluster::Cluster, args: &super::get::GetArgs) -> su
             e.message.trim()
         ));
     }
-    super::Output::ok(w.finish())
+    super::Output::ok(if args.raw { w.into_raw() } else { w.finish() })
 }
 
 #[cfg(test)]

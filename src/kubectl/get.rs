@@ -46,6 +46,28 @@ pub struct GetArgs<'a> {
     pub sort_by_last_timestamp: bool,
     /// `-n` / `-A`.
     pub scope: &'a Scope,
+    /// Names are printed `deployment.apps/NAME`, as kubectl does when one `get` lists
+    /// several types.
+    pub prefixed: bool,
+    /// The table unaligned, cells ending in tabs (for a watch, which aligns rows itself).
+    pub raw: bool,
+}
+
+impl<'a> GetArgs<'a> {
+    /// The arguments of a parsed `kubectl get` (its first type).
+    pub fn of(g: &'a crate::scenario::GetCommand, scope: &'a Scope) -> Self {
+        GetArgs {
+            kind: g.kinds.first().copied().unwrap_or(Kind::Pod),
+            name: g.name.as_deref(),
+            wide: g.wide,
+            selector: g.selector.as_deref(),
+            show_labels: g.show_labels,
+            sort_by_last_timestamp: g.sort_by_last_timestamp,
+            scope,
+            prefixed: false,
+            raw: false,
+        }
+    }
 }
 
 /// `GroupVersionResource.String()` of a kind, as list errors name it.
@@ -89,6 +111,8 @@ struct Listing<'a> {
     /// The namespace listed, or `None` for every namespace (`-A`, which adds a NAMESPACE
     /// column to namespaced kinds).
     namespace: Option<&'a str>,
+    /// `deployment.apps/` before each name, when several types are listed.
+    prefix: Option<&'static str>,
 }
 
 impl Listing<'_> {
@@ -116,6 +140,14 @@ impl Listing<'_> {
             self.w.write(&format!("{ns}\t"));
         }
         true
+    }
+
+    /// A NAME cell: the name, with its type when several types are listed.
+    fn shown(&self, name: &str) -> String {
+        match self.prefix {
+            Some(p) => format!("{p}/{name}"),
+            None => name.to_string(),
+        }
     }
 
     /// Whether an object of this name and labels is listed (a pod's labels may be unknown).
@@ -173,6 +205,7 @@ pub fn get(c: &Cluster, args: &GetArgs) -> Output {
         now: c.now(),
         namespace: (!args.scope.all || matches!(kind, Kind::Node | Kind::Namespace))
             .then_some(args.scope.namespace.as_str()),
+        prefix: args.prefixed.then(|| kind_prefix(kind)),
     };
     match kind {
         Kind::Deployment => print_deployments(c, &mut l),
@@ -194,7 +227,67 @@ pub fn get(c: &Cluster, args: &GetArgs) -> Output {
             None => Output::ok(no_resources(args.scope, kind)),
         };
     }
-    Output::ok(l.w.finish())
+    Output::ok(if args.raw {
+        l.w.into_raw()
+    } else {
+        l.w.finish()
+    })
+}
+
+/// The type before a name in `get` output listing several types (and in `wait`, `patch`
+/// and `set` lines): `deployment.apps`, `pod`.
+pub fn kind_prefix(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Deployment => "deployment.apps",
+        Kind::ReplicaSet => "replicaset.apps",
+        Kind::Pod => "pod",
+        Kind::Node => "node",
+        Kind::Service => "service",
+        Kind::PodDisruptionBudget => "poddisruptionbudget.policy",
+        Kind::Endpoints => "endpoints",
+        Kind::EndpointSlice => "endpointslice.discovery.k8s.io",
+        Kind::Event => "event",
+        Kind::Namespace => "namespace",
+    }
+}
+
+/// `kubectl get TYPE,TYPE…`: each type's table in turn, a blank line between them, names
+/// with their types; kubectl's empty-list text only when every table is empty.
+pub fn get_many(c: &Cluster, kinds: &[Kind], args: &GetArgs) -> Output {
+    if kinds.len() == 1 {
+        return get(
+            c,
+            &GetArgs {
+                kind: kinds[0],
+                ..*args
+            },
+        );
+    }
+    let mut out = Output::ok(String::new());
+    let mut printed = false;
+    for &kind in kinds {
+        let one = get(
+            c,
+            &GetArgs {
+                kind,
+                prefixed: true,
+                ..*args
+            },
+        );
+        if one.text.starts_with("No resources found") {
+            continue;
+        }
+        if printed && one.ok {
+            out.text.push('\n');
+        }
+        printed |= one.ok;
+        out.ok &= one.ok;
+        out.text.push_str(&one.text);
+    }
+    if !printed && out.ok {
+        out.text = no_resources(args.scope, kinds[0]);
+    }
+    out
 }
 
 /// kubectl's text for an empty list: cluster-scoped kinds and `-A` name no namespace.
@@ -213,7 +306,11 @@ fn print_namespaces(c: &Cluster, l: &mut Listing) {
         if !l.wants(name, Some(&BTreeMap::new())) {
             continue;
         }
-        l.w.write(&format!("{name}\tActive\t{}", age(*created, l.now)));
+        l.w.write(&format!(
+            "{}\tActive\t{}",
+            l.shown(name),
+            age(*created, l.now)
+        ));
         l.end_row(Some(&BTreeMap::new()));
     }
 }
@@ -230,7 +327,7 @@ fn print_deployments(c: &Cluster, l: &mut Listing) {
         }
         l.w.write(&format!(
             "{}\t{}/{}\t{}\t{}\t{}",
-            d.meta.name,
+            l.shown(&d.meta.name),
             d.status.ready_replicas,
             d.spec.replicas,
             d.status.updated_replicas,
@@ -259,7 +356,7 @@ fn print_replica_sets(c: &Cluster, l: &mut Listing) {
         }
         l.w.write(&format!(
             "{}\t{}\t{}\t{}\t{}",
-            rs.meta.name,
+            l.shown(&rs.meta.name),
             rs.replicas,
             rs.status.replicas,
             rs.status.ready_replicas,
@@ -291,7 +388,8 @@ fn print_pods(c: &Cluster, l: &mut Listing) {
             _ => p.restarts.to_string(),
         };
         l.w.write(&format!(
-            "{name}\t{ready}/{containers}\t{}\t{restarts}\t{}",
+            "{}\t{ready}/{containers}\t{}\t{restarts}\t{}",
+            l.shown(&name),
             pod_status(p),
             age(p.creation, l.now)
         ));
@@ -351,7 +449,8 @@ fn print_nodes(c: &Cluster, l: &mut Listing) {
             status.push_str(",SchedulingDisabled");
         }
         l.w.write(&format!(
-            "{name}\t{status}\t<none>\t{}\t{KUBELET_VERSION}",
+            "{}\t{status}\t<none>\t{}\t{KUBELET_VERSION}",
+            l.shown(name),
             age(n.creation, l.now)
         ));
         if l.wide {
@@ -395,7 +494,8 @@ fn print_services(c: &Cluster, l: &mut Listing) {
             }
         };
         l.w.write(&format!(
-            "{name}\t{}\t{}\t{external}\t{}\t{}",
+            "{}\t{}\t{}\t{external}\t{}\t{}",
+            l.shown(name),
             s.service_type,
             s.cluster_ip,
             or_none(ports),
@@ -423,7 +523,8 @@ fn print_pdbs(c: &Cluster, l: &mut Listing) {
         let shown =
             |v: Option<crate::model::IntOrPercent>| v.map_or("N/A".to_string(), |v| v.to_string());
         l.w.write(&format!(
-            "{name}\t{}\t{}\t{}\t{}",
+            "{}\t{}\t{}\t{}\t{}",
+            l.shown(name),
             shown(b.min_available),
             shown(b.max_unavailable),
             c.pdb_status(b).disruptions_allowed,

@@ -115,27 +115,34 @@ pub fn execute(
         Kubectl::RolloutStatus { name, revision, .. } => {
             status_once(c, (ns, name), *revision, &mut out);
         }
-        Kubectl::Get {
-            kind,
+        Kubectl::Get(g) => return get::get_many(c, &g.kinds, &get::GetArgs::of(g, scope)),
+        Kubectl::SetEnv {
             name,
-            wide,
-            selector,
-            show_labels,
-            sort_by_last_timestamp,
+            set,
+            remove,
+            container,
         } => {
-            return get::get(
-                c,
-                &get::GetArgs {
-                    kind: *kind,
-                    name: name.as_deref(),
-                    wide: *wide,
-                    selector: selector.as_deref(),
-                    show_labels: *show_labels,
-                    sort_by_last_timestamp: *sort_by_last_timestamp,
-                    scope,
-                },
-            );
+            let result = c.set_env(ns, name, container.as_deref(), (set, remove));
+            changed_line(&mut out, result, name, "env updated");
         }
+        Kubectl::SetResources {
+            name,
+            container,
+            limits,
+            requests,
+        } => {
+            let result = c.set_resources(ns, name, container.as_deref(), (limits, requests));
+            changed_line(&mut out, result, name, "resource requirements updated");
+        }
+        Kubectl::Patch { name, patch, merge } => {
+            match c.patch_deployment(ns, name, patch, *merge) {
+                Ok(true) => out.push(&format!("deployment.apps/{name} patched"), true),
+                Ok(false) => out.push(&format!("deployment.apps/{name} patched (no change)"), true),
+                Err(e) => out.push(&e.0, false),
+            }
+        }
+        // Blocking: the player waits (see `play`); run here, it checks once.
+        Kubectl::Wait { .. } => {}
         Kubectl::Describe { kind, name } => describe_named(c, *kind, (ns, name), &mut out),
         // A background job: the player keeps it (see `play`).
         Kubectl::PortForward { .. } => {}
@@ -413,6 +420,20 @@ fn undo(c: &mut Cluster, out: &mut Output, (ns, name): (&str, &str), to_revision
                 true,
             ),
             Err(e) => out.push(&e.0, false),
+    }
+}
+
+/// `kubectl set env|resources`' line: printed only when the template changed.
+fn changed_line(
+    out: &mut Output,
+    result: Result<bool, crate::model::manifest::ApiError>,
+    name: &str,
+    what: &str,
+) {
+    match result {
+        Ok(true) => out.push(&format!("deployment.apps/{name} {what}"), true),
+        Ok(false) => {}
+        Err(e) => out.push(&e.0, false),
     }
 }
 

@@ -9,6 +9,10 @@ pub struct TabWriter {
     min_width: usize,
     padding: usize,
     text: String,
+    /// `RememberWidths` (liggitt/tabwriter, as kubectl's `get` writer sets it): each
+    /// column's widest width so far, kept across flushes, so rows printed later by a watch
+    /// line up with the first ones and columns only ever widen.
+    remembered: Option<Vec<usize>>,
 }
 
 /// `printers.GetNewTabWriter`: the writer behind `kubectl get`.
@@ -28,7 +32,14 @@ impl TabWriter {
             min_width,
             padding,
             text: String::new(),
+            remembered: None,
         }
+    }
+
+    /// The same writer remembering column widths across flushes (`RememberWidths`).
+    pub fn remembering_widths(mut self) -> Self {
+        self.remembered = Some(Vec::new());
+        self
     }
 
     /// Appends text; cells end at `\t`, lines at `\n`.
@@ -61,7 +72,7 @@ impl TabWriter {
     /// Mirrors `(*Writer).format`: finds each block of consecutive lines that have a cell in
     /// the current column, sizes the column over that block, and recurses to the right.
     fn format(
-        &self,
+        &mut self,
         lines: &[Vec<&str>],
         mut line0: usize,
         line1: usize,
@@ -81,6 +92,13 @@ impl TabWriter {
             while this < line1 && column + 1 < lines[this].len() {
                 width = width.max(cell_width(lines[this][column]) + self.padding);
                 this += 1;
+            }
+            if let Some(remembered) = self.remembered.as_mut() {
+                if remembered.len() <= column {
+                    remembered.resize(column + 1, 0);
+                }
+                width = width.max(remembered[column]);
+                remembered[column] = width;
             }
             widths.push(width);
             self.format(lines, line0, this, widths, out);
@@ -118,6 +136,29 @@ fn write_lines(lines: &[Vec<&str>], widths: &[usize], out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn remembered_widths_carry_over_flushes_and_only_grow() {
+        let mut w = for_get().remembering_widths();
+        let mut out = String::new();
+        w.write("NAME\tREADY\tSTATUS\n");
+        w.write("web-1\t1/1\tRunning\n");
+        w.flush_into(&mut out);
+        w.write("w\t0/1\tPending\n");
+        w.flush_into(&mut out);
+        w.write("web-12345678\t0/1\tTerminating\n");
+        w.flush_into(&mut out);
+        w.write("x\t1/1\tRunning\n");
+        w.flush_into(&mut out);
+        assert_eq!(
+            out,
+            "NAME    READY   STATUS\n\
+             web-1   1/1     Running\n\
+             w       0/1     Pending\n\
+             web-12345678   0/1     Terminating\n\
+             x              1/1     Running\n"
+        );
+    }
 
     #[test]
     fn get_tables_pad_by_three_with_a_minimum_of_six() {

@@ -3,6 +3,7 @@
 //! Nothing here prints or touches files; the caller gets a [`Session`] to report.
 
 mod forward;
+mod watch;
 
 use crate::check;
 use crate::cluster::{Cluster, ClusterConfig};
@@ -365,6 +366,8 @@ struct Player<'a> {
     observer: &'a mut dyn FnMut(&Progress) -> bool,
     /// Running `kubectl port-forward` jobs.
     forwards: Vec<forward::Forward>,
+    /// Running watches (`kubectl get … -w`).
+    watches: Vec<watch::Watch>,
 }
 
 /// Why a wait ended.
@@ -395,6 +398,9 @@ impl Player<'_> {
     /// it tells the observer where the run is, and stops if the observer says so.
     fn step(&mut self, target: SimTime) -> Result<bool, Halt> {
         let stepped = self.c.step_until(target)?;
+        if stepped && !self.watches.is_empty() {
+            self.poll_watches();
+        }
         let events = self.c.events_processed();
         if stepped && events.is_multiple_of(PROGRESS_EVERY_EVENTS) {
             let progress = Progress {
@@ -610,6 +616,9 @@ impl Player<'_> {
             Kubectl::RolloutUndo { .. } => "undo".to_string(),
             Kubectl::RolloutRestart { .. } => "restart".to_string(),
             Kubectl::Annotate { .. } => "annotate".to_string(),
+            Kubectl::SetEnv { .. } => "set env".to_string(),
+            Kubectl::SetResources { .. } => "set resources".to_string(),
+            Kubectl::Patch { .. } => "patch".to_string(),
             Kubectl::Delete { .. } | Kubectl::DeleteFiles { .. } => "delete".to_string(),
             Kubectl::Cordon { node } => format!("cordon {node}"),
             Kubectl::Uncordon { node } => format!("uncordon {node}"),
@@ -659,7 +668,11 @@ impl Player<'_> {
     }
 
     /// Runs one script command that began at `start`; whether it succeeded.
-    fn run_command(&mut self, command: &Command, start: SimTime) -> Result<bool, Halt> {
+    fn run_command(
+        &mut self,
+        command: &Command,
+        (start, timeout_ms): (SimTime, Option<u64>),
+    ) -> Result<bool, Halt> {
         Ok(match command {
             Command::Sleep { ms } => match self.advance_to(start.plus_ms(*ms))? {
                 Wait::Deadline => true,
@@ -681,6 +694,21 @@ impl Player<'_> {
                 scope,
             ) => self.rollout_status((&scope.namespace, name), *timeout_ms, *revision)?,
             Command::Curl(args) => self.curl(args)?,
+            Command::Kubectl(Kubectl::Get(g), scope) if g.watch && g.background => {
+                self.watch_in_background(g, scope)
+            }
+            Command::Kubectl(Kubectl::Get(g), scope) if g.watch => {
+                self.watch_for(g, scope, timeout_ms.unwrap_or(0))?
+            }
+            Command::Kubectl(
+                Kubectl::Wait {
+                    kind,
+                    name,
+                    condition,
+                    timeout_ms,
+                },
+                scope,
+            ) => self.wait_for((*kind, name), condition.as_ref(), scope, *timeout_ms)?,
             Command::Kubectl(
                 Kubectl::PortForward {
                     kind,
@@ -731,7 +759,7 @@ impl Player<'_> {
             time: start,
             text: step.text.clone(),
         });
-        let ok = self.run_command(&step.command, start)?;
+        let ok = self.run_command(&step.command, (start, step.timeout_ms))?;
         let step = &self.scenario.steps[index];
         self.steps.push(StepResult {
             line: step.line,
@@ -797,6 +825,7 @@ pub fn play_observed(
         interrupted: false,
         observer,
         forwards: Vec::new(),
+        watches: Vec::new(),
     };
     for i in 0..scenario.steps.len() {
         match p.run_step(i) {

@@ -32,15 +32,23 @@ impl Kind {
     /// Parses a resource word with kubectl's aliases (`deploy`, `rs`, `po`, `no`, `svc`).
     pub fn parse(word: &str) -> Option<Kind> {
         Some(match word {
-            "deployment" | "deployments" | "deploy" | "deployment.apps" | "deployments.apps" => {
-                Kind::Deployment
-            }
-            "replicaset" | "replicasets" | "rs" | "replicaset.apps" | "replicasets.apps" => {
-                Kind::ReplicaSet
-            }
-            "pod" | "pods" | "po" => Kind::Pod,
-            "node" | "nodes" | "no" => Kind::Node,
-            "service" | "services" | "svc" => Kind::Service,
+            "deployment"
+            | "deployments"
+            | "deploy"
+            | "deployment.apps"
+            | "deployments.apps"
+            | "deployment.v1.apps"
+            | "deployments.v1.apps" => Kind::Deployment,
+            "replicaset"
+            | "replicasets"
+            | "rs"
+            | "replicaset.apps"
+            | "replicasets.apps"
+            | "replicaset.v1.apps"
+            | "replicasets.v1.apps" => Kind::ReplicaSet,
+            "pod" | "pods" | "po" | "pod.v1" | "pods.v1" => Kind::Pod,
+            "node" | "nodes" | "no" | "node.v1" | "nodes.v1" => Kind::Node,
+            "service" | "services" | "svc" | "service.v1" | "services.v1" => Kind::Service,
             "poddisruptionbudget"
             | "poddisruptionbudgets"
             | "pdb"
@@ -157,20 +165,51 @@ pub enum Kubectl {
         #[allow(missing_docs)]
         name: String,
     },
-    /// `get KIND [NAME] [-o wide] [-l SELECTOR] [--show-labels]`
-    Get {
+    /// `get KIND[,KIND…] [NAME] [-o wide] [-l SELECTOR] [--show-labels] [-w]`
+    Get(GetCommand),
+    /// `set env deployment/NAME KEY=VALUE… KEY-… [-c CONTAINER]`
+    SetEnv {
+        #[allow(missing_docs)]
+        name: String,
+        /// Variables to set.
+        set: Vec<(String, String)>,
+        /// Variables to remove.
+        remove: Vec<String>,
+        /// `-c`: only this container (else every container).
+        container: Option<String>,
+    },
+    /// `set resources deployment/NAME [-c CONTAINER] [--limits=…] [--requests=…]`
+    SetResources {
+        #[allow(missing_docs)]
+        name: String,
+        #[allow(missing_docs)]
+        container: Option<String>,
+        /// `cpu=200m,memory=512Mi`
+        limits: Vec<(String, String)>,
+        #[allow(missing_docs)]
+        requests: Vec<(String, String)>,
+    },
+    /// `patch deployment NAME -p PATCH [--type strategic|merge]`
+    Patch {
+        #[allow(missing_docs)]
+        name: String,
+        /// The patch as written (JSON or YAML).
+        patch: String,
+        /// `--type merge`: a JSON merge patch (lists replaced whole) instead of kubectl's
+        /// default strategic merge patch.
+        merge: bool,
+    },
+    /// `wait --for=condition=C[=V]|--for=delete KIND/NAME [--timeout=D]`
+    Wait {
         #[allow(missing_docs)]
         kind: Kind,
         #[allow(missing_docs)]
-        name: Option<String>,
-        #[allow(missing_docs)]
-        wide: bool,
-        #[allow(missing_docs)]
-        selector: Option<String>,
-        /// Adds a LABELS column.
-        show_labels: bool,
-        /// `--sort-by=.lastTimestamp` (events only).
-        sort_by_last_timestamp: bool,
+        name: String,
+        /// The condition and its wanted status (`Available`, `True`); `None` waits for
+        /// deletion.
+        condition: Option<(String, String)>,
+        /// Milliseconds (kubectl's default 30 s).
+        timeout_ms: u64,
     },
     /// `create namespace NAME`
     CreateNamespace {
@@ -257,6 +296,27 @@ impl Default for Scope {
             all: false,
         }
     }
+}
+
+/// `kubectl get`'s arguments.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct GetCommand {
+    /// One kind, or several written `deploy,rs` (each its own table, names prefixed).
+    pub kinds: Vec<Kind>,
+    #[allow(missing_docs)]
+    pub name: Option<String>,
+    #[allow(missing_docs)]
+    pub wide: bool,
+    #[allow(missing_docs)]
+    pub selector: Option<String>,
+    /// Adds a LABELS column.
+    pub show_labels: bool,
+    /// `--sort-by=.lastTimestamp` (events only).
+    pub sort_by_last_timestamp: bool,
+    /// `-w` / `--watch`: the table, then a row whenever an object's row changes.
+    pub watch: bool,
+    /// Ends with ` &`: the watch runs in the background until the run ends.
+    pub background: bool,
 }
 
 /// One script command.
@@ -401,7 +461,14 @@ impl Command {
             Command::Sleep { .. }
                 | Command::Curl(_)
                 | Command::Kubectl(
-                    Kubectl::RolloutStatus { watch: true, .. } | Kubectl::Drain { .. },
+                    Kubectl::RolloutStatus { watch: true, .. }
+                        | Kubectl::Drain { .. }
+                        | Kubectl::Wait { .. }
+                        | Kubectl::Get(GetCommand {
+                            watch: true,
+                            background: false,
+                            ..
+                        }),
                     _
                 )
         )
@@ -511,7 +578,23 @@ pub fn parse_command(line: &str) -> Result<Command, String> {
         return parse_port_forward(&words).map(|k| Command::Kubectl(k, scope));
     }
     if background {
-        return Err("only `kubectl port-forward` runs in the background (`&`)".into());
+        let watch = words.first().is_some_and(|w| w == "kubectl")
+            && words
+                .iter()
+                .any(|w| w == "-w" || w == "--watch" || w == "--watch=true");
+        if !watch {
+            return Err(
+                "only `kubectl port-forward` and a watch (`kubectl get … -w`) run in the background (`&`)"
+                    .into(),
+            );
+        }
+        return match parse_kubectl(&words[1..])? {
+            (Kubectl::Get(mut g), scope) => {
+                g.background = true;
+                Ok(Command::Kubectl(Kubectl::Get(g), scope))
+            }
+            _ => Err("only `kubectl get … -w` watches in the background".into()),
+        };
     }
     let Some((program, args)) = words.split_first() else {
         return Err(format!("an empty command; {SUPPORTED}"));
@@ -539,7 +622,7 @@ struct Args {
 }
 
 /// Flags that take a value in the next word when not written `--flag=value`.
-const VALUE_FLAGS: [&str; 12] = [
+const VALUE_FLAGS: [&str; 20] = [
     "-f",
     "--filename",
     "-o",
@@ -552,6 +635,14 @@ const VALUE_FLAGS: [&str; 12] = [
     "--replicas",
     "--revision",
     "--to-revision",
+    "-c",
+    "--containers",
+    "-p",
+    "--patch",
+    "--type",
+    "--for",
+    "--limits",
+    "--requests",
 ];
 
 fn split_args(args: &[String]) -> Result<Args, String> {
@@ -741,6 +832,199 @@ fn parse_pairs(words: &[String], what: &str) -> Result<Vec<(String, String)>, St
         .collect()
 }
 
+/// `kubectl get KIND[,KIND…] [NAME] [-o wide] [-l …] [--show-labels] [--sort-by=…] [-w]`.
+fn parse_get(mut args: Args) -> Result<Kubectl, String> {
+    let wide = match args.take_value(&["-o", "--output"])? {
+        None => false,
+        Some(o) if o == "wide" => true,
+        Some(o) => {
+            return Err(format!(
+                "output format \"{o}\" is not supported here; use -o wide or none"
+            ));
+        }
+    };
+    let selector = args.take_value(&["-l", "--selector"])?;
+    let show_labels = args.take_bool(&["--show-labels"])?.unwrap_or(false);
+    let sort_by = args.take_value(&["--sort-by"])?;
+    let watch = args.take_bool(&["-w", "--watch"])?.unwrap_or(false);
+    let words = args.finish("get")?;
+    let (kinds, mut names) = kinds_and_names(&words)?;
+    if names.len() > 1 {
+        return Err("`kubectl get` takes at most one name here".into());
+    }
+    if watch && kinds.len() > 1 {
+        return Err("error: you may only specify a single resource type".into());
+    }
+    let sort_by_last_timestamp = match sort_by.as_deref() {
+        None => false,
+        Some(".lastTimestamp") if kinds == [Kind::Event] && !watch => true,
+        Some(other) => {
+            return Err(format!(
+                "--sort-by={other}: only `kubectl get events --sort-by=.lastTimestamp` (without -w) is supported here"
+            ));
+        }
+    };
+    if watch
+        && !matches!(
+            kinds[0],
+            Kind::Deployment | Kind::ReplicaSet | Kind::Pod | Kind::Event
+        )
+    {
+        return Err(
+            "`kubectl get -w` watches deployments, replicasets, pods or events here".into(),
+        );
+    }
+    Ok(Kubectl::Get(GetCommand {
+        kinds,
+        name: names.pop(),
+        wide,
+        selector,
+        show_labels,
+        sort_by_last_timestamp,
+        watch,
+        background: false,
+    }))
+}
+
+/// `TYPE[,TYPE…] [NAME…]` or `TYPE/NAME`, as `kubectl get` reads them.
+fn kinds_and_names(words: &[String]) -> Result<(Vec<Kind>, Vec<String>), String> {
+    match words.first() {
+        Some(first) if first.contains(',') && !first.contains('/') => {
+            let kinds = first
+                .split(',')
+                .map(|k| Kind::parse(k).ok_or_else(|| unknown_kind(k)))
+                .collect::<Result<Vec<_>, _>>()?;
+            if words.len() > 1 {
+                return Err(
+                    "a name with several types (`get deploy,rs NAME`) is not supported here".into(),
+                );
+            }
+            Ok((kinds, Vec::new()))
+        }
+        _ => kind_and_names(words, "get").map(|(k, names)| (vec![k], names)),
+    }
+}
+
+/// `kubectl wait --for=condition=Available[=true] deployment/NAME [--timeout=D]`, or
+/// `--for=delete` (pods and deployments here).
+fn parse_wait(mut args: Args) -> Result<Kubectl, String> {
+    let condition = args
+        .take_value(&["--for"])?
+        .ok_or("error: --for must be specified, e.g. --for=condition=Available")?;
+    let timeout_ms = args
+        .take_value(&["--timeout"])?
+        .map(|t| parse_duration(&t))
+        .transpose()?
+        .unwrap_or(30_000);
+    let words = args.finish("wait")?;
+    let (kind, mut names) = kind_and_names(&words, "wait")?;
+    if names.len() != 1 || !matches!(kind, Kind::Deployment | Kind::Pod) {
+        return Err("`kubectl wait` waits for one deployment or pod here (TYPE/NAME)".into());
+    }
+    let condition = match condition.as_str() {
+        "delete" => None,
+        c => {
+            let spec = c
+                .strip_prefix("condition=")
+                .filter(|s| !s.is_empty())
+                .ok_or_else(|| format!("error: unrecognized condition: \"{c}\""))?;
+            let (name, value) = spec.split_once('=').unwrap_or((spec, "true"));
+            Some((name.to_string(), value.to_string()))
+        }
+    };
+    Ok(Kubectl::Wait {
+        kind,
+        name: names.remove(0),
+        condition,
+        timeout_ms,
+    })
+}
+
+/// `kubectl patch deployment NAME -p PATCH [--type strategic|merge]`.
+fn parse_patch(mut args: Args) -> Result<Kubectl, String> {
+    let patch = args.take_value(&["-p", "--patch"])?.ok_or(
+        "error: must specify --patch or --patch-file containing the contents of the patch",
+    )?;
+    let merge = match args
+        .take_value(&["--type"])?
+        .map(|t| t.to_lowercase())
+        .as_deref()
+    {
+        None | Some("strategic") => false,
+        Some("merge") => true,
+        Some("json") => {
+            return Err(
+                "--type json (JSON Patch) is not played here; use strategic or merge".into(),
+            );
+        }
+        Some(other) => {
+            return Err(format!(
+                "error: --type must be one of [json merge strategic], not \"{other}\""
+            ));
+        }
+    };
+    let words = args.finish("patch")?;
+    let name = deployment_target(&words, "patch")?;
+    Ok(Kubectl::Patch { name, patch, merge })
+}
+
+/// `kubectl set env deployment/NAME KEY=VALUE… KEY-… [-c CONTAINER]`.
+fn parse_set_env(mut args: Args) -> Result<Kubectl, String> {
+    let container = args.take_value(&["-c", "--containers"])?;
+    let mut words = args.finish("set env")?;
+    words.remove(0);
+    let split = words
+        .iter()
+        .position(|w| w.contains('=') || w.ends_with('-'))
+        .unwrap_or(words.len());
+    let name = deployment_target(&words[..split], "set env")?;
+    let (mut set, mut remove) = (Vec::new(), Vec::new());
+    for w in &words[split..] {
+        match (w.split_once('='), w.strip_suffix('-')) {
+            (Some((k, v)), _) if !k.is_empty() => set.push((k.to_string(), v.to_string())),
+            (None, Some(k)) if !k.is_empty() => remove.push(k.to_string()),
+            _ => return Err(format!("error: invalid environment variable: {w}")),
+        }
+    }
+    if set.is_empty() && remove.is_empty() {
+        return Err("error: at least one environment variable must be provided".into());
+    }
+    Ok(Kubectl::SetEnv {
+        name,
+        set,
+        remove,
+        container,
+    })
+}
+
+/// `kubectl set resources deployment/NAME [-c CONTAINER] --limits=… --requests=…`.
+fn parse_set_resources(mut args: Args) -> Result<Kubectl, String> {
+    let container = args.take_value(&["-c", "--containers"])?;
+    let pairs = |v: Option<String>| -> Result<Vec<(String, String)>, String> {
+        let words: Vec<String> = v
+            .map(|v| v.split(',').map(str::to_string).collect())
+            .unwrap_or_default();
+        parse_pairs(&words, "RESOURCE=QUANTITY")
+    };
+    let limits = pairs(args.take_value(&["--limits"])?)?;
+    let requests = pairs(args.take_value(&["--requests"])?)?;
+    let mut words = args.finish("set resources")?;
+    words.remove(0);
+    let name = deployment_target(&words, "set resources")?;
+    if limits.is_empty() && requests.is_empty() {
+        return Err(
+            "error: you must specify an update to requests or limits (in the form of --requests/--limits)"
+                .into(),
+        );
+    }
+    Ok(Kubectl::SetResources {
+        name,
+        container,
+        limits,
+        requests,
+    })
+}
+
 /// `kubectl create namespace NAME` (the one generator rollsim has: objects come from files).
 fn parse_create(args: Args) -> Result<Kubectl, String> {
     let words = args.finish("create")?;
@@ -881,6 +1165,10 @@ fn parse_verb(verb: &str, mut args: Args) -> Result<Kubectl, String> {
                 .map_err(|_| format!("--replicas={replicas} is out of range"))?;
             Ok(Kubectl::Scale { name, replicas })
         }
+        "set" if args.positional.first().is_some_and(|s| s == "env") => parse_set_env(args),
+        "set" if args.positional.first().is_some_and(|s| s == "resources") => {
+            parse_set_resources(args)
+        }
         "set" => {
             let words = args.finish("set")?;
             match words.split_first() {
@@ -897,7 +1185,7 @@ fn parse_verb(verb: &str, mut args: Args) -> Result<Kubectl, String> {
                     Ok(Kubectl::SetImage { name, images })
                 }
                 _ => Err(format!(
-                    "only `kubectl set image` is supported; {SUPPORTED}"
+                    "`kubectl set` supports image, env and resources here; {SUPPORTED}"
                 )),
             }
         }
@@ -947,42 +1235,9 @@ fn parse_verb(verb: &str, mut args: Args) -> Result<Kubectl, String> {
             let node = node_target(&words, "drain")?;
             Ok(Kubectl::Drain { node, timeout_ms })
         }
-        "get" => {
-            let wide = match args.take_value(&["-o", "--output"])? {
-                None => false,
-                Some(o) if o == "wide" => true,
-                Some(o) => {
-                    return Err(format!(
-                        "output format \"{o}\" is not supported here; use -o wide or none"
-                    ));
-                }
-            };
-            let selector = args.take_value(&["-l", "--selector"])?;
-            let show_labels = args.take_bool(&["--show-labels"])?.unwrap_or(false);
-            let sort_by = args.take_value(&["--sort-by"])?;
-            let words = args.finish("get")?;
-            let (kind, mut names) = kind_and_names(&words, "get")?;
-            if names.len() > 1 {
-                return Err("`kubectl get` takes at most one name here".into());
-            }
-            let sort_by_last_timestamp = match sort_by.as_deref() {
-                None => false,
-                Some(".lastTimestamp") if kind == Kind::Event => true,
-                Some(other) => {
-                    return Err(format!(
-                        "--sort-by={other}: only `kubectl get events --sort-by=.lastTimestamp` is supported here"
-                    ));
-                }
-            };
-            Ok(Kubectl::Get {
-                kind,
-                name: names.pop(),
-                wide,
-                selector,
-                show_labels,
-                sort_by_last_timestamp,
-            })
-        }
+        "get" => parse_get(args),
+        "wait" => parse_wait(args),
+        "patch" => parse_patch(args),
         "describe" => {
             let words = args.finish("describe")?;
             let (kind, mut names) = kind_and_names(&words, "describe")?;
@@ -1126,6 +1381,89 @@ mod tests {
     }
 
     #[test]
+    fn watch_wait_patch_and_set_parse_as_the_docs_write_them() {
+        let Kubectl::Get(g) = k("kubectl get deploy,rs") else {
+            panic!("get");
+        };
+        assert_eq!(g.kinds, [Kind::Deployment, Kind::ReplicaSet]);
+        let Kubectl::Get(g) = k("kubectl get pods -w") else {
+            panic!("get");
+        };
+        assert!(g.watch && !g.background);
+        match parse_command("kubectl get pods --watch &") {
+            Ok(Command::Kubectl(Kubectl::Get(g), _)) => assert!(g.watch && g.background),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            k("kubectl rollout status deployment.v1.apps/web"),
+            Kubectl::RolloutStatus {
+                name: "web".into(),
+                timeout_ms: None,
+                watch: true,
+                revision: 0
+            }
+        );
+        assert_eq!(
+            k("kubectl wait --for=condition=Available=True deployment/web --timeout=60s"),
+            Kubectl::Wait {
+                kind: Kind::Deployment,
+                name: "web".into(),
+                condition: Some(("Available".into(), "True".into())),
+                timeout_ms: 60_000
+            }
+        );
+        assert_eq!(
+            k("kubectl wait --for delete pod/x"),
+            Kubectl::Wait {
+                kind: Kind::Pod,
+                name: "x".into(),
+                condition: None,
+                timeout_ms: 30_000
+            }
+        );
+        assert_eq!(
+            k(r#"kubectl patch deployment web --type=merge -p '{"spec":{"replicas":2}}'"#),
+            Kubectl::Patch {
+                name: "web".into(),
+                patch: r#"{"spec":{"replicas":2}}"#.into(),
+                merge: true
+            }
+        );
+        assert_eq!(
+            k("kubectl set env deployment/web A=1 B- -c web"),
+            Kubectl::SetEnv {
+                name: "web".into(),
+                set: vec![("A".into(), "1".into())],
+                remove: vec!["B".into()],
+                container: Some("web".into())
+            }
+        );
+        assert_eq!(
+            k("kubectl set resources deployment web --limits=cpu=200m,memory=512Mi"),
+            Kubectl::SetResources {
+                name: "web".into(),
+                container: None,
+                limits: vec![
+                    ("cpu".into(), "200m".into()),
+                    ("memory".into(), "512Mi".into())
+                ],
+                requests: vec![]
+            }
+        );
+        for bad in [
+            "kubectl patch deployment web",
+            "kubectl patch deployment web -p '{}' --type=json",
+            "kubectl set resources deployment web",
+            "kubectl set env deployment/web",
+            "kubectl wait deployment/web",
+            "kubectl wait --for=ready deployment/web",
+            "kubectl get deploy,rs -w",
+        ] {
+            assert!(parse_command(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
     fn namespaces_come_from_n_or_a_and_create_namespace_parses() {
         assert_eq!(scope("kubectl get pods"), Scope::default());
         let prod = Scope {
@@ -1207,36 +1545,29 @@ mod tests {
         );
         assert_eq!(
             k("kubectl get rs -o wide -l app=ngx"),
-            Kubectl::Get {
-                kind: Kind::ReplicaSet,
-                name: None,
+            Kubectl::Get(GetCommand {
+                kinds: vec![Kind::ReplicaSet],
                 wide: true,
                 selector: Some("app=ngx".into()),
-                show_labels: false,
-                sort_by_last_timestamp: false
-            }
+                ..Default::default()
+            })
         );
         assert_eq!(
             k("kubectl get po/x -owide"),
-            Kubectl::Get {
-                kind: Kind::Pod,
+            Kubectl::Get(GetCommand {
+                kinds: vec![Kind::Pod],
                 name: Some("x".into()),
                 wide: true,
-                selector: None,
-                show_labels: false,
-                sort_by_last_timestamp: false
-            }
+                ..Default::default()
+            })
         );
         assert_eq!(
             k("kubectl get ev --sort-by=.lastTimestamp"),
-            Kubectl::Get {
-                kind: Kind::Event,
-                name: None,
-                wide: false,
-                selector: None,
-                show_labels: false,
-                sort_by_last_timestamp: true
-            }
+            Kubectl::Get(GetCommand {
+                kinds: vec![Kind::Event],
+                sort_by_last_timestamp: true,
+                ..Default::default()
+            })
         );
         assert!(
             parse_command("kubectl get pods --sort-by=.metadata.name")

@@ -8,7 +8,7 @@ pub mod duration;
 mod raw;
 mod traffic;
 
-pub use command::{Command, Kind, Kubectl, Scope};
+pub use command::{Command, GetCommand, Kind, Kubectl, Scope};
 
 use crate::cluster::{NodeSpec, Timing};
 use crate::model::manifest::{Manifest, parse_manifests};
@@ -60,6 +60,9 @@ pub struct Step {
     pub command: Command,
     /// `expect: failure`: the step is meant to fail.
     pub expect_failure: bool,
+    /// `timeout:` of a watch (`kubectl get -w`): how long it watches before the user stops
+    /// it (Ctrl-C), in ms.
+    pub timeout_ms: Option<u64>,
 }
 
 /// A checked scenario, ready to play.
@@ -365,6 +368,33 @@ struct Sources<'a> {
     text: &'a str,
 }
 
+/// A foreground watch runs until it is stopped, so it needs a step `timeout:`; no other
+/// step takes one (kubectl's own `--timeout` flags do that job).
+fn check_step_timeout(command: &Command, timeout: Option<u64>) -> Result<(), String> {
+    let watch = matches!(
+        command,
+        Command::Kubectl(Kubectl::Get(g), _) if g.watch && !g.background
+    );
+    match (watch, timeout) {
+        (true, None) => Err(
+            "a watch runs until it is stopped: give the step a `timeout:` ({run: kubectl get pods -w, timeout: 30s}, as a user pressing Ctrl-C after 30 s), or end it with ` &` to watch in the background"
+                .into(),
+        ),
+        (true, Some(0)) => Err("timeout: must be more than 0s".into()),
+        (true, Some(t)) if t > MAX_STEP_TIMEOUT_MS => {
+            Err("timeout: at most 24h".into())
+        }
+        (false, Some(_)) => Err(
+            "`timeout:` stops a watch (`kubectl get … -w`); other commands take kubectl's own --timeout"
+                .into(),
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// The longest a watch step may run.
+const MAX_STEP_TIMEOUT_MS: u64 = 86_400_000;
+
 /// The `script:` steps, each parsed as a command, with every manifest file they apply or
 /// delete loaded and checked.
 fn script(
@@ -406,12 +436,15 @@ fn script(
                 ),
             ));
         }
+        check_step_timeout(&command, step.timeout)
+            .map_err(|m| err(at_line, format!("script[{i}]: `{}`: {m}", step.run)))?;
         steps.push(Step {
             line,
             at: step.at.map(SimTime::from_ms),
             text: step.run.clone(),
             command,
             expect_failure: step.expect_failure,
+            timeout_ms: step.timeout,
         });
     }
     Ok((steps, manifests))

@@ -426,6 +426,7 @@ pub(super) struct RawStep {
     pub at: Option<u64>,
     pub run: String,
     pub expect_failure: bool,
+    pub timeout: Option<u64>,
 }
 
 /// A mapping whose keys must differ: YAML parsers disagree on a repeated key (the last
@@ -638,6 +639,8 @@ struct StepMap {
     run: String,
     #[serde(default)]
     expect: Option<Expect>,
+    #[serde(default)]
+    timeout: Option<Dur>,
 }
 
 #[derive(Deserialize, PartialEq)]
@@ -653,13 +656,16 @@ impl<'de> Deserialize<'de> for RawStep {
         impl<'de> Visitor<'de> for V {
             type Value = RawStep;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a command line, or {at: DURATION, run: COMMAND, expect: failure}")
+                f.write_str(
+                    "a command line, or {at: DURATION, run: COMMAND, expect: failure, timeout: DURATION}",
+                )
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<RawStep, E> {
                 Ok(RawStep {
                     at: None,
                     run: v.to_string(),
                     expect_failure: false,
+                    timeout: None,
                 })
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawStep, A::Error> {
@@ -668,6 +674,7 @@ impl<'de> Deserialize<'de> for RawStep {
                     at: m.at.map(|d| d.0),
                     run: m.run,
                     expect_failure: m.expect == Some(Expect::Failure),
+                    timeout: m.timeout.map(|d| d.0),
                 })
             }
         }

@@ -245,7 +245,7 @@ fn a_failed_step_exits_1_with_every_file_written() {
 fn every_class_of_bad_input_exits_2_naming_file_line_and_field() {
     let dir = scratch("exit2");
     let out = dir.join("out");
-    let cases: [(&str, &[u8], &str); 17] = [
+    let cases: [(&str, &[u8], &str); 18] = [
         ("yaml", b"name: x\nscript: [\n", ":3:1: "),
         (
             "unknown-field",
@@ -274,8 +274,13 @@ fn every_class_of_bad_input_exits_2_naming_file_line_and_field() {
         ),
         (
             "flag",
+            b"name: x\nscript:\n  - kubectl get pods --chunk-size=10\n",
+            "unknown flag: --chunk-size",
+        ),
+        (
+            "watch",
             b"name: x\nscript:\n  - kubectl get pods --watch\n",
-            "unknown flag: --watch",
+            "a watch runs until it is stopped: give the step a `timeout:`",
         ),
         (
             "missing-file",

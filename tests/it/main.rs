@@ -18,3 +18,4 @@ mod rollouts;
 mod scheduling;
 mod sweep;
 mod traffic;
+mod watching;

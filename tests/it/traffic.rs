@@ -158,6 +158,8 @@ fn endpoints_views_filter_differently_and_say_not_found_as_kubectl_does() {
         show_labels: false,
         sort_by_last_timestamp: false,
         scope: &scope,
+        prefixed: false,
+        raw: false,
     };
     let get_endpoints = |c, name| get(c, &args(Kind::Endpoints, name));
     let get_endpoint_slices = |c, name| get(c, &args(Kind::EndpointSlice, name));
