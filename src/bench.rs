@@ -27,6 +27,11 @@ pub struct BenchParams {
     /// Also check the surge ceiling and availability floor after every event of the v2
     /// rollout (slower; for tests).
     pub check_invariants: bool,
+    /// A `DoNotSchedule` topology spread constraint over the nodes' 10 zones (maxSkew 1).
+    pub spread: bool,
+    /// A required pod anti-affinity term on `kubernetes.io/hostname` (against a cache's
+    /// pods, which do not exist: every node is checked, none refused).
+    pub anti_affinity: bool,
 }
 
 impl Default for BenchParams {
@@ -39,6 +44,8 @@ impl Default for BenchParams {
             max_unavailable: "25%".into(),
             record_events: false,
             check_invariants: false,
+            spread: false,
+            anti_affinity: false,
         }
     }
 }
@@ -101,15 +108,35 @@ pub fn realistic_timing() -> Timing {
 
 /// Nodes big enough for their share of pods plus the surge: 110 pods (the kubelet default)
 /// and room in CPU and memory for all of them.
+/// Nodes are spread over 10 zones.
 fn node(i: u32) -> NodeSpec {
     NodeSpec {
         name: format!("node-{i}"),
         cpu_millis: 64_000,
         memory_bytes: 256 << 30,
         max_pods: 110,
-        labels: Default::default(),
+        labels: [(ZONE_LABEL.to_string(), format!("zone-{}", i % 10))].into(),
         taints: Vec::new(),
     }
+}
+
+/// The well-known zone label.
+const ZONE_LABEL: &str = "topology.kubernetes.io/zone";
+
+/// The template's scheduling constraints the options ask for, as YAML under `spec:`.
+fn constraints(p: &BenchParams) -> String {
+    let mut yaml = String::new();
+    if p.spread {
+        yaml.push_str(&format!(
+            "      topologySpreadConstraints:\n      - {{maxSkew: 1, topologyKey: {ZONE_LABEL}, whenUnsatisfiable: DoNotSchedule, labelSelector: {{matchLabels: {{app: bench}}}}}}\n"
+        ));
+    }
+    if p.anti_affinity {
+        yaml.push_str(
+            "      affinity:\n        podAntiAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n          - {topologyKey: kubernetes.io/hostname, labelSelector: {matchLabels: {app: bench-cache}}}\n",
+        );
+    }
+    yaml
 }
 
 /// An IntOrString as YAML: integers bare (`3`, `-1`), anything else quoted (`"25%"`).
@@ -124,10 +151,11 @@ fn int_or_string(v: &str) -> String {
 /// The generated Deployment at `version`.
 pub fn manifest(p: &BenchParams, version: u32) -> String {
     format!(
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: bench\nspec:\n  replicas: {}\n  strategy:\n    rollingUpdate: {{maxSurge: {}, maxUnavailable: {}}}\n  selector:\n    matchLabels: {{app: bench}}\n  template:\n    metadata:\n      labels: {{app: bench}}\n    spec:\n      containers:\n      - name: app\n        image: example/bench:{version}\n        resources:\n          requests: {{cpu: 100m, memory: 128Mi}}\n",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: bench\nspec:\n  replicas: {}\n  strategy:\n    rollingUpdate: {{maxSurge: {}, maxUnavailable: {}}}\n  selector:\n    matchLabels: {{app: bench}}\n  template:\n    metadata:\n      labels: {{app: bench}}\n    spec:\n{}      containers:\n      - name: app\n        image: example/bench:{version}\n        resources:\n          requests: {{cpu: 100m, memory: 128Mi}}\n",
         p.replicas,
         int_or_string(&p.max_surge),
-        int_or_string(&p.max_unavailable)
+        int_or_string(&p.max_unavailable),
+        constraints(p)
     )
 }
 

@@ -97,6 +97,13 @@ enum Command {
         /// noisy; every run is identical in everything but wall time).
         #[arg(long, default_value_t = 1)]
         repeat: u32,
+        /// Spread the pods over the nodes' 10 zones with a DoNotSchedule topology spread
+        /// constraint (maxSkew 1).
+        #[arg(long)]
+        spread: bool,
+        /// Give the pods a required pod anti-affinity term on kubernetes.io/hostname.
+        #[arg(long)]
+        anti_affinity: bool,
     },
     /// Time request-level traffic: clients at a steady rate through a Service while a
     /// Deployment of N replicas rolls from v1 to v2, for M virtual minutes. Prints one line
@@ -245,6 +252,8 @@ fn main() -> ExitCode {
             max_unavailable,
             record_events,
             repeat,
+            spread,
+            anti_affinity,
         } => bench(
             repeat.max(1),
             rollsim::bench::BenchParams {
@@ -255,6 +264,8 @@ fn main() -> ExitCode {
                 max_unavailable,
                 record_events,
                 check_invariants: false,
+                spread,
+                anti_affinity,
             },
         ),
         bench @ Command::BenchTraffic { .. } => bench_traffic_command(bench),
@@ -433,9 +444,15 @@ fn bench(repeat: u32, p: rollsim::bench::BenchParams) -> ExitCode {
     let heap_events = rollsim::bench::bare_heap_loop(r.events, (p.replicas as usize).max(1));
     let heap_s = heap_start.elapsed().as_secs_f64().max(1e-9);
     println!(
-        "replicas={} nodes={} events={} virtual_s={:.3} wall_s={wall_s:.3} events_per_s={:.0} pods_created={} peak_pods={} rollout_virtual_s={:.3} peak_rss_mb={} heap_ceiling_events_per_s={:.0} runs={repeat}",
+        "replicas={} nodes={} constraints={} events={} virtual_s={:.3} wall_s={wall_s:.3} events_per_s={:.0} pods_created={} peak_pods={} rollout_virtual_s={:.3} peak_rss_mb={} heap_ceiling_events_per_s={:.0} runs={repeat}",
         p.replicas,
         p.nodes,
+        match (p.spread, p.anti_affinity) {
+            (false, false) => "none",
+            (true, false) => "spread",
+            (false, true) => "anti-affinity",
+            (true, true) => "spread,anti-affinity",
+        },
         r.events,
         r.virtual_end.as_ms() as f64 / 1000.0,
         r.events as f64 / wall_s.max(1e-9),

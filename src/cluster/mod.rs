@@ -294,6 +294,8 @@ impl Cluster {
     /// Adds a Ready, schedulable node.
     pub fn add_node(&mut self, spec: NodeSpec) -> NodeId {
         let id = NodeId(self.store.nodes.len() as u32);
+        // New domains: spread counts are rebuilt when next asked for.
+        self.store.spread_index.clear();
         let uid = self.new_uid();
         // The labels the kubelet puts on its node (`getNodeLabels`): architecture, OS and its
         // name, the scheduler's per-node topology.
@@ -311,6 +313,7 @@ impl Cluster {
             name: spec.name.clone(),
             uid,
             labels,
+            taints_added: vec![self.now(); spec.taints.len()],
             taints: spec.taints,
             creation: self.now().whole_seconds(),
             cpu_millis: spec.cpu_millis,

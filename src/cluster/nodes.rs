@@ -48,9 +48,26 @@ impl Cluster {
     }
 
     /// Writes a node's `spec.taints` (kubectl taint); pods waiting for a node are tried again.
+    /// Writes a node's taints (kubectl taint): a taint already there keeps its `timeAdded`;
+    /// pods waiting for a node are tried again, and pods a new `NoExecute` taint concerns
+    /// are scheduled for eviction.
     pub fn set_taints(&mut self, n: NodeId, taints: Vec<crate::model::scheduling::Taint>) {
-        self.store.nodes[n.0 as usize].taints = taints;
+        let now = self.now();
+        let node = &mut self.store.nodes[n.0 as usize];
+        let added = taints
+            .iter()
+            .map(|t| {
+                node.taints
+                    .iter()
+                    .position(|old| old == t)
+                    .and_then(|i| node.taints_added.get(i).copied())
+                    .unwrap_or(now)
+            })
+            .collect();
+        node.taints = taints;
+        node.taints_added = added;
         scheduler::node_changed(self, n);
+        node_lifecycle::schedule_evictions(self, n);
     }
 
     /// Writes a node's labels (kubectl label); pods waiting for a node are tried again.
@@ -60,6 +77,8 @@ impl Cluster {
         labels: std::collections::BTreeMap<String, String>,
     ) {
         self.store.nodes[n.0 as usize].labels = labels;
+        // Domains moved: the spread counts are rebuilt when next asked for.
+        self.store.spread_index.clear();
         scheduler::node_changed(self, n);
     }
 

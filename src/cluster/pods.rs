@@ -148,6 +148,7 @@ impl Cluster {
         if let (Some(n), Some(rs)) = (node, self.store.replica_set(owner)) {
             let dep = rs.owner;
             adjust_node_deployment_count(&mut self.store, n, dep, -1);
+            self.store.adjust_spread_counts(p, n, -1);
         }
     }
 
@@ -171,6 +172,7 @@ impl Cluster {
         node.pods += 1;
         if active {
             adjust_node_deployment_count(&mut self.store, n, dep, 1);
+            self.store.adjust_spread_counts(p, n, 1);
         }
         self.pod_written(p);
         let at = now.plus_ms(self.reaction_ms());

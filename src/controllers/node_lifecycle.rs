@@ -17,7 +17,7 @@ pub const NODE_MONITOR_PERIOD_MS: u64 = 5_000;
 /// The kubelet renews its node lease every 10 s (a quarter of the 40 s lease).
 pub const HEARTBEAT_PERIOD_MS: u64 = 10_000;
 /// `tolerationSeconds` of the default `node.kubernetes.io/unreachable` toleration.
-pub const DEFAULT_TOLERATION_SECONDS: u64 = 300;
+pub const DEFAULT_TOLERATION_SECONDS: u64 = scheduling::DEFAULT_TOLERATION_SECONDS as u64;
 
 /// When the controller notices a node whose machine stopped at `down`: the first monitor
 /// tick strictly after the last heartbeat plus the grace period.
@@ -83,31 +83,93 @@ pub(crate) fn monitor(c: &mut impl Api, n: NodeId, epoch: u32) {
             );
         }
     }
-    let at = now.plus_secs(DEFAULT_TOLERATION_SECONDS);
-    c.schedule(at, Event::NodeEviction(n, epoch));
+    schedule_evictions(c, n);
 }
 
-/// The taint-eviction controller: pods still on a tainted node once their toleration has run
-/// out are deleted (gracefully; nobody on the node can finish the deletion yet).
-pub(crate) fn evict(c: &mut impl Api, n: NodeId, epoch: u32) {
-    let node = c.store().node(n);
-    if node.fault_epoch != epoch || node.unreachable_since.is_none() {
-        return;
+/// The `NoExecute` taints on a node now, with when each was added: the controller's own
+/// `node.kubernetes.io/unreachable` while the node is silent, and users' taints.
+fn no_execute_taints(node: &Node) -> Vec<(scheduling::Taint, SimTime)> {
+    let lifecycle = node.unreachable_since.map(|since| {
+        let taint = scheduling::Taint {
+            key: "node.kubernetes.io/unreachable".into(),
+            value: String::new(),
+            effect: "NoExecute".into(),
+        };
+        (taint, since)
+    });
+    let users = node
+        .taints
+        .iter()
+        .zip(&node.taints_added)
+        .filter(|(t, _)| t.effect == "NoExecute")
+        .map(|(t, at)| (t.clone(), *at));
+    lifecycle.into_iter().chain(users).collect()
+}
+
+/// When the taint-eviction controller deletes pod `p` from a node with these `NoExecute`
+/// taints: its smallest `tolerationSeconds` (the admission plugin's 300 s defaults
+/// included) after the latest taint came; `None` while it tolerates them forever.
+fn eviction_due(
+    c: &impl Api,
+    p: PodId,
+    taints: &[(scheduling::Taint, SimTime)],
+) -> Option<SimTime> {
+    if taints.is_empty() {
+        return None;
     }
-    let name = node.name.clone();
+    let rs = c.store().replica_set(c.store().pod(p).owner)?;
+    let tolerations = scheduling::with_default_tolerations(&rs.template.spec.tolerations);
+    let refs: Vec<&scheduling::Taint> = taints.iter().map(|(t, _)| t).collect();
+    let delay = scheduling::no_execute_delay(&tolerations, &refs)?;
+    let since = taints.iter().map(|(_, at)| *at).max()?;
+    Some(since.plus_secs(delay))
+}
+
+/// Schedules the taint-eviction controller's work for a node's pods: one look at each
+/// distinct time a pod's toleration runs out.
+pub(crate) fn schedule_evictions(c: &mut impl Api, n: NodeId) {
+    let node = c.store().node(n);
+    let (taints, epoch) = (no_execute_taints(node), node.fault_epoch);
+    let now = c.now();
+    let due: std::collections::BTreeSet<SimTime> = pods_on(c, n)
+        .into_iter()
+        .filter_map(|p| eviction_due(c, p, &taints))
+        .map(|t| t.max(now))
+        .collect();
+    for at in due {
+        c.schedule(at, Event::NodeEviction(n, epoch));
+    }
+}
+
+/// The taint-eviction controller: pods still on a node with `NoExecute` taints once their
+/// toleration has run out are deleted (gracefully; on a silent node nobody can finish the
+/// deletion yet). The taints as they are now decide, so a taint removed in the meantime (or
+/// a node heard from again) cancels the eviction.
+pub(crate) fn evict(c: &mut impl Api, n: NodeId, _epoch: u32) {
+    let node = c.store().node(n);
+    let (taints, name, now) = (no_execute_taints(node), node.name.clone(), c.now());
     let victims: Vec<PodId> = pods_on(c, n)
         .into_iter()
         .filter(|&p| c.store().pod(p).deletion.is_none())
+        .filter(|&p| eviction_due(c, p, &taints).is_some_and(|due| due <= now))
         .collect();
     if victims.is_empty() {
         return;
     }
+    let latest = taints.iter().map(|(_, at)| *at).max().unwrap_or(now);
+    let mut seconds: Vec<String> = victims
+        .iter()
+        .filter_map(|&p| eviction_due(c, p, &taints))
+        .map(|due| (due.ms_since(latest) / 1000).to_string())
+        .collect();
+    seconds.dedup();
     c.fault(
         "TaintEviction",
         format!("node/{name}"),
         format!(
-            "{} pod(s) deleted after tolerationSeconds={DEFAULT_TOLERATION_SECONDS}",
-            victims.len()
+            "{} pod(s) deleted after tolerationSeconds={}",
+            victims.len(),
+            seconds.join("/")
         ),
     );
     for p in victims {

@@ -13,7 +13,7 @@ use crate::controllers::{Api, Event};
 use crate::model::recorder::EventType;
 use crate::model::scheduling::{
     HOSTNAME_LABEL, NodeSelector, PodAffinity, PodAffinityTerm, Toleration,
-    TopologySpreadConstraint, spread_allows, untolerated_taint,
+    TopologySpreadConstraint, spread_allows_given, untolerated_taint,
 };
 use crate::model::*;
 use std::collections::BTreeMap;
@@ -168,11 +168,16 @@ struct PodAsk<'a> {
     affinity_anywhere: bool,
 }
 
-/// One topology spread constraint with the matching pods per domain of its eligible nodes.
+/// One topology spread constraint with the matching pods per domain of its eligible nodes,
+/// and the number of domains and their smallest count.
 struct Spread<'a> {
     constraint: &'a TopologySpreadConstraint,
-    counts: BTreeMap<&'a str, usize>,
+    counts: BTreeMap<String, usize>,
+    domains_and_min: (usize, usize),
     self_match: bool,
+    /// From the store's index: each node's domain position, and whether the skew allows
+    /// each domain — a quick test that rules most nodes out before the full filter runs.
+    quick: Option<(&'a [Option<u32>], Vec<bool>)>,
 }
 
 /// Why a node failed the filters: kube-scheduler's reason, and whether preemption could in
@@ -272,8 +277,60 @@ fn spread_counts<'a>(
     ask: &PodAsk<'a>,
     t: &'a TopologySpreadConstraint,
 ) -> Spread<'a> {
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     let honor = t.node_affinity_policy.as_deref() != Some("Ignore");
+    let every_node = !honor || (ask.selector.is_empty() && ask.node_affinity.is_none());
+    let indexed = t
+        .label_selector
+        .as_ref()
+        .filter(|_| every_node)
+        .and_then(|s| c.store().spread_counts(ask.namespace, &t.topology_key, s));
+    let counts = match indexed {
+        Some(index) => index.counts.clone(),
+        None => counts_by_scan(c, ask, t, honor),
+    };
+    let smallest = counts.values().copied().min().unwrap_or(0);
+    let domains_and_min = (counts.len(), smallest);
+    let self_match = t.selects(ask.labels);
+    let quick = indexed.map(|index| {
+        let allowed = counts
+            .values()
+            .map(|&here| {
+                spread_allows_given(here, self_match, domains_and_min, t.max_skew, t.min_domains)
+            })
+            .collect();
+        (index.domain_of.as_slice(), allowed)
+    });
+    Spread {
+        constraint: t,
+        domains_and_min,
+        counts,
+        self_match,
+        quick,
+    }
+}
+
+/// Whether the spread constraints could let the pod onto node `n`, by the index alone (a
+/// `false` is certain; a `true` still goes through the full filter).
+fn spread_may_allow(ask: &PodAsk, n: NodeId) -> bool {
+    ask.spread.iter().all(|s| match &s.quick {
+        None => true,
+        Some((domain_of, allowed)) => domain_of
+            .get(n.0 as usize)
+            .copied()
+            .flatten()
+            .is_some_and(|d| allowed.get(d as usize).copied().unwrap_or(false)),
+    })
+}
+
+/// The counts looked up pod by pod, over the nodes the pod's own node selection allows
+/// (for a pod that restricts its nodes; every other pod reads the store's index).
+fn counts_by_scan(
+    c: &impl Api,
+    ask: &PodAsk,
+    t: &TopologySpreadConstraint,
+    honor: bool,
+) -> BTreeMap<String, usize> {
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for node in &c.store().nodes {
         let Some(domain) = node.labels.get(&t.topology_key) else {
             continue;
@@ -289,12 +346,39 @@ fn spread_counts<'a>(
                     && pod_labels(c, q).is_some_and(|(ns, l)| ns == ask.namespace && t.selects(l))
             })
             .count();
-        *counts.entry(domain.as_str()).or_default() += matching;
+        *counts.entry(domain.clone()).or_default() += matching;
     }
-    Spread {
-        constraint: t,
-        counts,
-        self_match: t.selects(ask.labels),
+    counts
+}
+
+/// Makes sure the store indexes the spread counts of the pod's constraints (a pod that
+/// restricts its own nodes counts by scanning instead).
+fn index_spread_constraints(c: &mut impl Api, rs: RsId) {
+    let Some(rs) = c.store().replica_set(rs) else {
+        return;
+    };
+    let spec = &rs.template.spec;
+    let restricts = !spec.node_selector.is_empty()
+        || spec
+            .affinity
+            .as_ref()
+            .and_then(|a| a.node_affinity.as_ref())
+            .is_some_and(|n| {
+                n.required_during_scheduling_ignored_during_execution
+                    .is_some()
+            });
+    let wanted: Vec<(String, String, LabelSelector)> = spec
+        .topology_spread_constraints
+        .iter()
+        .filter(|t| t.filters())
+        .filter(|t| !restricts || t.node_affinity_policy.as_deref() == Some("Ignore"))
+        .filter_map(|t| {
+            let s = t.label_selector.clone()?;
+            Some((rs.meta.namespace.clone(), t.topology_key.clone(), s))
+        })
+        .collect();
+    for (ns, key, selector) in wanted {
+        c.store_mut().ensure_spread_index(&ns, &key, &selector);
     }
 }
 
@@ -363,9 +447,15 @@ fn spread_fits(node: &Node, ask: &PodAsk) -> Result<(), Rejection> {
                 "node(s) didn't match pod topology spread constraints (missing required label)";
             return Err((reason.to_string(), false));
         };
-        let counts: Vec<usize> = s.counts.values().copied().collect();
         let here = s.counts.get(domain.as_str()).copied().unwrap_or(0);
-        if !spread_allows(here, s.self_match, &counts, t.max_skew, t.min_domains) {
+        let allowed = spread_allows_given(
+            here,
+            s.self_match,
+            s.domains_and_min,
+            t.max_skew,
+            t.min_domains,
+        );
+        if !allowed {
             let reason = "node(s) didn't match pod topology spread constraints";
             return Err((reason.to_string(), true));
         }
@@ -431,7 +521,14 @@ pub(crate) fn schedule_pod(c: &mut impl Api, p: PodId) {
     if pod.gone || pod.deletion.is_some() || pod.node.is_some() {
         return;
     }
-    let Some(rs) = c.store().replica_set(pod.owner) else {
+    let owner = pod.owner;
+    if c.store()
+        .replica_set(owner)
+        .is_some_and(|rs| !rs.template.spec.topology_spread_constraints.is_empty())
+    {
+        index_spread_constraints(c, owner);
+    }
+    let Some(rs) = c.store().replica_set(owner) else {
         return;
     };
     let ask = gather(c, p, rs);
@@ -444,6 +541,7 @@ pub(crate) fn schedule_pod(c: &mut impl Api, p: PodId) {
         .find_map(|bucket| {
             bucket
                 .iter()
+                .filter(|&n| spread_may_allow(&ask, n))
                 .find(|n| filter(c, c.store().node(*n), &ask).is_ok())
         });
     match chosen {
@@ -590,6 +688,7 @@ mod tests {
             uid: 0,
             labels: Default::default(),
             taints: Vec::new(),
+            taints_added: Vec::new(),
             creation: crate::sim::SimTime::ZERO,
             cpu_millis,
             memory_bytes,

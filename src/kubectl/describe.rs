@@ -945,15 +945,10 @@ pub fn pod(c: &Cluster, id: PodId) -> String {
         w.line(0, &format!("QoS Class:\t{qos}\n"));
         labels_multiline(w, "Node-Selectors", &rs.template.spec.node_selector);
         w.line(0, "Tolerations:\t");
-        let mut tolerations: Vec<String> = rs
-            .template
-            .spec
-            .tolerations
-            .iter()
-            .map(toleration_text)
-            .collect();
-        tolerations.push("node.kubernetes.io/not-ready:NoExecute op=Exists for 300s".into());
-        tolerations.push("node.kubernetes.io/unreachable:NoExecute op=Exists for 300s".into());
+        // As admitted: the `DefaultTolerationSeconds` plugin's two, unless already covered.
+        let admitted =
+            crate::model::scheduling::with_default_tolerations(&rs.template.spec.tolerations);
+        let mut tolerations: Vec<String> = admitted.iter().map(toleration_text).collect();
         tolerations.sort();
         for (i, t) in tolerations.iter().enumerate() {
             if i > 0 {

@@ -487,6 +487,9 @@ pub struct Node {
     pub labels: BTreeMap<String, String>,
     /// `spec.taints` set by users (the node lifecycle's own taints are kept as flags).
     pub taints: Vec<super::scheduling::Taint>,
+    /// When each of `taints` was added (`timeAdded`, which the taint-eviction controller
+    /// counts `NoExecute` tolerations from).
+    pub taints_added: Vec<SimTime>,
     #[allow(missing_docs)]
     pub creation: SimTime,
     /// Allocatable CPU in millicores.

@@ -84,6 +84,59 @@ impl Toleration {
     }
 }
 
+/// The keys the `DefaultTolerationSeconds` admission plugin tolerates for 300 s.
+pub const DEFAULT_TOLERATED_KEYS: [&str; 2] = [
+    "node.kubernetes.io/not-ready",
+    "node.kubernetes.io/unreachable",
+];
+
+/// `--default-not-ready-toleration-seconds` / `--default-unreachable-toleration-seconds`.
+pub const DEFAULT_TOLERATION_SECONDS: i64 = 300;
+
+/// The pod's tolerations after the `DefaultTolerationSeconds` admission plugin: each of
+/// the not-ready and unreachable `NoExecute` tolerations (300 s) is added unless one with
+/// that key (or no key) and `NoExecute` (or no effect) is already there.
+pub fn with_default_tolerations(tolerations: &[Toleration]) -> Vec<Toleration> {
+    let mut all = tolerations.to_vec();
+    for key in DEFAULT_TOLERATED_KEYS {
+        let covered = tolerations.iter().any(|t| {
+            (t.key == key || t.key.is_empty()) && (t.effect == "NoExecute" || t.effect.is_empty())
+        });
+        if !covered {
+            all.push(Toleration {
+                key: key.to_string(),
+                operator: "Exists".into(),
+                value: String::new(),
+                effect: "NoExecute".into(),
+                toleration_seconds: Some(DEFAULT_TOLERATION_SECONDS),
+            });
+        }
+    }
+    all
+}
+
+/// Mirrors the taint-eviction controller's `getMinTolerationTime` for a pod on a node
+/// with these `NoExecute` taints (`tolerations` as admitted, defaults included): seconds
+/// until the pod is deleted — `Some(0)` at once when a taint is not tolerated, the
+/// smallest `tolerationSeconds` of the tolerations used (negative counts as 0), `None`
+/// when they tolerate it forever.
+pub fn no_execute_delay(tolerations: &[Toleration], taints: &[&Taint]) -> Option<u64> {
+    let mut min: Option<u64> = None;
+    for taint in taints.iter().filter(|t| t.effect == "NoExecute") {
+        let used: Vec<&Toleration> = tolerations.iter().filter(|t| t.tolerates(taint)).collect();
+        if used.is_empty() {
+            return Some(0);
+        }
+        for t in used {
+            if let Some(s) = t.toleration_seconds {
+                let s = s.max(0) as u64;
+                min = Some(min.map_or(s, |m| m.min(s)));
+            }
+        }
+    }
+    min
+}
+
 /// Mirrors `FindMatchingUntoleratedTaint` over the taints the filter considers: the first
 /// taint no toleration tolerates.
 pub fn untolerated_taint<'a>(taints: &'a [Taint], tolerations: &[Toleration]) -> Option<&'a Taint> {
@@ -424,8 +477,22 @@ pub fn spread_allows(
     max_skew: i32,
     min_domains: Option<i32>,
 ) -> bool {
-    let mut global_min = domain_counts.iter().copied().min().unwrap_or(0);
-    if min_domains.is_some_and(|m| (domain_counts.len() as i64) < i64::from(m)) {
+    let global_min = domain_counts.iter().copied().min().unwrap_or(0);
+    let domains = (domain_counts.len(), global_min);
+    spread_allows_given(in_domain, self_match, domains, max_skew, min_domains)
+}
+
+/// [`spread_allows`] with the number of eligible domains and their smallest count computed
+/// once per scheduling cycle (as `PreFilter` does), not for every node.
+pub fn spread_allows_given(
+    in_domain: usize,
+    self_match: bool,
+    (domains, smallest): (usize, usize),
+    max_skew: i32,
+    min_domains: Option<i32>,
+) -> bool {
+    let mut global_min = smallest;
+    if min_domains.is_some_and(|m| (domains as i64) < i64::from(m)) {
         global_min = 0;
     }
     let skew = in_domain as i64 + i64::from(self_match) - global_min as i64;
@@ -530,6 +597,103 @@ pub fn validate(p: &str, spec: &super::template::PodSpec, errors: &mut Vec<Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn no_execute_toleration(key: &str, effect: &str, seconds: Option<i64>) -> Toleration {
+        Toleration {
+            key: key.into(),
+            operator: "Exists".into(),
+            value: String::new(),
+            effect: effect.into(),
+            toleration_seconds: seconds,
+        }
+    }
+
+    #[test]
+    fn default_toleration_seconds_adds_only_what_is_not_covered() {
+        // `TestForgivenessAdmission`'s cases: none given → both added; an unreachable
+        // toleration of its own keeps it and still gets not-ready; an empty key with
+        // NoExecute covers both.
+        let keys = |ts: &[Toleration]| -> Vec<(String, Option<i64>)> {
+            with_default_tolerations(ts)
+                .into_iter()
+                .map(|t| (t.key, t.toleration_seconds))
+                .collect()
+        };
+        assert_eq!(
+            keys(&[]),
+            [
+                ("node.kubernetes.io/not-ready".to_string(), Some(300)),
+                ("node.kubernetes.io/unreachable".to_string(), Some(300))
+            ]
+        );
+        let own = [no_execute_toleration(
+            "node.kubernetes.io/unreachable",
+            "NoExecute",
+            Some(30),
+        )];
+        assert_eq!(
+            keys(&own),
+            [
+                ("node.kubernetes.io/unreachable".to_string(), Some(30)),
+                ("node.kubernetes.io/not-ready".to_string(), Some(300))
+            ]
+        );
+        assert_eq!(
+            keys(&[no_execute_toleration("", "", None)]).len(),
+            1,
+            "tolerates everything"
+        );
+        let no_schedule = [no_execute_toleration(
+            "node.kubernetes.io/unreachable",
+            "NoSchedule",
+            None,
+        )];
+        assert_eq!(
+            keys(&no_schedule).len(),
+            3,
+            "a NoSchedule toleration covers nothing"
+        );
+    }
+
+    #[test]
+    fn min_toleration_time_as_the_taint_eviction_controller_computes_it() {
+        let taint = |key: &str| Taint {
+            key: key.into(),
+            value: String::new(),
+            effect: "NoExecute".into(),
+        };
+        let (a, b) = (taint("a"), taint("b"));
+        // `TestGetMinTolerationTime`'s shape: not tolerated → now; the smallest seconds
+        // among the tolerations used; none with seconds → forever; negative → now.
+        assert_eq!(no_execute_delay(&[], &[&a]), Some(0));
+        let ts = [
+            no_execute_toleration("a", "NoExecute", Some(60)),
+            no_execute_toleration("b", "", Some(20)),
+        ];
+        assert_eq!(no_execute_delay(&ts, &[&a, &b]), Some(20));
+        assert_eq!(
+            no_execute_delay(&ts[..1], &[&a, &b]),
+            Some(0),
+            "b untolerated"
+        );
+        assert_eq!(
+            no_execute_delay(&[no_execute_toleration("a", "NoExecute", None)], &[&a]),
+            None
+        );
+        assert_eq!(
+            no_execute_delay(&[no_execute_toleration("a", "", Some(-5))], &[&a]),
+            Some(0)
+        );
+        let no_schedule = Taint {
+            effect: "NoSchedule".into(),
+            ..taint("c")
+        };
+        assert_eq!(
+            no_execute_delay(&[], &[&no_schedule]),
+            None,
+            "only NoExecute evicts"
+        );
+    }
 
     fn taint(key: &str, value: &str, effect: &str) -> Taint {
         Taint {

@@ -160,6 +160,119 @@ pub struct ReadyPod {
     pub creation: SimTime,
 }
 
+/// PodTopologySpread's `PreFilter` counts for one constraint shape (namespace, topology
+/// key, selector): bound pods that are not terminating, per domain of every node carrying
+/// the key (zero counts included). Built once when a pod first asks, then adjusted pod by
+/// pod, so a scheduling cycle reads the counts instead of looking at every pod.
+#[derive(Debug, Clone)]
+pub struct SpreadIndex {
+    #[allow(missing_docs)]
+    pub namespace: String,
+    #[allow(missing_docs)]
+    pub topology_key: String,
+    #[allow(missing_docs)]
+    pub selector: LabelSelector,
+    /// Matching pods per domain.
+    pub counts: BTreeMap<String, usize>,
+    /// Each node's domain as its position in `counts` (by node id; `None` without the
+    /// key), so a scheduling cycle can rule nodes out without comparing label strings.
+    pub domain_of: Vec<Option<u32>>,
+}
+
+impl Store {
+    /// Adjusts every spread index that counts pod `p` on node `n` by `delta` (a bind, or
+    /// the pod leaving the active set).
+    pub fn adjust_spread_counts(&mut self, p: PodId, n: NodeId, delta: i64) {
+        if self.spread_index.is_empty() {
+            return;
+        }
+        let pod = &self.pods[p.0 as usize];
+        let ns = self.pod_namespace(pod).to_string();
+        let Some(labels) = self.pod_labels(pod).cloned() else {
+            return;
+        };
+        let node_labels = &self.nodes[n.0 as usize].labels;
+        for index in &mut self.spread_index {
+            if index.namespace != ns || !index.selector.matches(&labels) {
+                continue;
+            }
+            if let Some(count) = node_labels
+                .get(&index.topology_key)
+                .and_then(|d| index.counts.get_mut(d))
+            {
+                *count = count.saturating_add_signed(delta as isize);
+            }
+        }
+    }
+
+    /// Builds the spread index of a constraint shape unless it exists: O(nodes + pods),
+    /// once.
+    pub fn ensure_spread_index(&mut self, ns: &str, topology_key: &str, selector: &LabelSelector) {
+        let exists = self.spread_index.iter().any(|i| {
+            i.namespace == ns && i.topology_key == topology_key && i.selector == *selector
+        });
+        if exists {
+            return;
+        }
+        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+        for node in &self.nodes {
+            let Some(domain) = node.labels.get(topology_key) else {
+                continue;
+            };
+            counts.entry(domain.clone()).or_default();
+        }
+        for node in &self.nodes {
+            let Some(domain) = node.labels.get(topology_key) else {
+                continue;
+            };
+            let matching = node
+                .bound
+                .iter()
+                .filter(|&&q| {
+                    let pod = self.pod(q);
+                    pod.is_active()
+                        && self.pod_namespace(pod) == ns
+                        && self.pod_labels(pod).is_some_and(|l| selector.matches(l))
+                })
+                .count();
+            *counts.entry(domain.clone()).or_default() += matching;
+        }
+        let positions: BTreeMap<&String, u32> = counts
+            .keys()
+            .enumerate()
+            .map(|(i, d)| (d, i as u32))
+            .collect();
+        let domain_of = self
+            .nodes
+            .iter()
+            .map(|n| {
+                n.labels
+                    .get(topology_key)
+                    .and_then(|d| positions.get(d).copied())
+            })
+            .collect();
+        self.spread_index.push(SpreadIndex {
+            namespace: ns.to_string(),
+            topology_key: topology_key.to_string(),
+            selector: selector.clone(),
+            counts,
+            domain_of,
+        });
+    }
+
+    /// The index of a constraint shape, if built.
+    pub fn spread_counts(
+        &self,
+        ns: &str,
+        topology_key: &str,
+        selector: &LabelSelector,
+    ) -> Option<&SpreadIndex> {
+        self.spread_index.iter().find(|i| {
+            i.namespace == ns && i.topology_key == topology_key && i.selector == *selector
+        })
+    }
+}
+
 /// Every object of the simulated cluster, with name indexes.
 #[derive(Debug, Default)]
 pub struct Store {
@@ -198,6 +311,9 @@ pub struct Store {
     pub service_ips_allocated: u32,
     /// Pods that exist (not gone), for the size limit.
     pub existing_pods: usize,
+    /// Per-domain counts of the pods topology spread constraints select, kept up to date as
+    /// pods are bound and stop being active (see [`SpreadIndex`]).
+    pub spread_index: Vec<SpreadIndex>,
     /// Active pods of each Deployment on each node, `[deployment][node]` (the rank of
     /// `getPodsRankedByRelatedPodsOnSameNode`), dense so the deletion ranking reads them
     /// without touching every node record.

@@ -68,3 +68,30 @@ fn the_traffic_bench_counts_every_request_and_replays_per_seed() {
     let (b, _) = rollsim::bench::run_traffic(&params).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(a, b, "a seed replays exactly");
 }
+
+#[test]
+fn the_spread_bench_keeps_its_incremental_counts_right() {
+    let params = BenchParams {
+        replicas: 300,
+        nodes: 30,
+        spread: true,
+        anti_affinity: true,
+        check_invariants: true,
+        ..Default::default()
+    };
+    let (r, mut c) = rollsim::bench::run_keeping_cluster(&params).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.pods_created, 600);
+    // The counts kept pod by pod through both rollouts equal a count from scratch.
+    let kept = c.store.spread_index.clone();
+    assert_eq!(kept.len(), 1);
+    let (ns, key, selector) = (
+        kept[0].namespace.clone(),
+        kept[0].topology_key.clone(),
+        kept[0].selector.clone(),
+    );
+    c.store.spread_index.clear();
+    c.store.ensure_spread_index(&ns, &key, &selector);
+    assert_eq!(c.store.spread_index[0].counts, kept[0].counts);
+    assert_eq!(kept[0].counts.len(), 10, "one count per zone");
+    assert_eq!(kept[0].counts.values().sum::<usize>(), 300);
+}

@@ -122,13 +122,26 @@ fn a_tainted_pool_takes_only_pods_that_tolerate_it() {
     // `kubectl taint nodes general-1 maintenance=true:NoSchedule` at 65 s: the web pods the
     // scale-up makes then all go to general-2.
     let store = &s.cluster.store;
-    let late: Vec<String> = store
-        .pods
+    let placed_between = |from: u64, to: u64| -> Vec<String> {
+        store
+            .pods
+            .iter()
+            .filter(|p| (from..to).contains(&p.created_at.as_ms()))
+            .filter_map(|p| Some(store.node(p.node?).name.clone()))
+            .collect()
+    };
+    assert_eq!(placed_between(65_000, 66_000), ["general-2", "general-2"]);
+    // `kubectl taint nodes general-2 outage=now:NoExecute` at 66.055 s evicts the four web
+    // pods there at once (they tolerate nothing); their replacements go to general-1.
+    let evicted = s
+        .cluster
+        .recorder
+        .events
         .iter()
-        .filter(|p| p.created_at.as_ms() > 65_000)
-        .filter_map(|p| Some(store.node(p.node?).name.clone()))
-        .collect();
-    assert_eq!(late, ["general-2", "general-2"]);
+        .filter(|e| e.reason == "TaintManagerEviction")
+        .count();
+    assert_eq!(evicted, 4);
+    assert_eq!(placed_between(66_000, u64::MAX), ["general-1"; 4]);
     let transcript = rollsim::report::transcript(&s);
     for line in [
         "node/general-1 tainted",
