@@ -286,11 +286,12 @@ impl Cluster {
         image: &str,
     ) -> Result<bool, ApiError> {
         let (id, mut d) = self.deployment_named(ns, name)?;
-        let containers = &mut std::sync::Arc::make_mut(&mut d.spec.template)
-            .spec
-            .containers;
-        let matched: Vec<&mut Container> = containers
+        // `set image` reaches init containers too (`*` means every container).
+        let spec = &mut std::sync::Arc::make_mut(&mut d.spec.template).spec;
+        let matched: Vec<&mut Container> = spec
+            .init_containers
             .iter_mut()
+            .chain(spec.containers.iter_mut())
             .filter(|c| container == "*" || c.name == container)
             .collect();
         if matched.is_empty() {

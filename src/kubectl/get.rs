@@ -418,11 +418,12 @@ pub fn ready_containers(c: &Cluster, p: &Pod) -> (usize, usize) {
     if p.containers_ready() {
         return (total, total);
     }
-    let started = p.init_runs.as_ref().map_or(0, |runs| runs.len());
+    // A sidecar counts once started (its startup probe passed), which is when the next
+    // init container may begin.
     let running_sidecars = spec
         .init_containers
         .iter()
-        .take(started)
+        .take(p.init_done.into())
         .filter(|k| k.is_sidecar())
         .count();
     let ready = if p.deletion.is_none() {

@@ -273,6 +273,25 @@ fn drain_once(c: &mut Cluster, node: &str) -> Output {
 
 /// `kubectl set image deployment/NAME CONTAINER=IMAGE...`.
 fn set_image(c: &mut Cluster, ns: &str, name: &str, images: &[(String, String)], out: &mut Output) {
+    // One patch for every pair: a container that does not exist fails them all.
+    let known = |k: &str| {
+        c.store.deployment_by_name(ns, name).is_none_or(|(_, d)| {
+            let spec = &d.spec.template.spec;
+            k == "*"
+                || spec
+                    .containers
+                    .iter()
+                    .chain(&spec.init_containers)
+                    .any(|x| x.name == k)
+        })
+    };
+    if let Some((missing, _)) = images.iter().find(|(k, _)| !known(k)) {
+        out.push(
+            &format!("error: unable to find container named \"{missing}\""),
+            false,
+        );
+        return;
+    }
     let mut changed = false;
     for (container, image) in images {
         match c.set_image(ns, name, container, image) {

@@ -482,7 +482,12 @@ kubectl scale deployment NAME --replicas=N; kubectl set image deployment/NAME CO
 kubectl annotate deployment NAME KEY=VALUE [--overwrite]; \
 kubectl rollout status|history|undo|pause|resume|restart deployment NAME \
 (status: --timeout=D --watch=false --revision=N; history: --revision=N; undo: --to-revision=N); \
-kubectl get deployments|replicasets|pods|nodes|services|pdb [NAME] [-o wide] [-l SELECTOR] [--show-labels]; kubectl get events [--sort-by=.lastTimestamp]; \
+kubectl get deployments|replicasets|pods|nodes|services|pdb|namespaces[,TYPE…] [NAME] [-o wide] [-l SELECTOR] [--show-labels] [-A]; kubectl get events [--sort-by=.lastTimestamp]; \
+kubectl get deployments|replicasets|pods|events -w (with a step `timeout:`, or ending in ` &`); \
+kubectl wait --for=condition=C[=V]|--for=delete deployment|pod/NAME [--timeout=D]; \
+kubectl patch deployment NAME -p PATCH [--type strategic|merge]; \
+kubectl set env deployment/NAME KEY=VALUE|KEY- [-c CONTAINER]; \
+kubectl set resources deployment/NAME [-c CONTAINER] [--limits=…] [--requests=…]; \
 kubectl describe deployment|replicaset|pod NAME; kubectl cordon|uncordon NODE; kubectl taint nodes NODE KEY[=VALUE]:EFFECT|KEY[:EFFECT]- [--overwrite]; kubectl label nodes NODE KEY=VALUE|KEY- [--overwrite]; \
 kubectl drain NODE [--ignore-daemonsets] [--delete-emptydir-data] [--force] [--timeout=D]; \
 kubectl get endpoints|endpointslices [NAME]; kubectl describe service NAME; \

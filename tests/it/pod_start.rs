@@ -79,3 +79,45 @@ fn a_slow_init_container_makes_each_new_pod_and_the_rollout_slower() {
     assert!(t.contains("Init:0/2") && t.contains("Init:1/2") && t.contains("2/2     Running"));
     assert!(t.contains("spec.initContainers{migrate}: Container started"));
 }
+
+#[test]
+fn the_production_manifest_plays_with_every_constraint_honoured() {
+    let s = play("production-manifest");
+    assert_eq!(s.unexpected_failures(), 0);
+    let store = &s.cluster.store;
+    let (_, d) = store
+        .deployment_by_name("shop", "checkout")
+        .expect("in its namespace");
+    assert_eq!(d.status.available_replicas, 4);
+    let rollouts = &s.rollouts["shop/checkout"];
+    assert_eq!(rollouts.len(), 2);
+    assert_eq!(
+        rollouts[1].min_available, 4,
+        "maxUnavailable 0 and the PDB hold"
+    );
+    // Required anti-affinity: the running pods are on four different nodes, spread over the
+    // three zones within maxSkew 1; every pod went through both init containers.
+    let running: Vec<&rollsim::model::Pod> = store
+        .pods
+        .iter()
+        .filter(|p| !p.gone && p.deletion.is_none())
+        .collect();
+    let mut nodes: Vec<u32> = running.iter().map(|p| p.node.unwrap().0).collect();
+    nodes.sort_unstable();
+    nodes.dedup();
+    assert_eq!(nodes.len(), 4);
+    let mut zones = std::collections::BTreeMap::<&str, usize>::new();
+    for p in &running {
+        *zones
+            .entry(store.node(p.node.unwrap()).labels["topology.kubernetes.io/zone"].as_str())
+            .or_default() += 1;
+    }
+    let (min, max) = (zones.values().min().unwrap(), zones.values().max().unwrap());
+    assert!(max - min <= 1, "{zones:?}");
+    assert!(running.iter().all(|p| p.init_done == 2 && p.ready));
+    let t = rollsim::report::transcript(&s);
+    assert!(
+        t.contains("1/2     PodInitializing"),
+        "the sidecar is ready before the app"
+    );
+}
