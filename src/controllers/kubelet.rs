@@ -121,13 +121,7 @@ fn init_container_pull(c: &mut impl Api, p: PodId, n: NodeId, epoch: u32) {
     };
     let now = c.now();
     let image = c.store_mut().intern_image(&k.image);
-    let present = c
-        .store()
-        .node(n)
-        .images
-        .iter()
-        .find(|(i, _)| *i == image)
-        .map(|(_, t)| *t);
+    let present = image_on_node(c, n, image);
     let done = match present {
         Some(t) if t <= now => {
             c.container_event(p, &k.name, EventType::Normal, "Pulled", |c| {
@@ -256,13 +250,7 @@ fn pull_app_images(c: &mut impl Api, p: PodId, n: NodeId, epoch: u32) {
         let Some(image) = c.store().replica_set(owner).map(|rs| rs.images[i]) else {
             break;
         };
-        let present = c
-            .store()
-            .node(n)
-            .images
-            .iter()
-            .find(|(i, _)| *i == image)
-            .map(|(_, t)| *t);
+        let present = image_on_node(c, n, image);
         let done = match present {
             Some(t) if t <= now => {
                 already_present_event(c, p, image);
@@ -285,6 +273,16 @@ fn pull_app_images(c: &mut impl Api, p: PodId, n: NodeId, epoch: u32) {
     // after its node came back finds them on disk).
     c.store_mut().pods[p.0 as usize].times.pulling = (ready_at > now).then_some(now);
     c.schedule(ready_at, Event::KubeletImagesReady(p, epoch));
+}
+
+/// When `image` is (or will be, for a pull under way) on node `n`'s disk.
+fn image_on_node(c: &impl Api, n: NodeId, image: u32) -> Option<SimTime> {
+    c.store()
+        .node(n)
+        .images
+        .iter()
+        .find(|(i, _)| *i == image)
+        .map(|(_, t)| *t)
 }
 
 /// The pod sandbox gets the next address of its node's pod CIDR (`10.244.<node>.0/24` as
