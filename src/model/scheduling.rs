@@ -244,7 +244,7 @@ pub struct NodeAffinity {
     /// Filter: the node must match one of its terms.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub required_during_scheduling_ignored_during_execution: Option<NodeSelector>,
-    /// Score only (parsed; rollsim's scheduler does not score preferences).
+    /// Score only: NodeAffinity's score adds the weights of the terms a node matches.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub preferred_during_scheduling_ignored_during_execution: Vec<PreferredSchedulingTerm>,
 }
@@ -352,7 +352,7 @@ pub struct PodAffinity {
     /// Filter terms.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub required_during_scheduling_ignored_during_execution: Vec<PodAffinityTerm>,
-    /// Score only (parsed; rollsim's scheduler does not score preferences).
+    /// Score only: InterPodAffinity weighs each term per topology domain.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub preferred_during_scheduling_ignored_during_execution: Vec<WeightedPodAffinityTerm>,
 }
@@ -433,7 +433,7 @@ pub struct TopologySpreadConstraint {
     pub max_skew: i32,
     #[allow(missing_docs)]
     pub topology_key: String,
-    /// `DoNotSchedule` filters; `ScheduleAnyway` only scores (not simulated).
+    /// `DoNotSchedule` filters; `ScheduleAnyway` only scores.
     pub when_unsatisfiable: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[allow(missing_docs)]

@@ -242,3 +242,98 @@ fn an_unschedulable_pod_is_explained_with_the_pod_in_the_way() {
     let (node, pod) = first.3.expect("a conflicting pod");
     assert!(node.starts_with("node-") && pod.starts_with("web-fdbd465d-"));
 }
+
+/// Plays a Deployment `web` of `replicas` pods (100m CPU each) with `spec` lines added to
+/// its pod spec on the given node groups, and returns where each pod went.
+fn placed_with(nodes: &str, replicas: u32, spec: &str) -> Vec<String> {
+    let text = format!(
+        "name: score\nseed: 3\ncluster:\n  nodes:\n{nodes}files:\n  web.yml: |\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata: {{name: web}}\n    spec:\n      replicas: {replicas}\n      selector: {{matchLabels: {{app: web}}}}\n      template:\n        metadata: {{labels: {{app: web}}}}\n        spec:\n          containers: [{{name: c, image: nginx, resources: {{requests: {{cpu: 100m, memory: 128Mi}}}}}}]\n{spec}script:\n  - kubectl apply -f web.yml\n  - kubectl rollout status deployment/web\nuntil: 10m\n"
+    );
+    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let files = rollsim::scenario::Files::Dir(&here);
+    let scenario = rollsim::scenario::parse(&text, "score.yaml", &files, 100_000)
+        .unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let s = rollsim::play::play(&scenario, Default::default());
+    let mut nodes: Vec<String> = placements(&s).into_iter().map(|(_, n)| n).collect();
+    nodes.sort();
+    nodes
+}
+
+/// A big node and two small ones: least allocation alone keeps choosing the big node.
+const BIG_AND_SMALL: &str = "    - {name: big, count: 1, cpu: \"64\", memory: 256Gi}\n    - {name: small, count: 2, cpu: \"4\", memory: 16Gi}\n";
+
+#[test]
+fn preferred_pod_anti_affinity_spreads_pods_that_least_allocation_would_stack() {
+    assert_eq!(placed_with(BIG_AND_SMALL, 3, ""), ["big-1"; 3]);
+    let anti = "          affinity:\n            podAntiAffinity:\n              preferredDuringSchedulingIgnoredDuringExecution:\n              - weight: 100\n                podAffinityTerm:\n                  labelSelector: {matchLabels: {app: web}}\n                  topologyKey: kubernetes.io/hostname\n";
+    assert_eq!(
+        placed_with(BIG_AND_SMALL, 3, anti),
+        ["big-1", "small-1", "small-2"]
+    );
+    // A fourth pod has to share a node: the emptiest, the big one.
+    assert_eq!(
+        placed_with(BIG_AND_SMALL, 4, anti),
+        ["big-1", "big-1", "small-1", "small-2"]
+    );
+}
+
+#[test]
+fn preferred_pod_affinity_and_node_affinity_draw_pods_to_their_domain() {
+    let nodes = "    - {name: a, count: 2, cpu: \"4\", memory: 16Gi, labels: {topology.kubernetes.io/zone: a}}\n    - {name: b, count: 2, cpu: \"64\", memory: 256Gi, labels: {topology.kubernetes.io/zone: b}}\n";
+    assert_eq!(placed_with(nodes, 2, ""), ["b-1", "b-2"]);
+    let prefer_a = "          affinity:\n            nodeAffinity:\n              preferredDuringSchedulingIgnoredDuringExecution:\n              - weight: 10\n                preference:\n                  matchExpressions: [{key: topology.kubernetes.io/zone, operator: In, values: [a]}]\n";
+    assert_eq!(placed_with(nodes, 2, prefer_a), ["a-1", "a-2"]);
+    // Together in one zone: the first pod goes to the emptiest node, the rest follow it.
+    let together = "          affinity:\n            podAffinity:\n              preferredDuringSchedulingIgnoredDuringExecution:\n              - weight: 50\n                podAffinityTerm:\n                  labelSelector: {matchLabels: {app: web}}\n                  topologyKey: kubernetes.io/hostname\n";
+    assert_eq!(placed_with(nodes, 3, together), ["b-1"; 3]);
+}
+
+#[test]
+fn prefer_no_schedule_taints_steer_pods_away_unless_tolerated() {
+    let nodes = "    - {name: tainted, count: 1, cpu: \"64\", memory: 256Gi, taints: [{key: spot, effect: PreferNoSchedule}]}\n    - {name: plain, count: 1, cpu: \"4\", memory: 16Gi}\n";
+    assert_eq!(placed_with(nodes, 3, ""), ["plain-1"; 3]);
+    let tolerate =
+        "          tolerations: [{key: spot, operator: Exists, effect: PreferNoSchedule}]\n";
+    assert_eq!(placed_with(nodes, 3, tolerate), ["tainted-1"; 3]);
+    // A full preferred node still leaves the tainted one: a preference never blocks.
+    let plain_full = "    - {name: tainted, count: 1, cpu: \"64\", memory: 256Gi, taints: [{key: spot, effect: PreferNoSchedule}]}\n    - {name: plain, count: 1, cpu: 200m, memory: 16Gi}\n";
+    assert_eq!(
+        placed_with(plain_full, 3, ""),
+        ["plain-1", "plain-1", "tainted-1"]
+    );
+}
+
+#[test]
+fn schedule_anyway_spread_evens_zones_that_least_allocation_would_not() {
+    let nodes = "    - {name: a, count: 1, cpu: \"64\", memory: 256Gi, labels: {topology.kubernetes.io/zone: a}}\n    - {name: b, count: 1, cpu: \"8\", memory: 32Gi, labels: {topology.kubernetes.io/zone: b}}\n    - {name: c, count: 1, cpu: \"8\", memory: 32Gi, labels: {topology.kubernetes.io/zone: c}}\n";
+    assert_eq!(placed_with(nodes, 6, ""), ["a-1"; 6]);
+    let spread = "          topologySpreadConstraints:\n          - maxSkew: 1\n            topologyKey: topology.kubernetes.io/zone\n            whenUnsatisfiable: ScheduleAnyway\n            labelSelector: {matchLabels: {app: web}}\n";
+    assert_eq!(
+        placed_with(nodes, 6, spread),
+        ["a-1", "a-1", "b-1", "b-1", "c-1", "c-1"]
+    );
+}
+
+#[test]
+fn soft_placement_weighs_every_preference_and_never_waits() {
+    let s = play("soft-placement");
+    let mut per_node: BTreeMap<String, usize> = BTreeMap::new();
+    for (_, node) in placements(&s) {
+        *per_node.entry(node).or_default() += 1;
+    }
+    // After the rollout (one old pod still terminating on small-b-2): zone a holds the new
+    // pods the anti-affinity could pair up, the spot node nothing.
+    assert!(!per_node.contains_key("spot-1"), "{per_node:?}");
+    assert!(per_node.values().all(|&n| n <= 2), "{per_node:?}");
+    assert!(failed_scheduling(&s).is_empty());
+    let transcript = rollsim::report::transcript(&s);
+    let first_listing = transcript
+        .split("$ kubectl get pods -o wide")
+        .nth(1)
+        .unwrap_or_default();
+    let zone_a =
+        first_listing.matches(" big-1 ").count() + first_listing.matches(" small-a-").count();
+    let zone_b = first_listing.matches(" small-b-").count();
+    assert_eq!((zone_a, zone_b), (4, 2), "{first_listing}");
+    assert_eq!(first_listing.matches(" big-1 ").count(), 2);
+}

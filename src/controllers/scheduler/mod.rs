@@ -1,13 +1,16 @@
 //! The scheduler: filter (node Ready and schedulable, taints and tolerations, nodeSelector
 //! and required node affinity, requests fit, topology spread, inter-pod affinity and
-//! anti-affinity), score (least allocated, on the non-zero requests upstream scores with),
-//! bind. Preferences (preferred affinity terms, `ScheduleAnyway` spread, `PreferNoSchedule`
-//! taints) are parsed but not scored.
+//! anti-affinity), score (least allocated, on the non-zero requests upstream scores with;
+//! and for a pod with preferences the other score plugins, in [`score`]), bind.
 //!
 //! Scoring every node for every pod would cost O(nodes) per pod. Nodes are instead kept in
-//! an ordered index by score, so the best candidate is found first and only nodes that fail
-//! the filters are skipped. Ties go to the node added first (upstream picks at random
-//! among equal scores; a fixed rule keeps runs reproducible).
+//! an ordered index by least-allocated score, so for a pod whose only score is that one the
+//! best candidate is the first that passes the filters. Ties go to the node added first
+//! (upstream picks at random among equal scores; a fixed rule keeps runs reproducible). A
+//! pod with preferences (preferred node or pod (anti-)affinity, `ScheduleAnyway` spread,
+//! `PreferNoSchedule` taints in the cluster, existing pods' affinity terms about it) has
+//! the feasible nodes found in that order up to upstream's `numFeasibleNodesToFind`, then
+//! scored by every plugin.
 
 use crate::controllers::{Api, Event};
 use crate::model::recorder::EventType;
@@ -18,12 +21,17 @@ use crate::model::scheduling::{
 use crate::model::*;
 use std::collections::BTreeMap;
 
+mod score;
+pub mod util;
+
 /// Scheduler state: the score index and the pods that fit nowhere yet.
 #[derive(Debug, Default)]
 pub struct SchedulerState {
     /// Schedulable nodes by least-allocated score (0..=100), each bucket in node order.
     index: Vec<NodeSet>,
     scores: Vec<Option<u32>>,
+    /// Nodes with a `PreferNoSchedule` taint (while there are any, every pod is scored).
+    prefer_no_schedule: NodeSet,
     unschedulable: Vec<PodId>,
     /// The reasons last explained for a pod that fit nowhere (explained again on change).
     explained: BTreeMap<PodId, Vec<(String, usize)>>,
@@ -107,7 +115,13 @@ pub(crate) fn node_changed(c: &mut impl Api, n: NodeId) {
     let node = c.store().node(n);
     let score = (node.ready && !node.unschedulable && node.unreachable_since.is_none())
         .then(|| least_allocated_score(node));
+    let prefers_not = node.taints.iter().any(|t| t.effect == "PreferNoSchedule");
     let s = c.scheduler_mut();
+    if prefers_not {
+        s.prefer_no_schedule.insert(n);
+    } else {
+        s.prefer_no_schedule.remove(n);
+    }
     if s.scores.len() <= n.0 as usize {
         s.scores.resize(n.0 as usize + 1, None);
     }
@@ -163,6 +177,11 @@ struct PodAsk<'a> {
     spread: Vec<Spread<'a>>,
     /// Some existing pod has a required anti-affinity term (checked only then).
     existing_anti_affinity: bool,
+    /// What the score plugins weigh beyond least allocation.
+    prefers: score::Preferences<'a>,
+    /// Some existing pod has a term that could score the pod (required affinity, or any
+    /// preferred term).
+    existing_scoring_terms: bool,
     /// Some pod anywhere matches one of the pod's own affinity terms (else a pod matching
     /// its own terms may go anywhere, as upstream lets the first pod of a group in).
     affinity_anywhere: bool,
@@ -208,57 +227,97 @@ fn pods_in_domain<'a>(c: &'a impl Api, node: &'a Node, key: &str) -> Vec<PodId> 
         .collect()
 }
 
+/// A pod (anti-)affinity's required terms, or none.
+fn required_terms(a: Option<&PodAffinity>) -> &[PodAffinityTerm] {
+    a.map_or(&[][..], |a| {
+        &a.required_during_scheduling_ignored_during_execution[..]
+    })
+}
+
+/// What existing pods' terms ask of every incoming pod: whether some ReplicaSet has a
+/// required anti-affinity term (the filter checks existing pods only then), and whether
+/// some has a term that scores (required affinity, or a preferred term of either kind).
+fn existing_terms(c: &impl Api) -> (bool, bool) {
+    let (mut anti, mut scoring) = (false, false);
+    for rs in c.store().replica_sets.iter().flatten() {
+        let Some(a) = rs.template.spec.affinity.as_ref() else {
+            continue;
+        };
+        let (with, against) = (a.pod_affinity.as_ref(), a.pod_anti_affinity.as_ref());
+        anti |= !required_terms(against).is_empty();
+        scoring |= !required_terms(with).is_empty()
+            || [with, against].into_iter().flatten().any(|t| {
+                !t.preferred_during_scheduling_ignored_during_execution
+                    .is_empty()
+            });
+    }
+    (anti, scoring)
+}
+
+/// The pod's own preferences, for the score plugins.
+fn preferences(spec: &crate::model::template::PodSpec) -> score::Preferences<'_> {
+    let affinity = spec.affinity.as_ref();
+    fn preferred(a: Option<&PodAffinity>) -> &[crate::model::scheduling::WeightedPodAffinityTerm] {
+        a.map_or(&[][..], |a| {
+            &a.preferred_during_scheduling_ignored_during_execution[..]
+        })
+    }
+    score::Preferences {
+        node: affinity
+            .and_then(|a| a.node_affinity.as_ref())
+            .map_or(&[][..], |n| {
+                &n.preferred_during_scheduling_ignored_during_execution[..]
+            }),
+        affinity: preferred(affinity.and_then(|a| a.pod_affinity.as_ref())),
+        anti_affinity: preferred(affinity.and_then(|a| a.pod_anti_affinity.as_ref())),
+        spread: spec
+            .topology_spread_constraints
+            .iter()
+            .filter(|t| t.when_unsatisfiable == "ScheduleAnyway")
+            .collect(),
+    }
+}
+
+/// Whether some other bound pod matches one of the pod's required affinity terms.
+fn affinity_anywhere(c: &impl Api, pod: PodId, namespace: &str, terms: &[PodAffinityTerm]) -> bool {
+    !terms.is_empty()
+        && c.store().nodes.iter().any(|n| {
+            n.bound.iter().any(|&q| {
+                q != pod
+                    && pod_labels(c, q).is_some_and(|(ns, l)| {
+                        terms.iter().any(|t| t.selects_pod(namespace, ns, l))
+                    })
+            })
+        })
+}
+
+/// The scheduling cycle's `PreFilter` and `PreScore`: what the pod asks, read once.
 fn gather<'a>(c: &'a impl Api, pod: PodId, rs: &'a ReplicaSet) -> PodAsk<'a> {
     let spec = &rs.template.spec;
-    let labels = &rs.template.metadata.labels;
     let affinity = spec.affinity.as_ref();
-    let required = |a: Option<&'a PodAffinity>| {
-        a.map_or(&[][..], |a| {
-            &a.required_during_scheduling_ignored_during_execution[..]
-        })
-    };
-    let affinity_terms = required(affinity.and_then(|a| a.pod_affinity.as_ref()));
+    let affinity_terms = required_terms(affinity.and_then(|a| a.pod_affinity.as_ref()));
     let node_affinity = affinity
         .and_then(|a| a.node_affinity.as_ref())
         .and_then(|n| {
             n.required_during_scheduling_ignored_during_execution
                 .as_ref()
         });
-    let store = c.store();
-    let existing_anti_affinity = store.replica_sets.iter().flatten().any(|r| {
-        !required(
-            r.template
-                .spec
-                .affinity
-                .as_ref()
-                .and_then(|a| a.pod_anti_affinity.as_ref()),
-        )
-        .is_empty()
-    });
+    let (existing_anti_affinity, existing_scoring_terms) = existing_terms(c);
     let namespace = rs.meta.namespace.as_str();
-    let affinity_anywhere = !affinity_terms.is_empty()
-        && store.nodes.iter().any(|n| {
-            n.bound.iter().any(|&q| {
-                q != pod
-                    && pod_labels(c, q).is_some_and(|(ns, l)| {
-                        affinity_terms
-                            .iter()
-                            .any(|t| t.selects_pod(namespace, ns, l))
-                    })
-            })
-        });
     let mut ask = PodAsk {
         namespace,
         req: rs.requests,
-        labels,
+        labels: &rs.template.metadata.labels,
         selector: &spec.node_selector,
         tolerations: &spec.tolerations,
         node_affinity,
         affinity: affinity_terms,
-        anti_affinity: required(affinity.and_then(|a| a.pod_anti_affinity.as_ref())),
+        anti_affinity: required_terms(affinity.and_then(|a| a.pod_anti_affinity.as_ref())),
         spread: Vec::new(),
         existing_anti_affinity,
-        affinity_anywhere,
+        affinity_anywhere: affinity_anywhere(c, pod, namespace, affinity_terms),
+        prefers: preferences(spec),
+        existing_scoring_terms,
     };
     ask.spread = spec
         .topology_spread_constraints
@@ -370,7 +429,6 @@ fn index_spread_constraints(c: &mut impl Api, rs: RsId) {
     let wanted: Vec<(String, String, LabelSelector)> = spec
         .topology_spread_constraints
         .iter()
-        .filter(|t| t.filters())
         .filter(|t| !restricts || t.node_affinity_policy.as_deref() == Some("Ignore"))
         .filter_map(|t| {
             let s = t.label_selector.clone()?;
@@ -532,58 +590,82 @@ pub(crate) fn schedule_pod(c: &mut impl Api, p: PodId) {
         return;
     };
     let ask = gather(c, p, rs);
-    let chosen = c
-        .scheduler()
-        .index
-        .iter()
-        .rev()
-        .filter(|bucket| !bucket.is_empty())
-        .find_map(|bucket| {
-            bucket
-                .iter()
-                .filter(|&n| spread_may_allow(&ask, n))
-                .find(|n| filter(c, c.store().node(*n), &ask).is_ok())
-        });
+    let all_nodes = c.store().nodes.len();
+    let scored = all_nodes < util::MIN_FEASIBLE_NODES_TO_FIND
+        || ask.prefers.any()
+        || ask.existing_scoring_terms
+        || !c.scheduler().prefer_no_schedule.is_empty();
+    let chosen = if scored {
+        let wanted = util::num_feasible_nodes_to_find(all_nodes);
+        let candidates: Vec<NodeId> = feasible_nodes(c, &ask).take(wanted).collect();
+        score::best_node(c, &ask, &candidates)
+    } else {
+        feasible_nodes(c, &ask).next()
+    };
     match chosen {
-        Some(n) => {
-            c.bind_pod(p, n);
-            node_changed(c, n);
-            c.pod_event(
-                p,
-                EventType::Normal,
-                "Scheduled",
-                "default-scheduler",
-                |c| {
-                    format!(
-                        "Successfully assigned {}/{} to {}",
-                        c.store().pod_namespace_of(p),
-                        c.store().pod_name_of(p),
-                        c.store().node(n).name
-                    )
-                },
-            );
-        }
+        Some(n) => bind(c, p, n),
         None => {
             let reasons = rejections(c, &ask);
             let why = c
                 .records_pod_events()
                 .then(|| unschedulable_explanation(c, p, &ask, &reasons))
                 .flatten();
-            if let Some((e, counted)) = why {
-                c.explain(e);
-                c.scheduler_mut().explained.insert(p, counted);
-            }
-            let message = failed_scheduling_message(c.store().nodes.len(), &reasons);
-            c.scheduler_mut().unschedulable.push(p);
-            c.pod_event(
-                p,
-                EventType::Warning,
-                "FailedScheduling",
-                "default-scheduler",
-                |_| message,
-            );
+            record_unschedulable(c, p, why, &reasons);
         }
     }
+}
+
+/// `findNodesThatPassFilters`, in the index's order: emptiest first, then by node id.
+fn feasible_nodes<'a>(c: &'a impl Api, ask: &'a PodAsk<'a>) -> impl Iterator<Item = NodeId> + 'a {
+    let buckets = c.scheduler().index.iter().rev();
+    buckets
+        .filter(|bucket| !bucket.is_empty())
+        .flat_map(|bucket| bucket.iter())
+        .filter(move |&n| spread_may_allow(ask, n))
+        .filter(move |&n| filter(c, c.store().node(n), ask).is_ok())
+}
+
+/// The binding cycle: the pod goes to the node, and `Scheduled` is recorded.
+fn bind(c: &mut impl Api, p: PodId, n: NodeId) {
+    c.bind_pod(p, n);
+    node_changed(c, n);
+    c.pod_event(
+        p,
+        EventType::Normal,
+        "Scheduled",
+        "default-scheduler",
+        |c| {
+            format!(
+                "Successfully assigned {}/{} to {}",
+                c.store().pod_namespace_of(p),
+                c.store().pod_name_of(p),
+                c.store().node(n).name
+            )
+        },
+    );
+}
+
+/// A pod that fits nowhere waits for a change, with `FailedScheduling` (and the reasons
+/// explained when they changed).
+fn record_unschedulable(
+    c: &mut impl Api,
+    p: PodId,
+    why: Option<(crate::model::explain::Explanation, Vec<(String, usize)>)>,
+    reasons: &BTreeMap<String, (usize, bool)>,
+) {
+    if let Some((e, counted)) = why {
+        c.explain(e);
+        c.scheduler_mut().explained.insert(p, counted);
+    }
+    let message = failed_scheduling_message(c.store().nodes.len(), reasons);
+    c.scheduler_mut().unschedulable.push(p);
+    c.pod_event(
+        p,
+        EventType::Warning,
+        "FailedScheduling",
+        "default-scheduler",
+        |_| message,
+    );
 }
 
 /// Each rejecting filter's reason with its node count and whether preemption could help,

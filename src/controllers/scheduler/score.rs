@@ -1,0 +1,274 @@
+//! The score plugins, for a pod with preferences: each scores the feasible nodes found
+//! (`numFeasibleNodesToFind` of them, best least-allocated first), normalizes to 0–100 as
+//! upstream's `NormalizeScore` does, and the weighted sum picks the node.
+
+use super::util::{self, MAX_NODE_SCORE, weight};
+use super::{PodAsk, pod_labels, spread_counts};
+use crate::controllers::Api;
+use crate::model::scheduling::{HOSTNAME_LABEL, PodAffinity, Toleration, WeightedPodAffinityTerm};
+use crate::model::*;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What the pod prefers, read once per scheduling cycle (the plugins' `PreScore`).
+#[derive(Default)]
+pub(super) struct Preferences<'a> {
+    pub(super) node: &'a [crate::model::scheduling::PreferredSchedulingTerm],
+    pub(super) affinity: &'a [WeightedPodAffinityTerm],
+    pub(super) anti_affinity: &'a [WeightedPodAffinityTerm],
+    /// `ScheduleAnyway` spread constraints.
+    pub(super) spread: Vec<&'a crate::model::scheduling::TopologySpreadConstraint>,
+}
+
+impl Preferences<'_> {
+    /// Whether the pod itself asks for anything the score plugins weigh.
+    pub(super) fn any(&self) -> bool {
+        !self.node.is_empty()
+            || !self.affinity.is_empty()
+            || !self.anti_affinity.is_empty()
+            || !self.spread.is_empty()
+    }
+}
+
+/// `selectHost` over the weighted sum of the plugins' normalized scores: the highest
+/// total, ties to the first candidate (the emptiest, then the lowest node id) where
+/// upstream picks at random.
+pub(super) fn best_node(c: &impl Api, ask: &PodAsk, candidates: &[NodeId]) -> Option<NodeId> {
+    if candidates.len() <= 1 {
+        return candidates.first().copied();
+    }
+    let totals = total_scores(c, ask, candidates);
+    let best = totals.iter().copied().max()?;
+    let at = totals.iter().position(|&t| t == best)?;
+    candidates.get(at).copied()
+}
+
+/// Every plugin's normalized score times its weight, summed per candidate.
+pub(super) fn total_scores(c: &impl Api, ask: &PodAsk, candidates: &[NodeId]) -> Vec<i64> {
+    let nodes: Vec<&Node> = candidates.iter().map(|&n| c.store().node(n)).collect();
+    let mut taints: Vec<i64> = nodes
+        .iter()
+        .map(|n| intolerable_prefer_no_schedule(n, ask.tolerations))
+        .collect();
+    util::default_normalize_score(MAX_NODE_SCORE, true, &mut taints);
+    let mut affinity: Vec<i64> = nodes
+        .iter()
+        .map(|n| preferred_node_affinity(n, ask))
+        .collect();
+    util::default_normalize_score(MAX_NODE_SCORE, false, &mut affinity);
+    let spread = spread_scores(c, ask, &nodes);
+    let inter_pod = inter_pod_affinity_scores(c, ask, &nodes);
+    nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            weight::NODE_RESOURCES_FIT * least_allocated(n, &ask.req)
+                + weight::BALANCED_ALLOCATION * balanced_allocation(n, &ask.req)
+                + weight::TAINT_TOLERATION * taints[i]
+                + weight::NODE_AFFINITY * affinity[i]
+                + weight::POD_TOPOLOGY_SPREAD * spread[i]
+                + weight::INTER_POD_AFFINITY * inter_pod[i]
+        })
+        .collect()
+}
+
+/// NodeResourcesFit's `LeastAllocated` score with the pod placed: CPU and memory equally
+/// weighted, on the non-zero requests.
+fn least_allocated(node: &Node, req: &PodRequests) -> i64 {
+    let cpu = util::least_requested_score(
+        node.allocated.cpu_millis_nonzero + req.cpu_millis_nonzero,
+        node.cpu_millis,
+    );
+    let memory = util::least_requested_score(
+        node.allocated.memory_bytes_nonzero + req.memory_bytes_nonzero,
+        node.memory_bytes,
+    );
+    (cpu + memory) / 2
+}
+
+/// NodeResourcesBalancedAllocation: how evenly CPU and memory would be used with the pod
+/// placed, on the actual requests; a pod requesting nothing skips it (scores 0 everywhere).
+fn balanced_allocation(node: &Node, req: &PodRequests) -> i64 {
+    if req.cpu_millis == 0 && req.memory_bytes == 0 {
+        return 0;
+    }
+    util::balanced_resource_score(
+        [
+            node.allocated.cpu_millis + req.cpu_millis,
+            node.allocated.memory_bytes + req.memory_bytes,
+        ],
+        [node.cpu_millis, node.memory_bytes],
+    )
+}
+
+/// TaintToleration's `countIntolerableTaintsPreferNoSchedule`: the node's
+/// `PreferNoSchedule` taints no toleration with that effect (or none) tolerates.
+fn intolerable_prefer_no_schedule(node: &Node, tolerations: &[Toleration]) -> i64 {
+    let relevant: Vec<&Toleration> = tolerations
+        .iter()
+        .filter(|t| t.effect.is_empty() || t.effect == "PreferNoSchedule")
+        .collect();
+    node.taints
+        .iter()
+        .filter(|t| t.effect == "PreferNoSchedule")
+        .filter(|t| !relevant.iter().any(|tol| tol.tolerates(t)))
+        .count() as i64
+}
+
+/// NodeAffinity's score: the weights of the preferred terms the node matches.
+fn preferred_node_affinity(node: &Node, ask: &PodAsk) -> i64 {
+    ask.prefers
+        .node
+        .iter()
+        .filter(|t| t.weight != 0 && t.preference.matches(&node.name, &node.labels))
+        .map(|t| i64::from(t.weight))
+        .sum()
+}
+
+/// PodTopologySpread's score for `ScheduleAnyway` constraints: each constraint's matching
+/// pods in the node's domain, weighted by `ln(domains + 2)` over the candidates' domains,
+/// summed and rounded; nodes missing a constraint's key are ignored (score 0).
+fn spread_scores(c: &impl Api, ask: &PodAsk, nodes: &[&Node]) -> Vec<i64> {
+    let constraints = &ask.prefers.spread;
+    if constraints.is_empty() {
+        return vec![0; nodes.len()];
+    }
+    let has_all_keys = |n: &Node| {
+        constraints
+            .iter()
+            .all(|t| n.labels.contains_key(&t.topology_key))
+    };
+    let scored: Vec<&Node> = nodes.iter().copied().filter(|n| has_all_keys(n)).collect();
+    let weights: Vec<f64> = constraints
+        .iter()
+        .map(|t| {
+            let domains = if t.topology_key == HOSTNAME_LABEL {
+                scored.len()
+            } else {
+                let values: BTreeSet<&String> = scored
+                    .iter()
+                    .filter_map(|n| n.labels.get(&t.topology_key))
+                    .collect();
+                values.len()
+            };
+            util::topology_normalizing_weight(domains)
+        })
+        .collect();
+    let counts: Vec<_> = constraints
+        .iter()
+        .map(|t| spread_counts(c, ask, t))
+        .collect();
+    let raw: Vec<Option<i64>> = nodes
+        .iter()
+        .map(|n| {
+            has_all_keys(n).then(|| {
+                let sum: f64 = counts
+                    .iter()
+                    .zip(&weights)
+                    .map(|(s, &w)| {
+                        let key = &s.constraint.topology_key;
+                        let here = n.labels.get(key).and_then(|d| s.counts.get(d));
+                        let here = here.copied().unwrap_or(0) as i64;
+                        util::score_for_count(here, s.constraint.max_skew, w)
+                    })
+                    .sum();
+                sum.round() as i64
+            })
+        })
+        .collect();
+    util::normalize_pod_topology_spread(&raw)
+}
+
+/// InterPodAffinity's score: the weights gathered per topology domain, read for each
+/// candidate over the keys it carries, then normalized.
+fn inter_pod_affinity_scores(c: &impl Api, ask: &PodAsk, nodes: &[&Node]) -> Vec<i64> {
+    let none = ask.prefers.affinity.is_empty() && ask.prefers.anti_affinity.is_empty();
+    if none && !ask.existing_scoring_terms {
+        // Nothing to weigh (upstream's PreScore then finds no pod with affinity terms).
+        return vec![0; nodes.len()];
+    }
+    let domains = domain_weights(c, ask);
+    let mut scores: Vec<i64> = nodes
+        .iter()
+        .map(|n| {
+            domains
+                .iter()
+                .filter_map(|(key, values)| values.get(n.labels.get(key)?))
+                .sum()
+        })
+        .collect();
+    if !domains.is_empty() {
+        util::normalize_inter_pod_affinity(&mut scores);
+    }
+    scores
+}
+
+/// InterPodAffinity's `PreScore`: for every bound pod, its domain gains the weight of each
+/// of the incoming pod's preferred affinity terms it matches (anti-affinity: loses), and
+/// of each of its own terms about the incoming pod (required affinity:
+/// `hardPodAffinityWeight`). What one ReplicaSet's pods add is worked out once.
+fn domain_weights(c: &impl Api, ask: &PodAsk) -> BTreeMap<String, BTreeMap<String, i64>> {
+    let mut per_owner: BTreeMap<RsId, Vec<(String, i64)>> = BTreeMap::new();
+    let mut domains: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
+    for node in &c.store().nodes {
+        for &q in &node.bound {
+            let owner = c.store().pod(q).owner;
+            let terms = per_owner
+                .entry(owner)
+                .or_insert_with(|| weights_of_owner(c, ask, q));
+            for (key, w) in terms.iter() {
+                if let Some(value) = node.labels.get(key) {
+                    let by_value = domains.entry(key.clone()).or_default();
+                    *by_value.entry(value.clone()).or_default() += w;
+                }
+            }
+        }
+    }
+    domains
+}
+
+/// What each pod of `q`'s ReplicaSet adds to its domains for the incoming pod: a
+/// topology key and a signed weight per term that applies (`processExistingPod`).
+fn weights_of_owner(c: &impl Api, ask: &PodAsk, q: PodId) -> Vec<(String, i64)> {
+    let Some((ns, labels)) = pod_labels(c, q) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut incoming = |terms: &[WeightedPodAffinityTerm], sign: i64| {
+        for t in terms {
+            let term = &t.pod_affinity_term;
+            if term.selects_pod(ask.namespace, ns, labels) {
+                out.push((term.topology_key.clone(), sign * i64::from(t.weight)));
+            }
+        }
+    };
+    incoming(ask.prefers.affinity, 1);
+    incoming(ask.prefers.anti_affinity, -1);
+    let existing = c
+        .store()
+        .replica_set(c.store().pod(q).owner)
+        .and_then(|rs| rs.template.spec.affinity.as_ref());
+    let about_incoming = |a: Option<&PodAffinity>, sign: i64, out: &mut Vec<(String, i64)>| {
+        let Some(a) = a else { return };
+        let hard = a.required_during_scheduling_ignored_during_execution.iter();
+        // Required anti-affinity already filtered; only required affinity scores.
+        let hard = hard
+            .filter(|_| sign > 0)
+            .map(|t| (t, util::HARD_POD_AFFINITY_WEIGHT));
+        let soft = a
+            .preferred_during_scheduling_ignored_during_execution
+            .iter()
+            .map(|t| (&t.pod_affinity_term, i64::from(t.weight)));
+        for (term, w) in hard.chain(soft) {
+            if term.selects_pod(ns, ask.namespace, ask.labels) {
+                out.push((term.topology_key.clone(), sign * w));
+            }
+        }
+    };
+    about_incoming(existing.and_then(|a| a.pod_affinity.as_ref()), 1, &mut out);
+    about_incoming(
+        existing.and_then(|a| a.pod_anti_affinity.as_ref()),
+        -1,
+        &mut out,
+    );
+    out
+}
