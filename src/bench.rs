@@ -32,6 +32,9 @@ pub struct BenchParams {
     /// A required pod anti-affinity term on `kubernetes.io/hostname` (against a cache's
     /// pods, which do not exist: every node is checked, none refused).
     pub anti_affinity: bool,
+    /// Preferences the score plugins weigh: a `ScheduleAnyway` spread over the zones and a
+    /// preferred node affinity for half of them (every pod scored on a sample of nodes).
+    pub prefer: bool,
 }
 
 impl Default for BenchParams {
@@ -46,6 +49,7 @@ impl Default for BenchParams {
             check_invariants: false,
             spread: false,
             anti_affinity: false,
+            prefer: false,
         }
     }
 }
@@ -125,15 +129,32 @@ const ZONE_LABEL: &str = "topology.kubernetes.io/zone";
 
 /// The template's scheduling constraints the options ask for, as YAML under `spec:`.
 fn constraints(p: &BenchParams) -> String {
+    let spread = |when: &str| {
+        format!(
+            "      - {{maxSkew: 1, topologyKey: {ZONE_LABEL}, whenUnsatisfiable: {when}, labelSelector: {{matchLabels: {{app: bench}}}}}}\n"
+        )
+    };
     let mut yaml = String::new();
+    if p.spread || p.prefer {
+        yaml.push_str("      topologySpreadConstraints:\n");
+    }
     if p.spread {
+        yaml.push_str(&spread("DoNotSchedule"));
+    }
+    if p.prefer {
+        yaml.push_str(&spread("ScheduleAnyway"));
+    }
+    if p.anti_affinity || p.prefer {
+        yaml.push_str("      affinity:\n");
+    }
+    if p.prefer {
         yaml.push_str(&format!(
-            "      topologySpreadConstraints:\n      - {{maxSkew: 1, topologyKey: {ZONE_LABEL}, whenUnsatisfiable: DoNotSchedule, labelSelector: {{matchLabels: {{app: bench}}}}}}\n"
+            "        nodeAffinity:\n          preferredDuringSchedulingIgnoredDuringExecution:\n          - {{weight: 10, preference: {{matchExpressions: [{{key: {ZONE_LABEL}, operator: In, values: [zone-0, zone-1, zone-2, zone-3, zone-4]}}]}}}}\n"
         ));
     }
     if p.anti_affinity {
         yaml.push_str(
-            "      affinity:\n        podAntiAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n          - {topologyKey: kubernetes.io/hostname, labelSelector: {matchLabels: {app: bench-cache}}}\n",
+            "        podAntiAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n          - {topologyKey: kubernetes.io/hostname, labelSelector: {matchLabels: {app: bench-cache}}}\n",
         );
     }
     yaml

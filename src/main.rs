@@ -104,6 +104,10 @@ enum Command {
         /// Give the pods a required pod anti-affinity term on kubernetes.io/hostname.
         #[arg(long)]
         anti_affinity: bool,
+        /// Give the pods preferences every node found feasible is scored on: a
+        /// ScheduleAnyway zone spread and a preferred node affinity for half the zones.
+        #[arg(long)]
+        prefer: bool,
     },
     /// Time request-level traffic: clients at a steady rate through a Service while a
     /// Deployment of N replicas rolls from v1 to v2, for M virtual minutes. Prints one line
@@ -254,6 +258,7 @@ fn main() -> ExitCode {
             repeat,
             spread,
             anti_affinity,
+            prefer,
         } => bench(
             repeat.max(1),
             rollsim::bench::BenchParams {
@@ -266,9 +271,27 @@ fn main() -> ExitCode {
                 check_invariants: false,
                 spread,
                 anti_affinity,
+                prefer,
             },
         ),
         bench @ Command::BenchTraffic { .. } => bench_traffic_command(bench),
+    }
+}
+
+/// The bench's constraint options as its output line names them (`none` without any).
+fn constraint_names(p: &rollsim::bench::BenchParams) -> String {
+    let names: Vec<&str> = [
+        (p.spread, "spread"),
+        (p.anti_affinity, "anti-affinity"),
+        (p.prefer, "prefer"),
+    ]
+    .into_iter()
+    .filter_map(|(on, name)| on.then_some(name))
+    .collect();
+    if names.is_empty() {
+        "none".into()
+    } else {
+        names.join(",")
     }
 }
 
@@ -447,12 +470,7 @@ fn bench(repeat: u32, p: rollsim::bench::BenchParams) -> ExitCode {
         "replicas={} nodes={} constraints={} events={} virtual_s={:.3} wall_s={wall_s:.3} events_per_s={:.0} pods_created={} peak_pods={} rollout_virtual_s={:.3} peak_rss_mb={} heap_ceiling_events_per_s={:.0} runs={repeat}",
         p.replicas,
         p.nodes,
-        match (p.spread, p.anti_affinity) {
-            (false, false) => "none",
-            (true, false) => "spread",
-            (false, true) => "anti-affinity",
-            (true, true) => "spread,anti-affinity",
-        },
+        constraint_names(&p),
         r.events,
         r.virtual_end.as_ms() as f64 / 1000.0,
         r.events as f64 / wall_s.max(1e-9),

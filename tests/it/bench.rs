@@ -95,3 +95,35 @@ fn the_spread_bench_keeps_its_incremental_counts_right() {
     assert_eq!(kept[0].counts.len(), 10, "one count per zone");
     assert_eq!(kept[0].counts.values().sum::<usize>(), 300);
 }
+
+#[test]
+fn the_prefer_bench_scores_pods_toward_the_preferred_zones() {
+    let params = BenchParams {
+        replicas: 300,
+        nodes: 30,
+        prefer: true,
+        ..Default::default()
+    };
+    let (r, c) = rollsim::bench::run_keeping_cluster(&params).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.pods_created, 600);
+    let mut per_zone = [0usize; 10];
+    for p in c
+        .store
+        .pods
+        .iter()
+        .filter(|p| !p.gone && p.deletion.is_none())
+    {
+        let node = c
+            .store
+            .node(p.node.unwrap_or_else(|| panic!("{p:?} unbound")));
+        let zone = &node.labels["topology.kubernetes.io/zone"];
+        let i: usize = zone.trim_start_matches("zone-").parse().unwrap_or(99);
+        per_zone[i] += 1;
+    }
+    let preferred: usize = per_zone[..5].iter().sum();
+    assert_eq!(per_zone.iter().sum::<usize>(), 300);
+    // The node affinity (weight 2 × 100) draws pods to zones 0–4; the ScheduleAnyway spread
+    // (weight 2 × up to 100) pushes back as they fill, so the others are not left empty.
+    assert!(preferred > 150, "{per_zone:?}");
+    assert!(per_zone[5..].iter().all(|&n| n > 0), "{per_zone:?}");
+}
