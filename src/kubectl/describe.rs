@@ -725,36 +725,7 @@ pub fn deployment(c: &Cluster, id: DeploymentId) -> String {
         labels_multiline(w, "Labels", &d.meta.labels);
         annotations_multiline(w, "Annotations", &d.meta.annotations);
         w.line(0, &format!("Selector:\t{}\n", d.spec.selector));
-        let s = &d.status;
-        w.line(
-            0,
-            &format!(
-                "Replicas:\t{} desired | {} updated | {} total | {} available | {} unavailable\n",
-                d.spec.replicas,
-                s.updated_replicas,
-                s.replicas,
-                s.available_replicas,
-                s.unavailable_replicas
-            ),
-        );
-        w.line(
-            0,
-            &format!("StrategyType:\t{}\n", d.spec.strategy.type_name()),
-        );
-        w.line(
-            0,
-            &format!("MinReadySeconds:\t{}\n", d.spec.min_ready_seconds),
-        );
-        if let Strategy::RollingUpdate {
-            max_surge,
-            max_unavailable,
-        } = d.spec.strategy
-        {
-            w.line(
-                0,
-                &format!("RollingUpdateStrategy:\t{max_unavailable} max unavailable, {max_surge} max surge\n"),
-            );
-        }
+        deployment_replicas_and_strategy(w, d);
         describe_pod_template(w, &d.spec.template);
         conditions(w, &d.status.conditions);
         let (old, new) = old_and_new(c, id);
@@ -780,6 +751,42 @@ pub fn deployment(c: &Cluster, id: DeploymentId) -> String {
     );
     tw.flush_into(&mut out);
     out
+}
+
+/// `Replicas:`, `StrategyType:`, `MinReadySeconds:` and `RollingUpdateStrategy:`.
+fn deployment_replicas_and_strategy(w: &mut Prefixed, d: &Deployment) {
+    let s = &d.status;
+    w.line(
+        0,
+        &format!(
+            "Replicas:\t{} desired | {} updated | {} total | {} available | {} unavailable\n",
+            d.spec.replicas,
+            s.updated_replicas,
+            s.replicas,
+            s.available_replicas,
+            s.unavailable_replicas
+        ),
+    );
+    w.line(
+        0,
+        &format!("StrategyType:\t{}\n", d.spec.strategy.type_name()),
+    );
+    w.line(
+        0,
+        &format!("MinReadySeconds:\t{}\n", d.spec.min_ready_seconds),
+    );
+    if let Strategy::RollingUpdate {
+        max_surge,
+        max_unavailable,
+    } = d.spec.strategy
+    {
+        w.line(
+            0,
+            &format!(
+                "RollingUpdateStrategy:\t{max_unavailable} max unavailable, {max_surge} max surge\n"
+            ),
+        );
+    }
 }
 
 /// The Deployment's old ReplicaSets (oldest first) and its new one (`GetAllReplicaSets`).
@@ -870,92 +877,18 @@ pub fn pod(c: &Cluster, id: PodId) -> String {
     let mut out = String::new();
     {
         let w = &mut Prefixed(&mut tw);
-        w.line(0, &format!("Name:\t{}\n", c.store.pod_name(p)));
-        w.line(0, &format!("Namespace:\t{}\n", c.store.pod_namespace(p)));
-        w.line(0, "Priority:\t0\n");
-        w.line(0, "Service Account:\tdefault\n");
-        match p.node {
-            Some(n) => {
-                let node = c.store.node(n);
-                w.line(
-                    0,
-                    &format!("Node:\t{}/{}\n", node.name, super::get::node_ip(n)),
-                );
-            }
-            None => w.line(0, "Node:\t<none>\n"),
-        }
-        if let Some(t) = p.times.kubelet_start {
-            w.line(0, &format!("Start Time:\t{}\n", rfc1123z(t)));
-        }
-        labels_multiline(w, "Labels", &rs.template.metadata.labels);
-        annotations_multiline(w, "Annotations", &rs.template.metadata.annotations);
-        if let Some(t) = p.deletion {
-            w.line(
-                0,
-                &format!("Status:\tTerminating (lasts {})\n", age(t, now)),
-            );
-            let grace = rs
-                .template
-                .spec
-                .termination_grace_period_seconds
-                .unwrap_or(30);
-            w.line(0, &format!("Termination Grace Period:\t{grace}s\n"));
-        } else {
-            w.line(0, &format!("Status:\t{}\n", p.phase.as_str()));
-        }
-        let ip = super::get::pod_ip(p);
-        w.line(0, &format!("IP:\t{}\n", ip.clone().unwrap_or_default()));
-        match ip {
-            Some(ip) => {
-                w.line(0, "IPs:\n");
-                w.line(0, &format!("  IP:\t{ip}\n"));
-            }
-            None => w.line(0, "IPs:\t<none>\n"),
-        }
+        pod_header(w, c, p, rs);
+        pod_status_and_ips(w, p, rs, now);
         w.line(0, &format!("Controlled By:\tReplicaSet/{}\n", rs.meta.name));
         let init = &rs.template.spec.init_containers;
         describe_containers(w, ("", true), init, Some((p, c)));
         describe_containers(w, ("", false), &rs.template.spec.containers, Some((p, c)));
-        let scheduled = p.node.is_some();
-        let started =
-            p.times.started.is_some() && !matches!(p.container, ContainerState::Waiting(_));
-        let ready = p.ready;
-        let sandbox = p.times.kubelet_start.is_some();
-        let tf = |b: bool| if b { "True " } else { "False " };
-        w.line(0, "Conditions:\n");
-        w.line(0, "  Type\tStatus\n");
-        if scheduled {
-            w.line(1, &format!("PodReadyToStartContainers \t{}\n", tf(sandbox)));
-            w.line(
-                1,
-                &format!("Initialized \t{}\n", tf(p.init_done >= p.init_total)),
-            );
-            w.line(1, &format!("Ready \t{}\n", tf(ready)));
-            w.line(
-                1,
-                &format!(
-                    "ContainersReady \t{}\n",
-                    tf(p.containers_ready() && started)
-                ),
-            );
-        }
-        w.line(1, &format!("PodScheduled \t{}\n", tf(scheduled)));
+        pod_conditions(w, p);
         describe_volumes(w, &rs.template.spec.volumes, Some(p));
         let qos = qos_class(&rs.template);
         w.line(0, &format!("QoS Class:\t{qos}\n"));
         labels_multiline(w, "Node-Selectors", &rs.template.spec.node_selector);
-        w.line(0, "Tolerations:\t");
-        // As admitted: the `DefaultTolerationSeconds` plugin's two, unless already covered.
-        let admitted =
-            crate::model::scheduling::with_default_tolerations(&rs.template.spec.tolerations);
-        let mut tolerations: Vec<String> = admitted.iter().map(toleration_text).collect();
-        tolerations.sort();
-        for (i, t) in tolerations.iter().enumerate() {
-            if i > 0 {
-                w.line(0, "\t");
-            }
-            w.line(0, &format!("{t}\n"));
-        }
+        pod_tolerations(w, &rs.template.spec.tolerations);
     }
     describe_events(
         &mut tw,
@@ -965,6 +898,99 @@ pub fn pod(c: &Cluster, id: PodId) -> String {
     );
     tw.flush_into(&mut out);
     out
+}
+
+/// `describePod`'s first lines: name, namespace, priority, service account, node, start
+/// time, labels and annotations.
+fn pod_header(w: &mut Prefixed, c: &Cluster, p: &Pod, rs: &ReplicaSet) {
+    w.line(0, &format!("Name:\t{}\n", c.store.pod_name(p)));
+    w.line(0, &format!("Namespace:\t{}\n", c.store.pod_namespace(p)));
+    w.line(0, "Priority:\t0\n");
+    w.line(0, "Service Account:\tdefault\n");
+    match p.node {
+        Some(n) => {
+            let node = c.store.node(n);
+            w.line(
+                0,
+                &format!("Node:\t{}/{}\n", node.name, super::get::node_ip(n)),
+            );
+        }
+        None => w.line(0, "Node:\t<none>\n"),
+    }
+    if let Some(t) = p.times.kubelet_start {
+        w.line(0, &format!("Start Time:\t{}\n", rfc1123z(t)));
+    }
+    labels_multiline(w, "Labels", &rs.template.metadata.labels);
+    annotations_multiline(w, "Annotations", &rs.template.metadata.annotations);
+}
+
+/// `Status:` (with `Terminating (lasts …)` and the grace period once deleted), `IP:` and
+/// `IPs:`.
+fn pod_status_and_ips(w: &mut Prefixed, p: &Pod, rs: &ReplicaSet, now: SimTime) {
+    if let Some(t) = p.deletion {
+        w.line(
+            0,
+            &format!("Status:\tTerminating (lasts {})\n", age(t, now)),
+        );
+        let grace = rs
+            .template
+            .spec
+            .termination_grace_period_seconds
+            .unwrap_or(30);
+        w.line(0, &format!("Termination Grace Period:\t{grace}s\n"));
+    } else {
+        w.line(0, &format!("Status:\t{}\n", p.phase.as_str()));
+    }
+    let ip = super::get::pod_ip(p);
+    w.line(0, &format!("IP:\t{}\n", ip.clone().unwrap_or_default()));
+    match ip {
+        Some(ip) => {
+            w.line(0, "IPs:\n");
+            w.line(0, &format!("  IP:\t{ip}\n"));
+        }
+        None => w.line(0, "IPs:\t<none>\n"),
+    }
+}
+
+/// The pod's conditions in kubelet order (only `PodScheduled` before it is bound).
+fn pod_conditions(w: &mut Prefixed, p: &Pod) {
+    let scheduled = p.node.is_some();
+    let started = p.times.started.is_some() && !matches!(p.container, ContainerState::Waiting(_));
+    let sandbox = p.times.kubelet_start.is_some();
+    let tf = |b: bool| if b { "True " } else { "False " };
+    w.line(0, "Conditions:\n");
+    w.line(0, "  Type\tStatus\n");
+    if scheduled {
+        w.line(1, &format!("PodReadyToStartContainers \t{}\n", tf(sandbox)));
+        w.line(
+            1,
+            &format!("Initialized \t{}\n", tf(p.init_done >= p.init_total)),
+        );
+        w.line(1, &format!("Ready \t{}\n", tf(p.ready)));
+        w.line(
+            1,
+            &format!(
+                "ContainersReady \t{}\n",
+                tf(p.containers_ready() && started)
+            ),
+        );
+    }
+    w.line(1, &format!("PodScheduled \t{}\n", tf(scheduled)));
+}
+
+/// `Tolerations:` as admitted: the `DefaultTolerationSeconds` plugin's two added unless
+/// already covered, sorted.
+fn pod_tolerations(w: &mut Prefixed, own: &[crate::model::scheduling::Toleration]) {
+    w.line(0, "Tolerations:\t");
+    let admitted = crate::model::scheduling::with_default_tolerations(own);
+    let mut tolerations: Vec<String> = admitted.iter().map(toleration_text).collect();
+    tolerations.sort();
+    for (i, t) in tolerations.iter().enumerate() {
+        if i > 0 {
+            w.line(0, "\t");
+        }
+        w.line(0, &format!("{t}\n"));
+    }
 }
 
 /// `GetPodQOS` for the requests and limits a template sets.

@@ -67,41 +67,64 @@ pub fn execute(
         Kubectl::DeleteFiles { files } => delete_files(c, manifests, files, scope, &mut out),
         Kubectl::Delete { kind, names } => delete_named(c, *kind, ns, names, &mut out),
         Kubectl::CreateNamespace { name } => return create_namespace(c, name),
-        Kubectl::Cordon { node } => return drain::cordon(c, node, true),
+        Kubectl::Cordon { .. }
+        | Kubectl::Uncordon { .. }
+        | Kubectl::Taint { .. }
+        | Kubectl::LabelNode { .. }
+        | Kubectl::Drain { .. } => return node_command(c, command),
+        Kubectl::RolloutPause { .. }
+        | Kubectl::RolloutResume { .. }
+        | Kubectl::RolloutRestart { .. }
+        | Kubectl::RolloutUndo { .. }
+        | Kubectl::RolloutHistory { .. }
+        | Kubectl::RolloutStatus { .. } => rollout(c, command, ns, &mut out),
+        Kubectl::Scale { .. }
+        | Kubectl::SetImage { .. }
+        | Kubectl::Annotate { .. }
+        | Kubectl::SetEnv { .. }
+        | Kubectl::SetResources { .. }
+        | Kubectl::Patch { .. } => edit_deployment(c, command, ns, &mut out),
+        Kubectl::Get(g) => return get::get_many(c, &g.kinds, &get::GetArgs::of(g, scope)),
+        // Blocking: the player waits (see `play`); run here, it checks once.
+        Kubectl::Wait { .. } => {}
+        Kubectl::Describe { kind, name } => describe_named(c, *kind, (ns, name), &mut out),
+        // A background job: the player keeps it (see `play`).
+        Kubectl::PortForward { .. } => {}
+    }
+    out
+}
+
+/// `kubectl cordon|uncordon|taint|label|drain` on a node (nodes have no namespace).
+fn node_command(c: &mut Cluster, command: &Kubectl) -> Output {
+    match command {
+        Kubectl::Cordon { node } => drain::cordon(c, node, true),
+        Kubectl::Uncordon { node } => drain::cordon(c, node, false),
         Kubectl::Taint {
             node,
             add,
             remove,
             overwrite,
-        } => return drain::taint(c, node, (add, remove), *overwrite),
+        } => drain::taint(c, node, (add, remove), *overwrite),
         Kubectl::LabelNode {
             node,
             set,
             remove,
             overwrite,
-        } => return drain::label(c, node, (set, remove), *overwrite),
-        Kubectl::Uncordon { node } => return drain::cordon(c, node, false),
-        Kubectl::Drain { node, .. } => return drain_once(c, node),
-        Kubectl::Scale { name, replicas } => simple(
-            &mut out,
-            c.scale_deployment(ns, name, *replicas).map(|_| "scaled"),
-            name,
-        ),
-        Kubectl::SetImage { name, images } => set_image(c, ns, name, images, &mut out),
-        Kubectl::Annotate {
-            name,
-            pairs,
-            overwrite,
-        } => annotate(c, (ns, name), pairs, *overwrite, &mut out),
-        Kubectl::RolloutPause { name } => pause_or_resume(c, &mut out, (ns, name), true),
-        Kubectl::RolloutResume { name } => pause_or_resume(c, &mut out, (ns, name), false),
+        } => drain::label(c, node, (set, remove), *overwrite),
+        Kubectl::Drain { node, .. } => drain_once(c, node),
+        _ => Output::ok(String::new()),
+    }
+}
+
+/// `kubectl rollout pause|resume|restart|undo|history|status`.
+fn rollout(c: &mut Cluster, command: &Kubectl, ns: &str, out: &mut Output) {
+    match command {
+        Kubectl::RolloutPause { name } => pause_or_resume(c, out, (ns, name), true),
+        Kubectl::RolloutResume { name } => pause_or_resume(c, out, (ns, name), false),
         Kubectl::RolloutRestart { name } => {
             let stamp = human::rfc3339(c.now());
-            simple(
-                &mut out,
-                c.restart_deployment(ns, name, stamp).map(|_| "restarted"),
-                name,
-            )
+            let result = c.restart_deployment(ns, name, stamp).map(|_| "restarted");
+            simple(out, result, name);
         }
         Kubectl::RolloutUndo { name, to_revision } => {
             if c.store.deployment_by_name(ns, name).is_some() {
@@ -109,13 +132,29 @@ pub fn execute(
                 // (on standard error, before trying) that undo leaves its annotation behind.
                 out.push(&apply_managed_undo_warning(name), true);
             }
-            undo(c, &mut out, (ns, name), *to_revision);
+            undo(c, out, (ns, name), *to_revision);
         }
-        Kubectl::RolloutHistory { name, revision } => history(c, (ns, name), *revision, &mut out),
+        Kubectl::RolloutHistory { name, revision } => history(c, (ns, name), *revision, out),
         Kubectl::RolloutStatus { name, revision, .. } => {
-            status_once(c, (ns, name), *revision, &mut out);
+            status_once(c, (ns, name), *revision, out);
         }
-        Kubectl::Get(g) => return get::get_many(c, &g.kinds, &get::GetArgs::of(g, scope)),
+        _ => {}
+    }
+}
+
+/// `kubectl scale|set image|set env|set resources|annotate|patch` on a Deployment.
+fn edit_deployment(c: &mut Cluster, command: &Kubectl, ns: &str, out: &mut Output) {
+    match command {
+        Kubectl::Scale { name, replicas } => {
+            let result = c.scale_deployment(ns, name, *replicas).map(|_| "scaled");
+            simple(out, result, name);
+        }
+        Kubectl::SetImage { name, images } => set_image(c, ns, name, images, out),
+        Kubectl::Annotate {
+            name,
+            pairs,
+            overwrite,
+        } => annotate(c, (ns, name), pairs, *overwrite, out),
         Kubectl::SetEnv {
             name,
             set,
@@ -123,7 +162,7 @@ pub fn execute(
             container,
         } => {
             let result = c.set_env(ns, name, container.as_deref(), (set, remove));
-            changed_line(&mut out, result, name, "env updated");
+            changed_line(out, result, name, "env updated");
         }
         Kubectl::SetResources {
             name,
@@ -132,7 +171,7 @@ pub fn execute(
             requests,
         } => {
             let result = c.set_resources(ns, name, container.as_deref(), (limits, requests));
-            changed_line(&mut out, result, name, "resource requirements updated");
+            changed_line(out, result, name, "resource requirements updated");
         }
         Kubectl::Patch { name, patch, merge } => {
             match c.patch_deployment(ns, name, patch, *merge) {
@@ -141,13 +180,8 @@ pub fn execute(
                 Err(e) => out.push(&e.0, false),
             }
         }
-        // Blocking: the player waits (see `play`); run here, it checks once.
-        Kubectl::Wait { .. } => {}
-        Kubectl::Describe { kind, name } => describe_named(c, *kind, (ns, name), &mut out),
-        // A background job: the player keeps it (see `play`).
-        Kubectl::PortForward { .. } => {}
+        _ => {}
     }
-    out
 }
 
 /// Each object of the named manifest files, in order, as `kubectl -f` visits them, with

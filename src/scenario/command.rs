@@ -1134,136 +1134,161 @@ fn parse_kubectl(words: &[String]) -> Result<(Kubectl, Scope), String> {
 }
 
 /// One verb's arguments, as kubectl's command of that name reads them.
-fn parse_verb(verb: &str, mut args: Args) -> Result<Kubectl, String> {
+fn parse_verb(verb: &str, args: Args) -> Result<Kubectl, String> {
     match verb {
-        "apply" => {
-            let files = take_files(&mut args)?;
-            if files.is_empty() {
-                return Err("error: must specify one of -f and -k".into());
-            }
-            let extra = args.finish("apply")?;
-            no_positional(&extra, "apply")?;
-            Ok(Kubectl::Apply { files })
-        }
-        "delete" => {
-            let files = take_files(&mut args)?;
-            let words = args.finish("delete")?;
-            if !files.is_empty() {
-                no_positional(&words, "delete -f")?;
-                return Ok(Kubectl::DeleteFiles { files });
-            }
-            let (kind, names) = kind_and_names(&words, "delete")?;
-            if !matches!(kind, Kind::Deployment | Kind::Service) || names.is_empty() {
-                return Err(format!(
-                    "`kubectl delete` takes deployment or service names here; {SUPPORTED}"
-                ));
-            }
-            Ok(Kubectl::Delete { kind, names })
-        }
-        "scale" => {
-            let replicas = args
-                .take_int(&["--replicas"])?
-                .ok_or("error: required flag(s) \"replicas\" not set")?;
-            let words = args.finish("scale")?;
-            let name = deployment_target(&words, "scale")?;
-            let replicas = i32::try_from(replicas)
-                .map_err(|_| format!("--replicas={replicas} is out of range"))?;
-            Ok(Kubectl::Scale { name, replicas })
-        }
-        "set" if args.positional.first().is_some_and(|s| s == "env") => parse_set_env(args),
-        "set" if args.positional.first().is_some_and(|s| s == "resources") => {
-            parse_set_resources(args)
-        }
-        "set" => {
-            let words = args.finish("set")?;
-            match words.split_first() {
-                Some((sub, rest)) if sub == "image" => {
-                    let split = rest
-                        .iter()
-                        .position(|w| w.contains('='))
-                        .unwrap_or(rest.len());
-                    let name = deployment_target(&rest[..split], "set image")?;
-                    let images = parse_pairs(&rest[split..], "CONTAINER=IMAGE")?;
-                    if images.is_empty() {
-                        return Err("`kubectl set image` needs CONTAINER=IMAGE".into());
-                    }
-                    Ok(Kubectl::SetImage { name, images })
-                }
-                _ => Err(format!(
-                    "`kubectl set` supports image, env and resources here; {SUPPORTED}"
-                )),
-            }
-        }
-        "annotate" => {
-            let overwrite = args.take_bool(&["--overwrite"])?.unwrap_or(false);
-            let words = args.finish("annotate")?;
-            let split = words
-                .iter()
-                .position(|w| w.contains('='))
-                .unwrap_or(words.len());
-            let name = deployment_target(&words[..split], "annotate")?;
-            let pairs = parse_pairs(&words[split..], "KEY=VALUE")?;
-            if pairs.is_empty() {
-                return Err("`kubectl annotate` needs KEY=VALUE".into());
-            }
-            Ok(Kubectl::Annotate {
-                name,
-                pairs,
-                overwrite,
-            })
-        }
+        "apply" => parse_apply(args),
+        "delete" => parse_delete(args),
+        "scale" => parse_scale(args),
+        "set" => parse_set(args),
+        "annotate" => parse_annotate(args),
         "rollout" => parse_rollout(args),
         "create" => parse_create(args),
         "taint" => parse_taint(args),
         "label" => parse_label(args),
-        "cordon" | "uncordon" => {
-            let words = args.finish(verb)?;
-            let node = node_target(&words, verb)?;
-            Ok(if verb == "cordon" {
-                Kubectl::Cordon { node }
-            } else {
-                Kubectl::Uncordon { node }
-            })
-        }
-        "drain" => {
-            // No DaemonSets, emptyDir data or unmanaged pods exist here: these flags only
-            // say what a real drain would need, and are accepted.
-            args.take_bool(&["--ignore-daemonsets"])?;
-            args.take_bool(&["--delete-emptydir-data"])?;
-            args.take_bool(&["--force"])?;
-            let timeout_ms = args
-                .take_value(&["--timeout"])?
-                .map(|t| parse_duration(&t))
-                .transpose()?
-                .filter(|&t| t > 0);
-            let words = args.finish("drain")?;
-            let node = node_target(&words, "drain")?;
-            Ok(Kubectl::Drain { node, timeout_ms })
-        }
+        "cordon" | "uncordon" => parse_cordon(verb, args),
+        "drain" => parse_drain(args),
         "get" => parse_get(args),
         "wait" => parse_wait(args),
         "patch" => parse_patch(args),
-        "describe" => {
-            let words = args.finish("describe")?;
-            let (kind, mut names) = kind_and_names(&words, "describe")?;
-            if !matches!(
-                kind,
-                Kind::Deployment | Kind::ReplicaSet | Kind::Pod | Kind::Service
-            ) || names.len() != 1
-            {
-                return Err(format!(
-                    "`kubectl describe` takes one deployment, replicaset, pod or service here; {SUPPORTED}"
-                ));
-            }
-            Ok(Kubectl::Describe {
-                kind,
-                name: names.remove(0),
-            })
-        }
+        "describe" => parse_describe(args),
         other => Err(format!(
             "`kubectl {other}` is not a command rollsim plays; {SUPPORTED}"
         )),
     }
+}
+
+/// `kubectl apply -f FILE…`.
+fn parse_apply(mut args: Args) -> Result<Kubectl, String> {
+    let files = take_files(&mut args)?;
+    if files.is_empty() {
+        return Err("error: must specify one of -f and -k".into());
+    }
+    let extra = args.finish("apply")?;
+    no_positional(&extra, "apply")?;
+    Ok(Kubectl::Apply { files })
+}
+
+/// `kubectl delete -f FILE…` or `kubectl delete deployment|service NAME…`.
+fn parse_delete(mut args: Args) -> Result<Kubectl, String> {
+    let files = take_files(&mut args)?;
+    let words = args.finish("delete")?;
+    if !files.is_empty() {
+        no_positional(&words, "delete -f")?;
+        return Ok(Kubectl::DeleteFiles { files });
+    }
+    let (kind, names) = kind_and_names(&words, "delete")?;
+    if !matches!(kind, Kind::Deployment | Kind::Service) || names.is_empty() {
+        return Err(format!(
+            "`kubectl delete` takes deployment or service names here; {SUPPORTED}"
+        ));
+    }
+    Ok(Kubectl::Delete { kind, names })
+}
+
+/// `kubectl scale deployment/NAME --replicas=N`.
+fn parse_scale(mut args: Args) -> Result<Kubectl, String> {
+    let replicas = args
+        .take_int(&["--replicas"])?
+        .ok_or("error: required flag(s) \"replicas\" not set")?;
+    let words = args.finish("scale")?;
+    let name = deployment_target(&words, "scale")?;
+    let replicas =
+        i32::try_from(replicas).map_err(|_| format!("--replicas={replicas} is out of range"))?;
+    Ok(Kubectl::Scale { name, replicas })
+}
+
+/// `kubectl set image|env|resources …`.
+fn parse_set(args: Args) -> Result<Kubectl, String> {
+    match args.positional.first().map(String::as_str) {
+        Some("env") => return parse_set_env(args),
+        Some("resources") => return parse_set_resources(args),
+        _ => {}
+    }
+    let words = args.finish("set")?;
+    match words.split_first() {
+        Some((sub, rest)) if sub == "image" => {
+            let split = rest
+                .iter()
+                .position(|w| w.contains('='))
+                .unwrap_or(rest.len());
+            let name = deployment_target(&rest[..split], "set image")?;
+            let images = parse_pairs(&rest[split..], "CONTAINER=IMAGE")?;
+            if images.is_empty() {
+                return Err("`kubectl set image` needs CONTAINER=IMAGE".into());
+            }
+            Ok(Kubectl::SetImage { name, images })
+        }
+        _ => Err(format!(
+            "`kubectl set` supports image, env and resources here; {SUPPORTED}"
+        )),
+    }
+}
+
+/// `kubectl annotate deployment/NAME KEY=VALUE… [--overwrite]`.
+fn parse_annotate(mut args: Args) -> Result<Kubectl, String> {
+    let overwrite = args.take_bool(&["--overwrite"])?.unwrap_or(false);
+    let words = args.finish("annotate")?;
+    let split = words
+        .iter()
+        .position(|w| w.contains('='))
+        .unwrap_or(words.len());
+    let name = deployment_target(&words[..split], "annotate")?;
+    let pairs = parse_pairs(&words[split..], "KEY=VALUE")?;
+    if pairs.is_empty() {
+        return Err("`kubectl annotate` needs KEY=VALUE".into());
+    }
+    Ok(Kubectl::Annotate {
+        name,
+        pairs,
+        overwrite,
+    })
+}
+
+/// `kubectl cordon NODE` / `kubectl uncordon NODE`.
+fn parse_cordon(verb: &str, args: Args) -> Result<Kubectl, String> {
+    let words = args.finish(verb)?;
+    let node = node_target(&words, verb)?;
+    Ok(if verb == "cordon" {
+        Kubectl::Cordon { node }
+    } else {
+        Kubectl::Uncordon { node }
+    })
+}
+
+/// `kubectl drain NODE [--timeout=D]`.
+fn parse_drain(mut args: Args) -> Result<Kubectl, String> {
+    // No DaemonSets, emptyDir data or unmanaged pods exist here: these flags only say what
+    // a real drain would need, and are accepted.
+    args.take_bool(&["--ignore-daemonsets"])?;
+    args.take_bool(&["--delete-emptydir-data"])?;
+    args.take_bool(&["--force"])?;
+    let timeout_ms = args
+        .take_value(&["--timeout"])?
+        .map(|t| parse_duration(&t))
+        .transpose()?
+        .filter(|&t| t > 0);
+    let words = args.finish("drain")?;
+    let node = node_target(&words, "drain")?;
+    Ok(Kubectl::Drain { node, timeout_ms })
+}
+
+/// `kubectl describe deployment|replicaset|pod|service NAME`.
+fn parse_describe(args: Args) -> Result<Kubectl, String> {
+    let words = args.finish("describe")?;
+    let (kind, mut names) = kind_and_names(&words, "describe")?;
+    if !matches!(
+        kind,
+        Kind::Deployment | Kind::ReplicaSet | Kind::Pod | Kind::Service
+    ) || names.len() != 1
+    {
+        return Err(format!(
+            "`kubectl describe` takes one deployment, replicaset, pod or service here; {SUPPORTED}"
+        ));
+    }
+    Ok(Kubectl::Describe {
+        kind,
+        name: names.remove(0),
+    })
 }
 
 fn parse_rollout(mut args: Args) -> Result<Kubectl, String> {
