@@ -742,6 +742,31 @@ pub(crate) fn probe(c: &mut impl Api, p: PodId, epoch: u32, kind: u8) {
         ProbeFault::Never => false,
         ProbeFault::FailProbability(q) => c.rngs().probes.random::<f64>() >= q,
     };
+    let run_length = count_probe_result(c, p, kind, passed);
+    let next = c
+        .now()
+        .plus_secs(spec.period_seconds.unwrap_or(10).max(1) as u64);
+    if !passed {
+        record_probe_failure(c, p, kind, &spec);
+    }
+    let failed_enough = !passed && run_length >= spec.failure_threshold.unwrap_or(3).max(1) as u32;
+    if kind == READINESS {
+        let ready = c.store().pod(p).ready;
+        if passed && !ready && run_length >= spec.success_threshold.unwrap_or(1).max(1) as u32 {
+            c.set_pod_ready(p);
+        } else if failed_enough && ready {
+            c.set_pod_unready(p);
+        }
+    } else if failed_enough {
+        kill_for_liveness(c, p, epoch);
+        return;
+    }
+    c.schedule(next, Event::KubeletProbe(p, epoch, kind));
+}
+
+/// The worker's run of equal results (`resultRun`): one more if the result repeats, else
+/// a new run of one; its length.
+fn count_probe_result(c: &mut impl Api, p: PodId, kind: u8, passed: bool) -> u32 {
     let state = c.kubelet_pods_mut().entry(p).or_default();
     let run = if kind == READINESS {
         &mut state.readiness_run
@@ -753,55 +778,47 @@ pub(crate) fn probe(c: &mut impl Api, p: PodId, epoch: u32, kind: u8) {
     } else {
         (passed, 1)
     };
-    let run_length = run.1;
-    let period = spec.period_seconds.unwrap_or(10).max(1) as u64;
-    let next = c.now().plus_secs(period);
+    run.1
+}
+
+/// `Unhealthy` with the handler's failure text (and the first readiness failure marked).
+fn record_probe_failure(
+    c: &mut impl Api,
+    p: PodId,
+    kind: u8,
+    spec: &crate::model::template::Probe,
+) {
     let label = if kind == READINESS {
         "Readiness"
     } else {
         "Liveness"
     };
-    if !passed {
-        let why = probe_failure_text(c, p, &spec);
-        let container = container_names(c, p).into_iter().next().unwrap_or_default();
-        c.container_event(p, &container, EventType::Warning, "Unhealthy", |_| {
-            format!("{label} probe failed: {why}")
-        });
-        if kind == READINESS {
-            first_fault(c, p, "Unhealthy", |_| "readiness probes fail".to_string());
-        }
-    }
+    let why = probe_failure_text(c, p, spec);
+    let container = container_names(c, p).into_iter().next().unwrap_or_default();
+    c.container_event(p, &container, EventType::Warning, "Unhealthy", |_| {
+        format!("{label} probe failed: {why}")
+    });
     if kind == READINESS {
-        let ready = c.store().pod(p).ready;
-        if passed && !ready && run_length >= spec.success_threshold.unwrap_or(1).max(1) as u32 {
-            c.set_pod_ready(p);
-        } else if !passed
-            && ready
-            && run_length >= spec.failure_threshold.unwrap_or(3).max(1) as u32
-        {
-            c.set_pod_unready(p);
-        }
-        c.schedule(next, Event::KubeletProbe(p, epoch, kind));
-        return;
+        first_fault(c, p, "Unhealthy", |_| "readiness probes fail".to_string());
     }
-    if !passed && run_length >= spec.failure_threshold.unwrap_or(3).max(1) as u32 {
-        // The container is killed and restarted (with the restart back-off).
-        c.kubelet_pods_mut().entry(p).or_default().liveness_run = (true, 0);
-        for name in container_names(c, p) {
-            c.container_event(p, &name, EventType::Normal, "Killing", |_| {
-                format!("Container {name} failed liveness probe, will be restarted")
-            });
-        }
-        let Some(n) = node_of(c, p) else {
-            return;
-        };
-        let latency = c.timing().stop;
-        let d = latency.sample(&mut c.rngs().kubelets[n.0 as usize]);
-        let at = c.now().plus_ms(d);
-        c.schedule(at, Event::KubeletContainerExited(p, epoch, EXIT_LIVENESS));
-        return;
+}
+
+/// The liveness probe failed `failureThreshold` times: the container is killed and
+/// restarted (with the restart back-off).
+fn kill_for_liveness(c: &mut impl Api, p: PodId, epoch: u32) {
+    c.kubelet_pods_mut().entry(p).or_default().liveness_run = (true, 0);
+    for name in container_names(c, p) {
+        c.container_event(p, &name, EventType::Normal, "Killing", |_| {
+            format!("Container {name} failed liveness probe, will be restarted")
+        });
     }
-    c.schedule(next, Event::KubeletProbe(p, epoch, kind));
+    let Some(n) = node_of(c, p) else {
+        return;
+    };
+    let latency = c.timing().stop;
+    let d = latency.sample(&mut c.rngs().kubelets[n.0 as usize]);
+    let at = c.now().plus_ms(d);
+    c.schedule(at, Event::KubeletContainerExited(p, epoch, EXIT_LIVENESS));
 }
 
 /// What a failing probe reports, by handler (HTTP 503, refused TCP, failing command).

@@ -142,31 +142,7 @@ impl Player<'_> {
             .replica_set(p.owner)
             .map(|rs| rs.template.spec.containers.clone())
             .unwrap_or_default();
-        let port = match svc {
-            Some(svc) => {
-                let sp = svc
-                    .ports
-                    .iter()
-                    .find(|sp| sp.port.to_string() == remote || sp.name.as_deref() == Some(remote))
-                    .ok_or_else(|| {
-                        format!("error: Service {name} does not have a service port {remote}\n")
-                    })?;
-                sp.target_number(&containers).unwrap_or(sp.port)
-            }
-            None => remote
-                .parse()
-                .ok()
-                .or_else(|| {
-                    containers
-                        .iter()
-                        .flat_map(|k| k.ports.iter())
-                        .find(|cp| cp.name.as_deref() == Some(remote))
-                        .map(|cp| cp.container_port)
-                })
-                .ok_or_else(|| {
-                    format!("error: Pod '{name}' does not have a named port '{remote}'\n")
-                })?,
-        };
+        let port = forward_port(svc, &containers, name, remote)?;
         Ok((pod, port))
     }
 
@@ -470,6 +446,39 @@ fn response_body(
         uri: uri.to_string(),
     };
     nginx::response_body(conf.map(String::as_str), &vars)
+}
+
+/// The container port a forward to `remote` reaches: through the Service's port (by number
+/// or name) to its target, or the pod's port by number or by a container port's name.
+fn forward_port(
+    svc: Option<&crate::model::Service>,
+    containers: &[crate::model::template::Container],
+    name: &str,
+    remote: &str,
+) -> Result<i32, String> {
+    match svc {
+        Some(svc) => {
+            let sp = svc
+                .ports
+                .iter()
+                .find(|sp| sp.port.to_string() == remote || sp.name.as_deref() == Some(remote))
+                .ok_or_else(|| {
+                    format!("error: Service {name} does not have a service port {remote}\n")
+                })?;
+            Ok(sp.target_number(containers).unwrap_or(sp.port))
+        }
+        None => remote
+            .parse()
+            .ok()
+            .or_else(|| {
+                containers
+                    .iter()
+                    .flat_map(|k| k.ports.iter())
+                    .find(|cp| cp.name.as_deref() == Some(remote))
+                    .map(|cp| cp.container_port)
+            })
+            .ok_or_else(|| format!("error: Pod '{name}' does not have a named port '{remote}'\n")),
+    }
 }
 
 #[cfg(test)]

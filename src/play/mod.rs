@@ -249,6 +249,33 @@ struct Tracked {
     spec: Option<(i32, i32, i32, &'static str)>,
 }
 
+impl Rollout {
+    /// A rollout of the Deployment's template as it is now, starting at `now`.
+    fn starting(d: &Deployment, now: SimTime, (surge, unavailable): (i32, i32)) -> Rollout {
+        Rollout {
+            revision: 0,
+            images: d
+                .spec
+                .template
+                .spec
+                .containers
+                .iter()
+                .map(|c| c.image.clone())
+                .collect(),
+            start: now,
+            end: None,
+            min_available: i32::MAX,
+            max_pods_spec: 0,
+            max_pods_live: 0,
+            deadline_exceeded: false,
+            strategy: d.spec.strategy.type_name(),
+            replicas: d.spec.replicas,
+            max_surge: surge,
+            max_unavailable: unavailable,
+        }
+    }
+}
+
 impl Tracker {
     /// Looks at every Deployment after an event (cheap unless a spec changed).
     fn observe(&mut self, c: &Cluster) {
@@ -287,27 +314,8 @@ impl Tracker {
                 t.generation = d.meta.generation;
                 if t.rollouts.is_empty() || t.template != *d.spec.template {
                     t.template = (*d.spec.template).clone();
-                    t.rollouts.push(Rollout {
-                        revision: 0,
-                        images: d
-                            .spec
-                            .template
-                            .spec
-                            .containers
-                            .iter()
-                            .map(|c| c.image.clone())
-                            .collect(),
-                        start: now,
-                        end: None,
-                        min_available: i32::MAX,
-                        max_pods_spec: 0,
-                        max_pods_live: 0,
-                        deadline_exceeded: false,
-                        strategy: d.spec.strategy.type_name(),
-                        replicas: d.spec.replicas,
-                        max_surge: surge,
-                        max_unavailable: unavailable,
-                    });
+                    t.rollouts
+                        .push(Rollout::starting(d, now, (surge, unavailable)));
                 }
             }
             let Some(r) = t.rollouts.last_mut() else {
@@ -520,21 +528,7 @@ impl Player<'_> {
         let mut first = true;
         let deadline = timeout_ms.map_or(SimTime::NEVER, |t| self.c.now().plus_ms(t));
         loop {
-            let now = self.c.now();
-            let mut attempts = String::new();
-            for (p, at) in &mut to_evict {
-                if *at <= now {
-                    let (text, done) = kubectl::drain::evict(&mut self.c, *p);
-                    attempts.push_str(&text);
-                    if done {
-                        waiting.push(*p);
-                        *at = SimTime::NEVER;
-                    } else {
-                        *at = now.plus_secs(kubectl::drain::EVICT_RETRY_SECONDS);
-                    }
-                }
-            }
-            to_evict.retain(|(_, at)| *at != SimTime::NEVER);
+            let attempts = self.evict_due(&mut to_evict, &mut waiting);
             if first {
                 self.output(&attempts);
                 first = false;
@@ -542,17 +536,7 @@ impl Player<'_> {
                 self.later(attempts.trim_end());
             }
             self.tracker.observe(&self.c);
-            let mut evicted = Vec::new();
-            waiting.retain(|&p| {
-                let gone = self.c.store.pod(p).gone;
-                if gone {
-                    evicted.push(self.c.store.pod_name_of(p));
-                }
-                !gone
-            });
-            for name in evicted {
-                self.later(&format!("pod/{name} evicted"));
-            }
+            self.report_evicted(&mut waiting);
             if waiting.is_empty() && to_evict.is_empty() {
                 self.later(&format!("node/{node} drained"));
                 return Ok(true);
@@ -563,36 +547,7 @@ impl Player<'_> {
                 self.advance_to(stop)?;
                 if deadline <= self.scenario.until {
                     let limit = crate::controllers::kubelet::go_duration(timeout_ms.unwrap_or(0));
-                    // A pod the budget still refuses fails its eviction; otherwise the first
-                    // evicted pod that is still there fails the wait.
-                    let err = match (to_evict.first(), waiting.first()) {
-                        (Some((p, _)), _) => format!(
-                            "error when evicting pods/\"{}\" -n \"{}\": global timeout reached: {limit}",
-                            self.c.store.pod_name_of(*p),
-                            self.c.store.pod_namespace_of(*p)
-                        ),
-                        (None, Some(p)) => format!(
-                            "error when waiting for pod \"{}\" in namespace \"{}\" to terminate: global timeout reached: {limit}",
-                            self.c.store.pod_name_of(*p),
-                            self.c.store.pod_namespace_of(*p)
-                        ),
-                        (None, None) => format!("global timeout reached: {limit}"),
-                    };
-                    let mut text = format!(
-                        "There are pending pods in node \"{node}\" when an error occurred: {err}\n"
-                    );
-                    let mut pending: Vec<String> = waiting
-                        .iter()
-                        .chain(to_evict.iter().map(|(p, _)| p))
-                        .map(|p| self.c.store.pod_name_of(*p))
-                        .collect();
-                    pending.sort();
-                    for name in pending {
-                        text.push_str(&format!("pod/{name}\n"));
-                    }
-                    text.push_str(&format!(
-                        "error: unable to drain node \"{node}\" due to error: {err}, continuing command...\nThere are pending nodes to be drained:\n {node}\nerror: {err}"
-                    ));
+                    let text = self.drain_timed_out(node, &limit, &to_evict, &waiting);
                     self.later(&text);
                 } else {
                     self.note(format!(
@@ -604,6 +559,87 @@ impl Player<'_> {
             }
             self.advance_to(next)?;
         }
+    }
+
+    /// One round of `evictPods`: each pod whose attempt is due is evicted (then waited
+    /// for) or refused by its budget (tried again in 5 s); what kubectl printed.
+    fn evict_due(
+        &mut self,
+        to_evict: &mut Vec<(PodId, SimTime)>,
+        waiting: &mut Vec<PodId>,
+    ) -> String {
+        let now = self.c.now();
+        let mut attempts = String::new();
+        for (p, at) in to_evict.iter_mut() {
+            if *at <= now {
+                let (text, done) = kubectl::drain::evict(&mut self.c, *p);
+                attempts.push_str(&text);
+                if done {
+                    waiting.push(*p);
+                    *at = SimTime::NEVER;
+                } else {
+                    *at = now.plus_secs(kubectl::drain::EVICT_RETRY_SECONDS);
+                }
+            }
+        }
+        to_evict.retain(|(_, at)| *at != SimTime::NEVER);
+        attempts
+    }
+
+    /// `pod/X evicted` for each evicted pod now gone.
+    fn report_evicted(&mut self, waiting: &mut Vec<PodId>) {
+        let mut evicted = Vec::new();
+        waiting.retain(|&p| {
+            let gone = self.c.store.pod(p).gone;
+            if gone {
+                evicted.push(self.c.store.pod_name_of(p));
+            }
+            !gone
+        });
+        for name in evicted {
+            self.later(&format!("pod/{name} evicted"));
+        }
+    }
+
+    /// What `kubectl drain --timeout` prints when the time is up: a pod the budget still
+    /// refuses fails its eviction; otherwise the first evicted pod still there fails the
+    /// wait; then the pending pods and the node.
+    fn drain_timed_out(
+        &self,
+        node: &str,
+        limit: &str,
+        to_evict: &[(PodId, SimTime)],
+        waiting: &[PodId],
+    ) -> String {
+        let store = &self.c.store;
+        let err = match (to_evict.first(), waiting.first()) {
+            (Some((p, _)), _) => format!(
+                "error when evicting pods/\"{}\" -n \"{}\": global timeout reached: {limit}",
+                store.pod_name_of(*p),
+                store.pod_namespace_of(*p)
+            ),
+            (None, Some(p)) => format!(
+                "error when waiting for pod \"{}\" in namespace \"{}\" to terminate: global timeout reached: {limit}",
+                store.pod_name_of(*p),
+                store.pod_namespace_of(*p)
+            ),
+            (None, None) => format!("global timeout reached: {limit}"),
+        };
+        let mut text =
+            format!("There are pending pods in node \"{node}\" when an error occurred: {err}\n");
+        let mut pending: Vec<String> = waiting
+            .iter()
+            .chain(to_evict.iter().map(|(p, _)| p))
+            .map(|p| store.pod_name_of(*p))
+            .collect();
+        pending.sort();
+        for name in pending {
+            text.push_str(&format!("pod/{name}\n"));
+        }
+        text.push_str(&format!(
+            "error: unable to drain node \"{node}\" due to error: {err}, continuing command...\nThere are pending nodes to be drained:\n {node}\nerror: {err}"
+        ));
+        text
     }
 
     fn mark(&mut self, command: &Kubectl, before: &BTreeMap<ObjectKey, (i64, bool)>) {
@@ -674,16 +710,7 @@ impl Player<'_> {
         (start, timeout_ms): (SimTime, Option<u64>),
     ) -> Result<bool, Halt> {
         Ok(match command {
-            Command::Sleep { ms } => match self.advance_to(start.plus_ms(*ms))? {
-                Wait::Deadline => true,
-                Wait::Until => {
-                    self.note(format!(
-                        "rollsim: the scenario's `until` ({}) came during this sleep",
-                        self.scenario.until
-                    ));
-                    false
-                }
-            },
+            Command::Sleep { ms } => self.sleep_until(start.plus_ms(*ms))?,
             Command::Kubectl(
                 Kubectl::RolloutStatus {
                     name,
@@ -722,24 +749,42 @@ impl Player<'_> {
                 self.mark(k, &BTreeMap::new());
                 self.drain(node, *timeout_ms)?
             }
-            Command::Kubectl(k, scope) => {
-                let before: BTreeMap<ObjectKey, (i64, bool)> = self
-                    .c
-                    .store
-                    .deployments_sorted()
-                    .into_iter()
-                    .map(|(_, d)| {
-                        let key = object_key(&d.meta.namespace, &d.meta.name);
-                        (key, (d.meta.generation, d.spec.paused))
-                    })
-                    .collect();
-                let out = kubectl::execute(&mut self.c, &self.scenario.manifests, k, scope);
-                self.output(&out.text);
-                self.mark(k, &before);
-                self.tracker.observe(&self.c);
-                out.ok
+            Command::Kubectl(k, scope) => self.run_kubectl(k, scope),
+        })
+    }
+
+    /// `sleep`: the clock runs to `end` (or to the scenario's `until`, noted).
+    fn sleep_until(&mut self, end: SimTime) -> Result<bool, Halt> {
+        Ok(match self.advance_to(end)? {
+            Wait::Deadline => true,
+            Wait::Until => {
+                self.note(format!(
+                    "rollsim: the scenario's `until` ({}) came during this sleep",
+                    self.scenario.until
+                ));
+                false
             }
         })
+    }
+
+    /// A kubectl command that returns at once: run, printed, and marked on the charts
+    /// when it changed a Deployment's generation or paused state.
+    fn run_kubectl(&mut self, k: &Kubectl, scope: &crate::scenario::Scope) -> bool {
+        let before: BTreeMap<ObjectKey, (i64, bool)> = self
+            .c
+            .store
+            .deployments_sorted()
+            .into_iter()
+            .map(|(_, d)| {
+                let key = object_key(&d.meta.namespace, &d.meta.name);
+                (key, (d.meta.generation, d.spec.paused))
+            })
+            .collect();
+        let out = kubectl::execute(&mut self.c, &self.scenario.manifests, k, scope);
+        self.output(&out.text);
+        self.mark(k, &before);
+        self.tracker.observe(&self.c);
+        out.ok
     }
 
     fn run_step(&mut self, index: usize) -> Result<bool, Halt> {

@@ -304,6 +304,106 @@ struct MarkerCsv {
     label: String,
 }
 
+/// A `file: message` error for the file's rows.
+fn at(file: &'static str) -> impl Fn(String) -> ChartError {
+    move |e: String| ChartError(format!("{file}: {e}"))
+}
+
+/// Rows of a CSV file with a `time_s` column, each made into a `T` with its time.
+fn read_rows<R: TimedCsv, T>(
+    file: &'static str,
+    text: &str,
+    make: impl Fn(R, u64) -> T,
+) -> Result<Vec<T>, ChartError> {
+    let mut out = Vec::new();
+    for row in read_csv::<R>(file, text)? {
+        let time = parse_ms(row.time_s()).map_err(at(file))?;
+        out.push(make(row, time));
+    }
+    Ok(out)
+}
+
+/// A CSV row whose first column is the virtual time in seconds.
+trait TimedCsv: serde::de::DeserializeOwned {
+    fn time_s(&self) -> &str;
+}
+
+macro_rules! timed_csv {
+    ($($t:ty),*) => {$(
+        impl TimedCsv for $t {
+            fn time_s(&self) -> &str {
+                &self.time_s
+            }
+        }
+    )*};
+}
+timed_csv!(SpecCsv, MarkerCsv, FaultCsv, EndpointsCsv);
+
+/// replicasets.csv: each ReplicaSet once, with every revision it carried in turn.
+fn read_replica_sets(text: &str) -> Result<Vec<RsInfo>, ChartError> {
+    let mut replica_sets: Vec<RsInfo> = Vec::new();
+    for row in read_csv::<RsCsv>("replicasets.csv", text)? {
+        let time = parse_ms(&row.time_s).map_err(at("replicasets.csv"))?;
+        match replica_sets.iter_mut().find(|r| r.name == row.replicaset) {
+            Some(rs) => {
+                if rs.revisions.last() != Some(&row.revision) {
+                    rs.revisions.push(row.revision);
+                }
+            }
+            None => replica_sets.push(RsInfo {
+                name: row.replicaset,
+                deployment: row.deployment,
+                revisions: vec![row.revision],
+                images: row.images,
+                first_ms: time,
+            }),
+        }
+    }
+    Ok(replica_sets)
+}
+
+/// pods.csv, with each pod's rows of pod-status.csv.
+fn read_pods(pods_csv: &str, status_csv: &str) -> Result<Vec<PodRow>, ChartError> {
+    let mut pods = Vec::new();
+    for row in read_csv::<PodCsv>("pods.csv", pods_csv)? {
+        let f = at("pods.csv");
+        pods.push(PodRow {
+            revision: row.revision.parse().unwrap_or(0),
+            created: parse_ms(&row.created_s).map_err(&f)?,
+            scheduled: opt_ms(&row.scheduled_s).map_err(&f)?,
+            started: opt_ms(&row.started_s).map_err(&f)?,
+            ready: opt_ms(&row.ready_s).map_err(&f)?,
+            available: opt_ms(&row.available_s).map_err(&f)?,
+            terminating: opt_ms(&row.terminating_s).map_err(&f)?,
+            gone: opt_ms(&row.gone_s).map_err(&f)?,
+            name: row.pod,
+            replicaset: row.replicaset,
+            statuses: Vec::new(),
+        });
+    }
+    let index: BTreeMap<String, usize> = pods
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.name.clone(), i))
+        .collect();
+    for row in read_csv::<StatusCsv>("pod-status.csv", status_csv)? {
+        let time = parse_ms(&row.time_s).map_err(at("pod-status.csv"))?;
+        let Some(&i) = index.get(&row.pod) else {
+            return Err(ChartError(format!(
+                "pod-status.csv: pod \"{}\" is not in pods.csv",
+                row.pod
+            )));
+        };
+        pods[i].statuses.push(StatusRow {
+            time,
+            status: row.status,
+            ready: row.ready,
+            available: row.available,
+        });
+    }
+    Ok(pods)
+}
+
 impl RunData {
     /// Reads the run's files; errors name the file and row.
     pub fn parse(files: &RunFiles) -> Result<Self, ChartError> {
@@ -315,106 +415,48 @@ impl RunData {
                 ChartError(format!("summary.yaml: lang: unknown language {tag:?}"))
             })?,
         };
-        let at = |file: &'static str| move |e: String| ChartError(format!("{file}: {e}"));
-        let mut replica_sets: Vec<RsInfo> = Vec::new();
-        for row in read_csv::<RsCsv>("replicasets.csv", files.replicasets_csv)? {
-            let time = parse_ms(&row.time_s).map_err(at("replicasets.csv"))?;
-            match replica_sets.iter_mut().find(|r| r.name == row.replicaset) {
-                Some(rs) => {
-                    if rs.revisions.last() != Some(&row.revision) {
-                        rs.revisions.push(row.revision);
-                    }
-                }
-                None => replica_sets.push(RsInfo {
-                    name: row.replicaset,
-                    deployment: row.deployment,
-                    revisions: vec![row.revision],
-                    images: row.images,
-                    first_ms: time,
-                }),
-            }
-        }
-        let mut pods = Vec::new();
-        for row in read_csv::<PodCsv>("pods.csv", files.pods_csv)? {
-            let f = at("pods.csv");
-            pods.push(PodRow {
-                revision: row.revision.parse().unwrap_or(0),
-                created: parse_ms(&row.created_s).map_err(f)?,
-                scheduled: opt_ms(&row.scheduled_s).map_err(f)?,
-                started: opt_ms(&row.started_s).map_err(f)?,
-                ready: opt_ms(&row.ready_s).map_err(f)?,
-                available: opt_ms(&row.available_s).map_err(f)?,
-                terminating: opt_ms(&row.terminating_s).map_err(f)?,
-                gone: opt_ms(&row.gone_s).map_err(f)?,
-                name: row.pod,
-                replicaset: row.replicaset,
-                statuses: Vec::new(),
-            });
-        }
-        let index: BTreeMap<String, usize> = pods
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.name.clone(), i))
-            .collect();
-        for row in read_csv::<StatusCsv>("pod-status.csv", files.pod_status_csv)? {
-            let time = parse_ms(&row.time_s).map_err(at("pod-status.csv"))?;
-            let Some(&i) = index.get(&row.pod) else {
-                return Err(ChartError(format!(
-                    "pod-status.csv: pod \"{}\" is not in pods.csv",
-                    row.pod
-                )));
-            };
-            pods[i].statuses.push(StatusRow {
-                time,
-                status: row.status,
-                ready: row.ready,
-                available: row.available,
-            });
-        }
-        let mut endpoints_ready = Vec::new();
-        for row in read_csv::<EndpointsCsv>("endpoints-ready.csv", files.endpoints_ready_csv)? {
-            endpoints_ready.push(EndpointsRow {
-                time: parse_ms(&row.time_s).map_err(at("endpoints-ready.csv"))?,
-                service: row.service,
-                deployments: row.deployments.split(' ').map(str::to_string).collect(),
-                ready: f64::from(row.ready),
-            });
-        }
-        let mut faults = Vec::new();
-        for row in read_csv::<FaultCsv>("faults.csv", files.faults_csv)? {
-            faults.push(FaultRow {
-                time: parse_ms(&row.time_s).map_err(at("faults.csv"))?,
-                kind: row.kind,
-                object: row.object,
-            });
-        }
-        let mut specs = Vec::new();
-        for row in read_csv::<SpecCsv>("deployments.csv", files.deployments_csv)? {
-            specs.push(SpecRow {
-                time: parse_ms(&row.time_s).map_err(at("deployments.csv"))?,
-                deployment: row.deployment,
-                replicas: row.replicas,
-                max_surge: row.max_surge,
-                max_unavailable: row.max_unavailable,
-                strategy: row.strategy,
-            });
-        }
-        let mut markers = Vec::new();
-        for row in read_csv::<MarkerCsv>("commands.csv", files.commands_csv)? {
-            markers.push(MarkerRow {
-                time: parse_ms(&row.time_s).map_err(at("commands.csv"))?,
-                deployment: row.deployment,
-                label: row.label,
-            });
-        }
         Ok(RunData {
             summary,
-            replica_sets,
-            pods,
-            specs,
-            markers,
-            faults,
-            endpoints_ready,
+            replica_sets: read_replica_sets(files.replicasets_csv)?,
+            pods: read_pods(files.pods_csv, files.pod_status_csv)?,
+            specs: read_rows(
+                "deployments.csv",
+                files.deployments_csv,
+                |row: SpecCsv, time| SpecRow {
+                    time,
+                    deployment: row.deployment,
+                    replicas: row.replicas,
+                    max_surge: row.max_surge,
+                    max_unavailable: row.max_unavailable,
+                    strategy: row.strategy,
+                },
+            )?,
+            markers: read_rows(
+                "commands.csv",
+                files.commands_csv,
+                |row: MarkerCsv, time| MarkerRow {
+                    time,
+                    deployment: row.deployment,
+                    label: row.label,
+                },
+            )?,
+            faults: read_rows("faults.csv", files.faults_csv, |row: FaultCsv, time| {
+                FaultRow {
+                    time,
+                    kind: row.kind,
+                    object: row.object,
+                }
+            })?,
+            endpoints_ready: read_rows(
+                "endpoints-ready.csv",
+                files.endpoints_ready_csv,
+                |row: EndpointsCsv, time| EndpointsRow {
+                    time,
+                    service: row.service,
+                    deployments: row.deployments.split(' ').map(str::to_string).collect(),
+                    ready: f64::from(row.ready),
+                },
+            )?,
             lang,
         })
     }

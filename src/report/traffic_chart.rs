@@ -146,17 +146,7 @@ where
             })
             .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], colour.filled()));
     }
-    let top = peak as f64 * 1.1;
-    let lines = data.markers.iter().map(|m| {
-        let x = m.time as f64 / 1000.0;
-        PathElement::new(vec![(x, 0.0), (x, top)], BLACK.stroke_width(1))
-    });
-    chart.draw_series(lines).map_err(de)?;
-    let labels = data.markers.iter().map(|m| {
-        let x = m.time as f64 / 1000.0;
-        Text::new(m.label.clone(), (x, peak as f64 * 1.12), (t.font, 14))
-    });
-    chart.draw_series(labels).map_err(de)?;
+    draw_markers(&mut chart, &data.markers, peak as f64, t.font)?;
     chart
         .configure_series_labels()
         .position(SeriesLabelPosition::LowerRight)
@@ -170,6 +160,30 @@ where
         data.end_s.max(1.0),
         0.0,
     ))
+}
+
+/// The script's commands: a line at each, its label above the bars.
+fn draw_markers<DB: DrawingBackend>(
+    chart: &mut super::charts::Chart2d<'_, DB>,
+    markers: &[MarkerRow],
+    peak: f64,
+    font: &str,
+) -> Res<()>
+where
+    DB::ErrorType: 'static,
+{
+    let de = |e: DrawingAreaErrorKind<DB::ErrorType>| ChartError(format!("drawing failed: {e}"));
+    let lines = markers.iter().map(|m| {
+        let x = m.time as f64 / 1000.0;
+        PathElement::new(vec![(x, 0.0), (x, peak * 1.1)], BLACK.stroke_width(1))
+    });
+    chart.draw_series(lines).map_err(de)?;
+    let labels = markers.iter().map(|m| {
+        let x = m.time as f64 / 1000.0;
+        Text::new(m.label.clone(), (x, peak * 1.12), (font, 14))
+    });
+    chart.draw_series(labels).map_err(de)?;
+    Ok(())
 }
 
 /// `traffic.png` and `traffic.svg`.

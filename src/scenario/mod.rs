@@ -248,16 +248,7 @@ pub fn parse(
     let raw = decode(text, file, &err)?;
     let line_of = |needle: &str| find_line(text, needle);
 
-    if !valid_name(&raw.name) {
-        return Err(err(
-            line_of("name:"),
-            format!(
-                "name: \"{}\" must match [a-z0-9][a-z0-9-]* (at most 63 characters): it names the output folder",
-                raw.name
-            ),
-        ));
-    }
-
+    check_name(&raw.name).map_err(|m| err(line_of("name:"), m))?;
     let nodes = nodes(&raw.cluster, &|m| err(line_of("nodes:"), m))?;
     let timing = timing(&raw.timing, &|field, m| {
         err(
@@ -306,6 +297,16 @@ pub fn parse(
         manifests,
         faults,
     })
+}
+
+/// The scenario's `name`, which names its output folder.
+fn check_name(name: &str) -> Result<(), String> {
+    if valid_name(name) {
+        return Ok(());
+    }
+    Err(format!(
+        "name: \"{name}\" must match [a-z0-9][a-z0-9-]* (at most 63 characters): it names the output folder"
+    ))
 }
 
 /// The file's text decoded strictly: not binary, not empty, nested at most
@@ -459,17 +460,44 @@ fn faults(
 ) -> Result<Faults, ScenarioError> {
     let faults_line = find_line(text, "faults:").unwrap_or(0);
     let line_in_faults = |needle: &str| find_line_from(text, needle, faults_line);
+    let at = |needle: &str, message: String| err(line_in_faults(needle), message);
+    let images = image_faults(raw.images, &at)?;
+    let node_faults = node_faults(raw.nodes, nodes, &at)?;
+    let base = RandomFaults::default();
+    let random = RandomFaults {
+        pod_crashes_per_hour: raw.random.pod_crashes_per_hour.unwrap_or(0.0),
+        node_failures_per_day: raw.random.node_failures_per_day.unwrap_or(0.0),
+        node_recovery: raw.random.node_recovery.unwrap_or(base.node_recovery),
+    };
+    random
+        .node_recovery
+        .validate()
+        .map_err(|e| e.to_string())
+        .and_then(|()| check_recovery(random.node_recovery))
+        .map_err(|e| at("nodeRecovery:", format!("faults.random.nodeRecovery: {e}")))?;
+    Ok(Faults {
+        images,
+        nodes: node_faults,
+        random,
+    })
+}
+
+/// `faults.images`: a named image each, an `exitAfter` above 0.
+fn image_faults(
+    raw: BTreeMap<String, raw::RawImageFault>,
+    at: &dyn Fn(&str, String) -> ScenarioError,
+) -> Result<BTreeMap<String, ImageFault>, ScenarioError> {
     let mut images = BTreeMap::new();
-    for (image, f) in raw.images {
+    for (image, f) in raw {
         if image.trim().is_empty() {
-            return Err(err(
-                line_in_faults("images:"),
+            return Err(at(
+                "images:",
                 "faults.images: an image name is empty".into(),
             ));
         }
         if f.exit_after == Some(0) {
-            return Err(err(
-                line_in_faults("exitAfter:"),
+            return Err(at(
+                "exitAfter:",
                 format!("faults.images[\"{image}\"].exitAfter: must be more than 0s"),
             ));
         }
@@ -483,12 +511,21 @@ fn faults(
             },
         );
     }
+    Ok(images)
+}
+
+/// `faults.nodes`: each names a node of the cluster; sorted by time.
+fn node_faults(
+    raw: Vec<raw::RawNodeFault>,
+    nodes: &[NodeSpec],
+    at: &dyn Fn(&str, String) -> ScenarioError,
+) -> Result<Vec<NodeFault>, ScenarioError> {
     let mut node_faults = Vec::new();
-    for (i, f) in raw.nodes.into_iter().enumerate() {
+    for (i, f) in raw.into_iter().enumerate() {
         if !nodes.iter().any(|n| n.name == f.node) {
             let known: Vec<&str> = nodes.iter().map(|n| n.name.as_str()).collect();
-            return Err(err(
-                line_in_faults(&f.node),
+            return Err(at(
+                &f.node,
                 format!(
                     "faults.nodes[{i}].node: no node named \"{}\" (the cluster has {})",
                     f.node,
@@ -506,28 +543,7 @@ fn faults(
         });
     }
     node_faults.sort_by_key(|f| f.at_ms);
-    let base = RandomFaults::default();
-    let random = RandomFaults {
-        pod_crashes_per_hour: raw.random.pod_crashes_per_hour.unwrap_or(0.0),
-        node_failures_per_day: raw.random.node_failures_per_day.unwrap_or(0.0),
-        node_recovery: raw.random.node_recovery.unwrap_or(base.node_recovery),
-    };
-    random
-        .node_recovery
-        .validate()
-        .map_err(|e| e.to_string())
-        .and_then(|()| check_recovery(random.node_recovery))
-        .map_err(|e| {
-            err(
-                line_in_faults("nodeRecovery:"),
-                format!("faults.random.nodeRecovery: {e}"),
-            )
-        })?;
-    Ok(Faults {
-        images,
-        nodes: node_faults,
-        random,
-    })
+    Ok(node_faults)
 }
 
 /// Refuses text nested deeper than [`MAX_YAML_DEPTH`] before any parser reads it.

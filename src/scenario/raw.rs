@@ -544,6 +544,51 @@ struct ExponentialParams {
     mean: Dur,
 }
 
+/// The value of a latency's one distribution key, read as that distribution's parameters.
+fn distribution<'de, A: MapAccess<'de>>(key: &str, map: &mut A) -> Result<Latency, A::Error> {
+    Ok(match key {
+        "uniform" => {
+            let [a, b]: [Dur; 2] = map.next_value()?;
+            if a.0 > b.0 {
+                return Err(de::Error::custom(format!(
+                    "uniform bounds are reversed: {} > {}",
+                    super::duration::go_duration(a.0),
+                    super::duration::go_duration(b.0)
+                )));
+            }
+            Latency::Uniform {
+                low_ms: a.0,
+                high_ms: b.0,
+            }
+        }
+        "normal" => {
+            let p: NormalParams = map.next_value()?;
+            Latency::Normal {
+                mean_ms: p.mean.0 as f64,
+                stddev_ms: p.stddev.0 as f64,
+            }
+        }
+        "lognormal" => {
+            let p: LogNormalParams = map.next_value()?;
+            Latency::LogNormal {
+                median_ms: p.median.0 as f64,
+                sigma: p.sigma,
+            }
+        }
+        "exponential" => {
+            let p: ExponentialParams = map.next_value()?;
+            Latency::Exponential {
+                mean_ms: p.mean.0 as f64,
+            }
+        }
+        other => {
+            return Err(de::Error::custom(format!(
+                "unknown distribution `{other}`, expected uniform, normal, lognormal or exponential"
+            )));
+        }
+    })
+}
+
 /// A latency: a duration, or one of `{uniform: [a, b]}`, `{normal: {mean, stddev}}`,
 /// `{lognormal: {median, sigma}}`, `{exponential: {mean}}`.
 struct LatencyDe(Latency);
@@ -572,47 +617,7 @@ impl<'de> Deserialize<'de> for LatencyDe {
                 let Some(key) = map.next_key::<String>()? else {
                     return Err(de::Error::custom("an empty distribution"));
                 };
-                let latency = match key.as_str() {
-                    "uniform" => {
-                        let [a, b]: [Dur; 2] = map.next_value()?;
-                        if a.0 > b.0 {
-                            return Err(de::Error::custom(format!(
-                                "uniform bounds are reversed: {} > {}",
-                                super::duration::go_duration(a.0),
-                                super::duration::go_duration(b.0)
-                            )));
-                        }
-                        Latency::Uniform {
-                            low_ms: a.0,
-                            high_ms: b.0,
-                        }
-                    }
-                    "normal" => {
-                        let p: NormalParams = map.next_value()?;
-                        Latency::Normal {
-                            mean_ms: p.mean.0 as f64,
-                            stddev_ms: p.stddev.0 as f64,
-                        }
-                    }
-                    "lognormal" => {
-                        let p: LogNormalParams = map.next_value()?;
-                        Latency::LogNormal {
-                            median_ms: p.median.0 as f64,
-                            sigma: p.sigma,
-                        }
-                    }
-                    "exponential" => {
-                        let p: ExponentialParams = map.next_value()?;
-                        Latency::Exponential {
-                            mean_ms: p.mean.0 as f64,
-                        }
-                    }
-                    other => {
-                        return Err(de::Error::custom(format!(
-                            "unknown distribution `{other}`, expected uniform, normal, lognormal or exponential"
-                        )));
-                    }
-                };
+                let latency = distribution(&key, &mut map)?;
                 if let Some(extra) = map.next_key::<String>()? {
                     return Err(de::Error::custom(format!(
                         "one distribution per latency; `{extra}` is extra"

@@ -79,6 +79,40 @@ fn typical_ms(l: &Latency) -> f64 {
     }
 }
 
+/// A client's rate as steps from time 0 (a schedule that starts later is idle until then).
+fn rate_steps(rate: &RateDe) -> Result<Vec<RateStep>, String> {
+    let steps = match rate {
+        RateDe::Constant(r) => {
+            return Ok(vec![RateStep {
+                at: SimTime::ZERO,
+                per_s: *r,
+            }]);
+        }
+        RateDe::Schedule(steps) => steps,
+    };
+    let mut out: Vec<RateStep> = Vec::new();
+    for &(at_ms, per_s) in steps {
+        if out.last().is_some_and(|l| SimTime::from_ms(at_ms) <= l.at) {
+            return Err("rate: the schedule's `at` times must increase".into());
+        }
+        out.push(RateStep {
+            at: SimTime::from_ms(at_ms),
+            per_s,
+        });
+    }
+    if out.first().is_some_and(|s| s.at != SimTime::ZERO) {
+        out.insert(
+            0,
+            RateStep {
+                at: SimTime::ZERO,
+                per_s: 0.0,
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// One `traffic:` client, checked: name, rate, nodes, timeout, retries, port, namespace.
 fn client(raw: &RawClient, nodes: &BTreeSet<&str>, err: Err) -> Result<ClientSpec, ScenarioError> {
     let name = &raw.name;
     let at = |m: String| err(&format!("name: {name}"), format!("traffic[{name}]: {m}"));
@@ -87,34 +121,7 @@ fn client(raw: &RawClient, nodes: &BTreeSet<&str>, err: Err) -> Result<ClientSpe
             "the name must match [a-z0-9][a-z0-9-]* (at most 63 characters)".into(),
         ));
     }
-    let rate = match &raw.rate {
-        RateDe::Constant(r) => vec![RateStep {
-            at: SimTime::ZERO,
-            per_s: *r,
-        }],
-        RateDe::Schedule(steps) => {
-            let mut out: Vec<RateStep> = Vec::new();
-            for &(at_ms, per_s) in steps {
-                if out.last().is_some_and(|l| SimTime::from_ms(at_ms) <= l.at) {
-                    return Err(at("rate: the schedule's `at` times must increase".into()));
-                }
-                out.push(RateStep {
-                    at: SimTime::from_ms(at_ms),
-                    per_s,
-                });
-            }
-            if out.first().is_some_and(|s| s.at != SimTime::ZERO) {
-                out.insert(
-                    0,
-                    RateStep {
-                        at: SimTime::ZERO,
-                        per_s: 0.0,
-                    },
-                );
-            }
-            out
-        }
-    };
+    let rate = rate_steps(&raw.rate).map_err(&at)?;
     if rate.iter().any(|s| s.per_s > MAX_RATE_PER_S) {
         return Err(at(format!("rate: at most {MAX_RATE_PER_S}/s per client")));
     }

@@ -249,17 +249,7 @@ fn create_new_rs(
         .rs_names
         .get(&crate::model::object_key(&d.meta.namespace, &name))
     {
-        let ours = c
-            .store()
-            .replica_set(existing)
-            .is_some_and(|rs| rs.owner == id && rs.template.equal_ignore_hash(&d.spec.template));
-        if ours {
-            return Some(existing);
-        }
-        // A hash collision: bump collisionCount so the next sync hashes differently.
-        d.status.collision_count = Some(d.status.collision_count.unwrap_or(0) + 1);
-        update_status(c, id, d);
-        return None;
+        return existing_or_collision(c, id, d, existing);
     }
     let mut template = (*d.spec.template).clone();
     template
@@ -311,6 +301,27 @@ fn create_new_rs(
     }
     update_status(c, id, d);
     Some(r)
+}
+
+/// `getNewReplicaSet`'s `AlreadyExists` case: the ReplicaSet of that name is the new one if
+/// the Deployment owns it with an equal template; otherwise a hash collision, which bumps
+/// `collisionCount` so the next sync hashes differently.
+fn existing_or_collision(
+    c: &mut impl Api,
+    id: DeploymentId,
+    d: &mut Deployment,
+    existing: RsId,
+) -> Option<RsId> {
+    let ours = c
+        .store()
+        .replica_set(existing)
+        .is_some_and(|rs| rs.owner == id && rs.template.equal_ignore_hash(&d.spec.template));
+    if ours {
+        return Some(existing);
+    }
+    d.status.collision_count = Some(d.status.collision_count.unwrap_or(0) + 1);
+    update_status(c, id, d);
+    None
 }
 
 /// The Deployment controller's `ScalingReplicaSet` event.
