@@ -761,10 +761,11 @@ fn failed_scheduling_message(n: usize, rejections: &BTreeMap<String, (usize, boo
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn node(cpu_millis: u64, memory_bytes: u64) -> Node {
+    /// An empty, Ready node of the given size.
+    pub(in crate::controllers::scheduler) fn node(cpu_millis: u64, memory_bytes: u64) -> Node {
         Node {
             name: "n".into(),
             uid: 0,

@@ -5,14 +5,16 @@
 use super::util::{self, MAX_NODE_SCORE, weight};
 use super::{PodAsk, pod_labels, spread_counts};
 use crate::controllers::Api;
-use crate::model::scheduling::{HOSTNAME_LABEL, PodAffinity, Toleration, WeightedPodAffinityTerm};
+use crate::model::scheduling::{
+    HOSTNAME_LABEL, PodAffinity, PreferredSchedulingTerm, Toleration, WeightedPodAffinityTerm,
+};
 use crate::model::*;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What the pod prefers, read once per scheduling cycle (the plugins' `PreScore`).
 #[derive(Default)]
 pub(super) struct Preferences<'a> {
-    pub(super) node: &'a [crate::model::scheduling::PreferredSchedulingTerm],
+    pub(super) node: &'a [PreferredSchedulingTerm],
     pub(super) affinity: &'a [WeightedPodAffinityTerm],
     pub(super) anti_affinity: &'a [WeightedPodAffinityTerm],
     /// `ScheduleAnyway` spread constraints.
@@ -45,16 +47,8 @@ pub(super) fn best_node(c: &impl Api, ask: &PodAsk, candidates: &[NodeId]) -> Op
 /// Every plugin's normalized score times its weight, summed per candidate.
 pub(super) fn total_scores(c: &impl Api, ask: &PodAsk, candidates: &[NodeId]) -> Vec<i64> {
     let nodes: Vec<&Node> = candidates.iter().map(|&n| c.store().node(n)).collect();
-    let mut taints: Vec<i64> = nodes
-        .iter()
-        .map(|n| intolerable_prefer_no_schedule(n, ask.tolerations))
-        .collect();
-    util::default_normalize_score(MAX_NODE_SCORE, true, &mut taints);
-    let mut affinity: Vec<i64> = nodes
-        .iter()
-        .map(|n| preferred_node_affinity(n, ask))
-        .collect();
-    util::default_normalize_score(MAX_NODE_SCORE, false, &mut affinity);
+    let taints = taint_toleration_scores(&nodes, ask.tolerations);
+    let affinity = node_affinity_scores(&nodes, ask.prefers.node);
     let spread = spread_scores(c, ask, &nodes);
     let inter_pod = inter_pod_affinity_scores(c, ask, &nodes);
     nodes
@@ -114,14 +108,31 @@ fn intolerable_prefer_no_schedule(node: &Node, tolerations: &[Toleration]) -> i6
         .count() as i64
 }
 
-/// NodeAffinity's score: the weights of the preferred terms the node matches.
-fn preferred_node_affinity(node: &Node, ask: &PodAsk) -> i64 {
-    ask.prefers
-        .node
+/// TaintToleration's scores, normalized: fewer intolerable `PreferNoSchedule` taints score
+/// higher.
+fn taint_toleration_scores(nodes: &[&Node], tolerations: &[Toleration]) -> Vec<i64> {
+    let mut scores: Vec<i64> = nodes
         .iter()
-        .filter(|t| t.weight != 0 && t.preference.matches(&node.name, &node.labels))
-        .map(|t| i64::from(t.weight))
-        .sum()
+        .map(|n| intolerable_prefer_no_schedule(n, tolerations))
+        .collect();
+    util::default_normalize_score(MAX_NODE_SCORE, true, &mut scores);
+    scores
+}
+
+/// NodeAffinity's scores, normalized: the weights of the preferred terms each node matches.
+fn node_affinity_scores(nodes: &[&Node], terms: &[PreferredSchedulingTerm]) -> Vec<i64> {
+    let mut scores: Vec<i64> = nodes
+        .iter()
+        .map(|n| {
+            terms
+                .iter()
+                .filter(|t| t.weight != 0 && t.preference.matches(&n.name, &n.labels))
+                .map(|t| i64::from(t.weight))
+                .sum()
+        })
+        .collect();
+    util::default_normalize_score(MAX_NODE_SCORE, false, &mut scores);
+    scores
 }
 
 /// PodTopologySpread's score for `ScheduleAnyway` constraints: each constraint's matching
@@ -271,4 +282,168 @@ fn weights_of_owner(c: &impl Api, ask: &PodAsk, q: PodId) -> Vec<(String, i64)> 
         &mut out,
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::scheduling::{NodeSelectorRequirement, NodeSelectorTerm, Taint};
+
+    fn node(name: &str, labels: &[(&str, &str)], taints: &[(&str, &str, &str)]) -> Node {
+        let mut n = super::super::tests::node(4000, 1 << 30);
+        n.name = name.into();
+        n.labels = labels
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        n.taints = taints
+            .iter()
+            .map(|(key, value, effect)| Taint {
+                key: key.to_string(),
+                value: value.to_string(),
+                effect: effect.to_string(),
+            })
+            .collect();
+        n
+    }
+
+    fn toleration(key: &str, value: &str, effect: &str) -> Toleration {
+        Toleration {
+            key: key.into(),
+            operator: "Equal".into(),
+            value: value.into(),
+            effect: effect.into(),
+            toleration_seconds: None,
+        }
+    }
+
+    #[test]
+    fn taint_toleration_score_table() {
+        // TestTaintTolerationScore.
+        let pns = "PreferNoSchedule";
+        let cases: Vec<(Vec<Toleration>, Vec<Node>, Vec<i64>)> = vec![
+            // Tolerated taints score higher than intolerable ones.
+            (
+                vec![toleration("foo", "bar", pns)],
+                vec![
+                    node("n1", &[], &[("foo", "bar", pns)]),
+                    node("n2", &[], &[("foo", "blah", pns)]),
+                ],
+                vec![100, 0],
+            ),
+            // Nodes whose taints are all tolerated score the same, however many there are.
+            (
+                vec![
+                    toleration("cpu-type", "arm64", pns),
+                    toleration("disk-type", "ssd", pns),
+                ],
+                vec![
+                    node("n1", &[], &[]),
+                    node("n2", &[], &[("cpu-type", "arm64", pns)]),
+                    node(
+                        "n3",
+                        &[],
+                        &[("cpu-type", "arm64", pns), ("disk-type", "ssd", pns)],
+                    ),
+                ],
+                vec![100, 100, 100],
+            ),
+            // The more intolerable taints, the lower the score.
+            (
+                vec![toleration("foo", "bar", pns)],
+                vec![
+                    node("n1", &[], &[]),
+                    node("n2", &[], &[("cpu-type", "arm64", pns)]),
+                    node(
+                        "n3",
+                        &[],
+                        &[("cpu-type", "arm64", pns), ("disk-type", "ssd", pns)],
+                    ),
+                ],
+                vec![100, 50, 0],
+            ),
+            // Only PreferNoSchedule taints and tolerations count.
+            (
+                vec![
+                    toleration("cpu-type", "arm64", "NoSchedule"),
+                    toleration("disk-type", "ssd", "NoSchedule"),
+                ],
+                vec![
+                    node("n1", &[], &[]),
+                    node("n2", &[], &[("cpu-type", "arm64", "NoSchedule")]),
+                    node("n3", &[], &[("cpu-type", "arm64", pns)]),
+                ],
+                vec![100, 100, 0],
+            ),
+            // No tolerations: the untainted node.
+            (
+                vec![],
+                vec![
+                    node("n1", &[], &[]),
+                    node("n2", &[], &[("cpu-type", "arm64", pns)]),
+                ],
+                vec![100, 0],
+            ),
+        ];
+        for (tolerations, nodes, want) in cases {
+            let refs: Vec<&Node> = nodes.iter().collect();
+            assert_eq!(
+                taint_toleration_scores(&refs, &tolerations),
+                want,
+                "{tolerations:?}"
+            );
+        }
+    }
+
+    fn term(weight: i32, labels: &[(&str, &str)]) -> PreferredSchedulingTerm {
+        PreferredSchedulingTerm {
+            weight,
+            preference: NodeSelectorTerm {
+                match_expressions: labels
+                    .iter()
+                    .map(|(k, v)| NodeSelectorRequirement {
+                        key: k.to_string(),
+                        operator: "In".into(),
+                        values: vec![v.to_string()],
+                    })
+                    .collect(),
+                match_fields: Vec::new(),
+            },
+        }
+    }
+
+    #[test]
+    fn node_affinity_score_table() {
+        // TestNodeAffinityPriority.
+        let nodes = [
+            node("node1", &[("foo", "bar")], &[]),
+            node("node2", &[("key", "value")], &[]),
+            node("node3", &[("az", "az1")], &[]),
+            node(
+                "node5",
+                &[("foo", "bar"), ("key", "value"), ("az", "az1")],
+                &[],
+            ),
+        ];
+        let refs: Vec<&Node> = nodes.iter().collect();
+        assert_eq!(
+            node_affinity_scores(&refs, &[]),
+            [0, 0, 0, 0],
+            "no affinity"
+        );
+        let nowhere = [term(2, &[("foo", "baz")])];
+        assert_eq!(node_affinity_scores(&refs, &nowhere), [0, 0, 0, 0]);
+        let only_node1 = [
+            term(2, &[("foo", "bar"), ("key", "value2")]),
+            term(3, &[("foo", "bar")]),
+        ];
+        assert_eq!(node_affinity_scores(&refs[..3], &only_node1), [100, 0, 0]);
+        // Different priorities: 2, 4 and 11 of 11.
+        let weighted = [
+            term(2, &[("foo", "bar")]),
+            term(4, &[("key", "value")]),
+            term(5, &[("foo", "bar"), ("key", "value"), ("az", "az1")]),
+        ];
+        assert_eq!(node_affinity_scores(&refs, &weighted), [18, 36, 0, 100]);
+    }
 }
