@@ -174,3 +174,11 @@ pub fn scalings(c: &Cluster) -> (Vec<Scaling>, Vec<Scaling>) {
         .collect();
     (events, explained)
 }
+
+/// Plays a shipped scenario, `scenarios/NAME.yaml`, to its end.
+pub fn play_shipped(name: &str) -> rollsim::play::Session {
+    let path =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/{name}.yaml"));
+    let scenario = rollsim::scenario::load(&path, 100_000).expect("the scenario loads");
+    rollsim::play::play(&scenario, Default::default())
+}

@@ -1,15 +1,8 @@
 //! Namespaces: one manifest applied to two namespaces stays two independent sets of
 //! objects — selectors, budgets, events and reports never cross a namespace.
 
+use crate::common::play_shipped as play;
 use rollsim::model::object_key;
-use rollsim::play::Session;
-use std::path::PathBuf;
-
-fn play(name: &str) -> Session {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/{name}.yaml"));
-    let scenario = rollsim::scenario::load(&path, 100_000).expect("the scenario loads");
-    rollsim::play::play(&scenario, Default::default())
-}
 
 #[test]
 fn the_same_deployment_in_two_namespaces_is_two_deployments() {

@@ -1,14 +1,7 @@
 //! Pod start in full: init containers in order (a `sleep 30` migration), a sidecar left
 //! running, `Init:N/M` and `PodInitializing` statuses, and a startup probe gating readiness.
 
-use rollsim::play::Session;
-use std::path::PathBuf;
-
-fn play(name: &str) -> Session {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/{name}.yaml"));
-    let scenario = rollsim::scenario::load(&path, 100_000).expect("the scenario loads");
-    rollsim::play::play(&scenario, Default::default())
-}
+use crate::common::play_shipped as play;
 
 #[test]
 fn a_slow_init_container_makes_each_new_pod_and_the_rollout_slower() {

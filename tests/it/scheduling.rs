@@ -2,15 +2,10 @@
 //! (the classic stuck rollout and its two fixes), topology spread over zones, and a tainted
 //! node pool with tolerations; kube-scheduler's FailedScheduling messages; validation.
 
+use crate::common::play_shipped as play;
 use rollsim::play::Session;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-
-fn play(name: &str) -> Session {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/{name}.yaml"));
-    let scenario = rollsim::scenario::load(&path, 100_000).expect("the scenario loads");
-    rollsim::play::play(&scenario, Default::default())
-}
 
 fn failed_scheduling(s: &Session) -> Vec<String> {
     let mut messages: Vec<String> = s

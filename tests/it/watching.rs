@@ -2,14 +2,7 @@
 //! `timeout:` and in the background (`&`), `kubectl wait`, `patch`, `set env`,
 //! `set resources`, `get deploy,rs` and `deployment.v1.apps/NAME`.
 
-use rollsim::play::Session;
-use std::path::PathBuf;
-
-fn play(name: &str) -> Session {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/{name}.yaml"));
-    let scenario = rollsim::scenario::load(&path, 100_000).expect("the scenario loads");
-    rollsim::play::play(&scenario, Default::default())
-}
+use crate::common::play_shipped as play;
 
 fn load_error(script: &str) -> String {
     let dir = std::env::temp_dir().join(format!("rollsim-watch-{}", std::process::id()));
