@@ -1253,7 +1253,7 @@ fn marker_legend(s: &RolloutSeries) -> Vec<(String, ShapeStyle, Swatch)> {
 
 /// Colours of a pod's states, in order (their words are `ChartText::states`); report.html
 /// colours its pods with the same.
-pub(crate) const STATES: [RGBColor; 8] = [
+pub(crate) const STATES: [RGBColor; 9] = [
     RGBColor(190, 190, 190),
     RGBColor(240, 200, 80),
     RGBColor(150, 90, 200),
@@ -1262,6 +1262,7 @@ pub(crate) const STATES: [RGBColor; 8] = [
     RGBColor(150, 205, 140),
     RGBColor(40, 150, 70),
     RGBColor(200, 70, 70),
+    RGBColor(90, 170, 200),
 ];
 const PENDING: usize = 0;
 const CREATING: usize = 1;
@@ -1271,6 +1272,21 @@ const NOT_READY: usize = 4;
 const READY: usize = 5;
 const AVAILABLE: usize = 6;
 const TERMINATING: usize = 7;
+/// Init containers running (`Init:N/M`, then `PodInitializing`); last so the indices of the
+/// others (and report.html's classes) stay as they were.
+const INITIALIZING: usize = 8;
+/// The states in the order legends list them: a pod's life from top to bottom.
+const LEGEND_ORDER: [usize; 9] = [
+    PENDING,
+    CREATING,
+    INITIALIZING,
+    PULL_FAILING,
+    CRASHED,
+    NOT_READY,
+    READY,
+    AVAILABLE,
+    TERMINATING,
+];
 
 /// A pod's state segments `(state, from, to)` in ms, each ending where the next begins:
 /// from its status changes when `pod-status.csv` has them, else from its moments.
@@ -1317,12 +1333,15 @@ fn state_of(p: &PodRow, x: &StatusRow) -> usize {
 /// The state (index into [`STATES`]) a pod's STATUS, readiness and availability stand for,
 /// as the pod timeline and report.html colour it.
 pub(crate) fn pod_state(status: &str, scheduled: bool, ready: bool, available: bool) -> usize {
-    match status {
+    // An init container's failure reads `Init:ErrImagePull`, `Init:CrashLoopBackOff`, ….
+    let failure = status.strip_prefix("Init:").unwrap_or(status);
+    match failure {
         "Terminating" => TERMINATING,
         "ErrImagePull" | "ImagePullBackOff" => PULL_FAILING,
         "CrashLoopBackOff" | "Error" => CRASHED,
         "Pending" | "ContainerCreating" if scheduled => CREATING,
         "Pending" | "ContainerCreating" => PENDING,
+        _ if status.starts_with("Init:") || status == "PodInitializing" => INITIALIZING,
         _ if available => AVAILABLE,
         _ if ready => READY,
         _ => NOT_READY,
@@ -1381,10 +1400,16 @@ where
     draw_pod_bars(&mut chart, &rows.rows, end)?;
     draw_group_heads(&mut chart, &rows.group_starts, x_max, t)?;
     draw_after_run(&mut chart, data, (0.0, rows.rows.len().max(1) as f64))?;
-    let mut entries: Vec<(String, ShapeStyle, Swatch)> = STATES
+    // The init state is listed only where a pod had init containers.
+    let initializing = rows
+        .rows
         .iter()
-        .zip(t.states)
-        .map(|(c, label)| (label.to_string(), c.filled(), Swatch::Area))
+        .flatten()
+        .any(|p| p.statuses.iter().any(|x| state_of(p, x) == INITIALIZING));
+    let mut entries: Vec<(String, ShapeStyle, Swatch)> = LEGEND_ORDER
+        .iter()
+        .filter(|&&i| i != INITIALIZING || initializing)
+        .map(|&i| (t.states[i].to_string(), STATES[i].filled(), Swatch::Area))
         .collect();
     entries.push((t.after_run.into(), AFTER_RUN.filled(), Swatch::Area));
     let total = data.pods.len();
@@ -1712,6 +1737,35 @@ pub(crate) fn page_chart(title: String, svg: String, axis: TimeAxis) -> super::p
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn init_statuses_have_their_own_state_and_init_failures_theirs() {
+        for status in ["Init:0/2", "Init:1/2", "PodInitializing"] {
+            assert_eq!(
+                pod_state(status, true, false, false),
+                INITIALIZING,
+                "{status}"
+            );
+        }
+        assert_eq!(
+            pod_state("Init:ErrImagePull", true, false, false),
+            PULL_FAILING
+        );
+        assert_eq!(
+            pod_state("Init:ImagePullBackOff", true, false, false),
+            PULL_FAILING
+        );
+        assert_eq!(
+            pod_state("Init:CrashLoopBackOff", true, false, false),
+            CRASHED
+        );
+        assert_eq!(pod_state("Init:Error", true, false, false), CRASHED);
+        assert_eq!(pod_state("Running", true, false, false), NOT_READY);
+        // Every state is listed once in the legends' order.
+        let mut listed = LEGEND_ORDER.to_vec();
+        listed.sort();
+        assert_eq!(listed, (0..STATES.len()).collect::<Vec<_>>());
+    }
 
     #[test]
     fn csv_seconds_parse_to_exact_milliseconds() {

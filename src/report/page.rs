@@ -352,7 +352,7 @@ fn strip_xml_declaration(svg: &str) -> &str {
     }
 }
 
-/// The pod states' colours as CSS classes `.s0` … `.s7`, from the charts' own table.
+/// The pod states' colours as CSS classes `.s0` … `.s8`, from the charts' own table.
 fn state_colours() -> String {
     super::charts::STATES
         .iter()

@@ -102,7 +102,7 @@ pub struct ChartText {
     pub random_crash: &'static str,
     pub after_run: &'static str,
     /// As `PageText::states`.
-    pub states: [&'static str; 8],
+    pub states: [&'static str; 9],
     pub showing: &'static str,
     pub every: &'static str,
     pub pod_count: &'static str,
@@ -169,8 +169,8 @@ pub struct PageText {
     /// `No resources found in default namespace.` is kubectl's; this is for an empty view.
     pub no_pods: &'static str,
     /// Pod states, as the pod timeline colours them: pending, creating, image pull
-    /// failing, crashed, running not ready, ready, available, terminating.
-    pub states: [&'static str; 8],
+    /// failing, crashed, running not ready, ready, available, terminating, init containers.
+    pub states: [&'static str; 9],
     /// A Service's ready endpoints: `{service}`, `{ready}`.
     pub endpoints: &'static str,
     /// Requests in the second at the cursor: `{client}`, `{ok}`, `{failed}`.
