@@ -199,7 +199,19 @@ impl Browser {
     }
 
     /// A screenshot of one element (scrolled into view), whatever the window shows.
+    /// A screenshot of one element, taken once it is scrolled into view and the page has
+    /// painted two frames since (a capture right after a scroll can catch the old frame).
     fn element_screenshot(&self, css: &str) -> Vec<u8> {
+        let js = format!("document.querySelector({css:?}).scrollIntoView({{block: 'center'}});");
+        self.script(&js);
+        self.call(
+            "POST",
+            "/execute/async",
+            Some(json!({
+                "script": "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+                "args": []
+            })),
+        );
         let id = self.element(css);
         let b64 = self.call("GET", &format!("/element/{id}/screenshot"), None);
         decode_base64(b64.as_str().expect("base64 PNG"))

@@ -197,6 +197,8 @@ struct Spread<'a> {
     /// From the store's index: each node's domain position, and whether the skew allows
     /// each domain — a quick test that rules most nodes out before the full filter runs.
     quick: Option<(&'a [Option<u32>], Vec<bool>)>,
+    /// With the index: the counts by domain position (`counts`' values in order).
+    by_position: Vec<usize>,
 }
 
 /// Why a node failed the filters: kube-scheduler's reason, and whether preemption could in
@@ -359,12 +361,18 @@ fn spread_counts<'a>(
             .collect();
         (index.domain_of.as_slice(), allowed)
     });
+    let by_position = if quick.is_some() {
+        counts.values().copied().collect()
+    } else {
+        Vec::new()
+    };
     Spread {
         constraint: t,
         domains_and_min,
         counts,
         self_match,
         quick,
+        by_position,
     }
 }
 

@@ -3,7 +3,7 @@
 //! upstream's `NormalizeScore` does, and the weighted sum picks the node.
 
 use super::util::{self, MAX_NODE_SCORE, weight};
-use super::{PodAsk, pod_labels, spread_counts};
+use super::{PodAsk, Spread, pod_labels, spread_counts};
 use crate::controllers::Api;
 use crate::model::scheduling::{
     HOSTNAME_LABEL, PodAffinity, PreferredSchedulingTerm, Toleration, WeightedPodAffinityTerm,
@@ -49,7 +49,7 @@ pub(super) fn total_scores(c: &impl Api, ask: &PodAsk, candidates: &[NodeId]) ->
     let nodes: Vec<&Node> = candidates.iter().map(|&n| c.store().node(n)).collect();
     let taints = taint_toleration_scores(&nodes, ask.tolerations);
     let affinity = node_affinity_scores(&nodes, ask.prefers.node);
-    let spread = spread_scores(c, ask, &nodes);
+    let spread = spread_scores(c, ask, candidates, &nodes);
     let inter_pod = inter_pod_affinity_scores(c, ask, &nodes);
     nodes
         .iter()
@@ -138,55 +138,71 @@ fn node_affinity_scores(nodes: &[&Node], terms: &[PreferredSchedulingTerm]) -> V
 /// PodTopologySpread's score for `ScheduleAnyway` constraints: each constraint's matching
 /// pods in the node's domain, weighted by `ln(domains + 2)` over the candidates' domains,
 /// summed and rounded; nodes missing a constraint's key are ignored (score 0).
-fn spread_scores(c: &impl Api, ask: &PodAsk, nodes: &[&Node]) -> Vec<i64> {
+fn spread_scores(c: &impl Api, ask: &PodAsk, candidates: &[NodeId], nodes: &[&Node]) -> Vec<i64> {
     let constraints = &ask.prefers.spread;
     if constraints.is_empty() {
         return vec![0; nodes.len()];
     }
-    let has_all_keys = |n: &Node| {
-        constraints
-            .iter()
-            .all(|t| n.labels.contains_key(&t.topology_key))
-    };
-    let scored: Vec<&Node> = nodes.iter().copied().filter(|n| has_all_keys(n)).collect();
-    let weights: Vec<f64> = constraints
+    let spreads: Vec<_> = constraints
         .iter()
-        .map(|t| {
-            let domains = if t.topology_key == HOSTNAME_LABEL {
-                scored.len()
+        .map(|t| spread_counts(c, ask, t))
+        .collect();
+    // Each candidate's domain and count per constraint; `None` where a key is missing.
+    let places: Vec<Option<Vec<(Domain, usize)>>> = candidates
+        .iter()
+        .zip(nodes)
+        .map(|(&id, n)| spreads.iter().map(|s| place(s, id, n)).collect())
+        .collect();
+    let weights: Vec<f64> = (0..spreads.len())
+        .map(|k| {
+            let scored = places.iter().flatten();
+            let domains = if constraints[k].topology_key == HOSTNAME_LABEL {
+                scored.count()
             } else {
-                let values: BTreeSet<&String> = scored
-                    .iter()
-                    .filter_map(|n| n.labels.get(&t.topology_key))
-                    .collect();
-                values.len()
+                scored.map(|p| p[k].0).collect::<BTreeSet<Domain>>().len()
             };
             util::topology_normalizing_weight(domains)
         })
         .collect();
-    let counts: Vec<_> = constraints
+    let raw: Vec<Option<i64>> = places
         .iter()
-        .map(|t| spread_counts(c, ask, t))
-        .collect();
-    let raw: Vec<Option<i64>> = nodes
-        .iter()
-        .map(|n| {
-            has_all_keys(n).then(|| {
-                let sum: f64 = counts
-                    .iter()
-                    .zip(&weights)
-                    .map(|(s, &w)| {
-                        let key = &s.constraint.topology_key;
-                        let here = n.labels.get(key).and_then(|d| s.counts.get(d));
-                        let here = here.copied().unwrap_or(0) as i64;
-                        util::score_for_count(here, s.constraint.max_skew, w)
-                    })
-                    .sum();
-                sum.round() as i64
-            })
+        .map(|p| {
+            let p = p.as_ref()?;
+            let sum: f64 = p
+                .iter()
+                .zip(&spreads)
+                .zip(&weights)
+                .map(|((&(_, here), s), &w)| {
+                    util::score_for_count(here as i64, s.constraint.max_skew, w)
+                })
+                .sum();
+            Some(sum.round() as i64)
         })
         .collect();
     util::normalize_pod_topology_spread(&raw)
+}
+
+/// A topology domain: its position in the store's spread index, or its label value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Domain<'a> {
+    Indexed(u32),
+    Label(&'a str),
+}
+
+/// A node's domain under one constraint and the matching pods there: by the store's index
+/// (no label comparison) where the constraint has one, else by the node's label.
+fn place<'a>(s: &'a Spread, id: NodeId, node: &'a Node) -> Option<(Domain<'a>, usize)> {
+    match &s.quick {
+        Some((domain_of, _)) => {
+            let d = domain_of.get(id.0 as usize).copied().flatten()?;
+            Some((Domain::Indexed(d), s.by_position.get(d as usize).copied()?))
+        }
+        None => {
+            let value = node.labels.get(&s.constraint.topology_key)?;
+            let here = s.counts.get(value).copied().unwrap_or(0);
+            Some((Domain::Label(value), here))
+        }
+    }
 }
 
 /// InterPodAffinity's score: the weights gathered per topology domain, read for each
