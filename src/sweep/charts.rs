@@ -467,6 +467,27 @@ where
 
 /// p99 rollout duration against p99 extra pods, one point per combination, the Pareto
 /// front joined and labelled.
+/// The Pareto front as a line, named in the legend.
+fn draw_front<DB: DrawingBackend>(chart: &mut Chart<'_, DB>, front: &[(f64, f64, usize)]) -> Res<()>
+where
+    DB::ErrorType: 'static,
+{
+    chart
+        .draw_series(std::iter::once(PathElement::new(
+            front.iter().map(|p| (p.0, p.1)).collect::<Vec<_>>(),
+            ShapeStyle::from(&PALETTE[3]).stroke_width(2),
+        )))
+        .map_err(de)?
+        .label("Pareto front: no other combination is faster with no more extra pods")
+        .legend(|(x, y)| {
+            PathElement::new(
+                vec![(x, y), (x + 20, y)],
+                ShapeStyle::from(&PALETTE[3]).stroke_width(2),
+            )
+        });
+    Ok(())
+}
+
 fn draw_tradeoff<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     spec: &SweepSpec,
@@ -514,19 +535,7 @@ where
         )
         .map_err(de)?;
     let front = pareto_front(&points);
-    chart
-        .draw_series(std::iter::once(PathElement::new(
-            front.iter().map(|p| (p.0, p.1)).collect::<Vec<_>>(),
-            ShapeStyle::from(&PALETTE[3]).stroke_width(2),
-        )))
-        .map_err(de)?
-        .label("Pareto front: no other combination is faster with no more extra pods")
-        .legend(|(x, y)| {
-            PathElement::new(
-                vec![(x, y), (x + 20, y)],
-                ShapeStyle::from(&PALETTE[3]).stroke_width(2),
-            )
-        });
+    draw_front(&mut chart, &front)?;
     label_front(root, &chart, spec, combos, &front, (x0 + x1) / 2.0)?;
     chart
         .configure_series_labels()
