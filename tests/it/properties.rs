@@ -241,3 +241,76 @@ fn different_seeds_draw_different_latencies() {
     let (_, b) = roll(2, 10, "1".into(), "1".into(), 0, 2000).unwrap();
     assert_ne!(a, b);
 }
+
+/// Plays `replicas` pods of `cpu_m` millicores on two node groups, with or without every
+/// preference the score plugins weigh; where each pod went (pods left Pending: none).
+fn placed(
+    groups: [(u32, u32); 2],
+    replicas: u32,
+    cpu_m: u32,
+    prefer: bool,
+    seed: u64,
+) -> Vec<Option<String>> {
+    let taint = if prefer {
+        ", taints: [{key: spot, effect: PreferNoSchedule}]"
+    } else {
+        ""
+    };
+    let prefs = if prefer {
+        "          affinity:\n            nodeAffinity:\n              preferredDuringSchedulingIgnoredDuringExecution:\n              - {weight: 30, preference: {matchExpressions: [{key: topology.kubernetes.io/zone, operator: In, values: [b]}]}}\n            podAntiAffinity:\n              preferredDuringSchedulingIgnoredDuringExecution:\n              - {weight: 100, podAffinityTerm: {topologyKey: kubernetes.io/hostname, labelSelector: {matchLabels: {app: web}}}}\n          topologySpreadConstraints:\n          - {maxSkew: 1, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: ScheduleAnyway, labelSelector: {matchLabels: {app: web}}}\n"
+    } else {
+        ""
+    };
+    let [(count_a, cpu_a), (count_b, cpu_b)] = groups;
+    let text = format!(
+        "name: p\nseed: {seed}\ncluster:\n  nodes:\n    - {{name: a, count: {count_a}, cpu: \"{cpu_a}\", memory: 64Gi, labels: {{topology.kubernetes.io/zone: a}}}}\n    - {{name: b, count: {count_b}, cpu: \"{cpu_b}\", memory: 64Gi, labels: {{topology.kubernetes.io/zone: b}}{taint}}}\nfiles:\n  web.yml: |\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata: {{name: web}}\n    spec:\n      replicas: {replicas}\n      selector: {{matchLabels: {{app: web}}}}\n      template:\n        metadata: {{labels: {{app: web}}}}\n        spec:\n          containers: [{{name: c, image: nginx, resources: {{requests: {{cpu: {cpu_m}m, memory: 64Mi}}}}}}]\n{prefs}script:\n  - kubectl apply -f web.yml\n  - sleep 30s\n"
+    );
+    let scenario = rollsim::scenario::parse(
+        &text,
+        "p.yaml",
+        &rollsim::scenario::Files::Embedded(&[]),
+        100_000,
+    )
+    .unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let s = rollsim::play::play(&scenario, Default::default());
+    let store = &s.cluster.store;
+    store
+        .pods
+        .iter()
+        .filter(|p| !p.gone)
+        .map(|p| p.node.map(|n| store.node(n).name.clone()))
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Preferences only reorder the nodes: identical pods fit on as many nodes either way,
+    /// none past a node's capacity, and a seed places them the same way every time.
+    #[test]
+    fn preferences_move_pods_but_never_leave_one_pending(
+        seed in 0u64..1_000_000,
+        count_a in 1u32..4, cpu_a in prop_oneof![Just(1u32), Just(2), Just(4), Just(8)],
+        count_b in 1u32..4, cpu_b in prop_oneof![Just(1u32), Just(2), Just(4), Just(8)],
+        replicas in 1u32..24,
+        cpu_m in prop_oneof![Just(250u32), Just(500), Just(1000)],
+    ) {
+        let groups = [(count_a, cpu_a), (count_b, cpu_b)];
+        let plain = placed(groups, replicas, cpu_m, false, seed);
+        let preferring = placed(groups, replicas, cpu_m, true, seed);
+        let fit = |cpu: u32| (cpu * 1000 / cpu_m) as usize;
+        let capacity = count_a as usize * fit(cpu_a) + count_b as usize * fit(cpu_b);
+        let bound = |pods: &[Option<String>]| pods.iter().flatten().count();
+        prop_assert_eq!(bound(&plain), (replicas as usize).min(capacity));
+        prop_assert_eq!(bound(&preferring), bound(&plain));
+        let mut per_node: std::collections::BTreeMap<&str, u32> = Default::default();
+        for node in preferring.iter().flatten() {
+            *per_node.entry(node.as_str()).or_default() += cpu_m;
+        }
+        for (node, used) in per_node {
+            let cpu = if node.starts_with("a-") { cpu_a } else { cpu_b };
+            prop_assert!(used <= cpu * 1000, "{} holds {}m of {}m", node, used, cpu * 1000);
+        }
+        prop_assert_eq!(placed(groups, replicas, cpu_m, true, seed), preferring);
+    }
+}
