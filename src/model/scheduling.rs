@@ -521,8 +521,57 @@ pub fn effect_error(path: &str, effect: &str) -> Option<String> {
     })
 }
 
+/// `validateAffinity`: required pod (anti-)affinity terms name a topology key; preferred
+/// terms weigh 1–100 (`validatePreferredSchedulingTerms`, `validateWeightedPodAffinityTerms`)
+/// and their pod terms name a topology key too.
+fn validate_affinity(p: &str, a: &Affinity, errors: &mut Vec<String>) {
+    let weight = |at: String, w: i32, errors: &mut Vec<String>| {
+        if !(1..=100).contains(&w) {
+            errors.push(format!(
+                "{at}.weight: Invalid value: {w}: must be in the range 1-100"
+            ));
+        }
+    };
+    if let Some(n) = &a.node_affinity {
+        let terms = &n.preferred_during_scheduling_ignored_during_execution;
+        for (i, t) in terms.iter().enumerate() {
+            let at =
+                format!("{p}.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[{i}]");
+            weight(at, t.weight, errors);
+        }
+    }
+    let no_key = |at: String, t: &PodAffinityTerm, errors: &mut Vec<String>| {
+        if t.topology_key.is_empty() {
+            errors.push(format!(
+                "{at}.topologyKey: Required value: can not be empty"
+            ));
+        }
+    };
+    for (name, terms) in [
+        ("podAffinity", &a.pod_affinity),
+        ("podAntiAffinity", &a.pod_anti_affinity),
+    ] {
+        let Some(terms) = terms else { continue };
+        let required = &terms.required_during_scheduling_ignored_during_execution;
+        for (i, t) in required.iter().enumerate() {
+            let at = format!("{p}.{name}.requiredDuringSchedulingIgnoredDuringExecution[{i}]");
+            no_key(at, t, errors);
+        }
+        let preferred = &terms.preferred_during_scheduling_ignored_during_execution;
+        for (i, t) in preferred.iter().enumerate() {
+            let at = format!("{p}.{name}.preferredDuringSchedulingIgnoredDuringExecution[{i}]");
+            weight(at.clone(), t.weight, errors);
+            no_key(
+                format!("{at}.podAffinityTerm"),
+                &t.pod_affinity_term,
+                errors,
+            );
+        }
+    }
+}
+
 /// The scheduling fields' rules of `ValidatePodSpec` that rollsim can check: tolerations,
-/// required affinity terms' topology keys, and topology spread constraints.
+/// affinity terms' topology keys and weights, and topology spread constraints.
 pub fn validate(p: &str, spec: &super::template::PodSpec, errors: &mut Vec<String>) {
     for (i, t) in spec.tolerations.iter().enumerate() {
         let at = format!("{p}.tolerations[{i}]");
@@ -548,21 +597,7 @@ pub fn validate(p: &str, spec: &super::template::PodSpec, errors: &mut Vec<Strin
         }
     }
     if let Some(a) = &spec.affinity {
-        for (name, terms) in [
-            ("podAffinity", &a.pod_affinity),
-            ("podAntiAffinity", &a.pod_anti_affinity),
-        ] {
-            let Some(terms) = terms else { continue };
-            for (i, t) in terms
-                .required_during_scheduling_ignored_during_execution
-                .iter()
-                .enumerate()
-            {
-                if t.topology_key.is_empty() {
-                    errors.push(format!("{p}.affinity.{name}.requiredDuringSchedulingIgnoredDuringExecution[{i}].topologyKey: Required value: can not be empty"));
-                }
-            }
-        }
+        validate_affinity(&format!("{p}.affinity"), a, errors);
     }
     for (i, t) in spec.topology_spread_constraints.iter().enumerate() {
         let at = format!("{p}.topologySpreadConstraints[{i}]");

@@ -194,6 +194,18 @@ fn scheduling_fields_are_validated_as_the_api_server_does() {
             "unknown field `requiredDuringScheduling`",
         ),
         (
+            "          affinity: {nodeAffinity: {preferredDuringSchedulingIgnoredDuringExecution: [{weight: 199, preference: {matchExpressions: [{key: a, operator: Exists}]}}]}}\n",
+            "spec.template.spec.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight: Invalid value: 199: must be in the range 1-100",
+        ),
+        (
+            "          affinity: {podAntiAffinity: {preferredDuringSchedulingIgnoredDuringExecution: [{weight: 0, podAffinityTerm: {topologyKey: \"\"}}]}}\n",
+            "spec.template.spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight: Invalid value: 0: must be in the range 1-100",
+        ),
+        (
+            "          affinity: {podAffinity: {preferredDuringSchedulingIgnoredDuringExecution: [{weight: 5, podAffinityTerm: {topologyKey: \"\"}}]}}\n",
+            "spec.template.spec.affinity.podAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey: Required value: can not be empty",
+        ),
+        (
             "          topologySpreadConstraints: [{maxSkew: 1, topologyKey: zone, whenUnsatisfiable: Never}]\n",
             "whenUnsatisfiable: Unsupported value: \"Never\": supported values: \"DoNotSchedule\", \"ScheduleAnyway\"",
         ),
