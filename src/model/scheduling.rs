@@ -521,24 +521,108 @@ pub fn effect_error(path: &str, effect: &str) -> Option<String> {
     })
 }
 
-/// `validateAffinity`: required pod (anti-)affinity terms name a topology key; preferred
-/// terms weigh 1–100 (`validatePreferredSchedulingTerms`, `validateWeightedPodAffinityTerms`)
-/// and their pod terms name a topology key too.
-fn validate_affinity(p: &str, a: &Affinity, errors: &mut Vec<String>) {
-    let weight = |at: String, w: i32, errors: &mut Vec<String>| {
-        if !(1..=100).contains(&w) {
+/// `ValidateNodeSelectorRequirement`: the operator's value count, then the key.
+fn validate_node_selector_requirement(
+    at: &str,
+    r: &NodeSelectorRequirement,
+    errors: &mut Vec<String>,
+) {
+    match r.operator.as_str() {
+        "In" | "NotIn" if r.values.is_empty() => errors.push(format!(
+            "{at}.values: Required value: must be specified when `operator` is 'In' or 'NotIn'"
+        )),
+        "Exists" | "DoesNotExist" if !r.values.is_empty() => errors.push(format!(
+            "{at}.values: Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'"
+        )),
+        "Gt" | "Lt" if r.values.len() != 1 => errors.push(format!(
+            "{at}.values: Required value: must be specified single value when `operator` is 'Lt' or 'Gt'"
+        )),
+        "In" | "NotIn" | "Exists" | "DoesNotExist" | "Gt" | "Lt" => {}
+        op => errors.push(format!(
+            "{at}.operator: Invalid value: {op:?}: not a valid selector operator"
+        )),
+    }
+    let key = [(r.key.clone(), String::new())].into_iter().collect();
+    super::validation::labels(&format!("{at}.key"), &key, errors);
+}
+
+/// `validateNodeFieldSelectorRequirement`: one value for `In`/`NotIn`, and only the
+/// `metadata.name` field, whose values must be node names.
+fn validate_node_field_requirement(
+    at: &str,
+    r: &NodeSelectorRequirement,
+    errors: &mut Vec<String>,
+) {
+    match r.operator.as_str() {
+        "In" | "NotIn" if r.values.len() != 1 => errors.push(format!(
+            "{at}.values: Required value: must be only one value when `operator` is 'In' or 'NotIn' for node field selector"
+        )),
+        "In" | "NotIn" => {}
+        op => errors.push(format!(
+            "{at}.operator: Invalid value: {op:?}: not a valid selector operator"
+        )),
+    }
+    if r.key != "metadata.name" {
+        errors.push(format!(
+            "{at}.key: Invalid value: {:?}: not a valid field selector key",
+            r.key
+        ));
+        return;
+    }
+    for (i, v) in r.values.iter().enumerate() {
+        for m in super::validation::dns1123_subdomain(v) {
+            errors.push(format!("{at}.values[{i}]: Invalid value: {v:?}: {m}"));
+        }
+    }
+}
+
+/// `ValidateNodeSelectorTerm`: each expression, then each field requirement.
+fn validate_node_selector_term(at: &str, t: &NodeSelectorTerm, errors: &mut Vec<String>) {
+    for (j, r) in t.match_expressions.iter().enumerate() {
+        validate_node_selector_requirement(&format!("{at}.matchExpressions[{j}]"), r, errors);
+    }
+    for (j, r) in t.match_fields.iter().enumerate() {
+        validate_node_field_requirement(&format!("{at}.matchFields[{j}]"), r, errors);
+    }
+}
+
+/// `validateNodeAffinity`: the required selector has at least one term and every term is
+/// valid; each preferred term weighs 1–100 and its preference is a valid term.
+fn validate_node_affinity(p: &str, n: &NodeAffinity, errors: &mut Vec<String>) {
+    if let Some(required) = &n.required_during_scheduling_ignored_during_execution {
+        let at = format!("{p}.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms");
+        if required.node_selector_terms.is_empty() {
             errors.push(format!(
-                "{at}.weight: Invalid value: {w}: must be in the range 1-100"
+                "{at}: Required value: must have at least one node selector term"
             ));
         }
-    };
-    if let Some(n) = &a.node_affinity {
-        let terms = &n.preferred_during_scheduling_ignored_during_execution;
-        for (i, t) in terms.iter().enumerate() {
-            let at =
-                format!("{p}.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[{i}]");
-            weight(at, t.weight, errors);
+        for (i, t) in required.node_selector_terms.iter().enumerate() {
+            validate_node_selector_term(&format!("{at}[{i}]"), t, errors);
         }
+    }
+    let preferred = &n.preferred_during_scheduling_ignored_during_execution;
+    for (i, t) in preferred.iter().enumerate() {
+        let at = format!("{p}.preferredDuringSchedulingIgnoredDuringExecution[{i}]");
+        weight_in_range(&at, t.weight, errors);
+        validate_node_selector_term(&format!("{at}.preference"), &t.preference, errors);
+    }
+}
+
+/// The weight rule shared by `validatePreferredSchedulingTerms` and
+/// `validateWeightedPodAffinityTerms`.
+fn weight_in_range(at: &str, w: i32, errors: &mut Vec<String>) {
+    if !(1..=100).contains(&w) {
+        errors.push(format!(
+            "{at}.weight: Invalid value: {w}: must be in the range 1-100"
+        ));
+    }
+}
+
+/// `validateAffinity`: node affinity's terms, then pod (anti-)affinity terms, each naming
+/// a topology key, preferred ones weighing 1–100.
+fn validate_affinity(p: &str, a: &Affinity, errors: &mut Vec<String>) {
+    if let Some(n) = &a.node_affinity {
+        validate_node_affinity(&format!("{p}.nodeAffinity"), n, errors);
     }
     let no_key = |at: String, t: &PodAffinityTerm, errors: &mut Vec<String>| {
         if t.topology_key.is_empty() {
@@ -560,7 +644,7 @@ fn validate_affinity(p: &str, a: &Affinity, errors: &mut Vec<String>) {
         let preferred = &terms.preferred_during_scheduling_ignored_during_execution;
         for (i, t) in preferred.iter().enumerate() {
             let at = format!("{p}.{name}.preferredDuringSchedulingIgnoredDuringExecution[{i}]");
-            weight(at.clone(), t.weight, errors);
+            weight_in_range(&at, t.weight, errors);
             no_key(
                 format!("{at}.podAffinityTerm"),
                 &t.pod_affinity_term,
