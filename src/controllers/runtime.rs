@@ -161,8 +161,10 @@ impl Traced for Event {
 pub struct Rngs {
     /// Watch-to-reaction latencies.
     pub controllers: SimRng,
-    #[allow(missing_docs)]
+    /// Scheduling latencies.
     pub scheduler: SimRng,
+    /// The scheduler's choice among equally scored nodes (one draw per scheduling cycle).
+    pub scheduler_ties: SimRng,
     /// generateName suffixes.
     pub names: SimRng,
     #[allow(missing_docs)]
@@ -185,6 +187,7 @@ impl Rngs {
         Rngs {
             controllers: streams.stream("controllers"),
             scheduler: streams.stream("scheduler"),
+            scheduler_ties: streams.stream("scheduler/ties"),
             names: streams.stream("names"),
             uids: streams.stream("uids"),
             kubelets: Vec::new(),

@@ -316,7 +316,7 @@ fn a_learner_steps_through_the_lesson_report_in_chromium() {
         "/url",
         Some(json!({"url": format!("file://{}", page.display())})),
     );
-    assert_eq!(b.text("#clock"), "00:00:00.000 / 00:05:46.815");
+    assert_eq!(b.text("#clock"), "00:00:00.000 / 00:05:45.827");
 
     // Jump decision by decision to the first scale-down, as a class would.
     let mut clicks = 0;
@@ -328,7 +328,7 @@ fn a_learner_steps_through_the_lesson_report_in_chromium() {
         assert!(clicks < 20, "no scale-down among the first decisions");
         b.click("#next-decision");
     }
-    assert_eq!(b.text("#clock"), "00:01:04.841 / 00:05:46.815");
+    assert_eq!(b.text("#clock"), "00:01:04.841 / 00:05:45.827");
     let why = b.text("#explanation-body");
     assert!(
         why.contains("scaled down old replica set ngx-dep-5b65f9bcc from 4 to 3"),
@@ -356,7 +356,7 @@ fn a_learner_steps_through_the_lesson_report_in_chromium() {
         "one event on, not a jump: {next}"
     );
     b.press("\u{E012}");
-    assert_eq!(b.text("#clock"), "00:01:04.841 / 00:05:46.815");
+    assert_eq!(b.text("#clock"), "00:01:04.841 / 00:05:45.827");
     // PageDown is the next decision; a transcript line moves the cursor to its time.
     b.press("\u{E00F}");
     assert!(
@@ -386,7 +386,7 @@ fn a_learner_steps_through_the_lesson_report_in_chromium() {
         "/url",
         Some(json!({"url": format!("file://{}#t=64841", page.display())})),
     );
-    assert_eq!(b.text("#clock"), "00:01:04.841 / 00:05:46.815");
+    assert_eq!(b.text("#clock"), "00:01:04.841 / 00:05:45.827");
     b.script("window.scrollTo(0, 0);");
     let top = b.screenshot();
     std::fs::write(dir.join("report-top.png"), &top).expect("screenshot saved");

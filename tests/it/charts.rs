@@ -80,7 +80,7 @@ fn the_rollout_chart_labels_every_series_bound_and_command() {
         "ceiling: replicas + maxSurge",
         " undo",
         " apply",
-        "rollout 2 → rev 2: took 38.1 s",
+        "rollout 2 → rev 2: took 36.2 s",
         "min available 3/4",
         "peak pods 7 (5 in ReplicaSets)",
         "virtual time (s)",

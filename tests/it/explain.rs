@@ -77,7 +77,7 @@ fn the_lessons_first_update_is_explained_step_by_step() {
         "[00:01:04.841] # why: deployment-controller ngx-dep scaled up new replica set ngx-dep-59cd944776 from 0 to 1: maxSurge 25% of 4 rounded up = 1, so at most 4 + 1 = 5 pods in ReplicaSets; 4 asked for now, so the new one may grow by 1 of the 4 it still lacks",
         "[00:01:04.841] # why: deployment-controller ngx-dep scaled down old replica set ngx-dep-5b65f9bcc from 4 to 3: maxUnavailable 25% of 4 rounded down = 1, so at least 4 − 1 = 3 must stay available; 4 are available, so up to 1 pod may go",
         "[00:01:04.846] # why: deployment-controller ngx-dep scaled up new replica set ngx-dep-59cd944776 from 1 to 2: maxSurge 25% of 4 rounded up = 1, so at most 4 + 1 = 5 pods in ReplicaSets; 4 asked for now, so the new one may grow by 1 of the 3 it still lacks",
-        "[00:01:04.846] # why: replicaset-controller ngx-dep-5b65f9bcc deletes pod ngx-dep-5b65f9bcc-xvqnv: deletion ranking: it equals ngx-dep-5b65f9bcc-xb6tl in every rule, and the smaller UID goes first",
+        "[00:01:04.846] # why: replicaset-controller ngx-dep-5b65f9bcc deletes pod ngx-dep-5b65f9bcc-xvqnv: deletion ranking: it equals ngx-dep-5b65f9bcc-r262r in every rule, and the smaller UID goes first",
         "[00:01:04.851] # why: deployment-controller ngx-dep waits: 5 pods asked for and the ceiling is 5, so no new pod; 3 available and the floor is 3, so no old pod may go (2 of the new ones not yet available; 4 wanted)",
     ];
     assert_eq!(&why[1..6], &expected);
@@ -210,7 +210,7 @@ fn the_progress_deadline_is_explained_just_before_rollout_status_fails() {
         .expect("rollout status fails");
     assert_eq!(
         lines[at - 1],
-        "[00:11:12.000] # why: deployment-controller nginx-deployment marks the rollout ProgressDeadlineExceeded: no progress since 00:01:11.000 (the Progressing condition's last update: a new ReplicaSet, or more pods ready or available), longer than progressDeadlineSeconds 600 s; the controller keeps the rollout as it is, and rollout status fails"
+        "[00:11:13.000] # why: deployment-controller nginx-deployment marks the rollout ProgressDeadlineExceeded: no progress since 00:01:12.000 (the Progressing condition's last update: a new ReplicaSet, or more pods ready or available), longer than progressDeadlineSeconds 600 s; the controller keeps the rollout as it is, and rollout status fails"
     );
 }
 

@@ -235,7 +235,11 @@ fn min_ready_seconds_delays_availability_and_the_rollout() {
     let (_, d) = c.store.deployment_by_name("default", "web").unwrap();
     let new = d.replica_sets[1];
     for p in c.store.pods.iter().filter(|p| p.owner == new) {
-        let (ready, available) = (p.times.ready.unwrap(), p.times.available.unwrap());
+        // Upstream's IsPodAvailable compares against the Ready condition's
+        // lastTransitionTime, which the API stores in whole seconds.
+        let (ready, available) = (p.ready_since.unwrap(), p.times.available.unwrap());
+        assert_eq!(ready, ready.whole_seconds());
+        assert!(ready <= p.times.ready.unwrap());
         assert!(
             available.ms_since(ready) > 15_000,
             "available {available} only {}ms after ready {ready}",

@@ -127,13 +127,17 @@ fn an_http2_client_stays_on_one_pod_while_per_request_traffic_spreads() {
         }
         by_second.values().filter(|revs| revs.len() > 1).count()
     };
+    let (per_request, grpc) = (mixed("per-request"), mixed("grpc"));
     assert!(
-        mixed("per-request") > 5,
+        per_request > 5,
         "new connections spread over both revisions"
     );
+    // The one multiplexed connection changes pod only when its pod says GOAWAY: on its
+    // graceful stop, or after nginx's keepalive_requests (1,000, about 10 s at 100/s), when
+    // the new connection may land on either revision while both serve.
     assert!(
-        mixed("grpc") <= 1,
-        "one multiplexed connection moves from its old pod once, when that pod says GOAWAY"
+        grpc <= 4 && grpc * 5 < per_request,
+        "one connection moves now and then: {grpc} mixed seconds vs {per_request}"
     );
 }
 

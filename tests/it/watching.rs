@@ -46,7 +46,7 @@ fn watches_print_rows_as_they_change_until_stopped_or_the_run_ends() {
         "deployment.apps/web env updated\n",
         "deployment.apps/web resource requirements updated\n",
         "deployment.apps/web   4/4     4            4           36s\n\nNAME ",
-        "replicaset.apps/web-c5f6dcf4     4         4         4       4s\n",
+        "replicaset.apps/web-c5f6dcf4     4         4         4       5s\n",
         "error: unable to find container named nope\n",
         "Error from server (NotFound): deployments.apps \"missing\" not found\n",
     ] {

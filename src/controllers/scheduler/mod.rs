@@ -5,9 +5,12 @@
 //!
 //! Scoring every node for every pod would cost O(nodes) per pod. Nodes are instead kept in
 //! an ordered index by least-allocated score, so for a pod whose only score is that one the
-//! best candidate is the first that passes the filters. Ties go to the node added first
-//! (upstream picks at random among equal scores; a fixed rule keeps runs reproducible). A
-//! pod with preferences (preferred node or pod (anti-)affinity, `ScheduleAnyway` spread,
+//! best candidate is the first that passes the filters. Ties are broken by the seeded
+//! stream `scheduler/ties`, two draws per cycle: the search of each bucket of equally
+//! emptied nodes starts at a uniformly drawn member and wraps around in node order (so the
+//! pick is uniform when every node of the bucket passes the filters), and among scored
+//! candidates with the same top total one is taken uniformly, as upstream's `selectHost`
+//! does. A pod with preferences (preferred node or pod (anti-)affinity, `ScheduleAnyway` spread,
 //! `PreferNoSchedule` taints in the cluster, existing pods' affinity terms about it) has
 //! the feasible nodes found in that order up to upstream's `numFeasibleNodesToFind`, then
 //! scored by every plugin.
@@ -19,6 +22,7 @@ use crate::model::scheduling::{
     TopologySpreadConstraint, spread_allows_given, untolerated_taint,
 };
 use crate::model::*;
+use rand::RngExt;
 use std::collections::BTreeMap;
 
 mod score;
@@ -46,6 +50,7 @@ struct NodeSet {
     /// fill, so without it every lookup would rescan the emptied front); past the end when
     /// the set is empty.
     first: usize,
+    len: usize,
 }
 
 impl NodeSet {
@@ -57,6 +62,7 @@ impl NodeSet {
         if self.words[w] & bit == 0 {
             self.words[w] |= bit;
             self.first = self.first.min(w);
+            self.len += 1;
         }
     }
 
@@ -66,6 +72,7 @@ impl NodeSet {
             && *word & bit != 0
         {
             *word &= !bit;
+            self.len -= 1;
             while self.first < self.words.len() && self.words[self.first] == 0 {
                 self.first += 1;
             }
@@ -77,22 +84,60 @@ impl NodeSet {
     }
 
     /// Members in node order.
+    #[cfg(test)]
     fn iter(&self) -> impl Iterator<Item = NodeId> + '_ {
-        let first = self.first.min(self.words.len());
-        self.words[first..]
-            .iter()
-            .enumerate()
-            .flat_map(move |(i, &word)| {
-                let w = first + i;
-                let mut bits = word;
-                std::iter::from_fn(move || {
-                    (bits != 0).then(|| {
-                        let b = bits.trailing_zeros();
-                        bits &= bits - 1;
-                        NodeId(w as u32 * 64 + b)
-                    })
+        self.members_in(0, usize::MAX)
+    }
+
+    /// Members with ids in `from..to`, in node order (a word at a time: the cost is in
+    /// words, not in the members skipped).
+    fn members_in(&self, from: usize, to: usize) -> impl Iterator<Item = NodeId> + '_ {
+        let to = to.min(self.words.len() * 64);
+        let start = (from / 64).max(self.first);
+        let end = to.div_ceil(64).max(start);
+        (start..end).flat_map(move |w| {
+            let mut bits = self.words[w];
+            if w == from / 64 {
+                bits &= u64::MAX << (from % 64);
+            }
+            if w + 1 == end && !to.is_multiple_of(64) {
+                bits &= (1u64 << (to % 64)) - 1;
+            }
+            std::iter::from_fn(move || {
+                (bits != 0).then(|| {
+                    let b = bits.trailing_zeros();
+                    bits &= bits - 1;
+                    NodeId(w as u32 * 64 + b)
                 })
             })
+        })
+    }
+
+    /// The member `k` places into node order (`k` below the member count).
+    fn nth(&self, k: usize) -> Option<NodeId> {
+        let mut k = k;
+        for (w, &word) in self.words.iter().enumerate().skip(self.first) {
+            let count = word.count_ones() as usize;
+            if k < count {
+                let mut bits = word;
+                for _ in 0..k {
+                    bits &= bits - 1;
+                }
+                return Some(NodeId(w as u32 * 64 + bits.trailing_zeros()));
+            }
+            k -= count;
+        }
+        None
+    }
+
+    /// Every member once, starting at the one `draw` picks uniformly and wrapping around
+    /// in node order: the seeded tie-break among equally scored nodes.
+    fn iter_from_drawn(&self, draw: u64) -> impl Iterator<Item = NodeId> + '_ {
+        let start = self
+            .nth(util::pick_uniformly(draw, self.len))
+            .map_or(0, |n| n.0 as usize);
+        self.members_in(start, usize::MAX)
+            .chain(self.members_in(0, start))
     }
 }
 
@@ -594,6 +639,10 @@ pub(crate) fn schedule_pod(c: &mut impl Api, p: PodId) {
     {
         index_spread_constraints(c, owner);
     }
+    let draws = TieDraws {
+        start: c.rngs().scheduler_ties.random(),
+        pick: c.rngs().scheduler_ties.random(),
+    };
     let Some(rs) = c.store().replica_set(owner) else {
         return;
     };
@@ -605,10 +654,10 @@ pub(crate) fn schedule_pod(c: &mut impl Api, p: PodId) {
         || !c.scheduler().prefer_no_schedule.is_empty();
     let chosen = if scored {
         let wanted = util::num_feasible_nodes_to_find(all_nodes);
-        let candidates: Vec<NodeId> = feasible_nodes(c, &ask).take(wanted).collect();
-        score::best_node(c, &ask, &candidates)
+        let candidates: Vec<NodeId> = feasible_nodes(c, &ask, draws.start).take(wanted).collect();
+        score::best_node(c, &ask, &candidates, draws.pick)
     } else {
-        feasible_nodes(c, &ask).next()
+        feasible_nodes(c, &ask, draws.start).next()
     };
     match chosen {
         Some(n) => bind(c, p, n),
@@ -623,12 +672,27 @@ pub(crate) fn schedule_pod(c: &mut impl Api, p: PodId) {
     }
 }
 
-/// `findNodesThatPassFilters`, in the index's order: emptiest first, then by node id.
-fn feasible_nodes<'a>(c: &'a impl Api, ask: &'a PodAsk<'a>) -> impl Iterator<Item = NodeId> + 'a {
+/// A scheduling cycle's two draws from the seeded tie stream, drawn whether or not there is
+/// a tie so that one pod's placement never shifts another's draws.
+struct TieDraws {
+    /// Where the search starts in each bucket of equally emptied nodes.
+    start: u64,
+    /// Which of the equally scored candidates `selectHost` takes.
+    pick: u64,
+}
+
+/// `findNodesThatPassFilters`, in the index's order: emptiest first; within a bucket of
+/// equal least-allocated score, from a seeded member on, wrapping around in node order
+/// (upstream starts each cycle's search at a rotating node index).
+fn feasible_nodes<'a>(
+    c: &'a impl Api,
+    ask: &'a PodAsk<'a>,
+    start: u64,
+) -> impl Iterator<Item = NodeId> + 'a {
     let buckets = c.scheduler().index.iter().rev();
     buckets
         .filter(|bucket| !bucket.is_empty())
-        .flat_map(|bucket| bucket.iter())
+        .flat_map(move |bucket| bucket.iter_from_drawn(start))
         .filter(move |&n| spread_may_allow(ask, n))
         .filter(move |&n| filter(c, c.store().node(n), ask).is_ok())
 }
@@ -846,5 +910,55 @@ pub(super) mod tests {
         set.remove(NodeId(5));
         assert_eq!(set.iter().count(), 0);
         assert!(set.is_empty());
+        assert_eq!(set.len, 0);
+    }
+
+    #[test]
+    fn a_drawn_start_visits_every_member_once_and_each_start_equally_often() {
+        let mut set = NodeSet::default();
+        let members = [1u32, 2, 64, 70, 127, 128, 200];
+        for n in members {
+            set.insert(NodeId(n));
+        }
+        set.insert(NodeId(0));
+        set.remove(NodeId(0));
+        assert_eq!(set.len, members.len());
+        let mut starts = BTreeMap::new();
+        for i in 0..7_000u64 {
+            let draw = i.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            let order: Vec<u32> = set.iter_from_drawn(draw).map(|n| n.0).collect();
+            let at = members.iter().position(|&m| m == order[0]).unwrap();
+            let wrapped: Vec<u32> = members[at..]
+                .iter()
+                .chain(&members[..at])
+                .copied()
+                .collect();
+            assert_eq!(order, wrapped, "every member once, wrapping in node order");
+            *starts.entry(order[0]).or_insert(0) += 1;
+        }
+        assert_eq!(starts.len(), members.len());
+        for (n, count) in starts {
+            assert!(
+                (900..=1100).contains(&count),
+                "node {n} starts {count} of 7,000"
+            );
+        }
+        assert_eq!(NodeSet::default().iter_from_drawn(5).count(), 0);
+    }
+
+    #[test]
+    fn members_in_a_range_are_cut_at_word_edges() {
+        let mut set = NodeSet::default();
+        for n in [0, 63, 64, 65, 127, 128] {
+            set.insert(NodeId(n));
+        }
+        let ids = |from, to| set.members_in(from, to).map(|n| n.0).collect::<Vec<_>>();
+        assert_eq!(ids(63, 65), [63, 64]);
+        assert_eq!(ids(64, 128), [64, 65, 127]);
+        assert_eq!(ids(1, 63), Vec::<u32>::new());
+        assert_eq!(ids(128, usize::MAX), [128]);
+        assert_eq!(ids(70, 10), Vec::<u32>::new());
+        assert_eq!(set.nth(3), Some(NodeId(65)));
+        assert_eq!(set.nth(6), None);
     }
 }

@@ -32,16 +32,24 @@ impl Preferences<'_> {
 }
 
 /// `selectHost` over the weighted sum of the plugins' normalized scores: the highest
-/// total, ties to the first candidate (the emptiest, then the lowest node id) where
-/// upstream picks at random.
-pub(super) fn best_node(c: &impl Api, ask: &PodAsk, candidates: &[NodeId]) -> Option<NodeId> {
+/// total, ties broken uniformly at random by the cycle's seeded `pick` draw (upstream
+/// picks uniformly among the top-scored nodes too).
+pub(super) fn best_node(
+    c: &impl Api,
+    ask: &PodAsk,
+    candidates: &[NodeId],
+    pick: u64,
+) -> Option<NodeId> {
     if candidates.len() <= 1 {
         return candidates.first().copied();
     }
     let totals = total_scores(c, ask, candidates);
     let best = totals.iter().copied().max()?;
-    let at = totals.iter().position(|&t| t == best)?;
-    candidates.get(at).copied()
+    let top: Vec<NodeId> = (candidates.iter().zip(&totals))
+        .filter(|&(_, &t)| t == best)
+        .map(|(&n, _)| n)
+        .collect();
+    top.get(util::pick_uniformly(pick, top.len())).copied()
 }
 
 /// Every plugin's normalized score times its weight, summed per candidate.

@@ -28,6 +28,13 @@ pub const HARD_POD_AFFINITY_WEIGHT: i64 = 1;
 /// `minFeasibleNodesToFind`: a cluster smaller than this has every feasible node scored.
 pub const MIN_FEASIBLE_NODES_TO_FIND: usize = 100;
 
+/// `selectHost`'s random choice among the `n` top-scored nodes, from one 64-bit draw of
+/// the seeded tie stream (multiply-shift: every index in `0..n` is equally likely to within
+/// `n / 2^64`); 0 when `n` is 0.
+pub fn pick_uniformly(draw: u64, n: usize) -> usize {
+    ((u128::from(draw) * n as u128) >> 64) as usize
+}
+
 /// `numFeasibleNodesToFind` with `percentageOfNodesToScore` unset (adaptive): every node
 /// of a cluster under 100, else `50 − nodes/125` percent (at least 5 %), at least 100.
 pub fn num_feasible_nodes_to_find(all_nodes: usize) -> usize {
@@ -130,6 +137,20 @@ pub fn balanced_resource_score(requested: [u128; 2], allocatable: [u64; 2]) -> i
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_draw_picks_each_of_n_equally_often() {
+        assert_eq!(pick_uniformly(u64::MAX, 0), 0);
+        assert_eq!(pick_uniformly(u64::MAX, 1), 0);
+        assert_eq!(pick_uniformly(u64::MAX, 3), 2);
+        // Evenly spaced draws (the midpoints of twelve equal slices) land evenly: 3 of
+        // every 12 on each of 4 nodes.
+        let mut hits = [0; 4];
+        for i in 0..12u64 {
+            hits[pick_uniformly((2 * i + 1) * (u64::MAX / 24), 4)] += 1;
+        }
+        assert_eq!(hits, [3, 3, 3, 3]);
+    }
 
     #[test]
     fn num_feasible_nodes_to_find_table() {
