@@ -70,7 +70,7 @@ pub fn rollout_complete(c: &Cluster, d: DeploymentId) -> bool {
 
 /// The store's incrementally kept counts agree with a recount from the pods: each
 /// ReplicaSet's active, ready, available, not-Ready and terminating pods, and each node's
-/// bound pods (count and list). O(pods): for tests after every event of small runs.
+/// bound pods (count, list and per ReplicaSet). O(pods): for tests after every event of small runs.
 pub fn counts_consistent(c: &Cluster) -> Result<(), Violation> {
     let s = &c.store;
     for (r, live) in s.rs_pods.iter().enumerate() {
@@ -108,31 +108,58 @@ pub fn counts_consistent(c: &Cluster) -> Result<(), Violation> {
             )));
         }
     }
-    for (n, node) in s.nodes.iter().enumerate() {
-        let recount: Vec<crate::model::PodId> = s
-            .pods
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| !p.gone && p.node.is_some_and(|x| x.0 as usize == n))
-            .map(|(i, _)| crate::model::PodId(i as u32))
-            .collect();
-        if recount != s.pods_on_node(crate::model::NodeId(n as u32)) {
-            return Err(Violation(format!(
-                "at {}: node {} lists bound pods {:?}, but its pods say {recount:?}",
-                c.now(),
-                node.name,
-                node.bound
-            )));
+    for n in 0..s.nodes.len() {
+        node_counts_consistent(c, crate::model::NodeId(n as u32))?;
+    }
+    Ok(())
+}
+
+/// One node's bound pods agree with a recount from the pods: the list, the count, and the
+/// pods per ReplicaSet.
+fn node_counts_consistent(c: &Cluster, id: crate::model::NodeId) -> Result<(), Violation> {
+    let s = &c.store;
+    let (n, node) = (id.0 as usize, s.node(id));
+    let recount: Vec<crate::model::PodId> = s
+        .pods
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| !p.gone && p.node.is_some_and(|x| x.0 as usize == n))
+        .map(|(i, _)| crate::model::PodId(i as u32))
+        .collect();
+    if recount != s.pods_on_node(id) {
+        return Err(Violation(format!(
+            "at {}: node {} lists bound pods {:?}, but its pods say {recount:?}",
+            c.now(),
+            node.name,
+            node.bound
+        )));
+    }
+    let mut owners: Vec<(crate::model::RsId, u32)> = Vec::new();
+    for &p in &recount {
+        let owner = s.pod(p).owner;
+        match owners.iter_mut().find(|(r, _)| *r == owner) {
+            Some((_, k)) => *k += 1,
+            None => owners.push((owner, 1)),
         }
-        let bound = recount.len() as u32;
-        if bound != node.pods {
-            return Err(Violation(format!(
-                "at {}: node {} counts {} pods, but {bound} are bound to it",
-                c.now(),
-                node.name,
-                node.pods
-            )));
-        }
+    }
+    let (mut kept, mut said) = (node.bound_owners.clone(), owners);
+    kept.sort();
+    said.sort();
+    if kept != said {
+        return Err(Violation(format!(
+            "at {}: node {} counts pods per ReplicaSet {kept:?}, but its pods say {said:?}",
+            c.now(),
+            node.name
+        )));
+    }
+    let bound = recount.len() as u32;
+    if bound != node.pods {
+        return Err(Violation(format!(
+            "at {}: node {} counts {} pods, but {bound} are bound to it",
+            c.now(),
+            node.name,
+            node.pods
+        )));
     }
     Ok(())
 }

@@ -327,6 +327,7 @@ impl Cluster {
             allocated: PodRequests::default(),
             pods: 0,
             bound: Vec::new(),
+            bound_owners: Vec::new(),
             images: Vec::new(),
             pod_ips_assigned: 0,
         });

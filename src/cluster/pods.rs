@@ -159,7 +159,7 @@ impl Cluster {
         pod.node = Some(n);
         pod.times.scheduled = Some(now);
         let (owner, active) = (pod.owner, pod.active_slot.is_some());
-        self.store.nodes[n.0 as usize].bound.push(p);
+        self.store.nodes[n.0 as usize].add_bound(p, owner);
         let Some(rs) = self.store.replica_set(owner) else {
             return;
         };
@@ -277,10 +277,7 @@ impl Cluster {
             .remove(name_key);
         self.store.existing_pods -= 1;
         if let Some(n) = node {
-            let bound = &mut self.store.nodes[n.0 as usize].bound;
-            if let Some(i) = bound.iter().position(|&b| b == p) {
-                bound.remove(i);
-            }
+            self.store.nodes[n.0 as usize].remove_bound(p, owner);
         }
         let live = &mut self.store.rs_pods[owner.0 as usize];
         live.live -= 1;

@@ -516,10 +516,39 @@ pub struct Node {
     /// Those pods, in binding order, so a node's pods are found without reading every pod
     /// ever created.
     pub bound: Vec<PodId>,
+    /// Their ReplicaSets, each with how many of those pods it owns (a rollout leaves two or
+    /// three on a node): a pod's labels are its ReplicaSet's, so affinity terms are checked
+    /// against these without reading every bound pod's record.
+    pub bound_owners: Vec<(RsId, u32)>,
     /// Images present (interned ids), with the time they finished pulling.
     pub images: Vec<(u32, SimTime)>,
     /// Pod IPs handed out so far (the next host number in its pod CIDR).
     pub pod_ips_assigned: u32,
+}
+
+impl Node {
+    /// Records pod `p` of ReplicaSet `owner` as bound here.
+    pub fn add_bound(&mut self, p: PodId, owner: RsId) {
+        self.bound.push(p);
+        match self.bound_owners.iter_mut().find(|(r, _)| *r == owner) {
+            Some((_, n)) => *n += 1,
+            None => self.bound_owners.push((owner, 1)),
+        }
+    }
+
+    /// Forgets pod `p` of ReplicaSet `owner` (gone); nothing when it was not bound here.
+    pub fn remove_bound(&mut self, p: PodId, owner: RsId) {
+        let Some(i) = self.bound.iter().position(|&b| b == p) else {
+            return;
+        };
+        self.bound.remove(i);
+        if let Some(i) = self.bound_owners.iter().position(|(r, _)| *r == owner) {
+            self.bound_owners[i].1 -= 1;
+            if self.bound_owners[i].1 == 0 {
+                self.bound_owners.remove(i);
+            }
+        }
+    }
 }
 
 /// A Service (stored and printed; endpoints are derived from ready pods).

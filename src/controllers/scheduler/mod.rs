@@ -259,6 +259,25 @@ fn pod_labels(c: &impl Api, p: PodId) -> Option<(&str, &BTreeMap<String, String>
 }
 
 /// The pods bound to nodes whose `key` label equals `node`'s (the node itself for hostname).
+/// The ReplicaSets owning pods in `node`'s domain of `key` (from each node's owner counts,
+/// so no pod record is read: a pod's labels are its ReplicaSet's).
+fn owners_in_domain(c: &impl Api, node: &Node, key: &str) -> Vec<RsId> {
+    let Some(value) = node.labels.get(key) else {
+        return Vec::new();
+    };
+    let owners = |n: &Node| n.bound_owners.iter().map(|&(r, _)| r).collect::<Vec<_>>();
+    if key == HOSTNAME_LABEL {
+        return owners(node);
+    }
+    c.store()
+        .nodes
+        .iter()
+        .filter(|n| n.labels.get(key) == Some(value))
+        .flat_map(owners)
+        .collect()
+}
+
+/// The pods bound in `node`'s domain of `key` (to name the one in a pod's way).
 fn pods_in_domain<'a>(c: &'a impl Api, node: &'a Node, key: &str) -> Vec<PodId> {
     let Some(value) = node.labels.get(key) else {
         return Vec::new();
@@ -579,9 +598,16 @@ fn spread_fits(node: &Node, ask: &PodAsk) -> Result<(), Rejection> {
 /// it. Terminating pods still count: they are on the node until they are gone.
 fn inter_pod_affinity(c: &impl Api, node: &Node, ask: &PodAsk) -> Result<(), Rejection> {
     let matches_in_domain = |t: &PodAffinityTerm| {
-        pods_in_domain(c, node, &t.topology_key)
+        owners_in_domain(c, node, &t.topology_key)
             .into_iter()
-            .any(|q| pod_labels(c, q).is_some_and(|(ns, l)| t.selects_pod(ask.namespace, ns, l)))
+            .filter_map(|r| c.store().replica_set(r))
+            .any(|rs| {
+                t.selects_pod(
+                    ask.namespace,
+                    &rs.meta.namespace,
+                    &rs.template.metadata.labels,
+                )
+            })
     };
     for t in ask.affinity {
         let own_group =
@@ -619,9 +645,7 @@ fn existing_pods_forbid(c: &impl Api, node: &Node, ask: &PodAsk) -> bool {
                 });
             terms.iter().any(|t| {
                 t.selects_pod(&rs.meta.namespace, ask.namespace, ask.labels)
-                    && pods_in_domain(c, node, &t.topology_key)
-                        .into_iter()
-                        .any(|q| c.store().pod(q).owner == id)
+                    && owners_in_domain(c, node, &t.topology_key).contains(&id)
             })
         })
 }
@@ -856,6 +880,7 @@ pub(super) mod tests {
             allocated: PodRequests::default(),
             pods: 0,
             bound: Vec::new(),
+            bound_owners: Vec::new(),
             images: Vec::new(),
             pod_ips_assigned: 0,
         }
@@ -911,6 +936,21 @@ pub(super) mod tests {
         assert_eq!(set.iter().count(), 0);
         assert!(set.is_empty());
         assert_eq!(set.len, 0);
+    }
+
+    #[test]
+    fn a_node_counts_its_bound_pods_per_replica_set() {
+        let mut n = node(4000, 1 << 30);
+        for (p, r) in [(1, 0), (2, 1), (3, 0)] {
+            n.add_bound(PodId(p), RsId(r));
+        }
+        assert_eq!(n.bound_owners, [(RsId(0), 2), (RsId(1), 1)]);
+        n.remove_bound(PodId(1), RsId(0));
+        n.remove_bound(PodId(9), RsId(1));
+        assert_eq!(n.bound_owners, [(RsId(0), 1), (RsId(1), 1)]);
+        n.remove_bound(PodId(2), RsId(1));
+        assert_eq!(n.bound_owners, [(RsId(0), 1)]);
+        assert_eq!(n.bound, [PodId(3)]);
     }
 
     #[test]
