@@ -976,7 +976,7 @@ pub(crate) fn stop_signal(c: &mut impl Api, p: PodId, epoch: u32) {
     let exited = c.traffic().is_none_or(|t| t.stop_signal(p, now));
     c.flush_traffic();
     if exited {
-        containers_stopped(c, p, epoch);
+        containers_stopped(c, p, epoch, "Completed");
     }
 }
 
@@ -985,14 +985,15 @@ pub(crate) fn app_exited(c: &mut impl Api, p: PodId) {
     let pod = c.store().pod(p);
     if pod.deletion.is_some() && !pod.gone {
         let epoch = pod.kubelet_epoch;
-        containers_stopped(c, p, epoch);
+        containers_stopped(c, p, epoch, "Completed");
     }
 }
 
-/// With traffic modelled: the containers have stopped (the app exited, or SIGKILL): what
-/// it still held is cut, the pod is no longer Ready, and the kubelet tears the sandbox down
-/// and confirms the deletion after the `stop` latency drawn when the kill began.
-fn containers_stopped(c: &mut impl Api, p: PodId, epoch: u32) {
+/// With traffic modelled: the containers have stopped (the app exited, `Completed`, or
+/// SIGKILL, `Error`): what it still held is cut, the pod is no longer Ready, and the kubelet
+/// tears the sandbox down and confirms the deletion after the `stop` latency drawn when
+/// the kill began.
+fn containers_stopped(c: &mut impl Api, p: PodId, epoch: u32, reason: &'static str) {
     let now = c.now();
     if c.store().pod(p).gone || c.store().pod(p).kubelet_epoch != epoch {
         return;
@@ -1005,7 +1006,7 @@ fn containers_stopped(c: &mut impl Api, p: PodId, epoch: u32) {
     let pod = &mut c.store_mut().pods[p.0 as usize];
     pod.kubelet_epoch += 1;
     let removed = pod.kubelet_epoch;
-    pod.container = ContainerState::Terminated("Completed");
+    pod.container = ContainerState::Terminated(reason);
     if c.store().pod(p).ready {
         c.set_pod_unready(p);
     }
@@ -1013,21 +1014,35 @@ fn containers_stopped(c: &mut impl Api, p: PodId, epoch: u32) {
     c.flush_traffic();
 }
 
-/// Containers exited: the kubelet confirms the deletion and the pod is gone. (With traffic
-/// modelled this first stops the containers — it is the SIGKILL — and the pod goes after
-/// the teardown.)
+/// Containers exited: the kubelet writes the pod's terminal status and confirms the
+/// deletion, and the pod is gone. (With traffic modelled this first stops the containers —
+/// it is the SIGKILL — and the pod goes after the teardown.)
 pub(crate) fn pod_stopped(c: &mut impl Api, p: PodId, epoch: u32) {
     let pod = c.store().pod(p);
     if pod.gone || pod.kubelet_epoch != epoch {
         return;
     }
     if c.models_traffic() && !matches!(pod.container, ContainerState::Terminated(_)) {
-        return containers_stopped(c, p, epoch);
+        return containers_stopped(c, p, epoch, "Error");
     }
     let pod = &mut c.store_mut().pods[p.0 as usize];
-    pod.container = ContainerState::Terminated("Completed");
+    pod.phase = terminal_phase(pod.phase, pod.container);
+    if matches!(pod.container, ContainerState::Running(_)) {
+        pod.container = ContainerState::Terminated("Completed");
+    }
     pod.ready = false;
     c.pod_gone(p);
+}
+
+/// The phase the kubelet gives a deleted pod once its containers are stopped (since
+/// v1.27 it never leaves one `Running`): `Succeeded` when they exited 0, `Failed` when one
+/// was killed; a pod whose containers never ran keeps its phase.
+fn terminal_phase(phase: PodPhase, container: ContainerState) -> PodPhase {
+    match container {
+        ContainerState::Running(_) | ContainerState::Terminated("Completed") => PodPhase::Succeeded,
+        ContainerState::Terminated(_) => PodPhase::Failed,
+        ContainerState::Waiting(_) => phase,
+    }
 }
 
 /// Formats milliseconds like Go's `time.Duration.String` (`1.234s`, `2m3.5s`, `500ms`).
@@ -1090,6 +1105,26 @@ mod tests {
         assert!(!b.in_backoff_since(later, later));
         b.next(later);
         assert_eq!(b.delay_ms, 10_000);
+    }
+
+    #[test]
+    fn a_deleted_pods_phase_turns_terminal_by_how_its_containers_ended() {
+        let running = ContainerState::Running(SimTime::from_secs(1));
+        for (container, want) in [
+            (running, PodPhase::Succeeded),
+            (ContainerState::Terminated("Completed"), PodPhase::Succeeded),
+            (ContainerState::Terminated("Error"), PodPhase::Failed),
+            (
+                ContainerState::Waiting("ContainerCreating"),
+                PodPhase::Running,
+            ),
+        ] {
+            assert_eq!(
+                terminal_phase(PodPhase::Running, container),
+                want,
+                "{container:?}"
+            );
+        }
     }
 
     /// The reference's worked numbers of `killContainer`'s grace accounting.

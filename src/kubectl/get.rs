@@ -51,6 +51,9 @@ pub struct GetArgs<'a> {
     pub prefixed: bool,
     /// The table unaligned, cells ending in tabs (for a watch, which aligns rows itself).
     pub raw: bool,
+    /// Only the pods removed from the API at this very moment, in their last state (the
+    /// objects of a watch's DELETED events).
+    pub just_deleted: bool,
 }
 
 impl<'a> GetArgs<'a> {
@@ -66,6 +69,7 @@ impl<'a> GetArgs<'a> {
             scope,
             prefixed: false,
             raw: false,
+            just_deleted: false,
         }
     }
 }
@@ -113,6 +117,8 @@ struct Listing<'a> {
     namespace: Option<&'a str>,
     /// `deployment.apps/` before each name, when several types are listed.
     prefix: Option<&'static str>,
+    /// Pods removed at this moment instead of the live ones.
+    just_deleted: bool,
 }
 
 impl Listing<'_> {
@@ -206,7 +212,11 @@ pub fn get(c: &Cluster, args: &GetArgs) -> Output {
         namespace: (!args.scope.all || matches!(kind, Kind::Node | Kind::Namespace))
             .then_some(args.scope.namespace.as_str()),
         prefix: args.prefixed.then(|| kind_prefix(kind)),
+        just_deleted: args.just_deleted,
     };
+    if args.just_deleted && kind != Kind::Pod {
+        return Output::ok(no_resources(args.scope, kind));
+    }
     match kind {
         Kind::Deployment => print_deployments(c, &mut l),
         Kind::ReplicaSet => print_replica_sets(c, &mut l),
@@ -373,7 +383,12 @@ fn print_pods(c: &Cluster, l: &mut Listing) {
         "NAME\tREADY\tSTATUS\tRESTARTS\tAGE",
         "\tIP\tNODE\tNOMINATED NODE\tREADINESS GATES",
     );
-    for (_, p) in c.store.pods_sorted() {
+    let pods = if l.just_deleted {
+        c.store.pods_sorted_by(|p| p.times.gone == Some(l.now))
+    } else {
+        c.store.pods_sorted()
+    };
+    for (_, p) in pods {
         let labels = c.store.pod_labels(p);
         let name = c.store.pod_name(p);
         if !l.take(c.store.pod_namespace(p), &name, labels) {

@@ -393,11 +393,16 @@ impl Store {
     /// Existing pods in namespace, then name order (sorted on demand: only kubectl listings
     /// need it).
     pub fn pods_sorted(&self) -> Vec<(PodId, &Pod)> {
+        self.pods_sorted_by(|p| !p.gone)
+    }
+
+    /// The pods `keep` takes (gone ones included), sorted as [`Store::pods_sorted`].
+    pub fn pods_sorted_by(&self, keep: impl Fn(&Pod) -> bool) -> Vec<(PodId, &Pod)> {
         let mut pods: Vec<(PodId, &Pod)> = self
             .pods
             .iter()
             .enumerate()
-            .filter(|(_, p)| !p.gone)
+            .filter(|(_, p)| keep(p))
             .map(|(i, p)| (PodId(i as u32), p))
             .collect();
         pods.sort_by_cached_key(|(_, p)| (self.pod_namespace(p).to_string(), self.pod_name(p)));

@@ -1,5 +1,5 @@
 //! `kubectl get … -w` and `kubectl wait` on the virtual clock. A watch prints the table,
-//! then a row each time an object's row changes (or it is deleted: its last row again), as
+//! then a row each time an object's row changes (or it is deleted: its last state again), as
 //! `kubectl get -w` does with one tabwriter remembering its column widths. A foreground
 //! watch stops at its step's `timeout:` (the user's Ctrl-C); a background one (`&`) prints
 //! until the run ends, its rows interleaved with later steps' output.
@@ -31,9 +31,11 @@ fn snapshot(
     c: &Cluster,
     get: &GetCommand,
     scope: &Scope,
+    just_deleted: bool,
 ) -> (String, Vec<(String, String, String)>) {
     let args = GetArgs {
         raw: true,
+        just_deleted,
         ..GetArgs::of(get, scope)
     };
     let out = get_many(c, &get.kinds, &args);
@@ -83,7 +85,7 @@ impl Watch {
             seen_writes: c.object_writes(),
             seen_events: c.recorder.events.len(),
         };
-        let (header, rows) = snapshot(c, get, scope);
+        let (header, rows) = snapshot(c, get, scope, false);
         let mut text = String::new();
         if !rows.is_empty() {
             w.out.write(&format!("{header}\n"));
@@ -108,7 +110,7 @@ impl Watch {
         }
         self.seen_writes = c.object_writes();
         self.seen_events = events;
-        let (header, rows) = snapshot(c, &self.get, &self.scope);
+        let (header, rows) = snapshot(c, &self.get, &self.scope, false);
         let mut text = String::new();
         let mut now: BTreeMap<String, (String, String)> = BTreeMap::new();
         for (key, signature, row) in rows {
@@ -118,18 +120,49 @@ impl Watch {
             }
             now.insert(key, (signature, row));
         }
-        // Deleted objects: the DELETED event prints the object's last state once more.
-        let gone: Vec<String> = self
-            .rows
-            .iter()
-            .filter(|(k, _)| !now.contains_key(*k) && !watches_events)
-            .map(|(_, (_, row))| row.clone())
-            .collect();
-        for row in gone {
-            self.print(&header, &row, &mut text);
+        if !watches_events && self.rows.keys().any(|k| !now.contains_key(k)) {
+            self.print_deleted(c, &header, &now, &mut text);
         }
         self.rows = now;
         text
+    }
+
+    /// Objects gone since the last look: each DELETED event prints the object's last
+    /// state, its age as of now. A pod removed at this moment is printed from the store as
+    /// the kubelet left it (containers exited: `0/1 Completed`), first as the status
+    /// update that came before its removal when that changed its row; any other object
+    /// with the row last printed.
+    fn print_deleted(
+        &mut self,
+        c: &Cluster,
+        header: &str,
+        now: &BTreeMap<String, (String, String)>,
+        text: &mut String,
+    ) {
+        let watches_pods = self.get.kinds.contains(&Kind::Pod);
+        let just_deleted: BTreeMap<String, (String, String)> = if watches_pods {
+            let (_, rows) = snapshot(c, &self.get, &self.scope, true);
+            rows.into_iter().map(|(k, s, row)| (k, (s, row))).collect()
+        } else {
+            BTreeMap::new()
+        };
+        let gone: Vec<(String, (String, String))> = self
+            .rows
+            .iter()
+            .filter(|(k, _)| !now.contains_key(*k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        for (key, (signature, row)) in gone {
+            match just_deleted.get(&key) {
+                Some((last_signature, last_row)) => {
+                    if *last_signature != signature {
+                        self.print(header, last_row, text);
+                    }
+                    self.print(header, last_row, text);
+                }
+                None => self.print(header, &row, text),
+            }
+        }
     }
 
     fn print(&mut self, header: &str, row: &str, text: &mut String) {

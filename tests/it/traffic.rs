@@ -164,6 +164,7 @@ fn endpoints_views_filter_differently_and_say_not_found_as_kubectl_does() {
         scope: &scope,
         prefixed: false,
         raw: false,
+        just_deleted: false,
     };
     let get_endpoints = |c, name| get(c, &args(Kind::Endpoints, name));
     let get_endpoint_slices = |c, name| get(c, &args(Kind::EndpointSlice, name));

@@ -34,10 +34,15 @@ fn watches_print_rows_as_they_change_until_stopped_or_the_run_ends() {
     // A ReplicaSet row each time its counts change, aligned with the first table.
     assert!(t.contains("web-7d979f58d5   3         3         3       4s\n"));
     assert!(t.contains("] web-7d979f58d5   2         3         3       8s\n"));
-    // The background pod watch goes on through later steps, and a deleted pod's last row
-    // appears once more when it is gone.
-    let terminating = "web-7d979f58d5-czrm2   1/1     Terminating";
-    assert_eq!(t.matches(terminating).count(), 2, "{t}");
+    // The background pod watch goes on through later steps. A deleted pod is Terminating
+    // until its containers exit; then the kubelet's terminal status (phase Succeeded:
+    // `0/1 Completed`, v1.27+) and the DELETED event print its last state, aged as of then.
+    let terminating = "web-7d979f58d5-czrm2   1/1     Terminating   0          8s\n";
+    assert_eq!(t.matches(terminating).count(), 1, "{t}");
+    let completed =
+        "[00:00:09.650] web-7d979f58d5-czrm2   0/1     Completed           0          9s\n";
+    assert_eq!(t.matches(completed).count(), 2, "{t}");
+    assert!(!t.contains("czrm2   1/1     Terminating         0          8s"));
     assert!(t.contains("] web-c5f6dcf4-5vqzj     1/1     Running"));
     for line in [
         "[00:00:04.949] deployment.apps/web condition met\n",
