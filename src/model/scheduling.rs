@@ -147,33 +147,64 @@ pub fn untolerated_taint<'a>(taints: &'a [Taint], tolerations: &[Toleration]) ->
 }
 
 /// One `kubectl taint` argument: a taint to add (`key=value:effect`, `key:effect`) or to
-/// remove (`key-`, `key:effect-`), as `ParseTaints` reads it.
+/// remove (`key-`, `key:effect-`), as `parseTaints` reads it, with its errors.
 pub fn parse_taint_spec(spec: &str) -> Result<(Taint, bool), String> {
-    let invalid = || format!("invalid taint spec: {spec}");
     if let Some(body) = spec.strip_suffix('-') {
-        let (key, effect) = body.split_once(':').unwrap_or((body, ""));
-        let key = key.split_once('=').map_or(key, |(k, _)| k);
-        if key.is_empty() || (!effect.is_empty() && !EFFECTS.contains(&effect)) {
-            return Err(invalid());
-        }
-        let taint = Taint {
-            key: key.into(),
+        let taint = parse_taint(body)?;
+        let removed = Taint {
             value: String::new(),
-            effect: effect.into(),
+            ..taint
         };
-        return Ok((taint, true));
+        return Ok((removed, true));
     }
-    let (kv, effect) = spec.split_once(':').ok_or_else(invalid)?;
-    let (key, value) = kv.split_once('=').unwrap_or((kv, ""));
-    if key.is_empty() || !EFFECTS.contains(&effect) {
-        return Err(invalid());
+    let taint = parse_taint(spec)?;
+    // An effect is required to add a taint.
+    if taint.effect.is_empty() {
+        return Err(format!("invalid taint spec: {spec}"));
     }
-    let taint = Taint {
+    Ok((taint, false))
+}
+
+/// Mirrors kubectl's `parseTaint`: `<key>=<value>:<effect>`, `<key>:<effect>` or `<key>`;
+/// the effect is checked first, then the value (`IsValidLabelValue`), then the key
+/// (`IsQualifiedName`).
+fn parse_taint(spec: &str) -> Result<Taint, String> {
+    let invalid = |errs: Vec<String>| match errs.is_empty() {
+        true => format!("invalid taint spec: {spec}"),
+        false => format!("invalid taint spec: {spec}, {}", errs.join("; ")),
+    };
+    let parts: Vec<&str> = spec.split(':').collect();
+    let (key, value, effect) = match parts.as_slice() {
+        [key] => (*key, "", ""),
+        [key_value, effect] => {
+            if !EFFECTS.contains(effect) {
+                return Err(format!(
+                    "invalid taint effect: {effect}, unsupported taint effect"
+                ));
+            }
+            match key_value.split('=').collect::<Vec<_>>().as_slice() {
+                [key] => (*key, "", *effect),
+                [key, value] => {
+                    let errs = super::validation::label_value(value);
+                    if !errs.is_empty() {
+                        return Err(invalid(errs));
+                    }
+                    (*key, *value, *effect)
+                }
+                _ => return Err(invalid(Vec::new())),
+            }
+        }
+        _ => return Err(invalid(Vec::new())),
+    };
+    let errs = super::validation::label_key(key);
+    if !errs.is_empty() {
+        return Err(invalid(errs));
+    }
+    Ok(Taint {
         key: key.into(),
         value: value.into(),
         effect: effect.into(),
-    };
-    Ok((taint, false))
+    })
 }
 
 /// `CheckIfTaintsAlreadyExists`: the keys of taints to add that the node has with the same
@@ -868,7 +899,53 @@ mod tests {
             Ok((taint("gpu", "", "NoSchedule"), true))
         );
         assert!(parse_taint_spec("gpu").is_err());
-        assert!(parse_taint_spec("gpu=x:Never").is_err());
+        assert_eq!(
+            parse_taint_spec("gpu=x:Never"),
+            Err("invalid taint effect: Never, unsupported taint effect".into())
+        );
+    }
+
+    /// Upstream's `TestParseTaints`, one spec at a time, and the texts of its errors.
+    #[test]
+    fn parse_taints_table() {
+        for bad in [
+            "",
+            "foo=abc",
+            "foo=abc=xyz:NoSchedule",
+            "foo=abc:xyz:NoSchedule",
+            "foo",
+            "foo=abc:invalid_effect",
+            "foo:invalid_effect-",
+        ] {
+            assert!(parse_taint_spec(bad).is_err(), "{bad:?}");
+        }
+        for (spec, key, value) in [
+            ("foo=abc:NoSchedule", "foo", "abc"),
+            ("baz:NoSchedule", "baz", ""),
+            ("foobar=:NoSchedule", "foobar", ""),
+        ] {
+            let want = (taint(key, value, "NoSchedule"), false);
+            assert_eq!(parse_taint_spec(spec), Ok(want), "{spec}");
+        }
+        for (spec, key, effect) in [
+            ("foo:NoSchedule-", "foo", "NoSchedule"),
+            ("qux=:NoSchedule-", "qux", "NoSchedule"),
+            ("baz=x:NoSchedule-", "baz", "NoSchedule"),
+            ("dedicated-", "dedicated", ""),
+        ] {
+            let want = (taint(key, "", effect), true);
+            assert_eq!(parse_taint_spec(spec), Ok(want), "{spec}");
+        }
+        assert_eq!(
+            parse_taint_spec("foo=abc=xyz:NoSchedule"),
+            Err("invalid taint spec: foo=abc=xyz:NoSchedule".into())
+        );
+        assert_eq!(
+            parse_taint_spec("foo"),
+            Err("invalid taint spec: foo".into())
+        );
+        let bad_key = parse_taint_spec("-x:NoSchedule").unwrap_err();
+        assert!(bad_key.starts_with("invalid taint spec: -x:NoSchedule, name part must consist"));
     }
 
     /// The cases of upstream's `TestReorganizeTaints`, as a table.

@@ -133,7 +133,7 @@ fn qualified_name_part(s: &str) -> bool {
 
 /// `IsQualifiedName` (a label key): an optional DNS subdomain prefix and `/`, then a name
 /// part of at most 63 bytes.
-fn label_key(key: &str) -> Vec<String> {
+pub fn label_key(key: &str) -> Vec<String> {
     let name_fmt = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]";
     let parts: Vec<&str> = key.split('/').collect();
     let (prefix, name) = match parts.as_slice() {

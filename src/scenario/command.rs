@@ -1058,6 +1058,14 @@ fn parse_taint(mut args: Args) -> Result<Kubectl, String> {
         let (taint, removing) = crate::model::scheduling::parse_taint_spec(spec)?;
         if removing {
             remove.push(taint);
+        } else if add.iter().any(|t: &crate::model::scheduling::Taint| {
+            t.key == taint.key && t.effect == taint.effect
+        }) {
+            // Go's %v of a Taint: {key value effect timeAdded}.
+            return Err(format!(
+                "duplicated taints with the same key and effect: {{{} {} {} <nil>}}",
+                taint.key, taint.value, taint.effect
+            ));
         } else {
             add.push(taint);
         }
