@@ -380,16 +380,41 @@ fn split_documents(text: &str) -> Vec<(usize, String)> {
 
 fn yaml_error(err: &serde_yaml::Error, first_line: usize) -> ManifestError {
     let loc = err.location();
-    let msg = err.to_string();
-    // serde_yaml appends " at line N column M", relative to the document; we report file lines.
-    let msg = match msg.find(" at line ") {
-        Some(i) => msg[..i].to_string(),
-        None => msg,
-    };
     ManifestError {
         line: loc.as_ref().map(|l| l.line() + first_line - 1),
         column: loc.map(|l| l.column()),
-        message: msg,
+        message: yaml_message(err, first_line - 1),
+    }
+}
+
+/// serde_yaml's message without its own ` at line N column M` (the caller reports where,
+/// in file lines), keeping what the parser was inside: `…, while parsing a flow mapping at
+/// line 5 column 5` becomes `… (while parsing a flow mapping that starts at line 5,
+/// column 5)`, so an unclosed `{` is found where it was opened, not where the file ended.
+/// `line_offset` is the document's first line in its file, less one.
+pub fn yaml_message(err: &serde_yaml::Error, line_offset: usize) -> String {
+    let msg = err.to_string();
+    let Some(at) = msg.find(" at line ") else {
+        return msg;
+    };
+    let problem = &msg[..at];
+    let Some((_, context)) = msg[at..].split_once(", ") else {
+        return problem.to_string();
+    };
+    let opened = context.rsplit_once(" at line ").and_then(|(what, mark)| {
+        let (line, column) = mark.split_once(" column ")?;
+        Some((
+            what,
+            line.parse::<usize>().ok()?,
+            column.parse::<usize>().ok()?,
+        ))
+    });
+    match opened {
+        Some((what, line, column)) => format!(
+            "{problem} ({what} that starts at line {}, column {column})",
+            line + line_offset
+        ),
+        None => format!("{problem} ({context})"),
     }
 }
 
@@ -763,6 +788,19 @@ mod tests {
             Manifest::Deployment(d) => *d,
             other => panic!("not a deployment: {other:?}"),
         }
+    }
+
+    #[test]
+    fn an_unclosed_brace_is_reported_where_it_was_opened_in_file_lines() {
+        let text = "apiVersion: v1\nkind: Service\nmetadata: {name: a}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web\nspec: {}\n";
+        let Err(e) = parse_manifests(text) else {
+            panic!("parsed")
+        };
+        assert_eq!(e.line, Some(8));
+        assert_eq!(
+            e.message,
+            "did not find expected ',' or '}' (while parsing a flow mapping that starts at line 7, column 11)"
+        );
     }
 
     #[test]

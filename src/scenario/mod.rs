@@ -328,10 +328,7 @@ fn decode(
     check_nesting(text).map_err(|m| err(None, m))?;
     serde_yaml::from_str(text).map_err(|e| {
         let loc = e.location();
-        let msg = e.to_string();
-        let msg = msg
-            .find(" at line ")
-            .map_or(msg.clone(), |i| msg[..i].to_string());
+        let msg = crate::model::manifest::yaml_message(&e, 0);
         ScenarioError {
             file: file.to_string(),
             line: loc.as_ref().map(|l| l.line()),

@@ -223,10 +223,7 @@ fn decode(
     crate::scenario::check_nesting(text).map_err(|m| at(None, m))?;
     serde_yaml::from_str(text).map_err(|e| {
         let line = e.location().map(|l| l.line());
-        let msg = e.to_string();
-        let mut msg = msg
-            .find(" at line ")
-            .map_or(msg.clone(), |i| msg[..i].to_string());
+        let mut msg = crate::model::manifest::yaml_message(&e, 0);
         if msg.contains("did not find expected ',' or '}'") {
             // `{path: a[0].b}`: YAML reads `[` inside braces as the start of a list.
             msg.push_str(" (inside {…}, write a list index as a.0.b, or quote the path)");

@@ -245,8 +245,13 @@ fn a_failed_step_exits_1_with_every_file_written() {
 fn every_class_of_bad_input_exits_2_naming_file_line_and_field() {
     let dir = scratch("exit2");
     let out = dir.join("out");
-    let cases: [(&str, &[u8], &str); 18] = [
+    let cases: [(&str, &[u8], &str); 19] = [
         ("yaml", b"name: x\nscript: [\n", ":3:1: "),
+        (
+            "unclosed",
+            b"name: x\nscript:\n  - {run: kubectl get pods\n",
+            ":4:1: did not find expected ',' or '}' (while parsing a flow mapping that starts at line 3, column 5)",
+        ),
         (
             "unknown-field",
             b"name: x\nscript: [sleep 1s]\nseeds: 3\n",
