@@ -5,7 +5,8 @@
 use super::Cluster;
 use crate::controllers::deployment::util;
 use crate::model::manifest::{
-    ApiError, ConfigMapManifest, DeploymentManifest, PdbManifest, ServiceManifest, deployment_spec,
+    ApiError, ConfigMapManifest, DeploymentManifest, NamespaceManifest, PdbManifest,
+    ServiceManifest, deployment_spec,
 };
 use crate::model::*;
 use std::collections::BTreeMap;
@@ -540,6 +541,23 @@ impl Cluster {
         };
         self.store.config_maps.insert(key, cm);
         outcome
+    }
+
+    /// `kubectl apply` of a Namespace: created, or unchanged when it exists (namespaces
+    /// carry no labels here); its name checked as the API server does.
+    pub fn apply_namespace(&mut self, m: &NamespaceManifest) -> Result<ApplyOutcome, ApiError> {
+        let name = &m.metadata.name;
+        if let Some(e) = crate::model::validation::dns1123_label(name).first() {
+            return Err(ApiError(format!(
+                "The Namespace \"{name}\" is invalid: metadata.name: Invalid value: \"{name}\": {e}"
+            )));
+        }
+        if self.store.namespaces.contains_key(name) {
+            return Ok(ApplyOutcome::Unchanged);
+        }
+        let now = self.now().whole_seconds();
+        self.store.namespaces.insert(name.clone(), now);
+        Ok(ApplyOutcome::Created)
     }
 
     /// Deletes a Service or ConfigMap by kind; whether it existed.

@@ -197,6 +197,11 @@ fn for_each_manifest(
 ) {
     for file in files {
         for m in manifests.get(file).map(Vec::as_slice).unwrap_or_default() {
+            if let Manifest::Namespace(_) = m {
+                // Cluster-scoped: no namespace of its own to check.
+                each(c, m, "", file, out);
+                continue;
+            }
             match object_namespace(c, m, file, scope, verb) {
                 Err(e) => out.push(&e, false),
                 Ok(ns) => each(c, m, &ns, file, out),
@@ -220,6 +225,7 @@ fn apply(
             Manifest::Service(s) => Ok(c.apply_service(ns, s)),
             Manifest::ConfigMap(cm) => Ok(c.apply_config_map(ns, cm)),
             Manifest::PodDisruptionBudget(b) => c.apply_pdb(ns, b),
+            Manifest::Namespace(n) => c.apply_namespace(n),
         };
         match outcome {
             Ok(o) => out.push(
@@ -242,6 +248,13 @@ fn delete_files(
     let files = (manifests, files);
     for_each_manifest(c, files, (scope, "deleting"), out, |c, m, ns, file, out| {
         let (deleted, resource) = match m {
+            Manifest::Namespace(n) => {
+                let name = &n.metadata.name;
+                return out.push(
+                    &format!("error: deleting namespace \"{name}\" (and everything in it) is not simulated by rollsim"),
+                    false,
+                );
+            }
             Manifest::Deployment(d) => (
                 c.delete_deployment(ns, &d.metadata.name).is_ok(),
                 "deployments.apps",

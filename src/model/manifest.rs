@@ -45,6 +45,8 @@ pub enum Manifest {
     ConfigMap(ConfigMapManifest),
     #[allow(missing_docs)]
     PodDisruptionBudget(PdbManifest),
+    /// Cluster-scoped: applied before the objects after it in the same file can use it.
+    Namespace(NamespaceManifest),
 }
 
 impl Manifest {
@@ -55,6 +57,7 @@ impl Manifest {
             Manifest::Service(_) => "service",
             Manifest::ConfigMap(_) => "configmap",
             Manifest::PodDisruptionBudget(_) => "poddisruptionbudget.policy",
+            Manifest::Namespace(_) => "namespace",
         }
     }
 
@@ -70,6 +73,7 @@ impl Manifest {
             Manifest::Service(s) => &s.metadata,
             Manifest::ConfigMap(c) => &c.metadata,
             Manifest::PodDisruptionBudget(p) => &p.metadata,
+            Manifest::Namespace(n) => &n.metadata,
         }
     }
 }
@@ -333,6 +337,19 @@ pub struct ServicePortManifest {
     pub node_port: Option<i32>,
 }
 
+/// A v1 Namespace as written (its name and labels; no spec is simulated).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NamespaceManifest {
+    #[allow(missing_docs)]
+    pub api_version: String,
+    #[allow(missing_docs)]
+    pub kind: String,
+    #[allow(missing_docs)]
+    #[serde(default)]
+    pub metadata: ManifestMeta,
+}
+
 /// A v1 ConfigMap as written.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -487,17 +504,18 @@ fn parse_document(doc: &str, first_line: usize) -> Result<Manifest, ManifestErro
             Manifest::Service(svc)
         }
         ("v1", "ConfigMap") => Manifest::ConfigMap(decode(doc, first_line)?),
+        ("v1", "Namespace") => Manifest::Namespace(decode(doc, first_line)?),
         ("policy/v1", "PodDisruptionBudget") => {
             Manifest::PodDisruptionBudget(decode(doc, first_line)?)
         }
-        (_, "Deployment" | "Service" | "ConfigMap" | "PodDisruptionBudget") => {
+        (_, "Deployment" | "Service" | "ConfigMap" | "PodDisruptionBudget" | "Namespace") => {
             return Err(at(format!(
                 "no matches for kind \"{kind}\" in version \"{api_version}\""
             )));
         }
         _ => {
             return Err(at(format!(
-                "kind \"{kind}\" ({api_version}) is not simulated: rollsim supports apps/v1 Deployment, v1 Service, v1 ConfigMap and policy/v1 PodDisruptionBudget"
+                "kind \"{kind}\" ({api_version}) is not simulated: rollsim supports apps/v1 Deployment, v1 Service, v1 ConfigMap, v1 Namespace and policy/v1 PodDisruptionBudget"
             )));
         }
     };

@@ -74,6 +74,9 @@ pub fn apply(c: &mut Cluster, yaml: &str) {
             Manifest::PodDisruptionBudget(b) => {
                 c.apply_pdb("default", &b).expect("budget accepted");
             }
+            Manifest::Namespace(n) => {
+                c.apply_namespace(&n).expect("namespace accepted");
+            }
         }
     }
 }

@@ -61,3 +61,26 @@ fn kubectl_refuses_what_the_api_server_and_kubectl_refuse_about_namespaces() {
         assert!(t.contains(expected), "missing {expected:?}");
     }
 }
+
+#[test]
+fn a_namespace_manifest_is_applied_before_the_objects_after_it() {
+    let text = "name: ns-manifest\ncluster: {nodes: [{name: n, count: 2}]}\nfiles:\n  app.yml: |\n    apiVersion: v1\n    kind: Namespace\n    metadata: {name: prod, labels: {team: shop}}\n    ---\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata: {name: web, namespace: prod}\n    spec:\n      replicas: 2\n      selector: {matchLabels: {app: web}}\n      template:\n        metadata: {labels: {app: web}}\n        spec:\n          containers: [{name: web, image: nginx:1.27}]\n  bad.yml: |\n    apiVersion: v1\n    kind: Namespace\n    metadata: {name: Bad_Name}\nscript:\n  - kubectl apply -f app.yml\n  - kubectl rollout status deployment/web -n prod\n  - kubectl apply -f app.yml\n  - {run: kubectl apply -f bad.yml, expect: failure}\n  - {run: kubectl delete -f app.yml, expect: failure}\n";
+    let here = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let files = rollsim::scenario::Files::Dir(&here);
+    let scenario = rollsim::scenario::parse(text, "ns.yaml", &files, 1_000)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let s = rollsim::play::play(&scenario, Default::default());
+    assert_eq!(s.unexpected_failures(), 0);
+    let t = rollsim::report::transcript(&s);
+    for expected in [
+        "$ kubectl apply -f app.yml\nnamespace/prod created\ndeployment.apps/web created\n",
+        "deployment \"web\" successfully rolled out\n",
+        "namespace/prod unchanged\ndeployment.apps/web unchanged\n",
+        "The Namespace \"Bad_Name\" is invalid: metadata.name: Invalid value: \"Bad_Name\": a lowercase RFC 1123 label must consist of",
+        "error: deleting namespace \"prod\" (and everything in it) is not simulated by rollsim\n",
+    ] {
+        assert!(t.contains(expected), "missing {expected:?} in\n{t}");
+    }
+    assert!(s.cluster.store.namespaces.contains_key("prod"));
+    assert!(!s.cluster.store.namespaces.contains_key("Bad_Name"));
+}
