@@ -10,6 +10,139 @@ use crate::model::*;
 use crate::sim::SimTime;
 use std::collections::BTreeMap;
 
+use super::Output;
+use crate::model::selector::{matches_selector_arg, parse_selector_arg};
+use crate::scenario::Kind;
+
+/// Which objects a `kubectl describe` names.
+pub struct Which<'a> {
+    /// None: every object of the kind.
+    pub names: &'a [String],
+    /// `-l`
+    pub selector: Option<&'a str>,
+    /// Written `KIND NAME`: a name not found stands for a prefix.
+    pub by_prefix: bool,
+}
+
+/// `kubectl describe KIND [NAME…] [-l SELECTOR]` (`DescribeOptions.Run`): each object's
+/// description, two newlines between them, errors after; with no name, every object of the
+/// kind the selector takes. A lone `KIND NAME` not found exactly describes every object
+/// whose name starts with it (`DescribeMatchingResources`), so `describe pod web-` needs
+/// no seed-dependent suffix.
+pub fn run(c: &Cluster, kind: Kind, ns: &str, which: &Which, out: &mut Output) {
+    let (names, selector) = (which.names, which.selector);
+    if let [name] = names
+        && which.by_prefix
+        && one(c, kind, ns, name).is_none()
+    {
+        return describe_matching(c, kind, ns, name, out);
+    }
+    let chosen: Vec<String> = if names.is_empty() {
+        let terms = match selector.map(parse_selector_arg).transpose() {
+            Ok(t) => t,
+            Err(e) => return out.push(&format!("error: {e}"), false),
+        };
+        let wanted = |l: &BTreeMap<String, String>| {
+            terms.as_ref().is_none_or(|t| matches_selector_arg(t, l))
+        };
+        let objects = objects(c, kind, ns).into_iter();
+        objects.filter(|(_, l)| wanted(l)).map(|(n, _)| n).collect()
+    } else {
+        names.to_vec()
+    };
+    let (mut texts, mut errors) = (Vec::new(), Vec::new());
+    for name in &chosen {
+        match one(c, kind, ns, name) {
+            Some(t) => texts.push(t),
+            None => errors.push(super::not_found(kind, name)),
+        }
+    }
+    if chosen.is_empty() {
+        out.push(&format!("No resources found in {ns} namespace."), true);
+    }
+    out.text.push_str(&texts.join("\n\n"));
+    for e in errors {
+        out.push(&e, false);
+    }
+}
+
+/// `DescribeMatchingResources`: each object whose name starts with `prefix`, a newline
+/// after each; the NotFound error when there is none.
+fn describe_matching(c: &Cluster, kind: Kind, ns: &str, prefix: &str, out: &mut Output) {
+    let matching: Vec<String> = objects(c, kind, ns)
+        .into_iter()
+        .map(|(n, _)| n)
+        .filter(|n| n.starts_with(prefix))
+        .collect();
+    if matching.is_empty() {
+        return out.push(&super::not_found(kind, prefix), false);
+    }
+    for name in matching {
+        if let Some(t) = one(c, kind, ns, &name) {
+            out.text.push_str(&t);
+            out.text.push('\n');
+        }
+    }
+}
+
+/// One object's description by its describer, if it exists.
+fn one(c: &Cluster, kind: Kind, ns: &str, name: &str) -> Option<String> {
+    let key = object_key(ns, name);
+    match kind {
+        Kind::Deployment => c
+            .store
+            .deployment_by_name(ns, name)
+            .map(|(id, _)| deployment(c, id)),
+        Kind::ReplicaSet => c.store.rs_names.get(&key).map(|id| replica_set(c, *id)),
+        Kind::Pod => c.store.pod_by_name(ns, name).map(|id| pod(c, id)),
+        Kind::Service => c
+            .store
+            .services
+            .get(&key)
+            .map(|s| super::endpoints::describe_service(c, s)),
+        _ => None,
+    }
+}
+
+/// The namespace's objects of a kind, by name, with their labels.
+fn objects<'a>(
+    c: &'a Cluster,
+    kind: Kind,
+    ns: &str,
+) -> Vec<(String, &'a BTreeMap<String, String>)> {
+    let store = &c.store;
+    let metas: Vec<&ObjectMeta> = match kind {
+        Kind::Deployment => store
+            .deployments
+            .iter()
+            .flatten()
+            .map(|d| &d.meta)
+            .collect(),
+        Kind::ReplicaSet => store
+            .replica_sets
+            .iter()
+            .flatten()
+            .map(|r| &r.meta)
+            .collect(),
+        Kind::Service => store.services.values().map(|s| &s.meta).collect(),
+        Kind::Pod => {
+            let pods = store.pods_sorted().into_iter();
+            return pods
+                .filter(|(_, p)| store.pod_namespace(p) == ns)
+                .filter_map(|(_, p)| Some((store.pod_name(p), store.pod_labels(p)?)))
+                .collect();
+        }
+        _ => Vec::new(),
+    };
+    let mut named: Vec<(String, &BTreeMap<String, String>)> = metas
+        .into_iter()
+        .filter(|m| m.namespace == ns)
+        .map(|m| (m.name.clone(), &m.labels))
+        .collect();
+    named.sort_by(|a, b| a.0.cmp(&b.0));
+    named
+}
+
 /// Annotations `describe` never shows (`skipAnnotations`).
 const SKIP_ANNOTATIONS: [&str; 1] = [LAST_APPLIED_ANNOTATION];
 /// `maxAnnotationLen`

@@ -87,7 +87,19 @@ pub fn execute(
         Kubectl::Get(g) => return get::get_many(c, &g.kinds, &get::GetArgs::of(g, scope)),
         // Blocking: the player waits (see `play`); run here, it checks once.
         Kubectl::Wait { .. } => {}
-        Kubectl::Describe { kind, name } => describe_named(c, *kind, (ns, name), &mut out),
+        Kubectl::Describe {
+            kind,
+            names,
+            selector,
+            by_prefix,
+        } => {
+            let which = describe::Which {
+                names,
+                selector: selector.as_deref(),
+                by_prefix: *by_prefix,
+            };
+            describe::run(c, kind.to_owned(), ns, &which, &mut out)
+        }
         // A background job: the player keeps it (see `play`).
         Kubectl::PortForward { .. } => {}
     }
@@ -390,33 +402,6 @@ fn status_once(c: &Cluster, (ns, name): (&str, &str), revision: i64, out: &mut O
             rollout::Status::Waiting(t) | rollout::Status::Done(t) => out.text.push_str(&t),
             rollout::Status::Failed(e) => out.push(&format!("error: {e}"), false),
         },
-    }
-}
-
-/// `kubectl describe deployment|replicaset|pod NAME`: one describer per kind.
-fn describe_named(c: &Cluster, kind: Kind, (ns, name): (&str, &str), out: &mut Output) {
-    let key = crate::model::object_key(ns, name);
-    let text = match kind {
-        Kind::Deployment => c
-            .store
-            .deployment_by_name(ns, name)
-            .map(|(id, _)| describe::deployment(c, id)),
-        Kind::ReplicaSet => c
-            .store
-            .rs_names
-            .get(&key)
-            .map(|id| describe::replica_set(c, *id)),
-        Kind::Pod => c.store.pod_by_name(ns, name).map(|id| describe::pod(c, id)),
-        Kind::Service => c
-            .store
-            .services
-            .get(&key)
-            .map(|s| endpoints::describe_service(c, s)),
-        _ => None,
-    };
-    match text {
-        Some(t) => out.text.push_str(&t),
-        None => out.push(&not_found(kind, name), false),
     }
 }
 

@@ -260,8 +260,13 @@ pub enum Kubectl {
     Describe {
         #[allow(missing_docs)]
         kind: Kind,
-        #[allow(missing_docs)]
-        name: String,
+        /// None: every object of the kind (that `selector` takes); one not found exactly
+        /// stands for every object whose name starts with it.
+        names: Vec<String>,
+        /// `-l`
+        selector: Option<String>,
+        /// Written `KIND NAME` (not `KIND/NAME`): a name not found stands for a prefix.
+        by_prefix: bool,
     },
     /// `kubectl port-forward TYPE/NAME LOCAL:REMOTE &`.
     PortForward {
@@ -1280,22 +1285,31 @@ fn parse_drain(mut args: Args) -> Result<Kubectl, String> {
     Ok(Kubectl::Drain { node, timeout_ms })
 }
 
-/// `kubectl describe deployment|replicaset|pod|service NAME`.
-fn parse_describe(args: Args) -> Result<Kubectl, String> {
+/// `kubectl describe deployment|replicaset|pod|service [NAME_PREFIX | NAME…] [-l SELECTOR]`.
+fn parse_describe(mut args: Args) -> Result<Kubectl, String> {
+    let selector = args.take_value(&["-l", "--selector"])?;
     let words = args.finish("describe")?;
-    let (kind, mut names) = kind_and_names(&words, "describe")?;
+    let (kind, names) = kind_and_names(&words, "describe")?;
     if !matches!(
         kind,
         Kind::Deployment | Kind::ReplicaSet | Kind::Pod | Kind::Service
-    ) || names.len() != 1
-    {
+    ) {
         return Err(format!(
-            "`kubectl describe` takes one deployment, replicaset, pod or service here; {SUPPORTED}"
+            "`kubectl describe` takes deployments, replicasets, pods or services here; {SUPPORTED}"
         ));
     }
+    if let Some(s) = &selector {
+        if !names.is_empty() {
+            return Err("error: name cannot be provided when a selector is specified".into());
+        }
+        crate::model::selector::parse_selector_arg(s)?;
+    }
+    let by_prefix = words.len() == 2 && !words[0].contains('/');
     Ok(Kubectl::Describe {
         kind,
-        name: names.remove(0),
+        names,
+        selector,
+        by_prefix,
     })
 }
 

@@ -221,3 +221,58 @@ fn a_pod_bound_to_a_silent_kubelet_is_pending_with_no_container_state() {
         assert!(!described.contains(absent), "{absent} in {described}");
     }
 }
+
+#[test]
+fn describe_takes_a_name_prefix_a_selector_or_every_object_as_kubectl_does() {
+    let text = "name: describe-forms\ncluster: {nodes: [{name: n, count: 2}]}\nfiles:\n  web.yml: |\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata: {name: web, labels: {app: web}}\n    spec:\n      replicas: 2\n      selector: {matchLabels: {app: web}}\n      template:\n        metadata: {labels: {app: web}}\n        spec:\n          containers: [{name: web, image: nginx:1.27}]\nscript:\n  - kubectl apply -f web.yml\n  - kubectl rollout status deployment/web\n  - kubectl describe pod web-\n  - kubectl describe pods -l app=web\n  - kubectl describe deploy\n  - {run: kubectl describe pod/web-, expect: failure}\n  - kubectl describe pods -l app=none\n  - {run: kubectl describe pod nope, expect: failure}\n";
+    let here = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let files = rollsim::scenario::Files::Dir(&here);
+    let scenario = rollsim::scenario::parse(text, "describe.yaml", &files, 1_000)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let s = rollsim::play::play(&scenario, Default::default());
+    assert_eq!(s.unexpected_failures(), 0);
+    let t = rollsim::report::transcript(&s);
+    let output = |command: &str| {
+        let start = t
+            .find(&format!("$ {command}\n"))
+            .unwrap_or_else(|| panic!("{command}"));
+        let rest = &t[start..];
+        let body = &rest[rest.find('\n').unwrap_or(0) + 1..];
+        body[..body.find("\n[00:").map_or(body.len(), |i| i + 1)].to_string()
+    };
+    let pods: Vec<String> = s
+        .cluster
+        .store
+        .pods_sorted()
+        .iter()
+        .map(|(_, p)| s.cluster.store.pod_name(p))
+        .collect();
+    assert_eq!(pods.len(), 2);
+    // DescribeMatchingResources: each pod whose name starts with `web-`, a newline after each.
+    let by_prefix = output("kubectl describe pod web-");
+    assert_eq!(
+        by_prefix.matches("\nName:  ").count() + usize::from(by_prefix.starts_with("Name:")),
+        2
+    );
+    assert!(by_prefix.starts_with(&format!("Name:             {}\n", pods[0])));
+    assert!(by_prefix.contains(&format!("\n\nName:             {}\n", pods[1])));
+    // A selector (or no name): the same descriptions, two newlines between them.
+    let by_selector = output("kubectl describe pods -l app=web");
+    assert!(by_selector.contains(&format!("\n\n\nName:             {}\n", pods[1])));
+    assert_eq!(
+        by_prefix.replace("\n\nName:", "\n\n\nName:"),
+        format!("{by_selector}\n")
+    );
+    assert!(output("kubectl describe deploy").starts_with("Name:                   web\n"));
+    assert_eq!(
+        output("kubectl describe pod/web-"),
+        "Error from server (NotFound): pods \"web-\" not found\n"
+    );
+    assert_eq!(
+        output("kubectl describe pods -l app=none"),
+        "No resources found in default namespace.\n"
+    );
+    assert!(t.contains(
+        "$ kubectl describe pod nope\nError from server (NotFound): pods \"nope\" not found\n"
+    ));
+}

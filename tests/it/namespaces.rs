@@ -67,8 +67,8 @@ fn a_namespace_manifest_is_applied_before_the_objects_after_it() {
     let text = "name: ns-manifest\ncluster: {nodes: [{name: n, count: 2}]}\nfiles:\n  app.yml: |\n    apiVersion: v1\n    kind: Namespace\n    metadata: {name: prod, labels: {team: shop}}\n    ---\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata: {name: web, namespace: prod}\n    spec:\n      replicas: 2\n      selector: {matchLabels: {app: web}}\n      template:\n        metadata: {labels: {app: web}}\n        spec:\n          containers: [{name: web, image: nginx:1.27}]\n  bad.yml: |\n    apiVersion: v1\n    kind: Namespace\n    metadata: {name: Bad_Name}\nscript:\n  - kubectl apply -f app.yml\n  - kubectl rollout status deployment/web -n prod\n  - kubectl apply -f app.yml\n  - {run: kubectl apply -f bad.yml, expect: failure}\n  - {run: kubectl delete -f app.yml, expect: failure}\n";
     let here = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let files = rollsim::scenario::Files::Dir(&here);
-    let scenario = rollsim::scenario::parse(text, "ns.yaml", &files, 1_000)
-        .unwrap_or_else(|e| panic!("{e}"));
+    let scenario =
+        rollsim::scenario::parse(text, "ns.yaml", &files, 1_000).unwrap_or_else(|e| panic!("{e}"));
     let s = rollsim::play::play(&scenario, Default::default());
     assert_eq!(s.unexpected_failures(), 0);
     let t = rollsim::report::transcript(&s);
