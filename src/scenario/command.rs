@@ -899,6 +899,14 @@ fn parse_get(mut args: Args) -> Result<Kubectl, String> {
 /// `TYPE[,TYPE…] [NAME…]` or `TYPE/NAME`, as `kubectl get` reads them.
 fn kinds_and_names(words: &[String]) -> Result<(Vec<Kind>, Vec<String>), String> {
     match words.first() {
+        // The `all` category, in discovery order, of the kinds simulated here.
+        Some(first) if first == "all" => {
+            if words.len() > 1 {
+                return Err("a name with `get all` is not supported here".into());
+            }
+            let all = [Kind::Pod, Kind::Service, Kind::Deployment, Kind::ReplicaSet];
+            Ok((all.to_vec(), Vec::new()))
+        }
         Some(first) if first.contains(',') && !first.contains('/') => {
             let kinds = first
                 .split(',')
@@ -1438,6 +1446,13 @@ mod tests {
             panic!("get");
         };
         assert_eq!(g.kinds, [Kind::Deployment, Kind::ReplicaSet]);
+        let Kubectl::Get(g) = k("kubectl get all") else {
+            panic!("get");
+        };
+        assert_eq!(
+            g.kinds,
+            [Kind::Pod, Kind::Service, Kind::Deployment, Kind::ReplicaSet]
+        );
         let Kubectl::Get(g) = k("kubectl get pods -w") else {
             panic!("get");
         };

@@ -223,8 +223,8 @@ fn a_pod_bound_to_a_silent_kubelet_is_pending_with_no_container_state() {
 }
 
 #[test]
-fn describe_takes_a_name_prefix_a_selector_or_every_object_as_kubectl_does() {
-    let text = "name: describe-forms\ncluster: {nodes: [{name: n, count: 2}]}\nfiles:\n  web.yml: |\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata: {name: web, labels: {app: web}}\n    spec:\n      replicas: 2\n      selector: {matchLabels: {app: web}}\n      template:\n        metadata: {labels: {app: web}}\n        spec:\n          containers: [{name: web, image: nginx:1.27}]\nscript:\n  - kubectl apply -f web.yml\n  - kubectl rollout status deployment/web\n  - kubectl describe pod web-\n  - kubectl describe pods -l app=web\n  - kubectl describe deploy\n  - {run: kubectl describe pod/web-, expect: failure}\n  - kubectl describe pods -l app=none\n  - {run: kubectl describe pod nope, expect: failure}\n";
+fn describe_by_prefix_selector_or_all_and_get_all_need_no_seeded_names() {
+    let text = "name: describe-forms\ncluster: {nodes: [{name: n, count: 2}]}\nfiles:\n  web.yml: |\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata: {name: web, labels: {app: web}}\n    spec:\n      replicas: 2\n      selector: {matchLabels: {app: web}}\n      template:\n        metadata: {labels: {app: web}}\n        spec:\n          containers: [{name: web, image: nginx:1.27}]\nscript:\n  - kubectl apply -f web.yml\n  - kubectl rollout status deployment/web\n  - kubectl describe pod web-\n  - kubectl describe pods -l app=web\n  - kubectl describe deploy\n  - kubectl get all\n  - {run: kubectl describe pod/web-, expect: failure}\n  - kubectl describe pods -l app=none\n  - {run: kubectl describe pod nope, expect: failure}\n";
     let here = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let files = rollsim::scenario::Files::Dir(&here);
     let scenario = rollsim::scenario::parse(text, "describe.yaml", &files, 1_000)
@@ -264,6 +264,14 @@ fn describe_takes_a_name_prefix_a_selector_or_every_object_as_kubectl_does() {
         format!("{by_selector}\n")
     );
     assert!(output("kubectl describe deploy").starts_with("Name:                   web\n"));
+    // `get all`: the category's kinds in discovery order, each table named by type.
+    let all = output("kubectl get all");
+    let tables: Vec<&str> = all.split("\n\n").collect();
+    assert_eq!(tables.len(), 4, "{all}");
+    assert!(tables[0].contains(&format!("\npod/{}   1/1     Running", pods[0])));
+    assert!(tables[1].contains("\nservice/kubernetes   ClusterIP   10.96.0.1"));
+    assert!(tables[2].contains("\ndeployment.apps/web   2/2"));
+    assert!(tables[3].starts_with("NAME                             DESIRED"));
     assert_eq!(
         output("kubectl describe pod/web-"),
         "Error from server (NotFound): pods \"web-\" not found\n"
