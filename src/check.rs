@@ -4,6 +4,7 @@
 use crate::cluster::Cluster;
 use crate::controllers::deployment::util;
 use crate::model::DeploymentId;
+use std::collections::BTreeMap;
 
 /// A broken invariant, with enough context to reproduce it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,17 +135,11 @@ fn node_counts_consistent(c: &Cluster, id: crate::model::NodeId) -> Result<(), V
             node.bound
         )));
     }
-    let mut owners: Vec<(crate::model::RsId, u32)> = Vec::new();
+    let mut said: BTreeMap<crate::model::RsId, u32> = BTreeMap::new();
     for &p in &recount {
-        let owner = s.pod(p).owner;
-        match owners.iter_mut().find(|(r, _)| *r == owner) {
-            Some((_, k)) => *k += 1,
-            None => owners.push((owner, 1)),
-        }
+        *said.entry(s.pod(p).owner).or_default() += 1;
     }
-    let (mut kept, mut said) = (node.bound_owners.clone(), owners);
-    kept.sort();
-    said.sort();
+    let kept: BTreeMap<crate::model::RsId, u32> = node.bound_owners.iter().copied().collect();
     if kept != said {
         return Err(Violation(format!(
             "at {}: node {} counts pods per ReplicaSet {kept:?}, but its pods say {said:?}",

@@ -573,8 +573,7 @@ fn validate_node_selector_requirement(
             "{at}.operator: Invalid value: {op:?}: not a valid selector operator"
         )),
     }
-    let key = [(r.key.clone(), String::new())].into_iter().collect();
-    super::validation::labels(&format!("{at}.key"), &key, errors);
+    super::validation::label_key_at(&format!("{at}.key"), &r.key, errors);
 }
 
 /// `validateNodeFieldSelectorRequirement`: one value for `In`/`NotIn`, and only the

@@ -187,6 +187,11 @@ pub fn label_value_at(path: &str, value: &str, errors: &mut Vec<String>) {
     invalid(path, value, label_value(value), errors);
 }
 
+/// `field.Invalid` lines for one label key (`IsQualifiedName`) at `path`.
+pub fn label_key_at(path: &str, key: &str, errors: &mut Vec<String>) {
+    invalid(path, key, label_key(key), errors);
+}
+
 /// `ValidateLabels`: every key and value of a label map at `path`.
 pub fn labels(path: &str, labels: &BTreeMap<String, String>, errors: &mut Vec<String>) {
     for (k, v) in labels {

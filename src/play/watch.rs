@@ -120,10 +120,10 @@ impl Watch {
             }
             now.insert(key, (signature, row));
         }
-        if !watches_events && self.rows.keys().any(|k| !now.contains_key(k)) {
-            self.print_deleted(c, &header, &now, &mut text);
+        let before = std::mem::replace(&mut self.rows, now);
+        if !watches_events && before.keys().any(|k| !self.rows.contains_key(k)) {
+            self.print_deleted(c, &header, before, &mut text);
         }
-        self.rows = now;
         text
     }
 
@@ -136,7 +136,7 @@ impl Watch {
         &mut self,
         c: &Cluster,
         header: &str,
-        now: &BTreeMap<String, (String, String)>,
+        before: BTreeMap<String, (String, String)>,
         text: &mut String,
     ) {
         let watches_pods = self.get.kinds.contains(&Kind::Pod);
@@ -146,11 +146,9 @@ impl Watch {
         } else {
             BTreeMap::new()
         };
-        let gone: Vec<(String, (String, String))> = self
-            .rows
-            .iter()
-            .filter(|(k, _)| !now.contains_key(*k))
-            .map(|(k, v)| (k.clone(), v.clone()))
+        let gone: Vec<(String, (String, String))> = before
+            .into_iter()
+            .filter(|(k, _)| !self.rows.contains_key(k))
             .collect();
         for (key, (signature, row)) in gone {
             match just_deleted.get(&key) {

@@ -259,22 +259,24 @@ fn pod_labels(c: &impl Api, p: PodId) -> Option<(&str, &BTreeMap<String, String>
 }
 
 /// The pods bound to nodes whose `key` label equals `node`'s (the node itself for hostname).
-/// The ReplicaSets owning pods in `node`'s domain of `key` (from each node's owner counts,
-/// so no pod record is read: a pod's labels are its ReplicaSet's).
-fn owners_in_domain(c: &impl Api, node: &Node, key: &str) -> Vec<RsId> {
+/// Whether a ReplicaSet owning pods in `node`'s domain of `key` satisfies `wanted` (from
+/// each node's owner counts, so no pod record is read and nothing is allocated: a pod's
+/// labels are its ReplicaSet's).
+fn any_owner_in_domain(
+    c: &impl Api,
+    node: &Node,
+    key: &str,
+    mut wanted: impl FnMut(RsId) -> bool,
+) -> bool {
     let Some(value) = node.labels.get(key) else {
-        return Vec::new();
+        return false;
     };
-    let owners = |n: &Node| n.bound_owners.iter().map(|&(r, _)| r).collect::<Vec<_>>();
+    let mut owned_by = |n: &Node| n.bound_owners.iter().any(|&(r, _)| wanted(r));
     if key == HOSTNAME_LABEL {
-        return owners(node);
+        return owned_by(node);
     }
-    c.store()
-        .nodes
-        .iter()
-        .filter(|n| n.labels.get(key) == Some(value))
-        .flat_map(owners)
-        .collect()
+    let mut domain = c.store().nodes.iter();
+    domain.any(|n| n.labels.get(key) == Some(value) && owned_by(n))
 }
 
 /// The pods bound in `node`'s domain of `key` (to name the one in a pod's way).
@@ -598,16 +600,12 @@ fn spread_fits(node: &Node, ask: &PodAsk) -> Result<(), Rejection> {
 /// it. Terminating pods still count: they are on the node until they are gone.
 fn inter_pod_affinity(c: &impl Api, node: &Node, ask: &PodAsk) -> Result<(), Rejection> {
     let matches_in_domain = |t: &PodAffinityTerm| {
-        owners_in_domain(c, node, &t.topology_key)
-            .into_iter()
-            .filter_map(|r| c.store().replica_set(r))
-            .any(|rs| {
-                t.selects_pod(
-                    ask.namespace,
-                    &rs.meta.namespace,
-                    &rs.template.metadata.labels,
-                )
+        any_owner_in_domain(c, node, &t.topology_key, |r| {
+            c.store().replica_set(r).is_some_and(|rs| {
+                let labels = &rs.template.metadata.labels;
+                t.selects_pod(ask.namespace, &rs.meta.namespace, labels)
             })
+        })
     };
     for t in ask.affinity {
         let own_group =
@@ -645,7 +643,7 @@ fn existing_pods_forbid(c: &impl Api, node: &Node, ask: &PodAsk) -> bool {
                 });
             terms.iter().any(|t| {
                 t.selects_pod(&rs.meta.namespace, ask.namespace, ask.labels)
-                    && owners_in_domain(c, node, &t.topology_key).contains(&id)
+                    && any_owner_in_domain(c, node, &t.topology_key, |r| r == id)
             })
         })
 }
